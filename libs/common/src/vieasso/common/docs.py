@@ -1,0 +1,65 @@
+"""`make docs`: the JSON Schema of every shared message and each service's AsyncAPI document.
+
+Run with ``python -m vieasso.common.docs [OUTPUT_DIR]`` (default ``docs/``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from vieasso.common import messages
+
+SERVICES = ("annuaire", "agenda", "newsletter")
+
+
+def message_models() -> dict[str, type[BaseModel]]:
+    return {
+        name: obj
+        for name in messages.__all__
+        if isinstance(obj := getattr(messages, name), type) and issubclass(obj, BaseModel)
+    }
+
+
+def write_schemas(out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, model in sorted(message_models().items()):
+        path = out / f"{name}.schema.json"
+        schema = model.model_json_schema(mode="validation")
+        schema["$id"] = f"https://vie-associative.besancon.fr/schemas/v1/{name}.schema.json"
+        path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def write_asyncapi(out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for service in SERVICES:
+        path = out / f"{service}.json"
+        subprocess.run(  # noqa: S603 - fixed argv, no user input
+            [
+                sys.executable, "-m", "faststream", "docs", "gen", "--factory",
+                f"vieasso.{service}.entrypoints.asyncapi:create", "--out", str(path),
+            ],
+            check=True,
+        )  # fmt: skip
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    root = Path(args[0]) if args else Path("docs")
+    paths = write_schemas(root / "schemas") + write_asyncapi(root / "asyncapi")
+    for path in paths:
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""HTTP pieces every service uses: app builder, health, French validation errors."""

@@ -1,0 +1,54 @@
+"""Builds a service's FastAPI app around its NATS runtime (one process, one event loop).
+
+FastStream 0.7 moved its FastAPI router integration out of the core package (deprecated,
+removed in 1.0), so the broker runs in the FastAPI lifespan instead: started in the
+background at start-up (HTTP answers health at once), drained and closed at shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+
+from vieasso.common.http.errors import install_error_handlers
+from vieasso.common.nats.runtime import NatsRuntime
+
+
+def build_app(
+    runtime: NatsRuntime,
+    *,
+    title: str,
+    description: str,
+    routers: Iterable[APIRouter] = (),
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        runtime.start_in_background()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["santé"], summary="État du service")
+    async def healthz() -> JSONResponse:
+        """200 when connected to NATS, streams and buckets provisioned, indexes loaded."""
+        health = runtime.health()
+        body = {
+            "service": runtime.service,
+            "status": "ok" if health.ok else "indisponible",
+            "nats_connected": health.connected,
+            "provisioned": health.provisioned,
+            "ready": health.ready,
+        }
+        return JSONResponse(body, status_code=200 if health.ok else 503)
+
+    for router in routers:
+        app.include_router(router)
+    return app

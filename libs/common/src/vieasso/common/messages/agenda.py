@@ -1,0 +1,153 @@
+"""Agenda messages (stream ``AGENDA``): inbound submissions, canonical event facts, rejections.
+
+``EventSubmission`` checks the *shape* of a submission (types, lengths, enums, URLs); the
+agenda service checks the rules that need context (dates, recurrence, reference data).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from vieasso.common.messages.annuaire import Accessibility, VenuePublic
+from vieasso.common.messages.base import Code, FieldError, Line, Message, Slug, Text, WebUrl
+
+EventId = str
+EVENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$"
+
+
+class AttendanceMode(StrEnum):
+    OFFLINE = "offline"
+    ONLINE = "online"
+    MIXED = "mixed"
+
+
+class Audience(StrEnum):
+    TOUT_PUBLIC = "tout_public"
+    JEUNE_PUBLIC = "jeune_public"
+    ADULTES = "adultes"
+    SENIORS = "seniors"
+    FAMILLES = "familles"
+
+
+class EventStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    POSTPONED = "postponed"
+    CANCELLED = "cancelled"
+    FULL = "full"
+
+
+class Place(BaseModel):
+    """A place given inline when the event is not at a known venue."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Line = Field(min_length=1, max_length=200)
+    address: Line = Field(min_length=1, max_length=200)
+    postal_code: str = Field(pattern=r"^\d{5}$")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class EventContent(BaseModel):
+    """What an association says about one event (shared by submissions and facts)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: Line = Field(min_length=1, max_length=140)
+    summary: Line | None = Field(default=None, max_length=200)
+    description: Text | None = Field(
+        default=None, max_length=10_000, description="Plain text or Markdown."
+    )
+    all_day: bool = False
+    start: datetime | date = Field(description="Timezone-aware datetime, or a date when `all_day`.")
+    end: datetime | date = Field(
+        description="Timezone-aware datetime, or the last day (inclusive) when `all_day`."
+    )
+    timezone: str = Field(default="Europe/Paris", max_length=64)
+    rrule: Line | None = Field(
+        default=None, max_length=500, description="RFC 5545 RRULE; must end by COUNT or UNTIL."
+    )
+    exdates: tuple[datetime | date, ...] = Field(default=(), max_length=500)
+    venue_id: Slug | None = None
+    place: Place | None = None
+    online_url: WebUrl | None = None
+    attendance_mode: AttendanceMode = AttendanceMode.OFFLINE
+    themes: tuple[Code, ...] = Field(default=(), max_length=10)
+    audience: tuple[Audience, ...] = Field(default=(Audience.TOUT_PUBLIC,), max_length=5)
+    age_min: int | None = Field(default=None, ge=0, le=120)
+    age_max: int | None = Field(default=None, ge=0, le=120)
+    price: Line | None = Field(default=None, max_length=200)
+    free: bool = False
+    registration_url: WebUrl | None = None
+    image_url: WebUrl | None = None
+    accessibility: Accessibility = Accessibility()
+    status: EventStatus = EventStatus.SCHEDULED
+
+
+class EventSubmission(EventContent, Message):
+    """Inbound on ``agenda.submissions.<slug>``: create, update or cancel one event.
+
+    ``event_id`` is chosen by the association and stable: submitting again with the same
+    ``event_id`` updates the event; ``status: cancelled`` cancels it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    association: Slug = Field(description="Must equal the `<slug>` of the subject.")
+    event_id: EventId = Field(pattern=EVENT_ID_PATTERN)
+
+
+class ResolvedLocation(BaseModel):
+    """Where the event happens, resolved from a venue or an inline place."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    venue: VenuePublic | None = None
+    place: Place | None = None
+    quartier: Code | None = None
+
+
+class CanonicalEvent(BaseModel):
+    """The agenda's version of an event: what feeds are made of."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    uid: str = Field(description="`<slug>.<event_id>@<domain>`, never changes.")
+    sequence: int = Field(ge=0, description="Raised on every change (RFC 5545 SEQUENCE).")
+    association: Slug
+    association_name: Line
+    event_id: EventId
+    content: EventContent
+    location: ResolvedLocation
+    url: WebUrl = Field(description="Public page of the event.")
+    created_at: AwareDatetime
+    last_modified: AwareDatetime
+    unpublished: bool = Field(default=False, description="Hidden by the city's moderation.")
+
+
+class EventFact(Message):
+    event: CanonicalEvent
+
+
+class EventPublished(EventFact):
+    """An event appeared in the agenda."""
+
+
+class EventUpdated(EventFact):
+    """An event changed; its `sequence` went up."""
+
+
+class EventCancelled(EventFact):
+    """An event was cancelled; feeds keep it 30 days with STATUS:CANCELLED."""
+
+
+class EventRejected(Message):
+    """A submission the agenda refused, with every reason (French, per field)."""
+
+    association: str = Field(description="The `<slug>` of the submission's subject.")
+    event_id: str | None = None
+    submission_message_id: str | None = None
+    reasons: tuple[FieldError, ...] = Field(min_length=1)

@@ -1,0 +1,2 @@
+"""NATS runtime shared by the services: catalogue of streams and buckets, provisioning,
+publishing with deduplication, dead letters."""

@@ -1,0 +1,90 @@
+"""Idempotent creation of every stream and KV bucket of the catalogue.
+
+Running it again (another service, a restart, a reconnection) changes nothing; a changed
+definition in the catalogue (replicas, history, max age) is applied as an update.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from nats.js import JetStreamContext
+from nats.js.api import (
+    DiscardPolicy,
+    KeyValueConfig,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import BadRequestError
+
+from vieasso.common.nats.catalogue import BUCKETS, STREAMS, BucketSpec, StreamSpec
+
+log = logging.getLogger(__name__)
+
+STREAM_NAME_IN_USE = 10058
+
+
+class ProvisioningError(RuntimeError):
+    """A stream or bucket could not be created or brought up to date."""
+
+
+def stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
+    return StreamConfig(
+        name=spec.name,
+        description=spec.description,
+        subjects=list(spec.subjects),
+        retention=RetentionPolicy.WORK_QUEUE if spec.work_queue else RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        max_age=spec.max_age.total_seconds() if spec.max_age else None,
+        max_msg_size=spec.max_msg_size,
+        duplicate_window=spec.duplicate_window.total_seconds(),
+        discard=DiscardPolicy.OLD,
+    )
+
+
+def bucket_config(spec: BucketSpec, replicas: int) -> KeyValueConfig:
+    return KeyValueConfig(
+        bucket=spec.name,
+        description=spec.description,
+        history=spec.history,
+        ttl=spec.ttl.total_seconds() if spec.ttl else None,
+        storage=StorageType.FILE,
+        replicas=replicas,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
+    try:
+        await js.add_stream(config)
+    except BadRequestError as exc:
+        if exc.err_code != STREAM_NAME_IN_USE:
+            raise ProvisioningError(f"stream {config.name}: {exc.description}") from exc
+        await js.update_stream(config)
+        log.info("stream updated", extra={"stream": config.name})
+
+
+async def ensure_bucket(js: JetStreamContext, config: KeyValueConfig) -> None:
+    try:
+        await js.create_key_value(config)
+    except BadRequestError as exc:
+        if exc.err_code != STREAM_NAME_IN_USE:
+            raise ProvisioningError(f"bucket {config.bucket}: {exc.description}") from exc
+        info = await js.stream_info(f"KV_{config.bucket}")
+        await js.update_stream(
+            info.config.evolve(
+                num_replicas=config.replicas,
+                max_msgs_per_subject=config.history,
+                description=config.description,
+            )
+        )
+        log.info("bucket updated", extra={"bucket": config.bucket})
+
+
+async def provision(js: JetStreamContext, replicas: int) -> None:
+    """Create or update every stream and bucket of the platform (all services share them)."""
+    for stream in STREAMS:
+        await ensure_stream(js, stream_config(stream, replicas))
+    for bucket in BUCKETS:
+        await ensure_bucket(js, bucket_config(bucket, replicas))

@@ -1,0 +1,54 @@
+"""Publishing facts to JetStream: deduplicated by ``Nats-Msg-Id``, acknowledged or raised."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from faststream.nats import NatsBroker
+from nats.errors import Error as NatsError
+from nats.js.api import PubAck
+
+from vieasso.common.messages.base import Message
+from vieasso.common.nats.catalogue import stream_for
+
+
+class PublishError(RuntimeError):
+    """JetStream did not acknowledge a publish: the fact is *not* saved."""
+
+
+class Publish(Protocol):
+    """What handlers receive to publish a message (a fake in unit tests)."""
+
+    async def __call__(self, subject: str, message: Message) -> None: ...
+
+
+class JetStreamPublisher:
+    """Publishes a message and waits until JetStream has stored it.
+
+    The ``Nats-Msg-Id`` header is the message's ``message_id``, so a retried publish within
+    the stream's duplicate window is dropped by the server instead of stored twice.
+    """
+
+    def __init__(self, broker: NatsBroker, *, timeout: float) -> None:
+        self._broker = broker
+        self._timeout = timeout
+
+    async def __call__(self, subject: str, message: Message) -> None:
+        await self.publish(subject, message)
+
+    async def publish(self, subject: str, message: Message) -> PubAck:
+        message_id = str(message.message_id)
+        try:
+            ack = await self._broker.publish(
+                message,
+                subject,
+                headers={"Nats-Msg-Id": message_id},
+                correlation_id=message_id,
+                stream=stream_for(subject),
+                timeout=self._timeout,
+            )
+        except (NatsError, TimeoutError) as exc:
+            raise PublishError(f"{subject}: not acknowledged by JetStream ({exc!r})") from exc
+        if ack is None:  # pragma: no cover - stream= always yields an ack
+            raise PublishError(f"{subject}: no acknowledgement")
+        return ack

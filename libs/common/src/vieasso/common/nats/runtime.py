@@ -1,0 +1,128 @@
+"""A service's NATS runtime: broker, connection in the background, provisioning, readiness.
+
+The HTTP server answers from the first second; ``/healthz`` says 503 until NATS is connected,
+every stream and bucket exists, and the service's own start-up steps (index rebuilds) are done.
+nats-py reconnects forever; after a reconnection the catalogue is provisioned again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from faststream.nats import NatsBroker
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from vieasso.common.nats.provisioning import provision
+from vieasso.common.nats.publish import JetStreamPublisher
+from vieasso.common.settings import Settings
+
+log = logging.getLogger(__name__)
+
+StartupStep = Callable[[JetStreamContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Health:
+    connected: bool
+    provisioned: bool
+    ready: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.connected and self.provisioned and self.ready
+
+
+class NatsRuntime:
+    def __init__(self, settings: Settings, *, service: str) -> None:
+        self.settings = settings
+        self.service = service
+        self.broker = NatsBroker(
+            servers=settings.nats_servers,
+            name=f"vieasso-{service}",
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
+            connect_timeout=2,
+            reconnected_cb=self._on_reconnected,
+            disconnected_cb=self._on_disconnected,
+            graceful_timeout=10.0,
+        )
+        self.publish = JetStreamPublisher(self.broker, timeout=settings.nats_publish_timeout)
+        self._startup_steps: list[StartupStep] = []
+        self._provisioned = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._reprovision: asyncio.Task[None] | None = None
+
+    def on_startup(self, step: StartupStep) -> None:
+        """Run `step` once connected and provisioned, before the service reports ready."""
+        self._startup_steps.append(step)
+
+    @property
+    def connection(self) -> Client | None:
+        with contextlib.suppress(Exception):
+            return self.broker.connection
+        return None
+
+    @property
+    def js(self) -> JetStreamContext:
+        js: JetStreamContext = self.broker.config.connection_state.stream
+        return js
+
+    def health(self) -> Health:
+        conn = self.connection
+        return Health(
+            connected=bool(conn is not None and conn.is_connected),
+            provisioned=self._provisioned.is_set(),
+            ready=self._ready.is_set(),
+        )
+
+    async def wait_ready(self) -> None:
+        await self._ready.wait()
+
+    def start_in_background(self) -> None:
+        self._task = asyncio.create_task(self._start(), name=f"{self.service}-nats-start")
+
+    async def _start(self) -> None:
+        log.info("connecting to NATS", extra={"servers": self.settings.nats_servers})
+        await self.broker.connect()
+        await provision(self.js, self.settings.nats_replicas)
+        self._provisioned.set()
+        for step in self._startup_steps:
+            await step(self.js)
+        await self.broker.start()
+        self._ready.set()
+        log.info("ready", extra={"service": self.service})
+
+    async def stop(self) -> None:
+        for task in (self._task, self._reprovision):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if self._task is not None and self._task.done() and not self._task.cancelled():
+            exc = self._task.exception()
+            if exc is not None:
+                log.error("start-up had failed", exc_info=exc)
+        await self.broker.stop()
+
+    async def _on_disconnected(self) -> None:
+        log.warning("disconnected from NATS")
+
+    async def _on_reconnected(self) -> None:
+        log.info("reconnected to NATS")
+        if self._provisioned.is_set():
+            self._reprovision = asyncio.create_task(self._provision_again())
+
+    async def _provision_again(self) -> None:
+        try:
+            await provision(self.js, self.settings.nats_replicas)
+        except Exception:
+            log.exception("provisioning after reconnection failed; health stays 503")
+            self._provisioned.clear()
+        else:
+            self._provisioned.set()

@@ -1,0 +1,50 @@
+"""Platform settings, read from ``VIEASSO_*`` environment variables (and a ``.env`` file)."""
+
+from __future__ import annotations
+
+from pydantic import AnyHttpUrl, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings every service reads; each service subclasses it for its own."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VIEASSO_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222",
+        description="NATS server(s), comma-separated for a cluster.",
+    )
+    nats_replicas: int = Field(
+        default=1,
+        ge=1,
+        le=5,
+        description="Replicas of every stream and KV bucket (3 in production).",
+    )
+    nats_publish_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds to wait for JetStream's publish acknowledgement."
+    )
+    admin_token: SecretStr = Field(
+        default=SecretStr("dev-admin-token"),
+        description="Bearer token of the city's Service Vie Associative.",
+    )
+    public_base_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("http://127.0.0.1:8002"),
+        description="Public URL the platform is reached at (links in feeds and mails).",
+    )
+    domain: str = Field(
+        default="vie-associative.besancon.fr",
+        description="Domain used in iCalendar UIDs and Message-IDs.",
+    )
+    http_host: str = Field(default="127.0.0.1", description="Address the HTTP server binds.")
+    annuaire_port: int = 8001
+    agenda_port: int = 8002
+    newsletter_port: int = 8003
+    log_level: str = "INFO"
+    log_json: bool = Field(default=True, description="JSON log lines (one object per line).")
+
+    @property
+    def nats_servers(self) -> list[str]:
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]

@@ -1,0 +1,101 @@
+"""NATS subjects of the public contract (SPEC §3, v1). Build subjects only through these."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _token(value: str) -> str:
+    """A subject token must not contain dots, wildcards or whitespace."""
+    if not _TOKEN.match(value):
+        raise ValueError(f"not a safe NATS subject token: {value!r}")
+    return value
+
+
+class AssociationChange(StrEnum):
+    REGISTERED = "registered"
+    UPDATED = "updated"
+    VALIDATED = "validated"
+    ARCHIVED = "archived"
+
+
+class MissionChange(StrEnum):
+    PUBLISHED = "published"
+    UPDATED = "updated"
+    CLOSED = "closed"
+
+
+class VenueChange(StrEnum):
+    UPSERTED = "upserted"
+    ARCHIVED = "archived"
+
+
+class EventChange(StrEnum):
+    PUBLISHED = "published"
+    UPDATED = "updated"
+    CANCELLED = "cancelled"
+
+
+class EditionChange(StrEnum):
+    BUILT = "built"
+    SENT = "sent"
+
+
+# Wildcards for subscribers.
+ASSOCIATIONS_ALL = "annuaire.associations.>"
+MISSIONS_ALL = "annuaire.missions.>"
+VENUES_ALL = "annuaire.venues.>"
+SUBMISSIONS_ALL = "agenda.submissions.*"
+EVENTS_ALL = "agenda.events.>"
+REJECTIONS_ALL = "agenda.rejections.*"
+EDITIONS_ALL = "newsletter.editions.>"
+DEADLETTER_ALL = "deadletter.>"
+DELIVERIES_ALL = "deliveries.newsletter.>"
+
+
+def association(slug: str, change: AssociationChange) -> str:
+    return f"annuaire.associations.{_token(slug)}.{change.value}"
+
+
+def mission(mission_id: str, change: MissionChange) -> str:
+    return f"annuaire.missions.{_token(mission_id)}.{change.value}"
+
+
+def venue(venue_id: str, change: VenueChange) -> str:
+    return f"annuaire.venues.{_token(venue_id)}.{change.value}"
+
+
+def submission(slug: str) -> str:
+    return f"agenda.submissions.{_token(slug)}"
+
+
+def event(slug: str, change: EventChange) -> str:
+    return f"agenda.events.{_token(slug)}.{change.value}"
+
+
+def rejection(slug: str) -> str:
+    return f"agenda.rejections.{_token(slug)}"
+
+
+def edition(edition_id: str, change: EditionChange) -> str:
+    return f"newsletter.editions.{_token(edition_id)}.{change.value}"
+
+
+def delivery(edition_id: str) -> str:
+    """Work queue of one edition's deliveries (personal data: not on the NEWSLETTER stream)."""
+    return f"deliveries.newsletter.{_token(edition_id)}"
+
+
+def deadletter(service: str, original_subject: str) -> str:
+    return f"deadletter.{_token(service)}.{original_subject}"
+
+
+def slug_of(subject: str, position: int = 2) -> str:
+    """The token at `position` of a subject (``agenda.submissions.<slug>`` → slug)."""
+    parts = subject.split(".")
+    if len(parts) <= position:
+        raise ValueError(f"subject {subject!r} has no token at position {position}")
+    return parts[position]

@@ -1,0 +1,1 @@
+"""Agenda: events published by associations, turned into iCal, RSS, Atom and JSON-LD feeds."""

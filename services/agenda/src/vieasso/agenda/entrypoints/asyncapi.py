@@ -1,0 +1,20 @@
+"""AsyncAPI document of the agenda service (`make docs`, `faststream docs gen`)."""
+
+from __future__ import annotations
+
+from faststream import FastStream
+from faststream.specification import AsyncAPI
+
+from vieasso.agenda.bootstrap import build_runtime
+from vieasso.agenda.config import AgendaSettings
+
+
+def create() -> FastStream:
+    runtime = build_runtime(AgendaSettings())
+    spec = AsyncAPI(
+        runtime.broker,
+        title="Agenda — Vie associative Besançon",
+        version="1.0.0",
+        description="Event submissions, facts and rejections on the AGENDA stream (SPEC §3).",
+    )
+    return FastStream(runtime.broker, specification=spec)

@@ -1,0 +1,33 @@
+"""Command line: `vieasso-agenda serve` (and the service's tools)."""
+
+from __future__ import annotations
+
+import typer
+
+from vieasso.agenda.config import AgendaSettings
+from vieasso.common.http.server import serve as serve_app
+from vieasso.common.logging import configure_logging
+
+app = typer.Typer(help="Agenda de la vie associative bisontine.", no_args_is_help=True)
+
+
+@app.command()
+def serve() -> None:
+    """Start the agenda service (HTTP + NATS) until SIGINT/SIGTERM."""
+    settings = AgendaSettings()
+    configure_logging("agenda", level=settings.log_level, json_lines=settings.log_json)
+    serve_app(
+        "vieasso.agenda.bootstrap:create_app",
+        host=settings.http_host,
+        port=settings.port,
+        log_level=settings.log_level,
+    )
+
+
+@app.callback()
+def _root() -> None:
+    """Agenda de la vie associative bisontine."""
+
+
+def main() -> None:
+    app()

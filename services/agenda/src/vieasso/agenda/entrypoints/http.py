@@ -1,0 +1,9 @@
+"""HTTP API of the agenda service (SPEC §4)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def build_router() -> APIRouter:
+    return APIRouter()

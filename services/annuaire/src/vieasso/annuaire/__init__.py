@@ -1,0 +1,1 @@
+"""Annuaire: the directory of associations, venues, themes, quartiers and volunteer missions."""

@@ -1,0 +1,1 @@
+"""Newsletter: subscriptions with consent, personalised digests, reliable SMTP sending."""

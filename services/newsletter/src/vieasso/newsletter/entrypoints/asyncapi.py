@@ -1,0 +1,20 @@
+"""AsyncAPI document of the newsletter service (`make docs`, `faststream docs gen`)."""
+
+from __future__ import annotations
+
+from faststream import FastStream
+from faststream.specification import AsyncAPI
+
+from vieasso.newsletter.bootstrap import build_runtime
+from vieasso.newsletter.config import NewsletterSettings
+
+
+def create() -> FastStream:
+    runtime = build_runtime(NewsletterSettings())
+    spec = AsyncAPI(
+        runtime.broker,
+        title="Newsletter — Vie associative Besançon",
+        version="1.0.0",
+        description="Digest facts (NEWSLETTER stream) and the deliveries work queue (SPEC §3).",
+    )
+    return FastStream(runtime.broker, specification=spec)
