@@ -62,7 +62,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy libs services tests bench
+	$(VENV)/bin/mypy libs services tests devtools bench
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

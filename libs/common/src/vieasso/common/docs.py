@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     root = Path(args[0]) if args else Path("docs")
     paths = write_schemas(root / "schemas") + write_asyncapi(root / "asyncapi")
     for path in paths:
-        print(f"wrote {path}")
+        print(f"wrote {path}")  # noqa: T201 - command-line output
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from faststream.exceptions import IncorrectState
 from faststream.nats import NatsBroker
 from nats.errors import Error as NatsError
 from nats.js.api import PubAck
@@ -40,14 +41,14 @@ class JetStreamPublisher:
         message_id = str(message.message_id)
         try:
             ack = await self._broker.publish(
-                message,
+                message.model_dump_json().encode(),
                 subject,
-                headers={"Nats-Msg-Id": message_id},
+                headers={"Nats-Msg-Id": message_id, "content-type": "application/json"},
                 correlation_id=message_id,
                 stream=stream_for(subject),
                 timeout=self._timeout,
             )
-        except (NatsError, TimeoutError) as exc:
+        except (NatsError, TimeoutError, IncorrectState) as exc:
             raise PublishError(f"{subject}: not acknowledged by JetStream ({exc!r})") from exc
         if ack is None:  # pragma: no cover - stream= always yields an ack
             raise PublishError(f"{subject}: no acknowledgement")

@@ -1,0 +1,1 @@
+"""Development tools: `make run` orchestration, the local SMTP sink, demo data loading."""
