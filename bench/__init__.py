@@ -1,0 +1,1 @@
+"""Benchmarks of SPEC §6 (`make bench`): each prints its figure and its same-run baseline."""

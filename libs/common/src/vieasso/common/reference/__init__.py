@@ -1,0 +1,1 @@
+"""Besançon's reference data: quartiers, themes (with RNA mapping) and city venues."""
