@@ -20,7 +20,7 @@ def main() -> int:
     print(f"machine: {machine()}", flush=True)
     figures: list[Figure] = []
     for module in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
-        if not module.name[:1] == "b" or not module.name[1:2].isdigit():
+        if module.name[:1] != "b" or not module.name[1:2].isdigit():
             continue
         bench_id = module.name.split("_", 1)[0].upper()
         if wanted and bench_id not in wanted:

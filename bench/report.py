@@ -6,6 +6,7 @@ Each benchmark module `bench/b<N>_<name>.py` exposes ``run(quick: bool) -> list[
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from dataclasses import asdict, dataclass
@@ -51,8 +52,6 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    import os
-
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
