@@ -30,9 +30,12 @@ class Settings(BaseSettings):
         default=SecretStr("dev-admin-token"),
         description="Bearer token of the city's Service Vie Associative.",
     )
-    public_base_url: AnyHttpUrl = Field(
-        default=AnyHttpUrl("http://127.0.0.1:8002"),
-        description="Public URL the platform is reached at (links in feeds and mails).",
+    public_base_url: AnyHttpUrl | None = Field(
+        default=None,
+        description=(
+            "Public URL of the platform behind the reverse proxy (links in feeds, pages and "
+            "mails). Unset in development: each service is then reached on its own port."
+        ),
     )
     domain: str = Field(
         default="vie-associative.besancon.fr",
@@ -44,6 +47,15 @@ class Settings(BaseSettings):
     newsletter_port: int = 8003
     log_level: str = "INFO"
     log_json: bool = Field(default=True, description="JSON log lines (one object per line).")
+
+    def public_url(self, service: str) -> str:
+        """Base URL (no trailing slash) at which people reach `service`'s pages and feeds."""
+        if self.public_base_url is not None:
+            return str(self.public_base_url).rstrip("/")
+        port = {"annuaire": self.annuaire_port, "agenda": self.agenda_port}.get(
+            service, self.newsletter_port
+        )
+        return f"http://{self.http_host}:{port}"
 
     @property
     def nats_servers(self) -> list[str]:
