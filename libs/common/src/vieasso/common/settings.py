@@ -52,10 +52,12 @@ class Settings(BaseSettings):
         """Base URL (no trailing slash) at which people reach `service`'s pages and feeds."""
         if self.public_base_url is not None:
             return str(self.public_base_url).rstrip("/")
-        port = {"annuaire": self.annuaire_port, "agenda": self.agenda_port}.get(
-            service, self.newsletter_port
-        )
-        return f"http://{self.http_host}:{port}"
+        ports = {
+            "annuaire": self.annuaire_port,
+            "agenda": self.agenda_port,
+            "newsletter": self.newsletter_port,
+        }
+        return f"http://{self.http_host}:{ports[service]}"
 
     @property
     def nats_servers(self) -> list[str]:
