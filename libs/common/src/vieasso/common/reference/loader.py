@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
@@ -132,13 +132,23 @@ def load_venues() -> tuple[VenuePublic, ...]:
     return venues
 
 
+def rna_mapper(themes: Iterable[Theme]) -> Callable[[str], str | None]:
+    """A function mapping an RNA *objet social* code to a theme code (see `theme_for_rna`)."""
+    exact = {code: theme.code for theme in themes for code in theme.rna_codes}
+    by_group = {code[:3]: theme for code, theme in exact.items() if code.endswith(_GROUP_SUFFIX)}
+
+    def theme_for(code: str) -> str | None:
+        code = code.strip()
+        if not _RNA_CODE.match(code):
+            return None
+        return exact.get(code) or by_group.get(code[:3])
+
+    return theme_for
+
+
 @cache
-def _rna_index() -> tuple[dict[str, str], dict[str, str]]:
-    exact = {code: theme.code for theme in load_themes() for code in theme.rna_codes}
-    by_group = {
-        code[:3]: theme_code for code, theme_code in exact.items() if code.endswith(_GROUP_SUFFIX)
-    }
-    return exact, by_group
+def _shipped_mapper() -> Callable[[str], str | None]:
+    return rna_mapper(load_themes())
 
 
 def theme_for_rna(code: str) -> str | None:
@@ -147,8 +157,4 @@ def theme_for_rna(code: str) -> str | None:
     ``"011125"`` (a sport) → ``"sport"`` through group ``011000``; unknown or malformed
     codes (``""``, ``"000000"``, ``"050000"``) → ``None``.
     """
-    code = code.strip()
-    if not _RNA_CODE.match(code):
-        return None
-    exact, by_group = _rna_index()
-    return exact.get(code) or by_group.get(code[:3])
+    return _shipped_mapper()(code)
