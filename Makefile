@@ -46,7 +46,7 @@ $(STAMP): $(UV) uv.lock $(PYPROJECTS)
 install: $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m vieasso.common.devrun
+	$(PY) -m devtools.run
 
 test: $(STAMP)
 	@$(VENV)/bin/pytest; rc=$$?; \

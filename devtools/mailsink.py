@@ -1,6 +1,7 @@
 """Local SMTP sink: every mail accepted is saved as an .eml file (for `make run` and tests).
 
-Run: ``python -m devtools.mailsink --port 1025 --maildir var/mail``.
+Run: ``python -m devtools.mailsink --port 1025 --maildir var/mail --web-port 1080``
+(``--web-port 0``: no web view of the mails, see devtools/mailview.py).
 Tests can make it misbehave: ``handler.fail_next["a@b.fr"] = 451`` answers 451 to the next
 mail for that address (any code: 421 and 451 are temporary, 550 is a hard bounce).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import signal
 import threading
 import time
 from pathlib import Path
@@ -17,6 +19,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from devtools.mailview import start_viewer
 
 _REPLIES = {
     421: "421 4.3.2 Service not available, try again later",
@@ -64,21 +68,29 @@ class MaildirHandler:
         return "250 Message accepted for delivery"
 
 
-def serve(host: str, port: int, maildir: Path) -> None:
+def serve(host: str, port: int, maildir: Path, web_port: int = 0) -> None:
+    """Run until SIGINT or SIGTERM, then stop cleanly (exit code 0)."""
     handler = MaildirHandler(maildir)
     controller: Any = Controller(handler, hostname=host, port=port)
     controller.start()
     print(f"SMTP sink on {host}:{port}, mails saved under {maildir}/", flush=True)
+    viewer = start_viewer(maildir, host, web_port) if web_port else None
+    if viewer is not None:
+        print(f"mail viewer on http://{host}:{web_port}/", flush=True)
     try:
-        asyncio.run(_forever())
-    except KeyboardInterrupt:
-        pass
+        asyncio.run(_until_signal())
     finally:
+        if viewer is not None:
+            viewer.shutdown()
         controller.stop()
 
 
-async def _forever() -> None:
-    await asyncio.Event().wait()
+async def _until_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
 
 
 def main() -> None:
@@ -86,8 +98,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=1025)
     parser.add_argument("--maildir", type=Path, default=Path("var/mail"))
+    parser.add_argument("--web-port", type=int, default=0, help="port of the web view (0: none)")
     args = parser.parse_args()
-    serve(args.host, args.port, args.maildir)
+    serve(args.host, args.port, args.maildir, args.web_port)
 
 
 if __name__ == "__main__":
