@@ -58,7 +58,14 @@ _MESSAGES: dict[str, str] = {
     "json_invalid": "Le contenu n'est pas du JSON valide.",
     "json_type": "Le contenu n'est pas du JSON valide.",
     "union_tag_invalid": "Valeur invalide.",
+    "datetime_or_date": (
+        "Une date et une heure avec fuseau horaire (ex. 2026-05-14T18:30:00+02:00) "
+        "ou une date (AAAA-MM-JJ) sont attendues."
+    ),
 }
+
+# Members of a `datetime | date` union, as pydantic names them at the end of `loc`.
+_TEMPORAL_MEMBERS = frozenset({"datetime", "date"})
 
 _VALUE_ERRORS: dict[str, str] = {
     "single_line": "Ce texte doit tenir sur une ligne (pas de retour à la ligne).",
@@ -79,6 +86,8 @@ def _message(error: Mapping[str, Any]) -> str:
     template = _MESSAGES.get(kind)
     if template is None:
         return "Valeur invalide."
+    if "expected" in ctx:
+        ctx["expected"] = str(ctx["expected"]).replace(" or ", " ou ")
     try:
         return template.format(**ctx)
     except (KeyError, IndexError):
@@ -103,8 +112,26 @@ def field_path(
     return ".".join(parts) or "__root__"
 
 
+def _merge_temporal_unions(raw: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """One error per `datetime | date` field instead of one per union member."""
+    members: dict[tuple[Any, ...], set[str]] = {}
+    for error in raw:
+        loc = tuple(error.get("loc", ()))
+        if loc and loc[-1] in _TEMPORAL_MEMBERS:
+            members.setdefault(loc[:-1], set()).add(str(loc[-1]))
+    unions = {parent for parent, seen in members.items() if seen == _TEMPORAL_MEMBERS}
+    merged: list[Mapping[str, Any]] = []
+    for error in raw:
+        loc = tuple(error.get("loc", ()))
+        if loc and loc[-1] in _TEMPORAL_MEMBERS and loc[:-1] in unions:
+            merged.append({"loc": loc[:-1], "type": "datetime_or_date"})
+        else:
+            merged.append(error)
+    return merged
+
+
 def french_errors(errors: ValidationError | Sequence[Mapping[str, Any]]) -> list[FieldError]:
-    raw = errors.errors() if isinstance(errors, ValidationError) else errors
+    raw = _merge_temporal_unions(errors.errors() if isinstance(errors, ValidationError) else errors)
     result: list[FieldError] = []
     seen: set[tuple[str, str]] = set()
     for error in raw:
