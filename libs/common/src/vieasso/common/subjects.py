@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _token(value: str) -> str:
     """A subject token must not contain dots, wildcards or whitespace."""
-    if not _TOKEN.match(value):
+    if not _TOKEN.fullmatch(value):  # fullmatch: `$` would let a trailing "\n" through
         raise ValueError(f"not a safe NATS subject token: {value!r}")
     return value
 
