@@ -1,14 +1,20 @@
-"""Builds the annuaire service: settings → NATS runtime → subscribers → FastAPI app.
+"""Builds the annuaire service: settings → NATS runtime → service → FastAPI app.
 
 Nothing here touches the network: connections open in the app's lifespan.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from nats.js import JetStreamContext
 
 from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.annuaire.entrypoints import http, nats
+from vieasso.annuaire.service import AnnuaireService
+from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.http.app import build_app
 from vieasso.common.nats.runtime import NatsRuntime
 
@@ -21,12 +27,33 @@ def build_runtime(settings: AnnuaireSettings) -> NatsRuntime:
     return runtime
 
 
-def create_app(settings: AnnuaireSettings | None = None) -> FastAPI:
+def create_app(settings: AnnuaireSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or AnnuaireSettings()
     runtime = build_runtime(settings)
-    return build_app(
+    service = AnnuaireService(settings, runtime.publish, clock or SystemClock())
+
+    async def start(js: JetStreamContext) -> None:
+        await service.start(js)
+
+    runtime.on_startup(start)
+    app = build_app(
         runtime,
         title="Annuaire — Vie associative Besançon",
         description="Associations, lieux, thèmes, quartiers et missions bénévoles.",
         routers=[http.build_router()],
     )
+    app.state.annuaire = service
+    app.state.settings = settings
+    http.install_error_handlers(app)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with inner(app):
+            try:
+                yield
+            finally:
+                await service.stop()
+
+    app.router.lifespan_context = lifespan
+    return app

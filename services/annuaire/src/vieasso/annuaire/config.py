@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from vieasso.common.settings import Settings
 
 
 class AnnuaireSettings(Settings):
     """Annuaire settings: ``VIEASSO_*`` like the rest of the platform."""
+
+    mission_sweep_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often missions past their end date are closed (seconds).",
+    )
+    republish_window_seconds: float = Field(
+        default=120.0,
+        ge=0,
+        description=(
+            "At start, facts of records changed this recently are published again with their "
+            "deterministic id (JetStream drops those already stored): a crash between the KV "
+            "write and the fact loses no fact. Keep it within the stream's duplicate window."
+        ),
+    )
 
     @property
     def port(self) -> int:

@@ -1,0 +1,1 @@
+"""Pure domain of the annuaire: records, rules and state machines (no I/O)."""

@@ -1,0 +1,140 @@
+"""The annuaire's in-memory indexes over its four buckets: lookups, tokens, search.
+
+Rebuilt from JetStream at start (`start`), then kept current by KV watches.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from nats.js import JetStreamContext
+from pydantic import BaseModel
+
+from vieasso.annuaire.adapters.kv import Versioned
+from vieasso.annuaire.adapters.mirror import Mirror, model_parser
+from vieasso.annuaire.domain.associations import AssociationRecord
+from vieasso.annuaire.domain.checks import Known
+from vieasso.annuaire.domain.rules import normalize
+from vieasso.common.directory import ASSOCIATIONS, MISSIONS, REFERENCE, VENUES
+from vieasso.common.messages.annuaire import MissionPublic, VenuePublic
+from vieasso.common.reference.models import Quartier, Theme
+
+
+def _reference(key: str, value: bytes) -> BaseModel | None:
+    if key.startswith("theme."):
+        return Theme.model_validate_json(value)
+    if key.startswith("quartier."):
+        return Quartier.model_validate_json(value)
+    return None
+
+
+class DirectoryIndex:
+    def __init__(self) -> None:
+        self.associations: Mirror[AssociationRecord] = Mirror(
+            ASSOCIATIONS, model_parser(AssociationRecord), self._association_changed
+        )
+        self.missions: Mirror[MissionPublic] = Mirror(
+            MISSIONS, model_parser(MissionPublic), self._mission_changed
+        )
+        self.venues: Mirror[VenuePublic] = Mirror(VENUES, model_parser(VenuePublic))
+        self.reference: Mirror[BaseModel] = Mirror(REFERENCE, _reference)
+        self.by_token: dict[str, str] = {}
+        self.by_rna: dict[str, str] = {}
+        self.search_text: dict[str, str] = {}
+        self.missions_of: dict[str, set[str]] = defaultdict(set)
+        self.mission_text: dict[str, str] = {}
+        self.known = Known(
+            themes=_Prefixed(self.reference.items, "theme."),
+            quartiers=_Prefixed(self.reference.items, "quartier."),
+            venues=self.venues.items,
+        )
+
+    @property
+    def _mirrors(self) -> tuple[Mirror[Any], ...]:
+        return (self.reference, self.venues, self.associations, self.missions)
+
+    async def start(self, js: JetStreamContext) -> None:
+        for mirror in self._mirrors:
+            await mirror.start(js)
+
+    async def stop(self) -> None:
+        for mirror in self._mirrors:
+            await mirror.stop()
+
+    def _association_changed(
+        self,
+        slug: str,
+        old: Versioned[AssociationRecord] | None,
+        new: Versioned[AssociationRecord] | None,
+    ) -> None:
+        if old is not None:
+            if old.value.token_hash:
+                self.by_token.pop(old.value.token_hash, None)
+            if old.value.rna_id and self.by_rna.get(old.value.rna_id) == slug:
+                del self.by_rna[old.value.rna_id]
+            self.search_text.pop(slug, None)
+        if new is not None:
+            record = new.value
+            if record.token_hash:
+                self.by_token[record.token_hash] = slug
+            if record.rna_id:
+                self.by_rna[record.rna_id] = slug
+            words = (record.name, record.short_name or "", record.slug, record.purpose)
+            self.search_text[slug] = normalize(" ".join(words))
+
+    def _mission_changed(
+        self,
+        mission_id: str,
+        old: Versioned[MissionPublic] | None,
+        new: Versioned[MissionPublic] | None,
+    ) -> None:
+        if old is not None:
+            self.missions_of[old.value.association_slug].discard(mission_id)
+            self.mission_text.pop(mission_id, None)
+        if new is not None:
+            mission = new.value
+            self.missions_of[mission.association_slug].add(mission_id)
+            words = (mission.title, " ".join(mission.skills), mission.description)
+            self.mission_text[mission_id] = normalize(" ".join(words))
+
+    def association(self, slug: str) -> AssociationRecord | None:
+        found = self.associations.items.get(slug)
+        return found.value if found else None
+
+    def mission(self, mission_id: str) -> MissionPublic | None:
+        found = self.missions.items.get(mission_id)
+        return found.value if found else None
+
+    def mission_quartier(self, mission: MissionPublic) -> str | None:
+        if mission.quartier is not None or mission.venue_id is None:
+            return mission.quartier
+        venue = self.venues.items.get(mission.venue_id)
+        return venue.value.quartier if venue else None
+
+    def mission_themes(self, mission: MissionPublic) -> tuple[str, ...]:
+        if mission.themes:
+            return mission.themes
+        association = self.association(mission.association_slug)
+        return association.themes if association else ()
+
+    def themes(self) -> list[Theme]:
+        return sorted(_Prefixed(self.reference.items, "theme.").values(), key=lambda t: t.code)
+
+    def quartiers(self) -> list[Quartier]:
+        items = _Prefixed(self.reference.items, "quartier.").values()
+        return sorted(items, key=lambda q: normalize(q.label))
+
+
+class _Prefixed:
+    """The reference items whose key starts with `prefix`, looked up by code."""
+
+    def __init__(self, items: dict[str, Versioned[BaseModel]], prefix: str) -> None:
+        self._items = items
+        self._prefix = prefix
+
+    def __contains__(self, code: object) -> bool:
+        return f"{self._prefix}{code}" in self._items
+
+    def values(self) -> list[Any]:
+        return [v.value for k, v in self._items.items() if k.startswith(self._prefix)]

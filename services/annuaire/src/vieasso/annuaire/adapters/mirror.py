@@ -1,0 +1,94 @@
+"""An in-memory copy of one KV bucket, loaded at start and kept current by a KV watch.
+
+Our own writes are applied at once (`apply`), the watch brings everyone else's (the import
+and demo commands write from another process); a revision never goes backwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from nats.js import JetStreamContext
+from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
+from pydantic import BaseModel, ValidationError
+
+from vieasso.annuaire.adapters.kv import Versioned
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+OnChange = Callable[[str, "Versioned[Any] | None", "Versioned[Any] | None"], None]
+
+
+class Mirror(Generic[M]):
+    def __init__(
+        self,
+        bucket: str,
+        parse: Callable[[str, bytes], M | None],
+        on_change: OnChange | None = None,
+    ) -> None:
+        self.bucket = bucket
+        self.parse = parse
+        self.items: dict[str, Versioned[M]] = {}
+        self._on_change = on_change
+        self._watcher: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    def apply(self, key: str, value: M, revision: int) -> None:
+        old = self.items.get(key)
+        if old is not None and old.revision >= revision:
+            return
+        new = Versioned(value, revision)
+        self.items[key] = new
+        if self._on_change is not None:
+            self._on_change(key, old, new)
+
+    def remove(self, key: str) -> None:
+        old = self.items.pop(key, None)
+        if old is not None and self._on_change is not None:
+            self._on_change(key, old, None)
+
+    async def start(self, js: JetStreamContext) -> None:
+        kv = await js.key_value(self.bucket)
+        self._watcher = await kv.watchall()
+        while (entry := await self._watcher.updates(timeout=60)) is not None:
+            self._entry(entry)
+        self._task = asyncio.create_task(self._follow(), name=f"mirror-{self.bucket}")
+
+    async def _follow(self) -> None:
+        async for entry in self._watcher:
+            if entry is not None:
+                self._entry(entry)
+
+    def _entry(self, entry: KeyValue.Entry) -> None:
+        if entry.operation in (KV_DEL, KV_PURGE):
+            self.remove(entry.key)
+            return
+        try:
+            value = self.parse(entry.key, entry.value or b"")
+        except ValidationError:
+            log.exception("unreadable value", extra={"bucket": self.bucket, "key": entry.key})
+            return
+        if value is not None and entry.revision is not None:
+            self.apply(entry.key, value, entry.revision)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._watcher is not None:
+            with contextlib.suppress(Exception):
+                await self._watcher.stop()
+
+
+def model_parser(model: type[M]) -> Callable[[str, bytes], M | None]:
+    def parse(_: str, value: bytes) -> M | None:
+        return model.model_validate_json(value)
+
+    return parse

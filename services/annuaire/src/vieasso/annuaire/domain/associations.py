@@ -1,0 +1,119 @@
+"""The association record and its life: `pending → validated → archived`.
+
+The stored record is the public record plus private fields (contact, token hash, last
+change); `public()` is what facts, lists and exports show.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from vieasso.annuaire.domain.commands import (
+    AssociationFields,
+    ChangeAssociation,
+    PrivateContact,
+)
+from vieasso.annuaire.domain.errors import InvalidState
+from vieasso.common.messages.annuaire import AssociationPublic, AssociationState
+from vieasso.common.subjects import AssociationChange
+
+PRIVATE_FIELDS = frozenset({"private_contact", "token_hash", "last_change"})
+_TIMESTAMPS = frozenset({"created_at", "updated_at", "validated_at"})
+
+
+class AssociationRecord(AssociationPublic):
+    """What the `annuaire_associations` bucket stores under `<slug>`."""
+
+    private_contact: PrivateContact | None = None
+    token_hash: str | None = None
+    last_change: AssociationChange = AssociationChange.REGISTERED
+
+    def public(self) -> AssociationPublic:
+        return AssociationPublic.model_validate(self.model_dump(exclude=set(PRIVATE_FIELDS)))
+
+    def fields(self) -> dict[str, Any]:
+        """The editable public fields, as `AssociationFields` expects them."""
+        return self.model_dump(include=set(AssociationFields.model_fields), mode="json")
+
+
+def register(
+    slug: str,
+    fields: AssociationFields,
+    contact: PrivateContact | None,
+    now: datetime,
+    *,
+    state: AssociationState = AssociationState.PENDING,
+) -> AssociationRecord:
+    validated = state is AssociationState.VALIDATED
+    return AssociationRecord(
+        slug=slug,
+        **dict(fields),
+        private_contact=contact,
+        state=state,
+        created_at=now,
+        updated_at=now,
+        validated_at=now if validated else None,
+        last_change=AssociationChange.VALIDATED if validated else AssociationChange.REGISTERED,
+    )
+
+
+def merged_fields(record: AssociationRecord, change: ChangeAssociation) -> dict[str, Any]:
+    """The record's editable fields with the change applied (to validate again as a whole)."""
+    fields = record.fields()
+    fields.update(change.model_dump(exclude_unset=True, exclude={"contact"}, mode="json"))
+    return fields
+
+
+def apply_change(
+    record: AssociationRecord,
+    fields: AssociationFields,
+    contact: PrivateContact | None,
+    now: datetime,
+) -> AssociationRecord:
+    """The record with new public fields (and contact): raises if archived."""
+    if record.state is AssociationState.ARCHIVED:
+        raise InvalidState("Cette association est archivée : sa fiche ne peut plus être modifiée.")
+    return record.model_copy(
+        update={
+            **dict(fields),
+            "private_contact": contact or record.private_contact,
+            "updated_at": now,
+            "last_change": AssociationChange.UPDATED,
+        }
+    )
+
+
+def same_content(a: AssociationRecord, b: AssociationRecord) -> bool:
+    """True when nothing but timestamps differ (an edit that changes nothing is not a change)."""
+    skip = set(_TIMESTAMPS | {"last_change", "token_hash"})
+    return a.model_dump(exclude=skip) == b.model_dump(exclude=skip)
+
+
+def validate(record: AssociationRecord, token_hash: str, now: datetime) -> AssociationRecord:
+    if record.state is AssociationState.VALIDATED:
+        raise InvalidState("Cette association est déjà validée.")
+    if record.state is AssociationState.ARCHIVED:
+        raise InvalidState("Cette association est archivée : elle ne peut plus être validée.")
+    return record.model_copy(
+        update={
+            "state": AssociationState.VALIDATED,
+            "validated_at": now,
+            "updated_at": now,
+            "token_hash": token_hash,
+            "last_change": AssociationChange.VALIDATED,
+        }
+    )
+
+
+def archive(record: AssociationRecord, now: datetime) -> AssociationRecord:
+    if record.state is AssociationState.ARCHIVED:
+        raise InvalidState("Cette association est déjà archivée.")
+    return record.model_copy(
+        update={
+            "state": AssociationState.ARCHIVED,
+            "updated_at": now,
+            "token_hash": None,
+            "last_change": AssociationChange.ARCHIVED,
+        }
+    )

@@ -1,0 +1,1 @@
+"""Use cases of the annuaire, each taking the `Annuaire` unit (repositories, index, clock…)."""

@@ -1,0 +1,110 @@
+"""Use cases on volunteer missions: publish, edit (or mark filled), close, auto-close."""
+
+from __future__ import annotations
+
+import logging
+
+from vieasso.annuaire.domain import missions as domain
+from vieasso.annuaire.domain.checks import check_mission
+from vieasso.annuaire.domain.commands import ChangeMission, MissionFields
+from vieasso.annuaire.domain.errors import AlreadyExists, ConflictError, InvalidState, NotFound
+from vieasso.annuaire.domain.rules import slug_candidates
+from vieasso.annuaire.handlers.facts import mission_fact
+from vieasso.annuaire.handlers.unit import Annuaire, revalidate
+from vieasso.common.messages.annuaire import AssociationState, MissionPublic, MissionState
+
+log = logging.getLogger(__name__)
+
+MISSION_NOT_FOUND = "Mission introuvable."
+
+
+async def _save(app: Annuaire, mission: MissionPublic, last: int) -> MissionPublic:
+    revision = await app.missions.update(mission.id, mission, last=last)
+    app.index.missions.apply(mission.id, mission, revision)
+    await mission_fact(app.publish, mission, revision)
+    return mission
+
+
+async def publish_mission(app: Annuaire, slug: str, fields: MissionFields) -> MissionPublic:
+    association = app.index.association(slug)
+    if association is None:
+        raise NotFound("Association introuvable.")
+    if association.state is not AssociationState.VALIDATED:
+        raise InvalidState("Seule une association validée peut publier des missions.")
+    check_mission(fields, app.index.known, app.today())
+    now = app.clock.now()
+    for mission_id in slug_candidates(domain.mission_id_base(slug, fields.title), max_length=80):
+        if app.index.mission(mission_id) is not None:
+            continue
+        mission = domain.publish(mission_id, slug, fields, now)
+        try:
+            revision = await app.missions.create(mission_id, mission)
+        except AlreadyExists:
+            continue
+        app.index.missions.apply(mission_id, mission, revision)
+        await mission_fact(app.publish, mission, revision)
+        return mission
+    raise AlreadyExists("Trop de missions portent déjà ce titre : précisez-le.")
+
+
+async def _current(app: Annuaire, slug: str, mission_id: str) -> tuple[MissionPublic, int]:
+    current = await app.missions.get(mission_id)
+    if current is None or current.value.association_slug != slug:
+        raise NotFound(MISSION_NOT_FOUND)
+    return current.value, current.revision
+
+
+async def change_mission(
+    app: Annuaire,
+    slug: str,
+    mission_id: str,
+    change: ChangeMission,
+    *,
+    expected_revision: int | None = None,
+) -> MissionPublic:
+    mission, revision = await _current(app, slug, mission_id)
+    if expected_revision is not None and expected_revision != revision:
+        raise ConflictError()
+    if mission.state is MissionState.CLOSED:
+        raise InvalidState("Cette mission est close : elle ne peut plus être modifiée.")
+    fields = revalidate(MissionFields, domain.merged_fields(mission, change))
+    check_mission(fields, app.index.known, app.today())
+    updated = domain.apply_change(mission, fields, change.state, app.clock.now())
+    if domain.same_content(updated, mission):
+        return mission
+    return await _save(app, updated, revision)
+
+
+async def close_mission(app: Annuaire, slug: str, mission_id: str) -> MissionPublic:
+    mission, revision = await _current(app, slug, mission_id)
+    return await _save(app, domain.close(mission, app.clock.now()), revision)
+
+
+async def close_missions_of(app: Annuaire, slug: str) -> list[str]:
+    """Close every mission of an association that leaves the directory."""
+    closed = []
+    for mission_id in sorted(app.index.missions_of.get(slug, ())):
+        mission = app.index.mission(mission_id)
+        if mission is not None and mission.state is not MissionState.CLOSED:
+            await close_mission(app, slug, mission_id)
+            closed.append(mission_id)
+    return closed
+
+
+async def close_expired_missions(app: Annuaire) -> list[str]:
+    """Close every mission past its end date (run periodically). A lost race waits for the
+    next round: the other writer's version is kept."""
+    today = app.today()
+    closed = []
+    expired = [
+        m for v in list(app.index.missions.items.values()) if domain.is_expired(m := v.value, today)
+    ]
+    for mission in expired:
+        try:
+            current, revision = await _current(app, mission.association_slug, mission.id)
+            if domain.is_expired(current, today):
+                await _save(app, domain.close(current, app.clock.now()), revision)
+                closed.append(mission.id)
+        except (ConflictError, NotFound):
+            log.info("mission changed while closing; next round", extra={"mission": mission.id})
+    return closed

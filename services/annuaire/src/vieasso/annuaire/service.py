@@ -1,0 +1,115 @@
+"""The running annuaire: opens its buckets, seeds the reference data, loads its indexes,
+catches up recent facts and closes expired missions periodically."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from nats.js import JetStreamContext
+
+from vieasso.annuaire.adapters.index import DirectoryIndex
+from vieasso.annuaire.adapters.kv import KvRepository
+from vieasso.annuaire.config import AnnuaireSettings
+from vieasso.annuaire.domain.associations import AssociationRecord
+from vieasso.annuaire.handlers.facts import association_fact, mission_fact
+from vieasso.annuaire.handlers.missions import close_expired_missions
+from vieasso.annuaire.handlers.unit import Annuaire
+from vieasso.annuaire.handlers.venues import save_venue, seed_reference
+from vieasso.common.clock import Clock, SystemClock
+from vieasso.common.directory import ASSOCIATIONS, MISSIONS, REFERENCE, VENUES
+from vieasso.common.messages.annuaire import MissionPublic, VenuePublic
+from vieasso.common.nats.provisioning import provision
+from vieasso.common.nats.publish import Publish
+from vieasso.common.nats.runtime import NatsRuntime
+from vieasso.common.reference.loader import load_quartiers, load_themes, load_venues
+
+log = logging.getLogger(__name__)
+
+
+class AnnuaireService:
+    def __init__(self, settings: AnnuaireSettings, publish: Publish, clock: Clock) -> None:
+        self.settings = settings
+        self.publish = publish
+        self.clock = clock
+        self.index = DirectoryIndex()
+        self.unit: Annuaire | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def start(self, js: JetStreamContext, *, background: bool = True) -> Annuaire:
+        await seed_reference(await js.key_value(REFERENCE), load_themes(), load_quartiers())
+        await self.index.start(js)
+        unit = Annuaire(
+            associations=KvRepository(
+                await js.key_value(ASSOCIATIONS), ASSOCIATIONS, AssociationRecord
+            ),
+            missions=KvRepository(await js.key_value(MISSIONS), MISSIONS, MissionPublic),
+            venues=KvRepository(await js.key_value(VENUES), VENUES, VenuePublic),
+            index=self.index,
+            publish=self.publish,
+            clock=self.clock,
+        )
+        for venue in load_venues():
+            if venue.id not in self.index.venues.items:
+                await save_venue(unit, venue)
+        if background:
+            await self._republish_recent(unit)
+            self._sweeper = asyncio.create_task(self._sweep(unit), name="annuaire-mission-sweeper")
+        self.unit = unit
+        log.info(
+            "annuaire loaded",
+            extra={
+                "associations": len(self.index.associations.items),
+                "missions": len(self.index.missions.items),
+            },
+        )
+        return unit
+
+    async def _republish_recent(self, unit: Annuaire) -> None:
+        """Facts of the last changes again, same ids: lost ones are stored, others dropped."""
+        since = self.clock.now() - timedelta(seconds=self.settings.republish_window_seconds)
+        for item in list(self.index.associations.items.values()):
+            if item.value.updated_at >= since:
+                await association_fact(self.publish, item.value, item.revision)
+        for mission in list(self.index.missions.items.values()):
+            if mission.value.updated_at >= since:
+                await mission_fact(self.publish, mission.value, mission.revision)
+
+    async def _sweep(self, unit: Annuaire) -> None:
+        while True:
+            try:
+                closed = await close_expired_missions(unit)
+                if closed:
+                    log.info("expired missions closed", extra={"count": len(closed)})
+            except Exception:
+                log.exception("closing expired missions failed; next round")
+            await asyncio.sleep(self.settings.mission_sweep_seconds)
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        await self.index.stop()
+
+
+@asynccontextmanager
+async def standalone(
+    settings: AnnuaireSettings, clock: Clock | None = None
+) -> AsyncIterator[Annuaire]:
+    """The annuaire's use cases without HTTP, for the `import` and `demo` commands."""
+    runtime = NatsRuntime(settings, service="annuaire")
+    await runtime.broker.connect()
+    try:
+        await provision(runtime.js, settings.nats_replicas)
+        service = AnnuaireService(settings, runtime.publish, clock or SystemClock())
+        try:
+            yield await service.start(runtime.js, background=False)
+        finally:
+            await service.stop()
+    finally:
+        await runtime.broker.stop()

@@ -1,0 +1,108 @@
+"""The annuaire in-process on the session's real nats-server, reached over real HTTP (ASGI).
+
+Every test gets its own app (own admin token, own clock) over the shared buckets: tests use
+random names so their records never collide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from vieasso.annuaire.bootstrap import create_app
+from vieasso.annuaire.config import AnnuaireSettings
+from vieasso.annuaire.handlers.unit import Annuaire
+from vieasso.common.clock import FrozenClock
+
+NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class Client:
+    """An HTTP client on the running app, with the admin token at hand."""
+
+    http: httpx.AsyncClient
+    app: FastAPI
+    settings: AnnuaireSettings
+    clock: FrozenClock
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.settings.admin_token.get_secret_value()}"}
+
+    @property
+    def unit(self) -> Annuaire:
+        unit: Annuaire | None = self.app.state.annuaire.unit
+        assert unit is not None
+        return unit
+
+    async def register(self, **fields: Any) -> dict[str, Any]:
+        response = await self.http.post("/api/associations", json=association_body(**fields))
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def validated(self, **fields: Any) -> tuple[str, dict[str, str]]:
+        """A validated association: its slug and its own Authorization header."""
+        slug = (await self.register(**fields))["slug"]
+        response = await self.http.post(f"/api/associations/{slug}/validate", headers=self.admin)
+        assert response.status_code == 200, response.text
+        return slug, {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def unique_name(prefix: str = "Les Amis") -> str:
+    return f"{prefix} {secrets.token_hex(4)}"
+
+
+def association_body(**fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": unique_name(),
+        "purpose": "Faire vivre le quartier par des fêtes et des ateliers.",
+        "themes": ["vie-de-quartier"],
+        "quartier": "battant",
+        "email": "contact@exemple.fr",
+        "phone": "03 81 00 00 00",
+        "contact": {"name": "Camille Martin", "email": "camille.secret@exemple.fr"},
+    }
+    body.update(fields)
+    return body
+
+
+def mission_body(**fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "Accueil du public au festival",
+        "description": "Accueillir et orienter le public pendant le festival.",
+        "kind": "ponctuelle",
+        "starts_on": "2026-06-20",
+        "ends_on": "2026-06-21",
+        "how_to_apply": "Écrire à l'association.",
+    }
+    body.update(fields)
+    return body
+
+
+@pytest.fixture
+async def annuaire(nats_url: str) -> AsyncIterator[Client]:
+    settings = AnnuaireSettings(
+        nats_url=nats_url, admin_token=secrets.token_urlsafe(24), log_json=False
+    )
+    clock = FrozenClock(NOW)
+    app = create_app(settings, clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://annuaire") as http:
+            for _ in range(400):
+                if (await http.get("/healthz")).status_code == 200:
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                pytest.fail("the annuaire never became healthy")
+            yield Client(http, app, settings, clock)
