@@ -60,6 +60,8 @@ def test_quartiers_have_unique_codes_french_labels_and_besancon_postal_codes() -
     assert len(codes) == len(set(codes)) >= 13
     assert {"battant", "planoise-chateaufarine", "velotte"} <= set(codes)
     assert all(q.label.strip() and q.postal_codes == ("25000",) for q in quartiers)
+    by_code = {q.code: q for q in quartiers}
+    assert "Vaîtes" in by_code["orchamps-palente-saragosse"].aliases
 
 
 def test_themes_have_unique_codes_and_a_french_label() -> None:
@@ -139,8 +141,15 @@ def test_the_kursaal_has_rooms_and_the_named_city_venues_are_there() -> None:
     assert any(v.id.startswith("maison-de-quartier-") for v in venues.values())
 
 
-def test_accessibility_is_not_claimed_without_confirmation() -> None:
-    assert not any(any(v.accessibility.model_dump().values()) for v in load_venues())
+def test_accessibility_is_claimed_only_where_a_source_confirms_it() -> None:
+    claimed = {
+        (v.id, flag)
+        for v in load_venues()
+        for flag, on in v.accessibility.model_dump().items()
+        if on
+    }
+
+    assert claimed == {("la-rodia", "motor")}
 
 
 def test_loaders_are_cached() -> None:

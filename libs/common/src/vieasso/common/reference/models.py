@@ -28,3 +28,6 @@ class Quartier(BaseModel):
     code: Code
     label: str
     postal_codes: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = Field(
+        default=(), description="Other names of parts of the quartier (e.g. Vaîtes), for search."
+    )
