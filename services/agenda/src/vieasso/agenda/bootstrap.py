@@ -1,32 +1,94 @@
 """Builds the agenda service: settings → NATS runtime → subscribers → FastAPI app.
 
-Nothing here touches the network: connections open in the app's lifespan.
+Nothing here touches the network: connections open in the app's lifespan, where the start-up
+step mirrors the directory, loads every event into the catalog and then starts the consumer.
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from dataclasses import dataclass, field
 
+from fastapi import FastAPI
+from nats.js import JetStreamContext
+
+from vieasso.agenda.adapters.catalog import Catalog
+from vieasso.agenda.adapters.feedcache import FeedCache
+from vieasso.agenda.adapters.store import EventStore
 from vieasso.agenda.config import AgendaSettings
 from vieasso.agenda.entrypoints import http, nats
+from vieasso.agenda.handlers import Agenda
+from vieasso.common.clock import Clock, SystemClock
+from vieasso.common.directory import DirectoryView
 from vieasso.common.http.app import build_app
 from vieasso.common.nats.runtime import NatsRuntime
 
 SERVICE = "agenda"
 
 
-def build_runtime(settings: AgendaSettings) -> NatsRuntime:
+@dataclass
+class Wiring:
+    """Everything the entrypoints share; `agenda` exists once NATS is connected."""
+
+    settings: AgendaSettings
+    clock: Clock
+    catalog: Catalog = field(default_factory=Catalog)
+    directory: DirectoryView = field(default_factory=DirectoryView)
+    store: EventStore | None = None
+    agenda_: Agenda | None = None
+    feeds: FeedCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.feeds = FeedCache(
+            self.catalog,
+            self.clock,
+            public_url=self.settings.public_url(SERVICE),
+            max_events=self.settings.agenda_feed_max_events,
+        )
+
+    def agenda(self) -> Agenda:
+        if self.agenda_ is None:
+            raise RuntimeError("the agenda is not started yet")
+        return self.agenda_
+
+
+def build_runtime(
+    settings: AgendaSettings, clock: Clock | None = None
+) -> tuple[NatsRuntime, Wiring]:
     runtime = NatsRuntime(settings, service=SERVICE)
-    runtime.broker.include_router(nats.build_router())
-    return runtime
+    wiring = Wiring(settings=settings, clock=clock or SystemClock())
+    runtime.broker.include_router(
+        nats.build_router(wiring.agenda, batch_size=settings.agenda_batch_size)
+    )
+
+    async def start(js: JetStreamContext) -> None:
+        await wiring.directory.start(js)
+        store = wiring.store = await EventStore.open(js)
+        wiring.catalog.begin_load()
+        await store.load(wiring.catalog.put)
+        wiring.catalog.end_load()
+        store.follow(wiring.catalog.put)
+        wiring.agenda_ = Agenda(
+            directory=wiring.directory,
+            store=store,
+            catalog=wiring.catalog,
+            publish=runtime.publish,
+            clock=wiring.clock,
+            domain=settings.domain,
+            public_url=settings.public_url(SERVICE),
+        )
+
+    runtime.on_startup(start)
+    return runtime, wiring
 
 
-def create_app(settings: AgendaSettings | None = None) -> FastAPI:
+def create_app(settings: AgendaSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or AgendaSettings()
-    runtime = build_runtime(settings)
-    return build_app(
+    runtime, wiring = build_runtime(settings, clock)
+    app = build_app(
         runtime,
         title="Agenda — Vie associative Besançon",
         description="Événements des associations et flux iCal, RSS, Atom et JSON-LD.",
-        routers=[http.build_router()],
+        routers=[http.build_router(wiring)],
     )
+    app.state.wiring = wiring
+    return app

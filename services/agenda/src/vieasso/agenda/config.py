@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from vieasso.common.settings import Settings
 
 
 class AgendaSettings(Settings):
     """Agenda settings: ``VIEASSO_*`` like the rest of the platform."""
+
+    agenda_batch_size: int = Field(
+        default=500, ge=1, le=5000, description="Submissions fetched per pull request."
+    )
+    agenda_feed_max_events: int = Field(
+        default=1000, ge=1, description="At most this many events per feed (Google's limit)."
+    )
 
     @property
     def port(self) -> int:

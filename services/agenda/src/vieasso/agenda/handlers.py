@@ -1,0 +1,253 @@
+"""Use cases of the agenda: apply submissions, refuse them with reasons, moderate events."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import ValidationError
+
+from vieasso.agenda.adapters.catalog import Catalog
+from vieasso.agenda.adapters.store import ConcurrentWrite, EventStore
+from vieasso.agenda.domain.events import Decision, Identity, decide, moderate
+from vieasso.agenda.domain.model import StoredEvent, event_key, event_uid, fact_message_id
+from vieasso.agenda.domain.rules import Directory, check_association, check_content
+from vieasso.common import subjects
+from vieasso.common.clock import Clock
+from vieasso.common.messages.agenda import (
+    EventCancelled,
+    EventContent,
+    EventPublished,
+    EventRejected,
+    EventSubmission,
+    EventUpdated,
+    ResolvedLocation,
+)
+from vieasso.common.messages.base import FieldError
+from vieasso.common.nats.deadletter import send_to_dead_letter
+from vieasso.common.nats.publish import Publish
+from vieasso.common.validation import french_errors
+
+log = logging.getLogger(__name__)
+
+SERVICE = "agenda"
+_REJECTION_NAMESPACE = uuid.UUID("5f1c2e7a-8b4d-4a69-b3f0-2d6e9c1a7b55")
+_FACTS = {"published": EventPublished, "updated": EventUpdated, "cancelled": EventCancelled}
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+    DEAD_LETTER = "dead_letter"
+    RETRY = "retry"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message of `agenda.submissions.<slug>`, as received."""
+
+    subject: str
+    body: bytes
+    headers: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """The agenda's use cases, with their dependencies passed in."""
+
+    directory: Directory
+    store: EventStore
+    catalog: Catalog
+    publish: Publish
+    clock: Clock
+    domain: str
+    public_url: str
+
+    def page_url(self, slug: str, event_id: str) -> str:
+        return f"{self.public_url}/events/{slug}/{event_id}"
+
+    def check(self, slug: str, claimed: str, content: EventContent) -> list[FieldError]:
+        """Every reason to refuse `content` from `claimed` on `slug`'s channel."""
+        return check_association(claimed, slug, self.directory) or check_content(
+            content, self.directory
+        )
+
+    async def handle_batch(self, batch: Sequence[Inbound]) -> list[Outcome]:
+        """Handle a batch: events in parallel, the messages of one event in order."""
+        outcomes: list[Outcome | None] = [None] * len(batch)
+        groups: dict[str, list[tuple[int, Inbound, EventSubmission | None]]] = {}
+        for i, message in enumerate(batch):
+            submission = _parse(message)
+            key = (
+                event_key(submission.association, submission.event_id)
+                if submission is not None
+                else f"?{i}"
+            )
+            groups.setdefault(key, []).append((i, message, submission))
+
+        async def run(group: list[tuple[int, Inbound, EventSubmission | None]]) -> None:
+            failed = False
+            for i, message, submission in group:
+                if failed:  # keep the order of one event's messages: retry the rest too
+                    outcomes[i] = Outcome.RETRY
+                    continue
+                try:
+                    outcomes[i] = await self.handle(message, submission)
+                except Exception:
+                    log.exception("submission not processed; will be redelivered")
+                    outcomes[i] = Outcome.RETRY
+                    failed = True
+
+        await asyncio.gather(*(run(group) for group in groups.values()))
+        return [o or Outcome.UNCHANGED for o in outcomes]
+
+    async def handle(self, message: Inbound, submission: EventSubmission | None) -> Outcome:
+        slug = subjects.slug_of(message.subject)
+        if submission is None:
+            return await self._undecodable(message, slug)
+        reasons = self.check(slug, submission.association, submission)
+        if reasons:
+            await self._reject(slug, message, reasons, submission.event_id)
+            return Outcome.REJECTED
+        decision = await self._apply(slug, submission)
+        if decision.reasons:
+            await self._reject(slug, message, list(decision.reasons), submission.event_id)
+            return Outcome.REJECTED
+        return Outcome.APPLIED if decision.change is not None else Outcome.UNCHANGED
+
+    async def _apply(self, slug: str, submission: EventSubmission) -> Decision:
+        key = event_key(slug, submission.event_id)
+        content = EventContent.model_construct(
+            **{name: getattr(submission, name) for name in _CONTENT_FIELDS}
+        )
+        for _ in range(5):
+            entry = self.catalog.get(key)
+            existing = entry.record if entry is not None else None
+            if existing is not None and existing.last_message_id == str(submission.message_id):
+                await self._publish_fact(existing)  # redelivered after a crash: same fact id
+                return Decision(existing, None)
+            who = self._identity(slug, submission.event_id)
+            decision = decide(
+                existing,
+                content,
+                self._locate(content),
+                who,
+                now=self.clock.now(),
+                message_id=str(submission.message_id),
+            )
+            if decision.change is None or decision.record is None:
+                return decision
+            if await self._save(decision.record, entry.revision if entry else None):
+                await self._publish_fact(decision.record)
+                return decision
+        raise ConcurrentWrite(key)
+
+    async def moderate(self, slug: str, event_id: str, *, unpublished: bool) -> StoredEvent | None:
+        """Hide an event from every feed (or show it again); None when unknown."""
+        key = event_key(slug, event_id)
+        for _ in range(5):
+            entry = self.catalog.get(key)
+            if entry is None:
+                return None
+            decision = moderate(entry.record, unpublished=unpublished, now=self.clock.now())
+            if decision.change is None or decision.record is None:
+                return entry.record
+            if await self._save(decision.record, entry.revision):
+                await self._publish_fact(decision.record)
+                return decision.record
+        raise ConcurrentWrite(key)
+
+    async def _save(self, record: StoredEvent, revision: int | None) -> bool:
+        try:
+            new_revision = await self.store.save(record, revision)
+        except ConcurrentWrite:
+            found = await self.store.get(record.key)
+            if found is not None:
+                self.catalog.put(*found)
+            return False
+        self.catalog.put(record, new_revision)
+        return True
+
+    async def _publish_fact(self, record: StoredEvent) -> None:
+        event = record.event
+        fact = _FACTS[record.last_change.value](
+            message_id=fact_message_id(record.key, event.sequence),
+            occurred_at=event.last_modified,
+            event=event,
+        )
+        await self.publish(subjects.event(event.association, record.last_change), fact)
+
+    def _identity(self, slug: str, event_id: str) -> Identity:
+        association = self.directory.association(slug)
+        return Identity(
+            slug=slug,
+            event_id=event_id,
+            uid=event_uid(slug, event_id, self.domain),
+            url=self.page_url(slug, event_id),
+            association_name=association.name if association is not None else slug,
+        )
+
+    def _locate(self, content: EventContent) -> ResolvedLocation:
+        if content.venue_id is not None:
+            venue = self.directory.venue(content.venue_id)
+            return ResolvedLocation(venue=venue, quartier=venue.quartier if venue else None)
+        return ResolvedLocation(place=content.place)
+
+    async def _reject(
+        self, slug: str, message: Inbound, reasons: list[FieldError], event_id: str | None
+    ) -> None:
+        source = message.headers.get("Nats-Msg-Id") or hashlib.sha256(message.body).hexdigest()
+        rejection = EventRejected(
+            message_id=uuid.uuid5(_REJECTION_NAMESPACE, f"{message.subject}:{source}"),
+            association=slug,
+            event_id=event_id,
+            submission_message_id=message.headers.get("Nats-Msg-Id"),
+            reasons=tuple(reasons),
+        )
+        await self.publish(subjects.rejection(slug), rejection)
+
+    async def _undecodable(self, message: Inbound, slug: str) -> Outcome:
+        try:
+            EventSubmission.model_validate_json(message.body)
+        except ValidationError as exc:
+            errors = exc.errors()
+            if errors and errors[0]["type"] in ("json_invalid", "model_type", "json_type"):
+                await send_to_dead_letter(
+                    self.publish,
+                    service=SERVICE,
+                    subject=message.subject,
+                    body=message.body,
+                    headers=message.headers,
+                    error=f"not a JSON object: {errors[0]['msg']}",
+                )
+                return Outcome.DEAD_LETTER
+            event_id = _event_id_of(message.body)
+            await self._reject(slug, message, french_errors(exc), event_id)
+            return Outcome.REJECTED
+        return Outcome.UNCHANGED  # pragma: no cover - _parse failed, so this does too
+
+
+_CONTENT_FIELDS = tuple(EventContent.model_fields)
+_MAX_ID = 80
+
+
+def _parse(message: Inbound) -> EventSubmission | None:
+    try:
+        return EventSubmission.model_validate_json(message.body)
+    except ValidationError:
+        return None
+
+
+def _event_id_of(body: bytes) -> str | None:
+    try:
+        value = json.loads(body).get("event_id")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and len(value) <= _MAX_ID else None

@@ -8,13 +8,63 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+)
 
 from vieasso.common.messages.annuaire import Accessibility, VenuePublic
 from vieasso.common.messages.base import Code, FieldError, Line, Message, Slug, Text, WebUrl
 
 EventId = str
+
+
+def _date_or_datetime(value: Any) -> datetime | date:
+    """A date (``AAAA-MM-JJ``) or a timezone-aware datetime, never a silent mix of both."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        return value
+    elif isinstance(value, str) and len(value.strip()) == 10:  # noqa: PLR2004 - AAAA-MM-JJ
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError("Date invalide : le format attendu est AAAA-MM-JJ.") from None
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                "Date invalide : le format attendu est AAAA-MM-JJ, ou AAAA-MM-JJTHH:MM:SS+01:00 "
+                "pour une date avec heure."
+            ) from None
+    else:
+        raise ValueError("Une date (AAAA-MM-JJ) ou une date avec heure (ISO 8601) est attendue.")
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError("La date et l'heure doivent préciser le fuseau horaire (ex. +01:00).")
+    return parsed
+
+
+DateOrDateTime = Annotated[
+    datetime | date,
+    BeforeValidator(_date_or_datetime),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "format": "date-time"},
+            ]
+        }
+    ),
+]
+"""A date (all-day events) or a timezone-aware datetime, with one clear French error."""
+
 EVENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$"
 
 
@@ -62,15 +112,15 @@ class EventContent(BaseModel):
         default=None, max_length=10_000, description="Plain text or Markdown."
     )
     all_day: bool = False
-    start: datetime | date = Field(description="Timezone-aware datetime, or a date when `all_day`.")
-    end: datetime | date = Field(
+    start: DateOrDateTime = Field(description="Timezone-aware datetime, or a date when `all_day`.")
+    end: DateOrDateTime = Field(
         description="Timezone-aware datetime, or the last day (inclusive) when `all_day`."
     )
     timezone: str = Field(default="Europe/Paris", max_length=64)
     rrule: Line | None = Field(
         default=None, max_length=500, description="RFC 5545 RRULE; must end by COUNT or UNTIL."
     )
-    exdates: tuple[datetime | date, ...] = Field(default=(), max_length=500)
+    exdates: tuple[DateOrDateTime, ...] = Field(default=(), max_length=500)
     venue_id: Slug | None = None
     place: Place | None = None
     online_url: WebUrl | None = None

@@ -10,7 +10,7 @@ from vieasso.agenda.config import AgendaSettings
 
 
 def create() -> FastStream:
-    runtime = build_runtime(AgendaSettings())
+    runtime, _ = build_runtime(AgendaSettings())
     spec = AsyncAPI(
         runtime.broker,
         title="Agenda — Vie associative Besançon",

@@ -1,0 +1,109 @@
+"""Assembled feeds, cached with their gzip and strong ETag until the catalog changes.
+
+A request for a feed already assembled costs a dictionary lookup; a change to one event
+re-renders that event only (its pieces) and drops the assembled feeds, which are then
+re-assembled by concatenation on the next request.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import StrEnum
+
+from vieasso.agenda.adapters import ics, jsonld, syndication
+from vieasso.agenda.adapters.catalog import Catalog, Entry
+from vieasso.agenda.domain.feeds import PARIS, FeedQuery
+from vieasso.common.clock import Clock
+
+
+class FeedKind(StrEnum):
+    ICS = "ics"
+    RSS = "rss"
+    ATOM = "atom"
+    JSONLD = "jsonld"
+
+
+MEDIA_TYPES = {
+    FeedKind.ICS: "text/calendar; charset=utf-8",
+    FeedKind.RSS: "application/rss+xml; charset=utf-8",
+    FeedKind.ATOM: "application/atom+xml; charset=utf-8",
+    FeedKind.JSONLD: "application/ld+json; charset=utf-8",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """Bytes ready to send, in both encodings, with their validators."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
+    gzip_etag: str
+    last_modified: datetime
+    media_type: str
+
+
+def rendered(body: bytes, last_modified: datetime, media_type: str) -> Rendered:
+    digest = hashlib.blake2b(body, digest_size=16).hexdigest()
+    return Rendered(
+        body=body,
+        gzipped=gzip.compress(body, compresslevel=6, mtime=0),
+        etag=f'"{digest}"',
+        gzip_etag=f'"{digest}-gz"',
+        last_modified=last_modified,
+        media_type=media_type,
+    )
+
+
+class FeedCache:
+    def __init__(self, catalog: Catalog, clock: Clock, *, public_url: str, max_events: int) -> None:
+        self._catalog = catalog
+        self._clock = clock
+        self.public_url = public_url
+        self.max_events = max_events
+        self._feeds: dict[tuple[object, ...], Rendered] = {}
+        catalog.on_change(self._feeds.clear)
+
+    def feed(self, kind: FeedKind, query: FeedQuery, title: str) -> Rendered:
+        now = self._clock.now()
+        today = now.astimezone(PARIS).date()
+        key = (kind, query.cache_key(), title, today)
+        found = self._feeds.get(key)
+        if found is None:
+            found = self._feeds[key] = self._render(kind, query, title, now)
+        return found
+
+    def _render(self, kind: FeedKind, query: FeedQuery, title: str, now: datetime) -> Rendered:
+        entries = self._catalog.select(query, now)
+        modified = self._last_modified(now)
+        first, last = query.window(now.astimezone(PARIS).date())
+        if kind is FeedKind.ICS:
+            body = ics_feed(title, entries, first, last)
+        elif kind is FeedKind.JSONLD:
+            body = jsonld.item_list([e.piece("jsonld", jsonld.event) for e in entries], title)
+        else:
+            upcoming = [e for e in entries if e.record.span_end > now]
+            render = syndication.rss if kind is FeedKind.RSS else syndication.atom
+            body = render(title, self.public_url, [e.record.event for e in upcoming], modified)
+        return rendered(body, modified, MEDIA_TYPES[kind])
+
+    def _last_modified(self, now: datetime) -> datetime:
+        """Latest change in the catalog, or local midnight, when the window moved."""
+        midnight = datetime.combine(now.astimezone(PARIS).date(), time(), tzinfo=PARIS)
+        changed = self._catalog.last_modified
+        return max(changed, midnight) if changed is not None else midnight
+
+    def event_ics(self, entry: Entry, title: str) -> Rendered:
+        first = entry.record.span_start.astimezone(PARIS).date()
+        last = entry.record.span_end.astimezone(PARIS).date()
+        body = ics_feed(title, [entry], first, last)
+        return rendered(body, entry.record.event.last_modified, MEDIA_TYPES[FeedKind.ICS])
+
+
+def ics_feed(title: str, entries: list[Entry], first_day: date, last_day: date) -> bytes:
+    """Concatenate the events' kept VEVENTs between the header/VTIMEZONE and the footer."""
+    first, last = ics.tz_range([e.record for e in entries], first_day, last_day)
+    return ics.assemble(title, [e.piece("ics", ics.vevent_bytes) for e in entries], first, last)

@@ -1,0 +1,134 @@
+"""schema.org JSON-LD: one `Event` per event, an `ItemList` per feed."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from vieasso.agenda.adapters.text import headline
+from vieasso.agenda.domain.feeds import PARIS
+from vieasso.agenda.domain.model import StoredEvent
+from vieasso.common.messages.agenda import AttendanceMode, CanonicalEvent, EventStatus
+
+SCHEMA = "https://schema.org/"
+_STATUS = {
+    EventStatus.SCHEDULED: "EventScheduled",
+    EventStatus.FULL: "EventScheduled",
+    EventStatus.POSTPONED: "EventPostponed",
+    EventStatus.CANCELLED: "EventCancelled",
+}
+_MODE = {
+    AttendanceMode.OFFLINE: "OfflineEventAttendanceMode",
+    AttendanceMode.ONLINE: "OnlineEventAttendanceMode",
+    AttendanceMode.MIXED: "MixedEventAttendanceMode",
+}
+
+
+def _when(value: datetime | date) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(PARIS).isoformat()
+    return value.isoformat()
+
+
+def _location(event: CanonicalEvent) -> list[dict[str, Any]]:
+    places: list[dict[str, Any]] = []
+    venue, place = event.location.venue, event.location.place
+    if venue is not None:
+        places.append(
+            {
+                "@type": "Place",
+                "name": venue.name,
+                "address": {
+                    "@type": "PostalAddress",
+                    "streetAddress": venue.address,
+                    "postalCode": venue.postal_code,
+                    "addressLocality": venue.city,
+                    "addressCountry": "FR",
+                },
+                "geo": {"@type": "GeoCoordinates", "latitude": venue.lat, "longitude": venue.lon},
+            }
+        )
+    elif place is not None:
+        found: dict[str, Any] = {
+            "@type": "Place",
+            "name": place.name,
+            "address": {
+                "@type": "PostalAddress",
+                "streetAddress": place.address,
+                "postalCode": place.postal_code,
+                "addressCountry": "FR",
+            },
+        }
+        if place.lat is not None and place.lon is not None:
+            found["geo"] = {
+                "@type": "GeoCoordinates",
+                "latitude": place.lat,
+                "longitude": place.lon,
+            }
+        places.append(found)
+    if event.content.online_url is not None:
+        places.append({"@type": "VirtualLocation", "url": str(event.content.online_url)})
+    return places
+
+
+def _offers(event: CanonicalEvent) -> dict[str, Any]:
+    c = event.content
+    offer: dict[str, Any] = {"@type": "Offer", "priceCurrency": "EUR", "url": str(event.url)}
+    if c.free:
+        offer["price"] = "0"
+    if c.price:
+        offer["description"] = c.price
+    if c.registration_url is not None:
+        offer["url"] = str(c.registration_url)
+    offer["availability"] = SCHEMA + ("SoldOut" if c.status is EventStatus.FULL else "InStock")
+    return offer
+
+
+def event_data(event: CanonicalEvent) -> dict[str, Any]:
+    c = event.content
+    data: dict[str, Any] = {
+        "@type": "Event",
+        "@id": str(event.url),
+        "name": headline(event),
+        "url": str(event.url),
+        "startDate": _when(c.start),
+        "endDate": _when(c.end),
+        "eventStatus": SCHEMA + _STATUS[c.status],
+        "eventAttendanceMode": SCHEMA + _MODE[c.attendance_mode],
+        "location": _location(event),
+        "organizer": {"@type": "Organization", "name": event.association_name},
+        "offers": _offers(event),
+        "dateModified": event.last_modified.isoformat(),
+    }
+    if c.summary or c.description:
+        data["description"] = c.summary or c.description
+    if c.image_url is not None:
+        data["image"] = str(c.image_url)
+    if c.age_min is not None or c.age_max is not None:
+        data["typicalAgeRange"] = f"{c.age_min or 0}-{c.age_max or ''}"
+    return data
+
+
+def event(record: StoredEvent) -> dict[str, Any]:
+    return event_data(record.event)
+
+
+def page_document(event: CanonicalEvent) -> str:
+    """The JSON-LD script of an event page (`</` escaped so it cannot close the script)."""
+    data = {"@context": "https://schema.org", **event_data(event)}
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+def item_list(events: list[dict[str, Any]], title: str) -> bytes:
+    document = {
+        "@context": "https://schema.org",
+        "@type": "ItemList",
+        "name": title,
+        "numberOfItems": len(events),
+        "itemListElement": [
+            {"@type": "ListItem", "position": i, "item": item}
+            for i, item in enumerate(events, start=1)
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()

@@ -1,0 +1,56 @@
+"""RSS 2.0 and Atom with feedgen: upcoming events by start date, one item per event.
+
+The item's guid/id is the event page URL; dates come from the events, never from "now",
+so that the bytes stay the same while nothing changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from feedgen.feed import FeedGenerator
+
+from vieasso.agenda.adapters.text import details, headline
+from vieasso.common.messages.agenda import CanonicalEvent
+
+
+def _generator(title: str, base_url: str, updated: datetime, self_path: str) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.id(f"{base_url}{self_path}")
+    fg.title(title)
+    fg.link(href=f"{base_url}/feeds/agenda.ics", rel="alternate")
+    fg.link(href=f"{base_url}{self_path}", rel="self")
+    fg.description("Les événements des associations de Besançon.")
+    fg.language("fr")
+    fg.updated(updated)
+    fg.lastBuildDate(updated)
+    fg.generator("Vie associative Besançon")
+    fg.author({"name": "Ville de Besançon — Service Vie associative"})
+    return fg
+
+
+def _fill(fg: FeedGenerator, events: list[CanonicalEvent]) -> None:
+    for event in events:
+        entry = fg.add_entry(order="append")
+        url = str(event.url)
+        entry.id(url)
+        entry.guid(url, permalink=True)
+        entry.title(headline(event))
+        entry.link(href=url)
+        entry.description(details(event))
+        entry.published(event.created_at)
+        entry.updated(event.last_modified)
+
+
+def rss(title: str, base_url: str, events: list[CanonicalEvent], updated: datetime) -> bytes:
+    fg = _generator(title, base_url, updated, "/feeds/agenda.rss")
+    _fill(fg, events)
+    body: bytes = fg.rss_str(pretty=False)
+    return body
+
+
+def atom(title: str, base_url: str, events: list[CanonicalEvent], updated: datetime) -> bytes:
+    fg = _generator(title, base_url, updated, "/feeds/agenda.atom")
+    _fill(fg, events)
+    body: bytes = fg.atom_str(pretty=False)
+    return body

@@ -1,0 +1,117 @@
+"""Deciding what a valid submission does to an event: publish, update, cancel or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from vieasso.agenda.domain.model import StoredEvent
+from vieasso.agenda.domain.recurrence import span
+from vieasso.common.messages.agenda import (
+    CanonicalEvent,
+    EventContent,
+    EventStatus,
+    ResolvedLocation,
+)
+from vieasso.common.messages.base import FieldError
+from vieasso.common.subjects import EventChange
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the event belongs to and how it is named publicly."""
+
+    slug: str
+    event_id: str
+    uid: str
+    url: str
+    association_name: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """`record` is the new stored value; `change` is None when nothing changed."""
+
+    record: StoredEvent | None
+    change: EventChange | None
+    reasons: tuple[FieldError, ...] = ()
+
+
+NOTHING_TO_CANCEL = FieldError(
+    field="status",
+    message="Cet événement n'existe pas dans l'agenda : il n'y a rien à annuler.",
+    code="unknown_event",
+)
+
+
+def _change(existing: StoredEvent | None, content: EventContent) -> EventChange:
+    if existing is None:
+        return EventChange.PUBLISHED
+    if content.status is EventStatus.CANCELLED and not existing.cancelled:
+        return EventChange.CANCELLED
+    return EventChange.UPDATED
+
+
+def decide(
+    existing: StoredEvent | None,
+    content: EventContent,
+    location: ResolvedLocation,
+    who: Identity,
+    *,
+    now: datetime,
+    message_id: str | None,
+) -> Decision:
+    """Apply a valid `content`; identical content changes nothing (idempotent)."""
+    if existing is None and content.status is EventStatus.CANCELLED:
+        return Decision(None, None, (NOTHING_TO_CANCEL,))
+    if existing is not None:
+        same = (
+            existing.event.content == content
+            and existing.event.location == location
+            and existing.event.association_name == who.association_name
+        )
+        if same:
+            return Decision(existing, None)
+    event = CanonicalEvent(
+        uid=who.uid,
+        sequence=0 if existing is None else existing.event.sequence + 1,
+        association=who.slug,
+        association_name=who.association_name,
+        event_id=who.event_id,
+        content=content,
+        location=location,
+        url=who.url,
+        created_at=now if existing is None else existing.event.created_at,
+        last_modified=now,
+        unpublished=False if existing is None else existing.event.unpublished,
+    )
+    return Decision(
+        _stored(event, _change(existing, content), message_id), _change(existing, content)
+    )
+
+
+def moderate(existing: StoredEvent, *, unpublished: bool, now: datetime) -> Decision:
+    """The city hides (or shows again) an event; a real change raises the sequence."""
+    if existing.event.unpublished == unpublished:
+        return Decision(existing, None)
+    event = existing.event.model_copy(
+        update={
+            "unpublished": unpublished,
+            "sequence": existing.event.sequence + 1,
+            "last_modified": now,
+        }
+    )
+    return Decision(_stored(event, EventChange.UPDATED, None), EventChange.UPDATED)
+
+
+def _stored(event: CanonicalEvent, change: EventChange, message_id: str | None) -> StoredEvent:
+    content = event.content
+    first, last = span(content.start, content.end, content.rrule, ZoneInfo(content.timezone))
+    return StoredEvent(
+        event=event,
+        span_start=first,
+        span_end=last,
+        last_change=change,
+        last_message_id=message_id,
+    )

@@ -1,0 +1,65 @@
+"""Which events a feed shows: filters, the default window and the cap (SPEC §4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from vieasso.agenda.domain.model import StoredEvent
+
+PARIS = ZoneInfo("Europe/Paris")
+MAX_EVENTS = 1000
+DEFAULT_DAYS_AHEAD = 365
+
+
+@dataclass(frozen=True)
+class FeedQuery:
+    """Filters of `/feeds/agenda.*`; an empty filter lets everything through."""
+
+    associations: tuple[str, ...] = ()
+    theme: str | None = None
+    quartier: str | None = None
+    venue: str | None = None
+    audience: str | None = None
+    start: date | None = None
+    end: date | None = None
+    limit: int = field(default=MAX_EVENTS, compare=True)
+
+    def window(self, today: date) -> tuple[date, date]:
+        """First and last day shown: yesterday → +12 months unless `from`/`to` say otherwise."""
+        first = self.start or today - timedelta(days=1)
+        last = self.end or today + timedelta(days=DEFAULT_DAYS_AHEAD)
+        return first, last
+
+    def bounds(self, today: date) -> tuple[datetime, datetime]:
+        first, last = self.window(today)
+        return (
+            datetime.combine(first, time(), tzinfo=PARIS),
+            datetime.combine(last + timedelta(days=1), time(), tzinfo=PARIS),
+        )
+
+    def matches(self, record: StoredEvent) -> bool:
+        event = record.event
+        content = event.content
+        if self.associations and event.association not in self.associations:
+            return False
+        if self.theme is not None and self.theme not in content.themes:
+            return False
+        if self.quartier is not None and event.location.quartier != self.quartier:
+            return False
+        if self.venue is not None and content.venue_id != self.venue:
+            return False
+        return self.audience is None or self.audience in content.audience
+
+    def cache_key(self) -> tuple[object, ...]:
+        return (
+            tuple(sorted(self.associations)),
+            self.theme,
+            self.quartier,
+            self.venue,
+            self.audience,
+            self.start,
+            self.end,
+            self.limit,
+        )
