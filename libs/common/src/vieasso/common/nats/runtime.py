@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
+from nats.errors import ConnectionClosedError
 from nats.js import JetStreamContext
 
 from vieasso.common.nats.provisioning import provision
@@ -57,6 +58,7 @@ class NatsRuntime:
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._reprovision: asyncio.Task[None] | None = None
+        self._stopping: asyncio.Task[None] | None = None
 
     def on_startup(self, step: StartupStep) -> None:
         """Run `step` once connected and provisioned, before the service reports ready."""
@@ -108,10 +110,28 @@ class NatsRuntime:
             exc = self._task.exception()
             if exc is not None:
                 log.error("start-up had failed", exc_info=exc)
-        await self.broker.stop()
+        # Draining needs the server: when it is gone (before or during the drain), nats-py
+        # waits its whole drain timeout, so we close without draining instead.
+        conn = self.connection
+        if conn is not None and not conn.is_connected:
+            await self._close_without_drain(conn)
+        self._stopping = asyncio.create_task(self.broker.stop(), name=f"{self.service}-nats-stop")
+        await asyncio.wait({self._stopping})
+        if self._stopping.cancelled():
+            if conn is not None:
+                await self._close_without_drain(conn)
+        elif (exc := self._stopping.exception()) and not isinstance(exc, ConnectionClosedError):
+            log.error("stopping the broker failed", exc_info=exc)
+
+    async def _close_without_drain(self, conn: Client) -> None:
+        log.warning("NATS unreachable while stopping: closing without draining")
+        with contextlib.suppress(Exception):
+            await conn.close()
 
     async def _on_disconnected(self) -> None:
         log.warning("disconnected from NATS")
+        if self._stopping is not None and not self._stopping.done():
+            self._stopping.cancel()  # lost mid-drain: stop() closes without draining
 
     async def _on_reconnected(self) -> None:
         log.info("reconnected to NATS")
