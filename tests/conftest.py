@@ -5,6 +5,8 @@
 - `settings` — platform `Settings` pointing at it (random admin token).
 - `nc` / `js` — a connected nats-py client and its JetStream context (per test).
 - `smtp_server` — a real aiosmtpd server capturing mails (see tests/support/smtp.py).
+- `services` — session: the three services as real processes, healthy (tests/support/services.py).
+- `start_service` — factory starting one service process for this test, stopped at its end.
 
 Tests use random ids (slugs, subjects) so they can share the session's server.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import nats
 import pytest
@@ -21,6 +24,13 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from tests.support.nats_server import NatsServer
+from tests.support.services import (
+    SERVICES,
+    ServiceProcess,
+    Services,
+    StartService,
+    start_service_process,
+)
 from tests.support.smtp import SmtpServer
 from vieasso.common.settings import Settings
 
@@ -63,6 +73,46 @@ def smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
     server = SmtpServer(maildir=tmp_path / "mail").start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def services(
+    nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Services]:
+    workdir = tmp_path_factory.mktemp("services")
+    group = Services(smtp=SmtpServer(maildir=workdir / "mail").start())
+    try:
+        for name in SERVICES:
+            group.running[name] = start_service_process(
+                name,
+                nats_url=nats_server.url,
+                workdir=workdir,
+                admin_token=group.admin_token,
+                smtp_port=group.smtp.port if group.smtp else None,
+            )
+        for svc in group.running.values():
+            svc.wait_healthy(timeout=60)
+        yield group
+    finally:
+        group.stop_all()
+        if group.smtp is not None:
+            group.smtp.stop()
+
+
+@pytest.fixture
+def start_service(nats_url: str, tmp_path: Path) -> Iterator[StartService]:
+    session_url = nats_url
+    started: list[ServiceProcess] = []
+
+    def start(name: str, *, nats_url: str | None = None, **kwargs: Any) -> ServiceProcess:
+        url = nats_url or session_url
+        svc = start_service_process(name, nats_url=url, workdir=tmp_path, **kwargs)
+        started.append(svc)
+        return svc
+
+    yield start
+    for svc in started:
+        svc.stop()
 
 
 def random_slug(prefix: str = "test") -> str:

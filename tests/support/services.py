@@ -1,0 +1,158 @@
+"""The services as real processes (`.venv/bin/vieasso-<name> serve`) for end-to-end tests.
+
+Fixtures (tests/conftest.py):
+- `services` — session-scoped: all three services against the session's nats-server and a
+  session SMTP sink (`services.smtp`), already healthy. Use it for e2e tests that only
+  need the platform running: ``httpx.get(services.url("agenda") + "/feeds/agenda.ics")``,
+  admin calls with ``headers=services.admin_headers``.
+- `start_service` — a factory for tests that need their own process (to stop it, to point
+  it at another nats-server, to give it other settings); everything it started is stopped
+  at the end of the test::
+
+      svc = start_service("agenda", nats_url=other_server.url, env={"VIEASSO_X": "1"})
+      svc.wait_healthy()
+      assert svc.stop() == 0
+
+Every process logs to `<workdir>/<name>.log` (printed in the failure message when it does
+not become healthy) and is stopped with SIGTERM (SIGKILL after a deadline).
+"""
+
+from __future__ import annotations
+
+import secrets
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from tests.support.processes import VENV_BIN, Process, free_port, wait_until
+from tests.support.smtp import SmtpServer
+
+SERVICES = ("annuaire", "agenda", "newsletter")
+
+
+def http_status(url: str, timeout: float = 2.0) -> int | None:
+    """Status of GET `url`; None when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - test URLs
+            status: int = response.status
+            return status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+@dataclass
+class ServiceProcess:
+    """One service running as `vieasso-<name> serve` on 127.0.0.1:`port`."""
+
+    name: str
+    port: int
+    process: Process
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def health(self) -> int | None:
+        """Status of GET /healthz (None: no answer)."""
+        return http_status(f"{self.url}/healthz")
+
+    def wait_health(self, status: int, timeout: float = 30.0) -> ServiceProcess:
+        """Wait until /healthz answers `status`; fail with the service's log otherwise."""
+        try:
+            wait_until(lambda: self.health() == status, timeout=timeout, interval=0.1)
+        except TimeoutError:
+            raise AssertionError(
+                f"{self.name} /healthz is {self.health()}, expected {status} after {timeout}s "
+                f"(running: {self.process.running}); log {self.process.log_path}:\n"
+                f"{self.process.output()[-4000:]}"
+            ) from None
+        return self
+
+    def wait_healthy(self, timeout: float = 30.0) -> ServiceProcess:
+        return self.wait_health(200, timeout)
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """SIGTERM, wait up to `timeout` s (then SIGKILL); returns the exit code."""
+        return self.process.stop(timeout)
+
+
+def service_env(
+    *, nats_url: str, ports: dict[str, int], admin_token: str, smtp_port: int | None = None
+) -> dict[str, str]:
+    """The ``VIEASSO_*`` environment of a service process started by the tests."""
+    env = {
+        "VIEASSO_NATS_URL": nats_url,
+        "VIEASSO_ADMIN_TOKEN": admin_token,
+        "VIEASSO_LOG_JSON": "false",
+        "VIEASSO_HTTP_HOST": "127.0.0.1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    for name, port in ports.items():
+        env[f"VIEASSO_{name.upper()}_PORT"] = str(port)
+    if smtp_port is not None:
+        env["VIEASSO_SMTP_HOST"] = "127.0.0.1"
+        env["VIEASSO_SMTP_PORT"] = str(smtp_port)
+    return env
+
+
+def start_service_process(
+    name: str,
+    *,
+    nats_url: str,
+    workdir: Path,
+    admin_token: str = "test-admin-token",  # noqa: S107 - tests only
+    smtp_port: int | None = None,
+    port: int = 0,
+    env: dict[str, str] | None = None,
+) -> ServiceProcess:
+    """Start `vieasso-<name> serve` on a free port (does not wait for health)."""
+    if name not in SERVICES:
+        raise ValueError(f"unknown service {name!r}; one of {SERVICES}")
+    port = port or free_port()
+    full_env = service_env(
+        nats_url=nats_url, ports={name: port}, admin_token=admin_token, smtp_port=smtp_port
+    )
+    process = Process(
+        [str(VENV_BIN / f"vieasso-{name}"), "serve"],
+        log=workdir / f"{name}-{port}.log",
+        env={**full_env, **(env or {})},
+    ).start()
+    return ServiceProcess(name, port, process)
+
+
+@dataclass
+class Services:
+    """Services started by the test harness, by name (see the module docstring)."""
+
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    running: dict[str, ServiceProcess] = field(default_factory=dict)
+    smtp: SmtpServer | None = None  # the SMTP sink the newsletter sends to
+
+    def url(self, name: str) -> str:
+        return self.running[name].url
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
+    def stop_all(self) -> dict[str, int | None]:
+        return {name: svc.stop() for name, svc in self.running.items()}
+
+
+class StartService(Protocol):
+    """The `start_service` fixture: like `start_service_process`, nats_url/workdir defaulted."""
+
+    def __call__(
+        self,
+        name: str,
+        *,
+        nats_url: str | None = None,
+        admin_token: str = ...,
+        smtp_port: int | None = None,
+        port: int = 0,
+        env: dict[str, str] | None = None,
+    ) -> ServiceProcess: ...
