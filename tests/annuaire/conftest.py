@@ -7,15 +7,20 @@ random names so their records never collide.
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import nats.errors
 import pytest
 from fastapi import FastAPI
+from nats.js import JetStreamContext
+from nats.js.api import DeliverPolicy
 
 from vieasso.annuaire.bootstrap import create_app
 from vieasso.annuaire.config import AnnuaireSettings
@@ -91,8 +96,21 @@ def mission_body(**fields: Any) -> dict[str, Any]:
 
 @pytest.fixture
 async def annuaire(nats_url: str) -> AsyncIterator[Client]:
+    async with running_annuaire(nats_url) as client:
+        yield client
+
+
+@pytest.fixture
+async def annuaire_fast_sweep(nats_url: str) -> AsyncIterator[Client]:
+    """The annuaire with its expired-mission sweeper running every 50 ms."""
+    async with running_annuaire(nats_url, mission_sweep_seconds=0.05) as client:
+        yield client
+
+
+@asynccontextmanager
+async def running_annuaire(nats_url: str, **overrides: Any) -> AsyncIterator[Client]:
     settings = AnnuaireSettings(
-        nats_url=nats_url, admin_token=secrets.token_urlsafe(24), log_json=False
+        nats_url=nats_url, admin_token=secrets.token_urlsafe(24), log_json=False, **overrides
     )
     clock = FrozenClock(NOW)
     app = create_app(settings, clock=clock)
@@ -106,3 +124,28 @@ async def annuaire(nats_url: str) -> AsyncIterator[Client]:
             else:
                 pytest.fail("the annuaire never became healthy")
             yield Client(http, app, settings, clock)
+
+
+async def read_facts(
+    js: JetStreamContext, subject: str, *, at_least: int = 1, within: float = 5.0
+) -> list[tuple[str, dict[str, Any]]]:
+    """Every fact stored on the ANNUAIRE stream under `subject` (a filter), polling until at
+    least `at_least` arrived or `within` seconds."""
+    sub = await js.subscribe(subject, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
+    found: list[tuple[str, dict[str, Any]]] = []
+    deadline = asyncio.get_running_loop().time() + within
+    try:
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                break
+            try:
+                msg = await sub.next_msg(timeout=min(remaining, 0.3))
+            except nats.errors.TimeoutError:
+                if len(found) >= at_least:
+                    break
+                continue
+            found.append((msg.subject, json.loads(msg.data)))
+    finally:
+        await sub.unsubscribe()
+    return found

@@ -16,13 +16,14 @@ from vieasso.annuaire.adapters.index import DirectoryIndex
 from vieasso.annuaire.adapters.kv import KvRepository
 from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.annuaire.domain.associations import AssociationRecord
+from vieasso.annuaire.domain.missions import MissionRecord
 from vieasso.annuaire.handlers.facts import association_fact, mission_fact
 from vieasso.annuaire.handlers.missions import close_expired_missions
 from vieasso.annuaire.handlers.unit import Annuaire
 from vieasso.annuaire.handlers.venues import save_venue, seed_reference
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import ASSOCIATIONS, MISSIONS, REFERENCE, VENUES
-from vieasso.common.messages.annuaire import MissionPublic, VenuePublic
+from vieasso.common.messages.annuaire import VenuePublic
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import Publish
 from vieasso.common.nats.runtime import NatsRuntime
@@ -47,7 +48,7 @@ class AnnuaireService:
             associations=KvRepository(
                 await js.key_value(ASSOCIATIONS), ASSOCIATIONS, AssociationRecord
             ),
-            missions=KvRepository(await js.key_value(MISSIONS), MISSIONS, MissionPublic),
+            missions=KvRepository(await js.key_value(MISSIONS), MISSIONS, MissionRecord),
             venues=KvRepository(await js.key_value(VENUES), VENUES, VenuePublic),
             index=self.index,
             publish=self.publish,

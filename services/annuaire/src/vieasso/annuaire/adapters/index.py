@@ -15,6 +15,7 @@ from vieasso.annuaire.adapters.kv import Versioned
 from vieasso.annuaire.adapters.mirror import Mirror, model_parser
 from vieasso.annuaire.domain.associations import AssociationRecord
 from vieasso.annuaire.domain.checks import Known
+from vieasso.annuaire.domain.missions import MissionRecord
 from vieasso.annuaire.domain.rules import normalize
 from vieasso.common.directory import ASSOCIATIONS, MISSIONS, REFERENCE, VENUES
 from vieasso.common.messages.annuaire import MissionPublic, VenuePublic
@@ -34,8 +35,8 @@ class DirectoryIndex:
         self.associations: Mirror[AssociationRecord] = Mirror(
             ASSOCIATIONS, model_parser(AssociationRecord), self._association_changed
         )
-        self.missions: Mirror[MissionPublic] = Mirror(
-            MISSIONS, model_parser(MissionPublic), self._mission_changed
+        self.missions: Mirror[MissionRecord] = Mirror(
+            MISSIONS, model_parser(MissionRecord), self._mission_changed
         )
         self.venues: Mirror[VenuePublic] = Mirror(VENUES, model_parser(VenuePublic))
         self.reference: Mirror[BaseModel] = Mirror(REFERENCE, _reference)
@@ -86,8 +87,8 @@ class DirectoryIndex:
     def _mission_changed(
         self,
         mission_id: str,
-        old: Versioned[MissionPublic] | None,
-        new: Versioned[MissionPublic] | None,
+        old: Versioned[MissionRecord] | None,
+        new: Versioned[MissionRecord] | None,
     ) -> None:
         if old is not None:
             self.missions_of[old.value.association_slug].discard(mission_id)
@@ -102,7 +103,7 @@ class DirectoryIndex:
         found = self.associations.items.get(slug)
         return found.value if found else None
 
-    def mission(self, mission_id: str) -> MissionPublic | None:
+    def mission(self, mission_id: str) -> MissionRecord | None:
         found = self.missions.items.get(mission_id)
         return found.value if found else None
 

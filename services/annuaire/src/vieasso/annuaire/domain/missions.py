@@ -9,8 +9,19 @@ from vieasso.annuaire.domain.commands import ChangeMission, MissionFields
 from vieasso.annuaire.domain.errors import InvalidState
 from vieasso.annuaire.domain.rules import make_slug
 from vieasso.common.messages.annuaire import MissionPublic, MissionState
+from vieasso.common.subjects import MissionChange
 
 MISSION_ID_MAX = 80
+
+
+class MissionRecord(MissionPublic):
+    """What the `annuaire_missions` bucket stores under `<mission_id>`: the public mission
+    and the kind of its last change (which fact announces this revision)."""
+
+    last_change: MissionChange = MissionChange.PUBLISHED
+
+    def public(self) -> MissionPublic:
+        return MissionPublic.model_validate(self.model_dump(exclude={"last_change"}))
 
 
 def mission_id_base(association_slug: str, title: str) -> str:
@@ -20,8 +31,8 @@ def mission_id_base(association_slug: str, title: str) -> str:
 
 def publish(
     mission_id: str, association_slug: str, fields: MissionFields, now: datetime
-) -> MissionPublic:
-    return MissionPublic(
+) -> MissionRecord:
+    return MissionRecord(
         id=mission_id,
         association_slug=association_slug,
         **fields.model_dump(),
@@ -31,35 +42,47 @@ def publish(
     )
 
 
-def editable(mission: MissionPublic) -> dict[str, Any]:
+def editable(mission: MissionRecord) -> dict[str, Any]:
     return mission.model_dump(include=set(MissionFields.model_fields), mode="json")
 
 
-def merged_fields(mission: MissionPublic, change: ChangeMission) -> dict[str, Any]:
+def merged_fields(mission: MissionRecord, change: ChangeMission) -> dict[str, Any]:
     fields = editable(mission)
     fields.update(change.model_dump(exclude_unset=True, exclude={"state"}, mode="json"))
     return fields
 
 
 def apply_change(
-    mission: MissionPublic, fields: MissionFields, state: str | None, now: datetime
-) -> MissionPublic:
+    mission: MissionRecord, fields: MissionFields, state: str | None, now: datetime
+) -> MissionRecord:
     if mission.state is MissionState.CLOSED:
         raise InvalidState("Cette mission est close : elle ne peut plus être modifiée.")
     new_state = MissionState(state) if state is not None else mission.state
-    return mission.model_copy(update={**dict(fields), "state": new_state, "updated_at": now})
+    return mission.model_copy(
+        update={
+            **dict(fields),
+            "state": new_state,
+            "updated_at": now,
+            "last_change": MissionChange.UPDATED,
+        }
+    )
 
 
-def same_content(a: MissionPublic, b: MissionPublic) -> bool:
-    skip = {"published_at", "updated_at", "closed_at"}
+def same_content(a: MissionRecord, b: MissionRecord) -> bool:
+    skip = {"published_at", "updated_at", "closed_at", "last_change"}
     return a.model_dump(exclude=skip) == b.model_dump(exclude=skip)
 
 
-def close(mission: MissionPublic, now: datetime) -> MissionPublic:
+def close(mission: MissionRecord, now: datetime) -> MissionRecord:
     if mission.state is MissionState.CLOSED:
         raise InvalidState("Cette mission est déjà close.")
     return mission.model_copy(
-        update={"state": MissionState.CLOSED, "closed_at": now, "updated_at": now}
+        update={
+            "state": MissionState.CLOSED,
+            "closed_at": now,
+            "updated_at": now,
+            "last_change": MissionChange.CLOSED,
+        }
     )
 
 

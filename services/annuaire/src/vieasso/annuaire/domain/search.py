@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from vieasso.annuaire.domain.associations import AssociationRecord
 from vieasso.annuaire.domain.rules import matches, normalize
@@ -14,6 +15,8 @@ from vieasso.common.messages.annuaire import (
     MissionState,
     RemoteMode,
 )
+
+Mission = TypeVar("Mission", bound=MissionPublic)
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,13 @@ class MissionQuery:
 
 
 def find_missions(
-    missions: Iterable[MissionPublic],
+    missions: Iterable[Mission],
     texts: Mapping[str, str],
     query: MissionQuery,
     *,
-    quartier_of: Callable[[MissionPublic], str | None],
-    themes_of: Callable[[MissionPublic], tuple[str, ...]],
-) -> list[MissionPublic]:
+    quartier_of: Callable[[Mission], str | None],
+    themes_of: Callable[[Mission], tuple[str, ...]],
+) -> list[Mission]:
     """Missions matching every filter; the quartier and themes fall back to the venue's and
     the association's when the mission has none of its own."""
     words = normalize(query.q) if query.q else ""

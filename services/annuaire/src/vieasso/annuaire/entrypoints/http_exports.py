@@ -35,13 +35,14 @@ def _missions(app: Unit) -> list[MissionPublic]:
     missions = (
         m.value for m in index.missions.items.values() if m.value.association_slug in validated
     )
-    return find_missions(
+    found = find_missions(
         missions,
         index.mission_text,
         MissionQuery(),
         quartier_of=index.mission_quartier,
         themes_of=index.mission_themes,
     )
+    return [m.public() for m in found]
 
 
 def _file(body: bytes, media_type: str, name: str) -> Response:

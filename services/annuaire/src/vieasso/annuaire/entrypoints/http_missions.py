@@ -45,7 +45,7 @@ def _page(app: Unit, query: MissionQuery, limit: int, offset: int) -> Page[Missi
         quartier_of=index.mission_quartier,
         themes_of=index.mission_themes,
     )
-    return Page(total=len(found), items=found[offset : offset + limit])
+    return Page(total=len(found), items=[m.public() for m in found[offset : offset + limit]])
 
 
 @router.get("/api/missions", summary="Chercher des missions bénévoles")
@@ -89,7 +89,7 @@ async def publish(
 ) -> MissionPublic:
     mission = await handlers.publish_mission(app, slug, body)
     response.headers["Location"] = f"{BASE.format(slug=slug)}/{mission.id}"
-    return mission
+    return mission.public()
 
 
 @router.get(BASE + "/{mission_id}", summary="Une mission")
@@ -106,7 +106,7 @@ async def detail(
     ):
         raise HTTPException(404, MISSION_NOT_FOUND)
     response.headers["ETag"] = f'"{found.revision}"'
-    return found.value
+    return found.value.public()
 
 
 @router.patch(BASE + "/{mission_id}", summary="Modifier une mission (ou la dire pourvue)")
@@ -119,12 +119,13 @@ async def change(
     if_match: Annotated[str | None, Header()] = None,
 ) -> MissionPublic:
     """`state: "filled"` marks it filled, `"open"` opens it again."""
-    return await handlers.change_mission(
+    mission = await handlers.change_mission(
         app, slug, mission_id, body, expected_revision=revision_of(if_match)
     )
+    return mission.public()
 
 
 @router.delete(BASE + "/{mission_id}", summary="Clore une mission")
 async def close(slug: SlugPath, mission_id: MissionIdPath, app: Unit, _: Editor) -> MissionPublic:
     """Missions are never erased: closing keeps them, `closed`, out of the open search."""
-    return await handlers.close_mission(app, slug, mission_id)
+    return (await handlers.close_mission(app, slug, mission_id)).public()

@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime
 
 from vieasso.annuaire.domain.associations import AssociationRecord
+from vieasso.annuaire.domain.missions import MissionRecord
 from vieasso.common import subjects
 from vieasso.common.directory import ASSOCIATIONS, MISSIONS, VENUES
 from vieasso.common.messages.annuaire import (
@@ -22,7 +23,6 @@ from vieasso.common.messages.annuaire import (
     AssociationValidated,
     MissionClosed,
     MissionFact,
-    MissionPublic,
     MissionPublished,
     MissionUpdated,
     VenueArchived,
@@ -66,20 +66,12 @@ async def association_fact(publish: Publish, record: AssociationRecord, revision
     await publish(subjects.association(record.slug, change), fact)
 
 
-def mission_change(mission: MissionPublic) -> MissionChange:
-    if mission.closed_at is not None:
-        return MissionChange.CLOSED
-    if mission.updated_at == mission.published_at:
-        return MissionChange.PUBLISHED
-    return MissionChange.UPDATED
-
-
-async def mission_fact(publish: Publish, mission: MissionPublic, revision: int) -> None:
-    change = mission_change(mission)
+async def mission_fact(publish: Publish, mission: MissionRecord, revision: int) -> None:
+    change = mission.last_change
     fact = _MISSION_FACTS[change](
         message_id=fact_id(MISSIONS, mission.id, revision, change),
         occurred_at=mission.updated_at,
-        mission=mission,
+        mission=mission.public(),
     )
     await publish(subjects.mission(mission.id, change), fact)
 

@@ -8,24 +8,25 @@ from vieasso.annuaire.domain import missions as domain
 from vieasso.annuaire.domain.checks import check_mission
 from vieasso.annuaire.domain.commands import ChangeMission, MissionFields
 from vieasso.annuaire.domain.errors import AlreadyExists, ConflictError, InvalidState, NotFound
+from vieasso.annuaire.domain.missions import MissionRecord
 from vieasso.annuaire.domain.rules import slug_candidates
 from vieasso.annuaire.handlers.facts import mission_fact
 from vieasso.annuaire.handlers.unit import Annuaire, revalidate
-from vieasso.common.messages.annuaire import AssociationState, MissionPublic, MissionState
+from vieasso.common.messages.annuaire import AssociationState, MissionState
 
 log = logging.getLogger(__name__)
 
 MISSION_NOT_FOUND = "Mission introuvable."
 
 
-async def _save(app: Annuaire, mission: MissionPublic, last: int) -> MissionPublic:
+async def _save(app: Annuaire, mission: MissionRecord, last: int) -> MissionRecord:
     revision = await app.missions.update(mission.id, mission, last=last)
     app.index.missions.apply(mission.id, mission, revision)
     await mission_fact(app.publish, mission, revision)
     return mission
 
 
-async def publish_mission(app: Annuaire, slug: str, fields: MissionFields) -> MissionPublic:
+async def publish_mission(app: Annuaire, slug: str, fields: MissionFields) -> MissionRecord:
     association = app.index.association(slug)
     if association is None:
         raise NotFound("Association introuvable.")
@@ -47,7 +48,7 @@ async def publish_mission(app: Annuaire, slug: str, fields: MissionFields) -> Mi
     raise AlreadyExists("Trop de missions portent déjà ce titre : précisez-le.")
 
 
-async def _current(app: Annuaire, slug: str, mission_id: str) -> tuple[MissionPublic, int]:
+async def _current(app: Annuaire, slug: str, mission_id: str) -> tuple[MissionRecord, int]:
     current = await app.missions.get(mission_id)
     if current is None or current.value.association_slug != slug:
         raise NotFound(MISSION_NOT_FOUND)
@@ -61,7 +62,7 @@ async def change_mission(
     change: ChangeMission,
     *,
     expected_revision: int | None = None,
-) -> MissionPublic:
+) -> MissionRecord:
     mission, revision = await _current(app, slug, mission_id)
     if expected_revision is not None and expected_revision != revision:
         raise ConflictError()
@@ -75,7 +76,7 @@ async def change_mission(
     return await _save(app, updated, revision)
 
 
-async def close_mission(app: Annuaire, slug: str, mission_id: str) -> MissionPublic:
+async def close_mission(app: Annuaire, slug: str, mission_id: str) -> MissionRecord:
     mission, revision = await _current(app, slug, mission_id)
     return await _save(app, domain.close(mission, app.clock.now()), revision)
 

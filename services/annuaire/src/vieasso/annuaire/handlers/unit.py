@@ -13,8 +13,9 @@ from vieasso.annuaire.adapters.index import DirectoryIndex
 from vieasso.annuaire.adapters.kv import KvRepository
 from vieasso.annuaire.domain.associations import AssociationRecord
 from vieasso.annuaire.domain.errors import InvalidInput
+from vieasso.annuaire.domain.missions import MissionRecord
 from vieasso.common.clock import Clock
-from vieasso.common.messages.annuaire import MissionPublic, VenuePublic
+from vieasso.common.messages.annuaire import VenuePublic
 from vieasso.common.nats.publish import Publish
 from vieasso.common.validation import french_errors
 
@@ -25,7 +26,7 @@ M = TypeVar("M", bound=BaseModel)
 @dataclass
 class Annuaire:
     associations: KvRepository[AssociationRecord]
-    missions: KvRepository[MissionPublic]
+    missions: KvRepository[MissionRecord]
     venues: KvRepository[VenuePublic]
     index: DirectoryIndex
     publish: Publish
