@@ -1,0 +1,104 @@
+"""Open-data exports, and the private contact that never leaves the KV bucket."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from nats.js import JetStreamContext
+
+from tests.annuaire.conftest import Client, mission_body, read_facts
+from vieasso.annuaire.adapters.exports import ASSOCIATION_COLUMNS, MISSION_COLUMNS
+
+pytestmark = pytest.mark.nats
+
+SECRET_EMAIL = "camille.secret@exemple.fr"
+SECRET_NAME = "Camille Martin"
+
+
+async def _rows(annuaire: Client, path: str) -> tuple[list[str], list[dict[str, str]]]:
+    response = await annuaire.http.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    reader = csv.DictReader(io.StringIO(response.content.decode("utf-8")))
+    rows = list(reader)
+    return list(reader.fieldnames or []), rows
+
+
+async def test_associations_csv_has_the_documented_columns_and_validated_records_only(
+    annuaire: Client,
+) -> None:
+    slug, _ = await annuaire.validated(
+        name="Société d'Émulation du Doubs", themes=["patrimoine", "culture"],
+        address={"street": "20 rue Chifflet", "postal_code": "25000"}, employs_staff=False,
+    )  # fmt: skip
+    pending = (await annuaire.register())["slug"]
+    columns, rows = await _rows(annuaire, "/export/associations.csv")
+    assert tuple(columns) == ASSOCIATION_COLUMNS
+    row = next(r for r in rows if r["slug"] == slug)
+    assert row["name"] == "Société d'Émulation du Doubs"
+    assert row["themes"] == "patrimoine|culture"
+    assert row["street"] == "20 rue Chifflet"
+    assert row["employs_staff"] == "non"
+    assert row["state"] == "validated"
+    assert pending not in {r["slug"] for r in rows}
+
+
+async def test_missions_csv_has_the_documented_columns_and_open_missions_only(
+    annuaire: Client,
+) -> None:
+    slug, auth = await annuaire.validated()
+    url = f"/api/associations/{slug}/missions"
+    kept = (await annuaire.http.post(url, json=mission_body(skills=["accueil", "anglais"]),
+                                     headers=auth)).json()  # fmt: skip
+    gone = (await annuaire.http.post(url, json=mission_body(), headers=auth)).json()
+    await annuaire.http.delete(f"{url}/{gone['id']}", headers=auth)
+    columns, rows = await _rows(annuaire, "/export/missions.csv")
+    assert tuple(columns) == MISSION_COLUMNS
+    ids = {r["id"] for r in rows}
+    assert kept["id"] in ids
+    assert gone["id"] not in ids
+    row = next(r for r in rows if r["id"] == kept["id"])
+    assert row["skills"] == "accueil|anglais"
+    assert row["open_to_minors"] == "non"
+
+
+async def test_json_exports_are_lists_of_public_records(annuaire: Client) -> None:
+    slug, auth = await annuaire.validated()
+    await annuaire.http.post(
+        f"/api/associations/{slug}/missions", json=mission_body(), headers=auth
+    )
+    associations = (await annuaire.http.get("/export/associations.json")).json()
+    record = next(a for a in associations if a["slug"] == slug)
+    assert "private_contact" not in record
+    assert "token_hash" not in record
+    missions = (await annuaire.http.get("/export/missions.json")).json()
+    assert any(m["association_slug"] == slug for m in missions)
+    assert all("last_change" not in m for m in missions)
+
+
+async def test_private_contact_never_appears_in_exports_lists_details_or_facts(
+    annuaire: Client, js: JetStreamContext
+) -> None:
+    slug, auth = await annuaire.validated()
+    await annuaire.http.patch(f"/api/associations/{slug}", json={"short_name": "X"}, headers=auth)
+    await annuaire.http.post(
+        f"/api/associations/{slug}/missions", json=mission_body(), headers=auth
+    )
+    public_paths = [
+        "/export/associations.csv", "/export/associations.json", "/export/missions.csv",
+        "/export/missions.json", "/api/associations", f"/api/associations/{slug}",
+        f"/api/associations?q={slug}", "/api/missions", f"/api/associations/{slug}/missions",
+    ]  # fmt: skip
+    for path in public_paths:
+        body = (await annuaire.http.get(path)).text
+        assert SECRET_EMAIL not in body, path
+        assert SECRET_NAME not in body, path
+    facts = await read_facts(js, "annuaire.>", at_least=4)
+    assert facts
+    for subject, fact in facts:
+        text = str(fact)
+        assert SECRET_EMAIL not in text, subject
+        assert "token_hash" not in text, subject
+        assert "private_contact" not in text, subject
