@@ -18,6 +18,7 @@ def banner(settings: DevSettings) -> str:
     feeds = f"{agenda}/feeds/agenda"
     webcal = feeds.replace("http://", "webcal://", 1).replace("https://", "webcal://", 1)
     host = settings.local_host
+    var = settings.dev_var_dir
     token = settings.admin_token.get_secret_value()
     token_line = (
         f"« Authorization: Bearer {_DEFAULT_TOKEN} » (défaut de développement)"
@@ -42,13 +43,13 @@ def banner(settings: DevSettings) -> str:
         "",
         f" S'abonner à la lettre          {newsletter}/abonnement",
         f" Courriels envoyés (test)       http://{host}:{settings.mail_viewer_port}/"
-        f"   (SMTP {settings.smtp_host}:{settings.smtp_port}, fichiers .eml dans var/mail/)",
+        f"   (SMTP {settings.smtp_host}:{settings.smtp_port}, fichiers .eml dans {var}/mail/)",
         f" NATS                           nats://127.0.0.1:{settings.nats_port}"
         f"   (supervision http://127.0.0.1:{settings.nats_monitor_port}/)",
         f" Santé des services             {annuaire}/healthz  {agenda}/healthz",
         f"                                {newsletter}/healthz",
         f" Actions d'administration       {token_line}",
-        " Journaux                       var/log/<nom>.log  ·  données NATS : var/nats/",
+        f" Journaux                       {var}/log/<nom>.log  ·  données NATS : {var}/nats/",
         _RULE,
     ]
     return "\n".join(lines)

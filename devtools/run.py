@@ -32,6 +32,8 @@ BIN = Path(sys.executable).parent
 SERVICES = ("annuaire", "agenda", "newsletter")
 INFRASTRUCTURE = ("nats", "mail")
 STOP_WAIT = 4.0
+DEFAULT_VAR = Path("var")
+NATS_DEV_CONF = Path("deploy/nats/dev.conf")
 
 
 class DevSettings(Settings):
@@ -41,6 +43,9 @@ class DevSettings(Settings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     mail_viewer_port: int = 1080
+    dev_var_dir: Path = Field(
+        default=DEFAULT_VAR, description="Where `make run` keeps NATS data, mails and logs."
+    )
     dev_health_timeout: float = Field(
         default=60.0, gt=0, description="Seconds `make run` waits for every /healthz."
     )
@@ -73,13 +78,31 @@ class Component:
     health_url: str
 
 
+def nats_config(var: Path) -> Path:
+    """deploy/nats/dev.conf, or a copy storing under `var`/nats when var/ is elsewhere.
+
+    (nats-server refuses `-sd` next to the config's own `store_dir`.)
+    """
+    if var == DEFAULT_VAR:
+        return NATS_DEV_CONF
+    text = (REPO / NATS_DEV_CONF).read_text()
+    store = f'store_dir: "{DEFAULT_VAR}/nats"'
+    if store not in text:
+        raise RuntimeError(f"{NATS_DEV_CONF} no longer has {store}")
+    derived = REPO / var / "nats-dev.conf"
+    derived.parent.mkdir(parents=True, exist_ok=True)
+    derived.write_text(text.replace(store, f'store_dir: "{REPO / var / "nats"}"'))
+    return derived
+
+
 def components(settings: DevSettings) -> list[Component]:
     monitor = f"http://127.0.0.1:{settings.nats_monitor_port}"
-    nats_argv = [str(BIN / "nats-server"), "-c", "deploy/nats/dev.conf"]
+    var = settings.dev_var_dir
+    nats_argv = [str(BIN / "nats-server"), "-c", str(nats_config(var))]
     nats_argv += ["-a", "127.0.0.1", "-p", str(settings.nats_port)]
     nats_argv += ["-m", str(settings.nats_monitor_port)]
     mail_argv = [sys.executable, "-m", "devtools.mailsink", "--host", settings.smtp_host]
-    mail_argv += ["--port", str(settings.smtp_port), "--maildir", "var/mail"]
+    mail_argv += ["--port", str(settings.smtp_port), "--maildir", str(var / "mail")]
     mail_argv += ["--web-port", str(settings.mail_viewer_port)]
     result = [
         Component("nats", nats_argv, "127.0.0.1", settings.nats_port, f"{monitor}/healthz"),
@@ -159,7 +182,8 @@ def taken_ports(parts: list[Component], settings: DevSettings) -> list[str]:
 def main() -> int:
 
     settings = DevSettings()
-    console = Console(sys.stdout, REPO / "var" / "log")
+    var = REPO / settings.dev_var_dir  # an absolute dev_var_dir stays as it is
+    console = Console(sys.stdout, var / "log")
     parts = components(settings)
     busy = taken_ports(parts, settings)
     if busy:
@@ -171,7 +195,7 @@ def main() -> int:
             "VIEASSO_SMTP_PORT, VIEASSO_MAIL_VIEWER_PORT, VIEASSO_NATS_MONITOR_PORT."
         )
         return 1
-    (REPO / "var" / "nats").mkdir(parents=True, exist_ok=True)
+    (var / "nats").mkdir(parents=True, exist_ok=True)
     env = child_env(settings, dict(os.environ))
     manager = _Manager(console.printer)
     for part in parts:
@@ -191,7 +215,7 @@ def main() -> int:
             for name, status in pending.items():
                 console.say(
                     f"  - {name} : {checks[name]} {describe_status(status)} ; "
-                    f"journal : {console.log_path(name).relative_to(REPO)}"
+                    f"journal : {console.log_path(name)}"
                 )
             console.say("  Tout est arrêté.")
             manager.terminate()
@@ -208,9 +232,13 @@ def main() -> int:
     if outcome.get("failed"):
         return 1
     if manager.returncode in (130, 143):
-        console.say("Tout est arrêté ; les données restent dans var/ (nats/, mail/, log/).")
+        console.say(f"Tout est arrêté ; les données restent dans {settings.dev_var_dir}/.")
         return 0
-    return int(manager.returncode or 0)
+    console.say(
+        f"✗ Un processus s'est arrêté de lui-même (voir ci-dessus, et {var}/log/) : "
+        "tout est arrêté."
+    )
+    return int(manager.returncode or 1)
 
 
 if __name__ == "__main__":

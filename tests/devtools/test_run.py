@@ -1,0 +1,163 @@
+"""`make run` (devtools.run): its pieces, then the real thing on free ports in a temporary var/."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import nats
+import pytest
+
+from devtools.banner import banner
+from devtools.run import DevSettings, child_env, components
+from tests.support.processes import REPO, Process, free_port, port_open, wait_until
+from tests.support.services import http_status
+
+
+def test_banner_lists_docs_feeds_webcal_subscription_page_and_mail_viewer() -> None:
+    text = banner(DevSettings(_env_file=None))
+
+    for url in (
+        "http://127.0.0.1:8001/docs",
+        "http://127.0.0.1:8002/docs",
+        "http://127.0.0.1:8003/docs",
+        "http://127.0.0.1:8002/feeds/agenda.ics",
+        "webcal://127.0.0.1:8002/feeds/agenda.ics",
+        "http://127.0.0.1:8002/feeds/agenda.rss",
+        "http://127.0.0.1:8002/feeds/agenda.atom",
+        "http://127.0.0.1:8002/feeds/agenda.jsonld",
+        "http://127.0.0.1:8003/abonnement",
+        "http://127.0.0.1:1080/",
+        "http://127.0.0.1:8222/",
+    ):
+        assert url in text
+
+
+def test_banner_never_prints_a_configured_admin_token() -> None:
+    text = banner(DevSettings(_env_file=None, admin_token="s3cret-token-of-the-city"))
+
+    assert "s3cret-token-of-the-city" not in text
+    assert "VIEASSO_ADMIN_TOKEN" in text
+
+
+def test_ports_and_nats_url_come_from_vieasso_settings() -> None:
+    settings = DevSettings(
+        _env_file=None, nats_url="nats://127.0.0.1:14999", agenda_port=18002, smtp_port=12025
+    )
+
+    by_name = {part.name: part for part in components(settings)}
+    env = child_env(settings, {"PATH": "/bin"})
+
+    assert by_name["nats"].port == 14999
+    assert by_name["agenda"].health_url == "http://127.0.0.1:18002/healthz"
+    assert by_name["mail"].port == 12025
+    assert env["VIEASSO_NATS_URL"] == "nats://127.0.0.1:14999"
+    assert env["VIEASSO_SMTP_PORT"] == "12025"
+
+
+def _dev_env(var: Path) -> dict[str, str]:
+    names = ("ANNUAIRE_PORT", "AGENDA_PORT", "NEWSLETTER_PORT", "SMTP_PORT")
+    env = {f"VIEASSO_{name}": str(free_port()) for name in names}
+    env["VIEASSO_MAIL_VIEWER_PORT"] = str(free_port())
+    env["VIEASSO_NATS_MONITOR_PORT"] = str(free_port())
+    env["VIEASSO_NATS_URL"] = f"nats://127.0.0.1:{free_port()}"
+    env["VIEASSO_DEV_VAR_DIR"] = str(var)
+    return env
+
+
+def _make_run(env: dict[str, str], log: Path) -> Process:
+    return Process([sys.executable, "-m", "devtools.run"], log=log, env=env).start()
+
+
+def _wait_ready(run: Process) -> None:
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: "tout est prêt" in run.output() or not run.running, timeout=120)
+    assert "tout est prêt" in run.output(), run.output()[-5000:]
+
+
+def _interrupt(run: Process) -> int | None:
+    """Ctrl-C: SIGINT to devtools.run alone (honcho's children are in their own sessions)."""
+    assert run.popen is not None
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(run.popen.pid, signal.SIGINT)
+    return run.popen.wait(timeout=30)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def _kv_put_then_get(url: str, key: str, value: bytes | None) -> bytes | None:
+    client = await nats.connect(url)
+    try:
+        kv = await client.jetstream().key_value("annuaire_reference")
+        if value is not None:
+            await kv.put(key, value)
+        return (await kv.get(key)).value
+    finally:
+        await client.close()
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_make_run_serves_everything_stops_on_ctrl_c_and_keeps_the_data(tmp_path: Path) -> None:
+    env = _dev_env(tmp_path / "var")
+    ports = [int(value) for name, value in env.items() if name.endswith("_PORT")]
+    nats_url = env["VIEASSO_NATS_URL"]
+
+    first = _make_run(env, tmp_path / "run1.out")
+    try:
+        _wait_ready(first)
+        for name in ("ANNUAIRE", "AGENDA", "NEWSLETTER"):
+            assert http_status(f"http://127.0.0.1:{env[f'VIEASSO_{name}_PORT']}/healthz") == 200
+        assert http_status(f"http://127.0.0.1:{env['VIEASSO_MAIL_VIEWER_PORT']}/") == 200
+        asyncio.run(_kv_put_then_get(nats_url, "make-run-test", b"kept"))
+    finally:
+        code = _interrupt(first)
+    output = first.output()
+    assert code == 0, output
+    assert "Tout est arrêté" in output
+    pids = [int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", output)]
+    assert len(pids) == 5
+    assert not [pid for pid in pids if _pid_alive(pid)]
+    assert not [port for port in ports if port_open(port)]
+
+    second = _make_run(env, tmp_path / "run2.out")
+    try:
+        _wait_ready(second)
+        assert asyncio.run(_kv_put_then_get(nats_url, "make-run-test", None)) == b"kept"
+    finally:
+        assert _interrupt(second) == 0, second.output()
+
+
+@pytest.mark.e2e
+def test_make_run_says_which_port_is_taken_instead_of_a_traceback(tmp_path: Path) -> None:
+    env = _dev_env(tmp_path / "var")
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", int(env["VIEASSO_AGENDA_PORT"])))
+        squatter.listen()
+        done = subprocess.run(
+            [sys.executable, "-m", "devtools.run"],
+            env={**os.environ, **env},
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert done.returncode == 1
+    assert f"127.0.0.1:{env['VIEASSO_AGENDA_PORT']} (agenda)" in done.stdout
+    assert "déjà utilisé" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
