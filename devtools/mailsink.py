@@ -14,6 +14,7 @@ import itertools
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,9 @@ _REPLIES = {
 class MaildirHandler:
     """aiosmtpd handler writing each accepted mail to `maildir/<time>-<n>.eml`."""
 
-    def __init__(self, maildir: Path) -> None:
+    def __init__(self, maildir: Path, *, on_saved: Callable[[Path], None] | None = None) -> None:
         self.maildir = maildir
+        self.on_saved = on_saved
         self.maildir.mkdir(parents=True, exist_ok=True)
         self.fail_next: dict[str, int] = {}
         self.accepted = 0
@@ -65,12 +67,14 @@ class MaildirHandler:
         tmp = self.maildir / f".{name}.tmp"
         tmp.write_bytes(content)
         tmp.replace(self.maildir / name)
+        if self.on_saved is not None:
+            self.on_saved(self.maildir / name)
         return "250 Message accepted for delivery"
 
 
 def serve(host: str, port: int, maildir: Path, web_port: int = 0) -> None:
     """Run until SIGINT or SIGTERM, then stop cleanly (exit code 0)."""
-    handler = MaildirHandler(maildir)
+    handler = MaildirHandler(maildir, on_saved=_announce)
     controller: Any = Controller(handler, hostname=host, port=port)
     controller.start()
     print(f"SMTP sink on {host}:{port}, mails saved under {maildir}/", flush=True)
@@ -83,6 +87,10 @@ def serve(host: str, port: int, maildir: Path, web_port: int = 0) -> None:
         if viewer is not None:
             viewer.shutdown()
         controller.stop()
+
+
+def _announce(path: Path) -> None:
+    print(f"mail saved: {path}", flush=True)  # the file name only: no address, no subject
 
 
 async def _until_signal() -> None:
