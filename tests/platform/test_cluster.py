@@ -84,6 +84,9 @@ def local_stream_state(node: ClusterNode, stream: str) -> dict[str, int]:
 async def test_cluster_forms_and_provisioning_gives_every_stream_and_bucket_three_replicas(
     cluster: NatsCluster, cluster_js: JetStreamContext
 ) -> None:
+    for node in cluster.nodes:
+        assert node.monitor("jsz")["config"]["sync_always"] is True, node.name
+
     await provision(cluster_js, replicas=REPLICAS)
 
     for name in [s.name for s in STREAMS] + [f"KV_{b.name}" for b in BUCKETS]:

@@ -1,0 +1,354 @@
+"""Every server configuration we ship: NATS configs fsync every write and are accepted by
+nats-server; the Caddyfile routes each path to its service and passes responses untouched;
+docker-compose.yml wires the cluster, the services and the proxy together.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import subprocess
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.support.caddy import (
+    CADDY,
+    CADDYFILE,
+    FEED_BODY,
+    FEED_ETAG,
+    FEED_GZIP,
+    CaddyProxy,
+    FakeService,
+)
+from tests.support.nats_cluster import CLUSTER_CONF, NatsCluster
+from tests.support.nats_server import NATS_SERVER, NatsServer
+from tests.support.processes import REPO
+
+NATS_DIR = REPO / "deploy" / "nats"
+SERVICES = ("annuaire", "agenda", "newsletter")
+
+
+# --- NATS ----------------------------------------------------------------------------------
+
+
+def without_comments(conf: str) -> str:
+    return "\n".join(re.sub(r"(#|//).*", "", line) for line in conf.splitlines())
+
+
+def included_files(conf: str) -> set[str]:
+    return set(re.findall(r'^\s*include\s+"?([^"\s]+)"?', without_comments(conf), re.MULTILINE))
+
+
+def shipped_nats_configs(tmp_path: Path) -> dict[str, Path]:
+    """deploy/nats/*.conf (less the fragments they include) and the tests' generated one."""
+    files = sorted(NATS_DIR.glob("*.conf"))
+    fragments = set().union(*(included_files(f.read_text()) for f in files))
+    configs = {f.name: f for f in files if f.name not in fragments}
+    generated = tmp_path / "tests-support.conf"
+    generated.write_text(NatsServer(workdir=tmp_path, port=4222, monitor_port=8222).config())
+    configs["tests/support/nats_server.py"] = generated
+    return configs
+
+
+def test_we_ship_a_dev_and_a_cluster_nats_config(tmp_path: Path) -> None:
+    assert {"dev.conf", "cluster.conf"} <= set(shipped_nats_configs(tmp_path))
+
+
+def test_every_shipped_nats_config_fsyncs_each_write_before_acknowledging(
+    tmp_path: Path,
+) -> None:
+    jetstream_syncs_always = re.compile(
+        r"jetstream\s*[:=]?\s*\{[^}]*\bsync_interval\s*[:=]\s*always\b", re.DOTALL
+    )
+    for name, path in shipped_nats_configs(tmp_path).items():
+        assert jetstream_syncs_always.search(without_comments(path.read_text())), name
+
+
+def test_nats_server_accepts_every_shipped_config(tmp_path: Path) -> None:
+    env = NatsCluster.create(tmp_path / "cluster").nodes[0].env()
+    for name, path in shipped_nats_configs(tmp_path).items():
+        result = subprocess.run(
+            [str(NATS_SERVER), "-t", "-c", str(path)],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, f"{name}: {result.stdout}{result.stderr}"
+
+
+def test_cluster_conf_refuses_to_start_without_its_environment(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(NATS_SERVER), "-t", "-c", str(CLUSTER_CONF)],
+        env={},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "NATS_SERVER_NAME" in result.stdout + result.stderr
+
+
+@pytest.mark.nats
+def test_the_tests_nats_server_runs_with_sync_always(nats_server: NatsServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", nats_server.monitor_port, timeout=5)
+    conn.request("GET", "/jsz")
+    jsz = json.loads(conn.getresponse().read())
+    assert jsz["config"]["sync_always"] is True
+
+
+# --- Reverse proxy -------------------------------------------------------------------------
+
+
+def test_caddy_validates_the_proxy_config(tmp_path: Path) -> None:
+    proxy = CaddyProxy(tmp_path, {})
+    result = subprocess.run(
+        [str(CADDY), "validate", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
+        env=proxy.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def services() -> Iterator[dict[str, FakeService]]:
+    fakes = {name: FakeService(name).start() for name in SERVICES}
+    yield fakes
+    for fake in fakes.values():
+        fake.stop()
+
+
+@pytest.fixture(scope="module")
+def proxy(
+    services: dict[str, FakeService], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CaddyProxy]:
+    upstreams = {name: fake.address for name, fake in services.items()}
+    proxy = CaddyProxy(tmp_path_factory.mktemp("caddy"), upstreams)
+    try:
+        yield proxy.start()
+    finally:
+        proxy.stop()
+
+
+def request(
+    proxy: CaddyProxy, method: str, path: str, headers: dict[str, str] | None = None
+) -> tuple[http.client.HTTPResponse, bytes]:
+    """One raw request with exactly `headers` (no default Accept-Encoding, no decoding)."""
+    conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=5)
+    conn.putrequest(method, path, skip_accept_encoding=True)
+    for name, value in (headers or {}).items():
+        conn.putheader(name, value)
+    conn.endheaders()
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response, body
+
+
+ROUTES = [
+    ("POST", "/api/associations", "annuaire"),
+    ("GET", "/api/associations?theme=sport", "annuaire"),
+    ("PATCH", "/api/associations/les-amis-du-doubs", "annuaire"),
+    ("POST", "/api/associations/les-amis-du-doubs/validate", "annuaire"),
+    ("GET", "/api/associations/les-amis-du-doubs/missions", "annuaire"),
+    ("GET", "/api/missions?remote=possible", "annuaire"),
+    ("GET", "/api/venues", "annuaire"),
+    ("GET", "/api/themes", "annuaire"),
+    ("GET", "/api/quartiers", "annuaire"),
+    ("GET", "/export/associations.csv", "annuaire"),
+    ("POST", "/api/associations/les-amis-du-doubs/events", "agenda"),
+    ("DELETE", "/api/associations/les-amis-du-doubs/events/concert-2026", "agenda"),
+    ("GET", "/feeds/agenda.jsonld?theme=culture", "agenda"),
+    ("GET", "/events/les-amis-du-doubs/concert-2026", "agenda"),
+    ("POST", "/api/events/les-amis-du-doubs/concert-2026/unpublish", "agenda"),
+    ("GET", "/abonnement", "newsletter"),
+    ("GET", "/abonnement/confirmer?token=abc", "newsletter"),
+    ("GET", "/preferences?token=abc", "newsletter"),
+    ("POST", "/desabonnement?token=abc", "newsletter"),
+    ("GET", "/archives", "newsletter"),
+    ("GET", "/archives/2026-w48", "newsletter"),
+    ("POST", "/api/subscriptions", "newsletter"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "service"), ROUTES)
+def test_proxy_sends_each_public_path_to_its_service(
+    proxy: CaddyProxy, services: dict[str, FakeService], method: str, path: str, service: str
+) -> None:
+    response, _ = request(proxy, method, path)
+
+    assert response.status == 200
+    assert response.getheader("X-Service") == service
+    assert services[service].received[-1].path == path
+
+
+def test_proxy_answers_404_in_french_for_a_path_no_service_owns(proxy: CaddyProxy) -> None:
+    response, body = request(proxy, "GET", "/api/associationz")
+    other, _ = request(proxy, "GET", "/healthz")
+
+    assert response.status == 404
+    assert other.status == 404
+    assert body == b"Page introuvable"
+
+
+def test_proxy_passes_the_agendas_gzip_bytes_and_etag_through_untouched(
+    proxy: CaddyProxy,
+) -> None:
+    response, body = request(proxy, "GET", "/feeds/agenda.ics", {"Accept-Encoding": "gzip"})
+
+    assert response.status == 200
+    assert response.getheader("Content-Encoding") == "gzip"
+    assert body == FEED_GZIP
+    assert response.getheader("ETag") == FEED_ETAG
+    assert response.getheader("Cache-Control") == "public, max-age=300"
+
+
+def test_proxy_neither_asks_for_nor_adds_compression_the_client_did_not_ask_for(
+    proxy: CaddyProxy, services: dict[str, FakeService]
+) -> None:
+    response, body = request(proxy, "GET", "/feeds/associations/x.ics")
+
+    assert response.getheader("Content-Encoding") is None
+    assert body == FEED_BODY
+    assert "accept-encoding" not in services["agenda"].received[-1].headers
+
+
+def test_proxy_relays_the_agendas_304(proxy: CaddyProxy) -> None:
+    response, body = request(proxy, "GET", "/feeds/agenda.ics", {"If-None-Match": FEED_ETAG})
+
+    assert response.status == 304
+    assert body == b""
+    assert response.getheader("ETag") == FEED_ETAG
+
+
+def test_proxy_marks_api_answers_not_cacheable_and_keeps_feed_caching(
+    proxy: CaddyProxy,
+) -> None:
+    api, _ = request(proxy, "GET", "/api/venues")
+    feed, _ = request(proxy, "GET", "/feeds/agenda.rss")
+
+    assert api.getheader("Cache-Control") == "no-store"
+    assert feed.getheader("Cache-Control") == "public, max-age=300"
+
+
+def test_proxy_tells_the_service_who_the_client_is(
+    proxy: CaddyProxy, services: dict[str, FakeService]
+) -> None:
+    request(proxy, "POST", "/api/subscriptions")
+
+    forwarded = services["newsletter"].received[-1].headers
+    assert forwarded["x-forwarded-for"] == "127.0.0.1"
+    assert forwarded["x-forwarded-proto"] == "http"
+
+
+# --- docker-compose.yml --------------------------------------------------------------------
+
+
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    return data
+
+
+def nats_nodes() -> dict[str, dict[str, Any]]:
+    return {name: s for name, s in compose()["services"].items() if name.startswith("nats-")}
+
+
+def config_variables(*paths: Path) -> set[str]:
+    text = "\n".join(without_comments(p.read_text()) for p in paths)
+    return set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", text))
+
+
+def test_compose_gives_every_container_a_healthcheck_and_a_restart_policy() -> None:
+    services = compose()["services"]
+    assert set(services) == {"nats-1", "nats-2", "nats-3", *SERVICES, "proxy"}
+    for name, service in services.items():
+        assert service["healthcheck"]["test"][0] == "CMD", name
+        assert service["restart"] == "unless-stopped", name
+
+
+def test_compose_runs_three_nats_nodes_from_the_one_cluster_conf() -> None:
+    nodes = nats_nodes()
+    assert len(nodes) == 3
+    needed = config_variables(CLUSTER_CONF, NATS_DIR / "accounts.conf")
+    for name, node in nodes.items():
+        assert node["command"] == ["--config", "/etc/nats/cluster.conf"]
+        mounts = {v.split(":")[0]: v.split(":")[1] for v in node["volumes"]}
+        assert mounts["./deploy/nats/cluster.conf"] == "/etc/nats/cluster.conf"
+        assert mounts["./deploy/nats/accounts.conf"] == "/etc/nats/accounts.conf"
+        assert mounts[f"{name}-data"] == "/data"
+        env = node["environment"]
+        assert needed <= set(env), f"{name} lacks {needed - set(env)}"
+        assert env["NATS_SERVER_NAME"] == name
+        assert env["NATS_STORE_DIR"].startswith("/data/")
+        routes = {env[f"NATS_ROUTE_{i}"] for i in (1, 2, 3)}
+        assert routes == {f"nats://{n}:{env['NATS_CLUSTER_PORT']}" for n in nodes}
+
+
+def test_compose_pins_the_nats_and_caddy_versions_the_tests_run() -> None:
+    nats_version = subprocess.run(
+        [str(NATS_SERVER), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    caddy_version = subprocess.run(
+        [str(CADDY), "version"], capture_output=True, text=True, check=True
+    ).stdout
+    for node in nats_nodes().values():
+        tag = node["image"].removeprefix("nats:").removesuffix("-alpine")
+        assert f"v{tag}" in nats_version
+    tag = compose()["services"]["proxy"]["image"].removeprefix("caddy:").removesuffix("-alpine")
+    assert caddy_version.startswith(f"v{tag} ")
+
+
+def project_scripts() -> set[str]:
+    scripts: set[str] = set()
+    for pyproject in (REPO / "services").glob("*/pyproject.toml"):
+        scripts |= set(tomllib.loads(pyproject.read_text())["project"].get("scripts", {}))
+    return scripts
+
+
+def test_compose_runs_the_three_services_from_one_image_on_the_r3_cluster() -> None:
+    services = compose()["services"]
+    node_hosts = {f"nats://{name}:4222" for name in nats_nodes()}
+    ports = {"annuaire": 8001, "agenda": 8002, "newsletter": 8003}
+    for name in SERVICES:
+        service = services[name]
+        assert service["build"] == {"context": ".", "dockerfile": "deploy/Dockerfile"}
+        assert service["command"] == [f"vieasso-{name}", "serve"]
+        assert service["command"][0] in project_scripts()
+        env = service["environment"]
+        assert env["VIEASSO_NATS_REPLICAS"] == "3"
+        assert set(env["VIEASSO_NATS_URL"].split(",")) == node_hosts
+        assert set(service["depends_on"]) == set(nats_nodes())
+        assert f"127.0.0.1:{ports[name]}/healthz" in " ".join(service["healthcheck"]["test"])
+    assert len({services[name]["image"] for name in SERVICES}) == 1
+
+
+def env_keys(path: Path) -> set[str]:
+    lines = (line.strip() for line in path.read_text().splitlines())
+    return {line.split("=", 1)[0] for line in lines if line and not line.startswith("#")}
+
+
+def test_compose_env_files_have_committed_templates_with_every_setting() -> None:
+    services = compose()["services"]
+    ignored = set((REPO / "deploy" / ".gitignore").read_text().split())
+    keys: dict[str, set[str]] = {}
+    for service in services.values():
+        for env_file in service.get("env_file", []):
+            assert Path(env_file).name in ignored, f"{env_file} must never be committed"
+            keys[env_file] = env_keys(REPO / f"{env_file}.example")
+    assert "VIEASSO_PUBLIC_BASE_URL" in keys["deploy/vieasso.env"]
+    assert {"VIEASSO_ADMIN_TOKEN", "VIEASSO_SMTP_PASSWORD"} <= keys["deploy/secrets.env"]
+    smtp = {f"VIEASSO_SMTP_{k}" for k in ("HOST", "PORT", "USERNAME", "PASSWORD", "STARTTLS")}
+    assert smtp <= keys["deploy/vieasso.env"] | keys["deploy/secrets.env"]
+    assert services["proxy"]["env_file"] == ["deploy/vieasso.env"], "no secrets in the proxy"
+    caddy_needs = set(re.findall(r"\{\$([A-Z_]+)\}", CADDYFILE.read_text()))
+    assert caddy_needs <= keys["deploy/vieasso.env"]
