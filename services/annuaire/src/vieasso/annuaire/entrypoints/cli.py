@@ -1,10 +1,14 @@
-"""Command line: `vieasso-annuaire serve` (and the service's tools)."""
+"""Command line: `vieasso-annuaire serve | import FILE.csv | demo`."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from vieasso.annuaire.config import AnnuaireSettings
+from vieasso.annuaire.entrypoints.cli_import import run_import
 from vieasso.common.http.server import serve as serve_app
 from vieasso.common.logging import configure_logging
 
@@ -22,6 +26,35 @@ def serve() -> None:
         port=settings.port,
         log_level=settings.log_level,
     )
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Fichier CSV.")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Vérifier chaque ligne sans rien écrire.")
+    ] = False,
+    pending: Annotated[
+        bool,
+        typer.Option("--en-attente", help="Créer les associations en attente de validation."),
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option("--rapport", help="Écrire le rapport ligne à ligne (CSV).")
+    ] = None,
+    details: Annotated[
+        bool, typer.Option("--details", help="Afficher chaque ligne, pas seulement les refus.")
+    ] = False,
+) -> None:
+    """Importer des associations : tableur de la Ville ou extrait du RNA (voir docs/annuaire.md).
+
+    Chaque ligne est créée, mise à jour, archivée (RNA : dissoute) ou refusée en entier ;
+    réimporter le même fichier ne change rien.
+    """
+    configure_logging("annuaire", level="WARNING", json_lines=False)
+    code = run_import(file, dry_run=dry_run, pending=pending, report_path=report, details=details)
+    raise typer.Exit(code)
 
 
 @app.callback()

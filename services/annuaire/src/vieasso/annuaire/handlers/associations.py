@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from enum import StrEnum
 
 from vieasso.annuaire.domain import associations as domain
 from vieasso.annuaire.domain.associations import AssociationRecord
@@ -105,49 +104,3 @@ async def archive_association(app: Annuaire, slug: str) -> AssociationRecord:
     record = await _save(app, domain.archive(current.value, app.clock.now()), current.revision)
     await close_missions_of(app, slug)
     return record
-
-
-class ImportAction(StrEnum):
-    CREATED = "créée"
-    UPDATED = "mise à jour"
-    UNCHANGED = "inchangée"
-    ARCHIVED = "archivée"
-
-
-def find_existing(app: Annuaire, fields: AssociationFields) -> str | None:
-    """An imported row matches a record by RNA id, else by the slug of its name."""
-    if fields.rna_id and fields.rna_id in app.index.by_rna:
-        return app.index.by_rna[fields.rna_id]
-    slug = make_slug(fields.name)
-    return slug if app.index.association(slug) is not None else None
-
-
-async def import_association(
-    app: Annuaire,
-    fields: AssociationFields,
-    contact: PrivateContact | None,
-    *,
-    state: AssociationState,
-    dissolved: bool = False,
-) -> tuple[ImportAction, str | None]:
-    """Create or update one imported row in one write (never half a row). Idempotent."""
-    slug = find_existing(app, fields)
-    if slug is None:
-        if dissolved:
-            return ImportAction.UNCHANGED, None
-        record = await register_association(app, fields, contact, state=state)
-        return ImportAction.CREATED, record.slug
-    existing = app.index.association(slug)
-    if dissolved:
-        if existing is None or existing.state is AssociationState.ARCHIVED:
-            return ImportAction.UNCHANGED, slug
-        await archive_association(app, slug)
-        return ImportAction.ARCHIVED, slug
-    change = ChangeAssociation.model_validate(
-        {**fields.model_dump(mode="json"), **({"contact": contact} if contact else {})}
-    )
-    before = existing
-    after = await change_association(app, slug, change)
-    if before is not None and domain.same_content(after, before):
-        return ImportAction.UNCHANGED, slug
-    return ImportAction.UPDATED, slug

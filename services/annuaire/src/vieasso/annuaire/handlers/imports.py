@@ -1,0 +1,128 @@
+"""Importing associations from a file: each row is one write (or none), matched by RNA id,
+else by the slug of its name; importing the same file again changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from vieasso.annuaire.adapters.csv_import import Row
+from vieasso.annuaire.domain import associations as domain
+from vieasso.annuaire.domain.checks import check_association
+from vieasso.annuaire.domain.commands import AssociationFields, ChangeAssociation, PrivateContact
+from vieasso.annuaire.domain.errors import DomainError, InvalidInput
+from vieasso.annuaire.domain.rules import make_slug
+from vieasso.annuaire.handlers.associations import (
+    archive_association,
+    change_association,
+    register_association,
+)
+from vieasso.annuaire.handlers.unit import Annuaire, revalidate
+from vieasso.common.messages.annuaire import AssociationState
+
+
+class Action(StrEnum):
+    CREATED = "créée"
+    UPDATED = "mise à jour"
+    UNCHANGED = "inchangée"
+    ARCHIVED = "archivée"
+    SKIPPED = "ignorée"
+    REFUSED = "refusée"
+
+
+@dataclass(frozen=True)
+class RowResult:
+    line: int
+    action: Action
+    slug: str | None = None
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool
+    results: list[RowResult] = field(default_factory=list)
+
+    def count(self, action: Action) -> int:
+        return sum(1 for r in self.results if r.action is action)
+
+
+def find_existing(app: Annuaire, fields: AssociationFields) -> str | None:
+    """By RNA id; else by the slug of the name, unless that record has another RNA id."""
+    if fields.rna_id and fields.rna_id in app.index.by_rna:
+        return app.index.by_rna[fields.rna_id]
+    slug = make_slug(fields.name)
+    found = app.index.association(slug)
+    if found is None or (fields.rna_id and found.rna_id and found.rna_id != fields.rna_id):
+        return None
+    return slug
+
+
+def _change(fields: AssociationFields, contact: PrivateContact | None) -> ChangeAssociation:
+    data = fields.model_dump(mode="json") | ({"contact": contact} if contact else {})
+    return ChangeAssociation.model_validate(data)
+
+
+def _plan(app: Annuaire, slug: str | None, row: Row) -> RowResult:
+    """What importing `row` would do, without writing (the `--dry-run`)."""
+    assert row.fields is not None  # noqa: S101 - refused rows never get here
+    existing = app.index.association(slug) if slug else None
+    if existing is None:
+        if row.dissolved:
+            return RowResult(row.line, Action.SKIPPED, None, ("association dissoute",))
+        check_association(row.fields, app.index.known, app.today())
+        return RowResult(row.line, Action.CREATED, make_slug(row.fields.name))
+    if row.dissolved:
+        done = existing.state is AssociationState.ARCHIVED
+        return RowResult(row.line, Action.UNCHANGED if done else Action.ARCHIVED, slug)
+    change = _change(row.fields, row.contact)
+    fields = revalidate(AssociationFields, domain.merged_fields(existing, change))
+    check_association(fields, app.index.known, app.today())
+    after = domain.apply_change(existing, fields, change.contact, app.clock.now())
+    same = domain.same_content(after, existing)
+    return RowResult(row.line, Action.UNCHANGED if same else Action.UPDATED, slug)
+
+
+async def _apply(app: Annuaire, row: Row, state: AssociationState, dry_run: bool) -> RowResult:
+    assert row.fields is not None  # noqa: S101
+    slug = find_existing(app, row.fields)
+    planned = _plan(app, slug, row)
+    if dry_run or planned.action in (Action.UNCHANGED, Action.SKIPPED):
+        return planned
+    if planned.action is Action.CREATED:
+        record = await register_association(app, row.fields, row.contact, state=state)
+        return RowResult(row.line, Action.CREATED, record.slug)
+    assert slug is not None  # noqa: S101
+    if planned.action is Action.ARCHIVED:
+        await archive_association(app, slug)
+    else:
+        await change_association(app, slug, _change(row.fields, row.contact))
+    return planned
+
+
+async def import_rows(
+    app: Annuaire,
+    rows: Iterable[Row],
+    *,
+    state: AssociationState = AssociationState.VALIDATED,
+    dry_run: bool = False,
+    progress: Callable[[RowResult], None] = lambda _: None,
+) -> ImportReport:
+    """Import every row; a refused row writes nothing and does not stop the others."""
+    report = ImportReport(dry_run=dry_run)
+    for row in rows:
+        if row.errors or row.fields is None:
+            reasons = tuple(f"{e.field} : {e.message}" for e in row.errors)
+            result = RowResult(row.line, Action.REFUSED, None, reasons)
+        else:
+            try:
+                result = await _apply(app, row, state, dry_run)
+            except InvalidInput as exc:
+                reasons = tuple(f"{e.field} : {e.message}" for e in exc.errors)
+                result = RowResult(row.line, Action.REFUSED, None, reasons)
+            except DomainError as exc:
+                result = RowResult(row.line, Action.REFUSED, None, (exc.message,))
+        report.results.append(result)
+        progress(result)
+    return report
