@@ -24,6 +24,8 @@ from vieasso.common.settings import Settings
 
 log = logging.getLogger(__name__)
 
+DRAIN_LOST_GRACE = 0.5  # seconds
+
 StartupStep = Callable[[JetStreamContext], Awaitable[None]]
 
 
@@ -129,9 +131,16 @@ class NatsRuntime:
             await conn.close()
 
     async def _on_disconnected(self) -> None:
-        log.warning("disconnected from NATS")
+        if self._stopping is None:
+            log.warning("disconnected from NATS")
+            return
+        # nats-py calls this at the end of every drain too: if the drain is still not done
+        # a moment later, the server went away under it, and stop() closes without it.
+        asyncio.get_running_loop().call_later(DRAIN_LOST_GRACE, self._abandon_drain)
+
+    def _abandon_drain(self) -> None:
         if self._stopping is not None and not self._stopping.done():
-            self._stopping.cancel()  # lost mid-drain: stop() closes without draining
+            self._stopping.cancel()
 
     async def _on_reconnected(self) -> None:
         log.info("reconnected to NATS")
