@@ -29,6 +29,9 @@ from tests.support.caddy import (
 from tests.support.nats_cluster import CLUSTER_CONF, NatsCluster
 from tests.support.nats_server import NATS_SERVER, NatsServer
 from tests.support.processes import REPO
+from vieasso.agenda.config import AgendaSettings
+from vieasso.annuaire.config import AnnuaireSettings
+from vieasso.newsletter.config import NewsletterSettings
 
 NATS_DIR = REPO / "deploy" / "nats"
 SERVICES = ("annuaire", "agenda", "newsletter")
@@ -352,3 +355,24 @@ def test_compose_env_files_have_committed_templates_with_every_setting() -> None
     assert services["proxy"]["env_file"] == ["deploy/vieasso.env"], "no secrets in the proxy"
     caddy_needs = set(re.findall(r"\{\$([A-Z_]+)\}", CADDYFILE.read_text()))
     assert caddy_needs <= keys["deploy/vieasso.env"]
+
+
+def test_every_vieasso_variable_we_ship_is_a_setting_a_service_reads() -> None:
+    known = {
+        f"VIEASSO_{name.upper()}"
+        for settings in (AnnuaireSettings, AgendaSettings, NewsletterSettings)
+        for name in settings.model_fields
+    }
+    shipped = env_keys(REPO / "deploy" / "vieasso.env.example")
+    shipped |= env_keys(REPO / "deploy" / "secrets.env.example")
+    for name in SERVICES:
+        shipped |= set(compose()["services"][name]["environment"])
+    assert shipped <= known, f"unknown settings: {shipped - known}"
+
+
+def test_the_image_uses_the_uv_version_of_the_makefile() -> None:
+    makefile = (REPO / "Makefile").read_text()
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text()
+    version = re.search(r"^UV_VERSION\s*:=\s*(\S+)", makefile, re.MULTILINE)
+    assert version is not None
+    assert f"FROM ghcr.io/astral-sh/uv:{version.group(1)} AS uv" in dockerfile
