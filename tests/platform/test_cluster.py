@@ -2,8 +2,9 @@
 
 Three nats-server processes on loopback read the same file as the three compose nodes; only
 environment variables differ. The tests prove the cluster forms, the platform's provisioning
-gives every stream and bucket three replicas, and acknowledged writes survive kill -9 of the
-stream leader, after which the killed node catches up.
+gives every stream and bucket three replicas, acknowledged writes survive kill -9 of the
+stream leader (the killed node then catches up), and KV compare-and-set keeps working with
+the bucket's leader killed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from nats.aio.client import Client
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
+from nats.js.errors import KeyWrongLastSequenceError
 
 from tests.conftest import random_slug
 from tests.support.nats_cluster import ClusterNode, NatsCluster
@@ -148,3 +150,35 @@ async def test_acknowledged_writes_survive_kill_of_the_stream_leader_and_it_catc
     )
     assert local_stream_state(leader, "AGENDA")["messages"] == len(acked)
     cluster.wait_formed()
+
+
+async def test_kv_compare_and_set_keeps_working_with_the_bucket_leader_killed(
+    cluster: NatsCluster, cluster_js: JetStreamContext
+) -> None:
+    js = cluster_js
+    await provision(js, replicas=REPLICAS)
+    kv = await js.key_value("agenda_events")
+    revisions = {f"{random_slug('kv')}.event-{i}": 0 for i in range(20)}
+    for key in revisions:
+        revisions[key] = await kv.create(key, b"v1")
+
+    info = await js.stream_info("KV_agenda_events")
+    assert info.cluster is not None
+    assert info.cluster.leader is not None
+    leader = cluster.node(info.cluster.leader)
+    leader.kill()
+
+    key = next(iter(revisions))
+    new_revision = await eventually(
+        lambda: kv.update(key, b"v2", last=revisions[key]),
+        within=30,
+        what="a compare-and-set write acknowledged by the two remaining nodes",
+    )
+    with pytest.raises(KeyWrongLastSequenceError):
+        await kv.update(key, b"stale", last=revisions[key])
+
+    assert (await kv.get(key)).value == b"v2"
+    for other, revision in revisions.items():
+        entry = await kv.get(other)
+        expected = (b"v2", new_revision) if other == key else (b"v1", revision)
+        assert (entry.value, entry.revision) == expected
