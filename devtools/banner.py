@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from devtools.run import DevSettings
+    from devtools.processes import DevSettings
 
 _RULE = "─" * 72
 _DEFAULT_TOKEN = "dev-admin-token"  # noqa: S105 - the public development default

@@ -16,7 +16,7 @@ import nats
 import pytest
 
 from devtools.banner import banner
-from devtools.run import DevSettings, child_env, components
+from devtools.processes import DevSettings, child_env, components
 from tests.support.processes import REPO, Process, free_port, port_open, wait_until
 from tests.support.services import http_status
 
