@@ -11,6 +11,7 @@ import email.policy
 import re
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from html import escape
@@ -46,11 +47,15 @@ class Mail:
 
     @property
     def date(self) -> str:
+        """The Date header, or else when the sink saved it (the id starts with time_ns)."""
         raw = self.message.get("Date")
         try:
-            return parsedate_to_datetime(str(raw)).strftime("%d/%m/%Y %H:%M:%S")
+            when = parsedate_to_datetime(str(raw)) if raw else None
         except (TypeError, ValueError):
-            return str(raw or "")
+            return str(raw)
+        if when is None:
+            when = datetime.fromtimestamp(int(self.id.split("-")[0]) / 1e9).astimezone()
+        return when.strftime("%d/%m/%Y %H:%M:%S")
 
     def part(self, subtype: str) -> str | None:
         body = self.message.get_body(preferencelist=(subtype,))
@@ -82,9 +87,10 @@ class Mailbox:
         return Mail(mail_id, message) if isinstance(message, EmailMessage) else None
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, *, refresh: bool = False) -> str:
+    meta = '<meta http-equiv="refresh" content="5">' if refresh else ""
     return (
-        f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{escape(title)}'
+        f'<!doctype html><html lang="fr"><head><meta charset="utf-8">{meta}<title>{escape(title)}'
         f"</title><style>{_STYLE}</style></head><body>{body}</body></html>"
     )
 
@@ -109,7 +115,8 @@ def render_list(box: Mailbox) -> str:
     return _page(
         "Courriels reçus",
         f"<h1>Courriels reçus ({len(rows)})</h1><p>Dossier : {escape(str(box.maildir))} — "
-        f'<a href="/">actualiser</a></p>{table}',
+        f"mise à jour toutes les 5 s</p>{table}",
+        refresh=True,
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.mailview import start_viewer
+from devtools.mailview import Mailbox, start_viewer
 from tests.support.processes import Process, free_port, port_open, wait_until
 from tests.support.services import http_status
 
@@ -45,6 +45,19 @@ def viewer(tmp_path: Path) -> Iterator[str]:
     server = start_viewer(maildir, "127.0.0.1", port)
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
+
+
+def test_mail_without_a_date_header_is_dated_when_the_sink_saved_it(tmp_path: Path) -> None:
+    msg = _mail("Sans date")
+    del msg["Date"]
+    (tmp_path / "1772434800000000000-000002.eml").write_bytes(bytes(msg))
+
+    mail = Mailbox(tmp_path).get("1772434800000000000-000002")
+
+    assert mail is not None
+    assert mail.date == datetime.fromtimestamp(1772434800).astimezone().strftime(
+        "%d/%m/%Y %H:%M:%S"
+    )
 
 
 def test_mail_list_shows_date_recipient_and_escaped_subject(viewer: str) -> None:
