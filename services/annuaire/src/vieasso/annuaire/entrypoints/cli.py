@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from vieasso.annuaire.config import AnnuaireSettings
+from vieasso.annuaire.entrypoints.cli_demo import run_demo
 from vieasso.annuaire.entrypoints.cli_import import run_import
 from vieasso.common.http.server import serve as serve_app
 from vieasso.common.logging import configure_logging
@@ -52,9 +53,22 @@ def import_file(
     Chaque ligne est créée, mise à jour, archivée (RNA : dissoute) ou refusée en entier ;
     réimporter le même fichier ne change rien.
     """
-    configure_logging("annuaire", level="WARNING", json_lines=False)
+    configure_logging("annuaire", level="ERROR", json_lines=False)
     code = run_import(file, dry_run=dry_run, pending=pending, report_path=report, details=details)
     raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    count: Annotated[int, typer.Option("--count", min=1, max=20_000, help="Associations.")] = 60,
+    missions: Annotated[
+        int, typer.Option("--missions", min=0, max=100_000, help="Missions bénévoles.")
+    ] = 40,
+    seed: Annotated[int, typer.Option("--seed", help="Graine (même graine, mêmes données).")] = 1,
+) -> None:
+    """Charger l'annuaire de démonstration (associations validées et missions), sans doublon."""
+    configure_logging("annuaire", level="ERROR", json_lines=False)
+    raise typer.Exit(run_demo(count=count, missions=missions, seed=seed))
 
 
 @app.callback()

@@ -29,7 +29,7 @@ def run_import(
         console.print(f"[red]Fichier illisible : {exc}[/red]")
         return 2
     title = "Vérification (--dry-run : rien n'est écrit)" if dry_run else "Import"
-    console.print(f"{title} de {len(rows)} ligne(s), format « {layout} » : {path}")
+    console.print(f"{title} de {len(rows)} ligne(s), format « {layout} » : {path}", soft_wrap=True)
     state = AssociationState.PENDING if pending else AssociationState.VALIDATED
     report = asyncio.run(_import(rows, state=state, dry_run=dry_run, console=console))
     _print(console, report, details=details or len(rows) <= SHOW_ALL_UP_TO)
@@ -67,7 +67,7 @@ def _print(console: Console, report: ImportReport, *, details: bool) -> None:
         console.print(table)
     verb = "seraient" if report.dry_run else "ont été"
     counts = ", ".join(f"{report.count(a)} {a.value}(s)" for a in Action if report.count(a))
-    console.print(f"Bilan : {counts or 'aucune ligne'} ({verb} traitées).")
+    console.print(f"Bilan : {counts or 'aucune ligne'} ({verb} traitées).", soft_wrap=True)
 
 
 def _write(path: Path, report: ImportReport) -> None:

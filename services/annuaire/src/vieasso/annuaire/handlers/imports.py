@@ -3,6 +3,7 @@ else by the slug of its name; importing the same file again changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,6 +21,7 @@ from vieasso.annuaire.handlers.associations import (
 )
 from vieasso.annuaire.handlers.unit import Annuaire, revalidate
 from vieasso.common.messages.annuaire import AssociationState
+from vieasso.common.messages.base import FieldError
 
 
 class Action(StrEnum):
@@ -101,6 +103,31 @@ async def _apply(app: Annuaire, row: Row, state: AssociationState, dry_run: bool
     return planned
 
 
+def _keys(row: Row) -> set[str]:
+    """What a row may match: two rows sharing a key are never imported concurrently."""
+    if row.fields is None:
+        return set()
+    keys = {f"slug:{make_slug(row.fields.name)}"}
+    if row.fields.rna_id:
+        keys.add(f"rna:{row.fields.rna_id}")
+    return keys
+
+
+async def _import_one(app: Annuaire, row: Row, state: AssociationState, dry_run: bool) -> RowResult:
+    if row.errors or row.fields is None:
+        return RowResult(row.line, Action.REFUSED, None, _reasons(row.errors))
+    try:
+        return await _apply(app, row, state, dry_run)
+    except InvalidInput as exc:
+        return RowResult(row.line, Action.REFUSED, None, _reasons(exc.errors))
+    except DomainError as exc:
+        return RowResult(row.line, Action.REFUSED, None, (exc.message,))
+
+
+def _reasons(errors: list[FieldError]) -> tuple[str, ...]:
+    return tuple(f"{e.field} : {e.message}" for e in errors)
+
+
 async def import_rows(
     app: Annuaire,
     rows: Iterable[Row],
@@ -108,21 +135,30 @@ async def import_rows(
     state: AssociationState = AssociationState.VALIDATED,
     dry_run: bool = False,
     progress: Callable[[RowResult], None] = lambda _: None,
+    concurrency: int = 8,
 ) -> ImportReport:
-    """Import every row; a refused row writes nothing and does not stop the others."""
+    """Import every row; a refused row writes nothing and does not stop the others.
+
+    Up to `concurrency` rows are written at once, never two that may match the same record.
+    """
     report = ImportReport(dry_run=dry_run)
+    batch: list[Row] = []
+    batch_keys: set[str] = set()
+
+    async def flush() -> None:
+        results = await asyncio.gather(*(_import_one(app, r, state, dry_run) for r in batch))
+        for result in results:
+            report.results.append(result)
+            progress(result)
+        batch.clear()
+        batch_keys.clear()
+
     for row in rows:
-        if row.errors or row.fields is None:
-            reasons = tuple(f"{e.field} : {e.message}" for e in row.errors)
-            result = RowResult(row.line, Action.REFUSED, None, reasons)
-        else:
-            try:
-                result = await _apply(app, row, state, dry_run)
-            except InvalidInput as exc:
-                reasons = tuple(f"{e.field} : {e.message}" for e in exc.errors)
-                result = RowResult(row.line, Action.REFUSED, None, reasons)
-            except DomainError as exc:
-                result = RowResult(row.line, Action.REFUSED, None, (exc.message,))
-        report.results.append(result)
-        progress(result)
+        keys = _keys(row)
+        if len(batch) >= concurrency or keys & batch_keys:
+            await flush()
+        batch.append(row)
+        batch_keys.update(keys)
+    if batch:
+        await flush()
     return report

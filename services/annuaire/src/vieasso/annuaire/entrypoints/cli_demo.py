@@ -1,0 +1,47 @@
+"""`vieasso-annuaire demo`: the demo directory, written straight to NATS (no HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from rich.console import Console
+
+from vieasso.annuaire.config import AnnuaireSettings
+from vieasso.annuaire.handlers.demo import DemoReport, load_demo
+from vieasso.annuaire.handlers.imports import Action
+from vieasso.annuaire.service import standalone
+
+CONNECT_TIMEOUT = 15.0
+
+
+def run_demo(*, count: int, missions: int, seed: int) -> int:
+    console = Console()
+    settings = AnnuaireSettings()
+    started = time.perf_counter()
+    try:
+        report = asyncio.run(_demo(settings, count=count, missions=missions, seed=seed))
+    except TimeoutError:
+        console.print(f"[red]NATS injoignable ({settings.nats_url}) : rien n'a été chargé.[/red]")
+        return 2
+    a = report.associations
+    console.print(
+        f"Annuaire de démonstration (graine {seed}) : {len(a.results)} associations validées — "
+        f"{a.count(Action.CREATED)} créées, {a.count(Action.UPDATED)} mises à jour, "
+        f"{a.count(Action.UNCHANGED)} déjà à jour"
+        + (f", {a.count(Action.REFUSED)} refusées" if a.count(Action.REFUSED) else "")
+        + f" ; {report.missions_published} missions publiées, "
+        f"{report.missions_present} déjà présentes ({time.perf_counter() - started:.1f} s).",
+        soft_wrap=True,
+    )
+    return 1 if a.count(Action.REFUSED) else 0
+
+
+async def _demo(settings: AnnuaireSettings, *, count: int, missions: int, seed: int) -> DemoReport:
+    async with asyncio.timeout(CONNECT_TIMEOUT):
+        context = standalone(settings)
+        app = await context.__aenter__()
+    try:
+        return await load_demo(app, count=count, missions=missions, seed=seed)
+    finally:
+        await context.__aexit__(None, None, None)
