@@ -78,7 +78,7 @@ def _make_run(env: dict[str, str], log: Path) -> Process:
 
 def _wait_ready(run: Process) -> None:
     with contextlib.suppress(TimeoutError):
-        wait_until(lambda: "tout est prêt" in run.output() or not run.running, timeout=120)
+        wait_until(lambda: "tout est prêt" in run.output() or not run.running, timeout=300)
     assert "tout est prêt" in run.output(), run.output()[-5000:]
 
 
