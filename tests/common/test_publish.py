@@ -38,6 +38,7 @@ async def test_publishing_the_same_message_twice_stores_it_once(
     stored = await js.get_last_msg("AGENDA", subjects.rejection(slug))
     assert stored.headers is not None
     assert stored.headers["Nats-Msg-Id"] == str(message.message_id)
+    assert stored.data is not None
     assert EventRejected.model_validate_json(stored.data) == message
 
 
@@ -75,5 +76,6 @@ async def test_dead_letter_keeps_the_payload_and_the_reason_and_dedups(
     info = await js.stream_info("DEADLETTER", subjects_filter=f"deadletter.agenda.{original}")
     assert info.state.subjects == {f"deadletter.agenda.{original}": 1}
     stored = await js.get_last_msg("DEADLETTER", f"deadletter.agenda.{original}")
+    assert stored.data is not None
     assert b'"payload":"{not json"' in stored.data
     assert b"invalid JSON" in stored.data
