@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import AnyHttpUrl, Field, SecretStr
+from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_ADMIN_TOKEN = "dev-admin-token"  # noqa: S105 - the development default, refused in production
+MIN_ADMIN_TOKEN_LENGTH = 24
 
 
 class Settings(BaseSettings):
@@ -27,7 +30,7 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="Seconds to wait for JetStream's publish acknowledgement."
     )
     admin_token: SecretStr = Field(
-        default=SecretStr("dev-admin-token"),
+        default=SecretStr(DEV_ADMIN_TOKEN),
         description="Bearer token of the city's Service Vie Associative.",
     )
     public_base_url: AnyHttpUrl | None = Field(
@@ -47,6 +50,18 @@ class Settings(BaseSettings):
     newsletter_port: int = 8003
     log_level: str = "INFO"
     log_json: bool = Field(default=True, description="JSON log lines (one object per line).")
+
+    @model_validator(mode="after")
+    def _production_needs_a_real_admin_token(self) -> Settings:
+        """Behind a public URL, the development token or a short one would open admin routes."""
+        if self.public_base_url is not None:
+            token = self.admin_token.get_secret_value()
+            if token == DEV_ADMIN_TOKEN or len(token) < MIN_ADMIN_TOKEN_LENGTH:
+                raise ValueError(
+                    "VIEASSO_ADMIN_TOKEN must be set to a random secret of at least "
+                    f"{MIN_ADMIN_TOKEN_LENGTH} characters when VIEASSO_PUBLIC_BASE_URL is set"
+                )
+        return self
 
     def public_url(self, service: str) -> str:
         """Base URL (no trailing slash) at which people reach `service`'s pages and feeds."""
