@@ -20,6 +20,12 @@ def test_settings_come_from_vieasso_environment_variables(
     assert settings.nats_replicas == 3
 
 
+def test_nats_credentials_never_reach_the_logs() -> None:
+    settings = Settings(nats_url="nats://agenda:s3cret@nats-1:4222,tls://nats-2")
+
+    assert settings.nats_servers_for_logs == ["nats://nats-1:4222", "tls://nats-2"]
+
+
 def test_in_development_each_service_is_reached_on_its_own_port() -> None:
     settings = Settings(agenda_port=9002)
 

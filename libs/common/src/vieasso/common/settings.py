@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host).geturl()
+
 
 DEV_ADMIN_TOKEN = "dev-admin-token"  # noqa: S105 - the development default, refused in production
 MIN_ADMIN_TOKEN_LENGTH = 24
@@ -73,6 +82,11 @@ class Settings(BaseSettings):
             "newsletter": self.newsletter_port,
         }
         return f"http://{self.http_host}:{ports[service]}"
+
+    @property
+    def nats_servers_for_logs(self) -> list[str]:
+        """The servers without any user or password they may carry (safe to log)."""
+        return [_without_credentials(url) for url in self.nats_servers]
 
     @property
     def nats_servers(self) -> list[str]:

@@ -92,7 +92,7 @@ class NatsRuntime:
         self._task = asyncio.create_task(self._start(), name=f"{self.service}-nats-start")
 
     async def _start(self) -> None:
-        log.info("connecting to NATS", extra={"servers": self.settings.nats_servers})
+        log.info("connecting to NATS", extra={"servers": self.settings.nats_servers_for_logs})
         await self.broker.connect()
         await provision(self.js, self.settings.nats_replicas)
         self._provisioned.set()
