@@ -1,16 +1,22 @@
-"""Builds the newsletter service: settings → NATS runtime → subscribers → FastAPI app.
+"""Builds the newsletter service: settings → NATS runtime → newsletter → FastAPI app.
 
 Nothing here touches the network: connections open in the app's lifespan.
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from fastapi import FastAPI
+from nats.js import JetStreamContext
+
+from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.http.app import build_app
 from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.entrypoints import http, nats
+from vieasso.newsletter.service import Newsletter
 
 SERVICE = "newsletter"
 
@@ -21,12 +27,34 @@ def build_runtime(settings: NewsletterSettings) -> NatsRuntime:
     return runtime
 
 
-def create_app(settings: NewsletterSettings | None = None) -> FastAPI:
+def create_app(settings: NewsletterSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or NewsletterSettings()
     runtime = build_runtime(settings)
-    return build_app(
+    app = build_app(
         runtime,
         title="Newsletter — Vie associative Besançon",
         description="Abonnements, lettres d’information et envois.",
         routers=[http.build_router()],
     )
+    app.state.settings = settings
+    app.state.newsletter = None
+
+    async def start(js: JetStreamContext) -> None:
+        newsletter = Newsletter(settings, js, runtime.publish, clock or SystemClock())
+        app.state.newsletter = await newsletter.open()
+        await newsletter.start_background()
+
+    runtime.on_startup(start)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with inner(app):
+            try:
+                yield
+            finally:
+                if app.state.newsletter is not None:
+                    await app.state.newsletter.close()
+
+    app.router.lifespan_context = lifespan
+    return app

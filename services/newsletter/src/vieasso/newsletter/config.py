@@ -1,13 +1,94 @@
-"""Settings of the newsletter service."""
+"""Settings of the newsletter service (``VIEASSO_*`` environment variables)."""
 
 from __future__ import annotations
 
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, model_validator
+
+from vieasso.common.messages.newsletter import Frequency
 from vieasso.common.settings import Settings
+
+DEV_TOKEN_SECRET = "dev-newsletter-secret-change-me"  # noqa: S105 - development default
+MIN_SECRET_LENGTH = 24
 
 
 class NewsletterSettings(Settings):
-    """Newsletter settings: ``VIEASSO_*`` like the rest of the platform."""
+    """Newsletter settings: SMTP relay, sender identity, tokens, schedule, abuse limits."""
+
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP relay (the `make run` sink).")
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = Field(default=False, description="Upgrade with STARTTLS after EHLO.")
+    smtp_tls: bool = Field(default=False, description="Implicit TLS (port 465).")
+    smtp_timeout: float = Field(default=30.0, gt=0, description="Seconds per SMTP command.")
+    smtp_pool_size: int = Field(default=8, ge=1, le=128, description="SMTP connections.")
+    send_rate: float = Field(
+        default=0.0, ge=0, description="Global limit in mails per second (0: no limit)."
+    )
+    send_max_attempts: int = Field(
+        default=8, ge=1, description="Attempts on 4xx answers and connection errors."
+    )
+    send_retry_base: float = Field(
+        default=30.0, gt=0, description="First retry delay in seconds, doubled each time."
+    )
+    send_retry_max: float = Field(default=3600.0, gt=0, description="Longest retry delay (s).")
+
+    mail_from_address: str = "lettre@vie-associative.besancon.fr"
+    mail_from_name: str = "Vie associative Besançon"
+    list_id: str = Field(
+        default="lettre.vie-associative.besancon.fr", description="List-Id of the digest."
+    )
+    unsubscribe_mailto: str | None = Field(
+        default=None, description="Optional mailto: address also offered in List-Unsubscribe."
+    )
+
+    token_secret: SecretStr = Field(
+        default=SecretStr(DEV_TOKEN_SECRET), description="HMAC key of the links in mails."
+    )
+    confirm_token_hours: int = Field(default=72, ge=1, description="Confirmation link lifetime.")
+    manage_token_days: int = Field(
+        default=365, ge=1, description="Lifetime of preferences/export/erase links in mails."
+    )
+    form_version: str = Field(default="2026-11", description="Version of the consent wording.")
+    subscribe_limit_per_ip: int = Field(
+        default=10, ge=1, description="Subscription requests per IP per window."
+    )
+    subscribe_window_seconds: int = Field(default=600, ge=1)
+
+    digest_weekday: int = Field(default=0, ge=0, le=6, description="0 = Monday.")
+    digest_time: time = Field(default=time(8, 0), description="Local time of the weekly run.")
+    digest_timezone: str = "Europe/Paris"
+    digest_schedule: bool = Field(default=True, description="Run editions on the schedule.")
+    digest_event_days: int = Field(default=21, ge=1, description="Events of the coming N days.")
+    digest_max_items: int = Field(
+        default=12, ge=1, description="Items per section in one subscriber's mail."
+    )
+    default_frequency: Frequency = Frequency.HEBDOMADAIRE
+
+    @model_validator(mode="after")
+    def _production_needs_a_real_token_secret(self) -> NewsletterSettings:
+        """Behind a public URL, the development secret would let anyone forge links."""
+        secret = self.token_secret.get_secret_value()
+        if self.public_base_url is not None and (
+            secret == DEV_TOKEN_SECRET or len(secret) < MIN_SECRET_LENGTH
+        ):
+            raise ValueError(
+                "VIEASSO_TOKEN_SECRET must be a random secret of at least "
+                f"{MIN_SECRET_LENGTH} characters when VIEASSO_PUBLIC_BASE_URL is set"
+            )
+        return self
 
     @property
     def port(self) -> int:
         return self.newsletter_port
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.digest_timezone)
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url("newsletter")

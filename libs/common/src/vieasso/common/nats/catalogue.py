@@ -78,6 +78,12 @@ BUCKETS: tuple[BucketSpec, ...] = (
         "newsletter_deliveries",
         Service.NEWSLETTER,
         "Delivery ledger by `<edition_id>.<subscriber_id>`.",
+        ttl=timedelta(days=120),
+    ),
+    BucketSpec(
+        "newsletter_editions",
+        Service.NEWSLETTER,
+        "Digest editions: `edition.<id>` record, `content.<id>` items, `last.<frequency>`.",
     ),
 )
 

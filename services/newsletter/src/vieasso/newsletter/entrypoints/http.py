@@ -1,9 +1,80 @@
-"""HTTP API of the newsletter service (SPEC §4)."""
+"""HTTP API of the newsletter service (SPEC §4): subscriptions, GDPR, edition status."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+
+from vieasso.newsletter.domain.tokens import InvalidToken
+from vieasso.newsletter.entrypoints import pages
+from vieasso.newsletter.entrypoints.deps import PerIpLimit, Service, client_ip
+from vieasso.newsletter.entrypoints.schemas import SubscriptionRequest, unknown_codes
+from vieasso.newsletter.handlers.subscriptions import UnknownSubscriber
+
+ACCEPTED = (
+    "Merci ! Si cette adresse peut recevoir la lettre, un message de confirmation vient d'y "
+    "être envoyé : cliquez sur son lien pour confirmer l'abonnement."
+)
+BAD_LINK = "Ce lien n'est pas valide ou a expiré."
+TOO_MANY = "Trop de demandes depuis votre connexion : réessayez plus tard."
+TokenQuery = Annotated[str, Query(min_length=10, max_length=400)]
 
 
 def build_router() -> APIRouter:
-    return APIRouter()
+    router = APIRouter()
+    limits: dict[str, PerIpLimit] = {}
+
+    def allowed(request: Request, service: Service) -> bool:
+        limit = limits.get("subscribe")
+        if limit is None:
+            s = service.settings
+            limit = limits["subscribe"] = PerIpLimit(
+                s.subscribe_limit_per_ip, s.subscribe_window_seconds
+            )
+        return limit.allow(client_ip(request))
+
+    @router.post("/api/subscriptions", status_code=202, tags=["abonnements"], summary="S'abonner")
+    async def subscribe(
+        body: SubscriptionRequest, request: Request, service: Service
+    ) -> JSONResponse:
+        """Always 202 with the same answer, whether the address is known or not."""
+        if not allowed(request, service):
+            return JSONResponse({"detail": TOO_MANY}, status_code=429)
+        preferences = body.preferences()
+        errors = unknown_codes(service, preferences)
+        if errors:
+            return JSONResponse({"detail": "; ".join(errors)}, status_code=422)
+        if not body.website:  # the honeypot: robots fill every field
+            await service.subscriptions.request(body.email, preferences, client_ip(request))
+        return JSONResponse({"detail": ACCEPTED}, status_code=202)
+
+    @router.get("/api/subscriptions/me", tags=["RGPD"], summary="Exporter mes données")
+    async def export(token: TokenQuery, service: Service) -> JSONResponse:
+        try:
+            data = await service.subscriptions.export(token)
+        except (InvalidToken, UnknownSubscriber):
+            raise HTTPException(404, BAD_LINK) from None
+        return JSONResponse(
+            data, headers={"Content-Disposition": 'attachment; filename="mes-donnees.json"'}
+        )
+
+    @router.delete(
+        "/api/subscriptions/me", status_code=204, tags=["RGPD"], summary="Effacer mes données"
+    )
+    async def erase(token: TokenQuery, service: Service) -> None:
+        try:
+            await service.subscriptions.erase(token)
+        except InvalidToken:
+            raise HTTPException(404, BAD_LINK) from None
+
+    @router.get("/api/editions/{edition_id}", tags=["éditions"], summary="Avancement")
+    async def edition_status(edition_id: str, service: Service) -> dict[str, Any]:
+        status = await service.edition_status(edition_id)
+        if status is None:
+            raise HTTPException(404, "Édition inconnue.")
+        return status
+
+    router.include_router(pages.build_router(allowed))
+    return router

@@ -1,0 +1,168 @@
+"""Mail rendering: MJML (compiled with mjml-python) and Jinja2 (autoescape) for the data.
+
+A digest's MJML is compiled **once per edition**, with every item of the edition in it and a
+marker before each item, section heading and the footer. The compiled HTML (and the text
+part, made the same way) is cut at the markers into fragments; a subscriber's mail is the
+head, the headings and items they get, and the footer — a join, not a compilation — in
+which only their own links are substituted (`PREFERENCES`, `UNSUBSCRIBE`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from mjml import mjml2html
+
+from vieasso.newsletter.domain.content import EditionContent, Item
+from vieasso.newsletter.domain.subscriber import Topic
+
+PREFERENCES = "__VIEASSO_PREFERENCES__"
+UNSUBSCRIBE = "__VIEASSO_UNSUBSCRIBE__"
+CONFIRM = "__VIEASSO_CONFIRM__"
+LOCALE = "fr_FR"
+HEADINGS = {
+    Topic.ASSOCIATIONS: "Nouvelles associations",
+    Topic.MISSIONS: "Missions de bénévolat",
+    Topic.EVENEMENTS: "Événements à venir",
+}
+_HTML_CUT = re.compile(r"<!--@@cut:([a-z0-9:]+)@@-->")
+_TEXT_CUT = re.compile(r"^@@cut:([a-z0-9:]+)@@\n", re.MULTILINE)
+
+
+def environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("vieasso.newsletter", "templates"),
+        autoescape=select_autoescape(["html", "mjml.j2", "html.j2"], default=False),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+def when_fr(item: Item, zone: ZoneInfo) -> str:
+    """« samedi 5 décembre 2026 à 14 h 30 », or the day only for all-day events."""
+    if item.topic is not Topic.EVENEMENTS:
+        return ""
+    if item.all_day:
+        return format_date(item.when.astimezone(zone).date(), "EEEE d MMMM y", locale=LOCALE)
+    return format_datetime(item.when, "EEEE d MMMM y 'à' H'h'mm", tzinfo=zone, locale=LOCALE)
+
+
+def day_fr(at: datetime, zone: ZoneInfo) -> str:
+    return format_date(at.astimezone(zone).date(), "d MMMM y", locale=LOCALE)
+
+
+@dataclass(frozen=True)
+class Fragments:
+    """A compiled document cut into its pieces."""
+
+    head: str
+    headings: dict[Topic, str]
+    items: dict[int, str]
+    footer: str
+
+    def assemble(self, content: EditionContent, indexes: Sequence[int]) -> str:
+        parts = [self.head]
+        topic: Topic | None = None
+        for index in indexes:
+            item_topic = content.items[index].topic
+            if item_topic is not topic:
+                topic = item_topic
+                parts.append(self.headings[topic])
+            parts.append(self.items[index])
+        parts.append(self.footer)
+        return "".join(parts)
+
+
+def _cut(document: str, pattern: re.Pattern[str]) -> Fragments:
+    pieces = pattern.split(document)
+    head, rest = pieces[0], pieces[1:]
+    headings: dict[Topic, str] = {}
+    items: dict[int, str] = {}
+    footer = ""
+    for label, text in zip(rest[::2], rest[1::2], strict=True):
+        if label == "footer":
+            footer = text
+        elif label.startswith("h:"):
+            headings[Topic(label[2:])] = text
+        else:
+            items[int(label[2:])] = text
+    return Fragments(head, headings, items, footer)
+
+
+@dataclass(frozen=True)
+class RenderedEdition:
+    subject: str
+    html: Fragments
+    text: Fragments
+
+    def html_for(self, content: EditionContent, indexes: Sequence[int]) -> str:
+        return self.html.assemble(content, indexes)
+
+    def text_for(self, content: EditionContent, indexes: Sequence[int]) -> str:
+        return self.text.assemble(content, indexes)
+
+
+class Renderer:
+    def __init__(self, *, zone: ZoneInfo, site: str, labels: dict[str, str]) -> None:
+        self._env = environment()
+        self._zone = zone
+        self._site = site
+        self._labels = labels  # theme and quartier codes → French labels
+
+    def edition(
+        self, content: EditionContent, *, title: str, period: str, archive_url: str
+    ) -> RenderedEdition:
+        sections = []
+        index = 0
+        for topic, items in (
+            (Topic.ASSOCIATIONS, content.associations),
+            (Topic.MISSIONS, content.missions),
+            (Topic.EVENEMENTS, content.events),
+        ):
+            entries = []
+            for item in items:
+                entries.append(self._entry(index, item))
+                index += 1
+            if entries:
+                sections.append(
+                    {"topic": topic.value, "heading": HEADINGS[topic], "entries": entries}
+                )
+        data = {
+            "title": title,
+            "period": period,
+            "preview": f"{title} — {period}",
+            "sections": sections,
+            "site": self._site,
+            "archive_url": archive_url,
+        }
+        mjml = self._env.get_template("digest.mjml.j2").render(data)
+        html = mjml2html(mjml)
+        text = self._env.get_template("digest.txt.j2").render(data)
+        return RenderedEdition(
+            subject=f"{title} — {period}", html=_cut(html, _HTML_CUT), text=_cut(text, _TEXT_CUT)
+        )
+
+    def _entry(self, index: int, item: Item) -> dict[str, object]:
+        return {
+            "index": index,
+            "item": item,
+            "when": when_fr(item, self._zone),
+            "quartier": self._labels.get(f"quartier.{item.quartier}", "") if item.quartier else "",
+            "themes": ", ".join(sorted(self._labels.get(f"theme.{t}", t) for t in item.themes)),
+        }
+
+    def confirmation(self, hours: int) -> tuple[str, str]:
+        """HTML and text of the confirmation mail, with the `CONFIRM` placeholder."""
+        html = mjml2html(self._env.get_template("confirm.mjml.j2").render(hours=hours))
+        text = self._env.get_template("confirm.txt.j2").render(hours=hours)
+        return html, text
+
+    def page(self, name: str, **data: object) -> str:
+        return self._env.get_template(name).render(site=self._site, **data)

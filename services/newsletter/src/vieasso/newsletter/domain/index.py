@@ -1,0 +1,161 @@
+"""The digest's memory of the directory and agenda facts: validated associations, open
+missions and upcoming events, as small `Item`s. Applying the same fact twice is harmless."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from vieasso.common.messages.agenda import CanonicalEvent, EventStatus
+from vieasso.common.messages.annuaire import (
+    AssociationPublic,
+    AssociationState,
+    MissionPublic,
+    MissionState,
+)
+from vieasso.newsletter.domain.content import EditionContent, Item
+from vieasso.newsletter.domain.subscriber import Topic
+
+EXCERPT = 280
+_NOTES = {EventStatus.FULL: "Complet", EventStatus.POSTPONED: "Reporté"}
+
+
+@dataclass(frozen=True)
+class Links:
+    """Public pages the items link to."""
+
+    annuaire: str
+
+    def association(self, slug: str) -> str:
+        return f"{self.annuaire}/api/associations/{slug}"
+
+    def mission(self, slug: str, mission_id: str) -> str:
+        return f"{self.annuaire}/api/associations/{slug}/missions/{mission_id}"
+
+
+def excerpt(text: str | None, limit: int = EXCERPT) -> str:
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def _aware(value: datetime | date, zone: ZoneInfo) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    return datetime.combine(value, time(0, 0), tzinfo=zone)
+
+
+class ContentIndex:
+    def __init__(self, links: Links, zone: ZoneInfo) -> None:
+        self._links = links
+        self._zone = zone
+        self.associations: dict[str, Item] = {}
+        self.missions: dict[str, Item] = {}
+        self.events: dict[str, Item] = {}
+        self._names: dict[str, str] = {}
+
+    def association_changed(self, association: AssociationPublic) -> None:
+        self._names[association.slug] = association.short_name or association.name
+        if association.state is not AssociationState.VALIDATED:
+            self.associations.pop(association.slug, None)
+            return
+        self.associations[association.slug] = Item(
+            key=f"a:{association.slug}",
+            topic=Topic.ASSOCIATIONS,
+            title=association.name,
+            url=str(association.website or self._links.association(association.slug)),
+            when=association.validated_at or association.updated_at,
+            text=excerpt(association.purpose),
+            themes=frozenset(association.themes),
+            quartier=association.quartier,
+        )
+
+    def mission_changed(self, mission: MissionPublic) -> None:
+        if mission.state is not MissionState.OPEN:
+            self.missions.pop(mission.id, None)
+            return
+        where = mission.schedule or ""
+        if mission.starts_on is not None:
+            where = f"{where} (à partir du {mission.starts_on:%d/%m/%Y})".strip()
+        self.missions[mission.id] = Item(
+            key=f"m:{mission.id}",
+            topic=Topic.MISSIONS,
+            title=mission.title,
+            url=str(mission.apply_url or self._links.mission(mission.association_slug, mission.id)),
+            when=mission.published_at,
+            text=excerpt(mission.description),
+            by=self._names.get(mission.association_slug, mission.association_slug),
+            themes=frozenset(mission.themes),
+            quartier=mission.quartier,
+            place=where,
+            note="À distance possible" if mission.remote.value != "non" else "",
+        )
+
+    def event_changed(self, event: CanonicalEvent, *, cancelled: bool = False) -> None:
+        key = f"{event.association}.{event.event_id}"
+        content = event.content
+        if cancelled or event.unpublished or content.status is EventStatus.CANCELLED:
+            self.events.pop(key, None)
+            return
+        location = event.location
+        place = ""
+        if location.venue is not None:
+            place = location.venue.name
+        elif location.place is not None:
+            place = location.place.name
+        elif content.online_url is not None:
+            place = "En ligne"
+        note = _NOTES.get(content.status, "")
+        if content.rrule:
+            note = ", ".join(n for n in (note, "Se répète") if n)
+        self.events[key] = Item(
+            key=f"e:{key}",
+            topic=Topic.EVENEMENTS,
+            title=content.title,
+            url=str(event.url),
+            when=_aware(content.start, self._zone),
+            end=_aware(content.end, self._zone),
+            all_day=content.all_day,
+            text=excerpt(content.summary or content.description),
+            by=event.association_name,
+            themes=frozenset(content.themes),
+            quartier=location.quartier,
+            place=place,
+            note=note,
+        )
+
+    def edition_content(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        event_days: int,
+        max_associations: int = 200,
+        max_missions: int = 200,
+        max_events: int = 600,
+    ) -> EditionContent:
+        """New associations and missions of [start, end), events of the coming days."""
+        horizon = end + timedelta(days=event_days)
+        associations = sorted(
+            (i for i in self.associations.values() if start <= i.when < end),
+            key=lambda i: (i.title.casefold(), i.key),
+        )
+        missions = sorted(
+            (i for i in self.missions.values() if start <= i.when < end),
+            key=lambda i: (i.when, i.key),
+        )
+        events = sorted(
+            (i for i in self.events.values() if (i.end or i.when) >= end and i.when < horizon),
+            key=lambda i: (max(i.when, end), i.key),
+        )
+        return EditionContent(
+            associations=tuple(associations[:max_associations]),
+            missions=tuple(missions[:max_missions]),
+            events=tuple(events[:max_events]),
+        )
+
+
+def utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)

@@ -1,0 +1,125 @@
+"""A subscriber, their consent and their preferences; the rules of their life cycle."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+
+from vieasso.common.messages.base import Code
+from vieasso.common.messages.newsletter import Frequency
+
+
+class Topic(StrEnum):
+    ASSOCIATIONS = "associations"
+    MISSIONS = "missions"
+    EVENEMENTS = "evenements"
+
+
+ALL_TOPICS: tuple[Topic, ...] = tuple(Topic)
+
+
+class SubscriberState(StrEnum):
+    PENDING = "pending"  # asked, not confirmed yet (double opt-in)
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"
+    SUSPENDED = "suspended"  # hard bounce: the address does not receive mail
+
+
+class Preferences(BaseModel):
+    """What a person wants to read. Empty themes or quartiers mean « all of them »."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    themes: tuple[Code, ...] = Field(default=(), max_length=50)
+    quartiers: tuple[Code, ...] = Field(default=(), max_length=50)
+    topics: tuple[Topic, ...] = Field(default=ALL_TOPICS, min_length=1, max_length=3)
+    frequency: Frequency = Frequency.HEBDOMADAIRE
+
+
+class Consent(BaseModel):
+    """Proof of consent (GDPR art. 7): when, from where, on which form, confirmed when."""
+
+    model_config = ConfigDict(frozen=True)
+
+    requested_at: AwareDatetime
+    ip: str | None = None
+    form_version: str
+    confirmed_at: AwareDatetime | None = None
+
+
+class Subscriber(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    email: EmailStr
+    preferences: Preferences
+    state: SubscriberState
+    consent: Consent
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    unsubscribed_at: AwareDatetime | None = None
+    suspended_at: AwareDatetime | None = None
+    suspension_reason: str | None = None
+
+    @property
+    def receives_digests(self) -> bool:
+        return self.state is SubscriberState.ACTIVE
+
+    def confirmed(self, at: datetime) -> Subscriber:
+        if self.state is SubscriberState.ACTIVE:
+            return self
+        consent = self.consent.model_copy(update={"confirmed_at": at})
+        return self.model_copy(
+            update={"state": SubscriberState.ACTIVE, "consent": consent, "updated_at": at}
+        )
+
+    def unsubscribed(self, at: datetime) -> Subscriber:
+        if self.state is SubscriberState.UNSUBSCRIBED:
+            return self
+        return self.model_copy(
+            update={"state": SubscriberState.UNSUBSCRIBED, "unsubscribed_at": at, "updated_at": at}
+        )
+
+    def suspended(self, at: datetime, reason: str) -> Subscriber:
+        return self.model_copy(
+            update={
+                "state": SubscriberState.SUSPENDED,
+                "suspended_at": at,
+                "suspension_reason": reason[:300],
+                "updated_at": at,
+            }
+        )
+
+    def with_preferences(self, preferences: Preferences, at: datetime) -> Subscriber:
+        return self.model_copy(update={"preferences": preferences, "updated_at": at})
+
+    def asked_again(self, preferences: Preferences, consent: Consent, at: datetime) -> Subscriber:
+        """A new request on the form: a new consent to confirm, unless already active."""
+        if self.state is SubscriberState.ACTIVE:
+            return self
+        return self.model_copy(
+            update={
+                "preferences": preferences,
+                "consent": consent,
+                "state": SubscriberState.PENDING,
+                "updated_at": at,
+            }
+        )
+
+
+def new_subscriber_id() -> str:
+    """Random, unguessable, and not derived from the address."""
+    return secrets.token_hex(12)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_digest(email: str) -> str:
+    """Key of the address index (dedup); the address itself is never a key."""
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()

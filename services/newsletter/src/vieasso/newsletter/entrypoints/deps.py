@@ -1,0 +1,58 @@
+"""Shared pieces of the HTTP entrypoints: the running newsletter, forms, rate limit."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import Depends, HTTPException, Request
+
+from vieasso.newsletter.service import Newsletter
+
+STARTING = "Le service démarre : réessayez dans quelques secondes."
+MAX_FORM_BYTES = 64 * 1024
+
+
+def newsletter(request: Request) -> Newsletter:
+    found: Newsletter | None = request.app.state.newsletter
+    if found is None:
+        raise HTTPException(503, STARTING, headers={"Retry-After": "2"})
+    return found
+
+
+Service = Annotated[Newsletter, Depends(newsletter)]
+
+
+async def form(request: Request) -> dict[str, list[str]]:
+    """An `application/x-www-form-urlencoded` body (no multipart needed here)."""
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        raise HTTPException(413, "Formulaire trop volumineux.")
+    return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+class PerIpLimit:
+    """At most `limit` requests per `window` seconds per IP (in this process)."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self._limit = limit
+        self._window = window
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+
+    def allow(self, ip: str | None) -> bool:
+        now = time.monotonic()
+        hits = self._hits[ip or "?"]
+        while hits and hits[0] <= now - self._window:
+            hits.popleft()
+        if len(hits) >= self._limit:
+            return False
+        hits.append(now)
+        if len(self._hits) > 100_000:  # noqa: PLR2004 - bound memory under a flood
+            self._hits.clear()
+        return True

@@ -1,0 +1,1 @@
+"""Use cases of the newsletter: subscriptions, editions, deliveries."""

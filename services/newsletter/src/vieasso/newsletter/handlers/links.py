@@ -1,0 +1,51 @@
+"""The signed links of the newsletter (confirmation, preferences, unsubscribe)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from vieasso.common.clock import Clock
+from vieasso.newsletter.config import NewsletterSettings
+from vieasso.newsletter.domain import tokens
+from vieasso.newsletter.domain.tokens import Purpose
+
+
+class Links:
+    def __init__(self, settings: NewsletterSettings, clock: Clock) -> None:
+        self._secret = settings.token_secret.get_secret_value().encode()
+        self._base = settings.base_url
+        self._confirm_ttl = timedelta(hours=settings.confirm_token_hours)
+        self._manage_ttl = timedelta(days=settings.manage_token_days)
+        self._clock = clock
+
+    @property
+    def base(self) -> str:
+        return self._base
+
+    def token(self, purpose: Purpose, subscriber_id: str, now: datetime | None = None) -> str:
+        now = now or self._clock.now()
+        expires = {
+            Purpose.CONFIRM: now + self._confirm_ttl,
+            Purpose.MANAGE: now + self._manage_ttl,
+            Purpose.UNSUBSCRIBE: None,
+        }[purpose]
+        return tokens.sign(self._secret, purpose, subscriber_id, expires)
+
+    def verify(self, token: str, purpose: Purpose) -> str:
+        return tokens.verify(self._secret, token, purpose, self._clock.now())
+
+    def confirm(self, subscriber_id: str) -> str:
+        return (
+            f"{self._base}/abonnement/confirmer?token={self.token(Purpose.CONFIRM, subscriber_id)}"
+        )
+
+    def preferences(self, subscriber_id: str, now: datetime | None = None) -> str:
+        token = self.token(Purpose.MANAGE, subscriber_id, now)
+        return f"{self._base}/preferences?token={token}"
+
+    def unsubscribe(self, subscriber_id: str) -> str:
+        token = self.token(Purpose.UNSUBSCRIBE, subscriber_id)
+        return f"{self._base}/desabonnement?token={token}"
+
+    def archive(self, edition_id: str) -> str:
+        return f"{self._base}/archives/{edition_id}"

@@ -1,0 +1,166 @@
+"""Subscribing (double opt-in), confirming, preferences, unsubscribing, GDPR export/erase.
+
+`request` answers the same way whatever the address: whether it is already known, the
+caller never learns (the mail, when one is due, leaves in the background).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from vieasso.common.clock import Clock
+from vieasso.newsletter.adapters.ledger import Ledger
+from vieasso.newsletter.adapters.subscribers import ConcurrentChange, SubscriberStore
+from vieasso.newsletter.config import NewsletterSettings
+from vieasso.newsletter.domain.subscriber import (
+    Consent,
+    Preferences,
+    Subscriber,
+    SubscriberState,
+    new_subscriber_id,
+    normalise_email,
+)
+from vieasso.newsletter.domain.tokens import InvalidToken, Purpose
+from vieasso.newsletter.handlers.links import Links
+
+log = logging.getLogger(__name__)
+
+SendConfirmation = Callable[[Subscriber, str], Awaitable[None]]
+ATTEMPTS = 5
+
+
+class UnknownSubscriber(LookupError):
+    """The token is valid but the subscriber is gone (erased)."""
+
+
+class Subscriptions:
+    def __init__(  # noqa: PLR0917 - the use case's collaborators
+        self,
+        store: SubscriberStore,
+        ledger: Ledger,
+        links: Links,
+        send_confirmation: SendConfirmation,
+        settings: NewsletterSettings,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._ledger = ledger
+        self._links = links
+        self._send_confirmation = send_confirmation
+        self._settings = settings
+        self._clock = clock
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def request(self, email: str, preferences: Preferences, ip: str | None) -> None:
+        """Record the request and mail a confirmation link (if one is due)."""
+        now = self._clock.now()
+        consent = Consent(requested_at=now, ip=ip, form_version=self._settings.form_version)
+        email = normalise_email(email)
+        for _ in range(ATTEMPTS):
+            found = await self._store.find(email)
+            if found is None:
+                subscriber = Subscriber(
+                    id=new_subscriber_id(),
+                    email=email,
+                    preferences=preferences,
+                    state=SubscriberState.PENDING,
+                    consent=consent,
+                    created_at=now,
+                    updated_at=now,
+                )
+                if await self._store.add(subscriber):
+                    break
+                continue
+            current, revision = found
+            subscriber = current.asked_again(preferences, consent, now)
+            if subscriber is current:
+                return  # already active: nothing to confirm, and the caller learns nothing
+            try:
+                await self._store.save(subscriber, revision)
+                break
+            except ConcurrentChange:
+                continue
+        else:
+            raise ConcurrentChange("subscription request")
+        self._in_background(self._send_confirmation(subscriber, self._links.confirm(subscriber.id)))
+
+    def _in_background(self, job: Awaitable[None]) -> None:
+        async def run() -> None:
+            try:
+                await job
+            except Exception:
+                log.exception("confirmation mail not sent")
+
+        task = asyncio.create_task(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Wait for the mails still leaving (tests, shutdown)."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def subscriber(self, token: str, purpose: Purpose) -> tuple[Subscriber, int]:
+        found = await self._store.get(self._links.verify(token, purpose))
+        if found is None:
+            raise UnknownSubscriber
+        return found
+
+    async def _change(
+        self, token: str, purpose: Purpose, change: Callable[[Subscriber], Subscriber]
+    ) -> Subscriber:
+        for _ in range(ATTEMPTS):
+            current, revision = await self.subscriber(token, purpose)
+            changed = change(current)
+            if changed is current:
+                return current
+            try:
+                await self._store.save(changed, revision)
+            except ConcurrentChange:
+                continue
+            return changed
+        raise ConcurrentChange("subscriber")
+
+    async def confirm(self, token: str) -> Subscriber:
+        now = self._clock.now()
+        subscriber = await self._change(token, Purpose.CONFIRM, lambda s: s.confirmed(now))
+        log.info("subscription confirmed", extra={"subscriber": subscriber.id})
+        return subscriber
+
+    async def update_preferences(self, token: str, preferences: Preferences) -> Subscriber:
+        now = self._clock.now()
+        return await self._change(
+            token, Purpose.MANAGE, lambda s: s.with_preferences(preferences, now)
+        )
+
+    async def unsubscribe(self, token: str, purpose: Purpose = Purpose.UNSUBSCRIBE) -> None:
+        now = self._clock.now()
+        try:
+            subscriber = await self._change(token, purpose, lambda s: s.unsubscribed(now))
+        except UnknownSubscriber:
+            return  # erased already: nothing left to unsubscribe
+        log.info("unsubscribed", extra={"subscriber": subscriber.id})
+
+    async def export(self, token: str) -> dict[str, Any]:
+        """Everything stored about the person (GDPR art. 15 and 20)."""
+        subscriber, _ = await self.subscriber(token, Purpose.MANAGE)
+        return {
+            "abonne": subscriber.model_dump(mode="json"),
+            "envois": "Le registre des envois ne contient que l'état de chaque envoi.",
+        }
+
+    async def erase(self, token: str) -> None:
+        """Forget the person (GDPR art. 17): record, address index, history, ledger."""
+        try:
+            subscriber, _ = await self.subscriber(token, Purpose.MANAGE)
+        except UnknownSubscriber:
+            return
+        await self._store.erase(subscriber)
+        await self._ledger.forget(subscriber.id)
+        log.info("subscriber erased", extra={"subscriber": subscriber.id})
+
+
+__all__ = ["InvalidToken", "Subscriptions", "UnknownSubscriber"]

@@ -1,0 +1,92 @@
+"""Fixtures of the newsletter tests: the app in-process (httpx + lifespan) on real NATS
+and a real SMTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from email.message import EmailMessage
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.support.smtp import SmtpServer
+from vieasso.newsletter.bootstrap import create_app
+from vieasso.newsletter.config import NewsletterSettings
+from vieasso.newsletter.service import Newsletter
+
+BASE = "http://newsletter.test"
+
+
+@pytest.fixture
+def newsletter_settings(nats_url: str, smtp_server: SmtpServer) -> NewsletterSettings:
+    return NewsletterSettings(
+        nats_url=nats_url,
+        smtp_port=smtp_server.port,
+        token_secret=secrets.token_urlsafe(24),
+        admin_token=secrets.token_urlsafe(24),
+        public_base_url=BASE,
+        log_json=False,
+        send_retry_base=0.05,
+        send_retry_max=0.2,
+        digest_schedule=False,
+        subscribe_limit_per_ip=1000,
+    )
+
+
+async def until(condition: Callable[[], object], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+class App:
+    def __init__(self, app: FastAPI, client: httpx.AsyncClient) -> None:
+        self.app = app
+        self.client = client
+
+    @property
+    def newsletter(self) -> Newsletter:
+        found: Newsletter = self.app.state.newsletter
+        return found
+
+
+async def start_app(settings: NewsletterSettings) -> tuple[FastAPI, AsyncIterator[None]]:
+    app = create_app(settings)
+    return app, app.router.lifespan_context(app)  # type: ignore[return-value]
+
+
+@pytest.fixture
+async def newsletter_app(newsletter_settings: NewsletterSettings) -> AsyncIterator[App]:
+    app = create_app(newsletter_settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4444))
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+            deadline = time.monotonic() + 20
+            while (await client.get("/healthz")).status_code != 200:
+                assert time.monotonic() < deadline, "newsletter never became healthy"
+                await asyncio.sleep(0.05)
+            yield App(app, client)
+
+
+def random_email(prefix: str = "abonne") -> str:
+    return f"{prefix}-{secrets.token_hex(4)}@example.org"
+
+
+def link(message: EmailMessage, path: str) -> str:
+    """The first link to `path` in the plain-text part of `message`."""
+    text = message.get_body(("plain",))
+    assert text is not None
+    found = re.search(re.escape(BASE + path) + r"\?token=[A-Za-z0-9_.=-]+", text.get_content())
+    assert found, f"no link to {path}"
+    return found.group(0)
+
+
+def mails_to(smtp: SmtpServer, address: str) -> list[EmailMessage]:
+    return [m for m in smtp.messages() if m["To"] == address]
