@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import icalendar
 import pytest
 from fastapi import FastAPI
 from nats.js import JetStreamContext
@@ -122,7 +123,13 @@ async def wait_for(
 @pytest.fixture
 async def agenda(nats_url: str, directory: Directory) -> AsyncIterator[Running]:
     settings = AgendaSettings(
-        nats_url=nats_url, admin_token=secrets.token_urlsafe(24), log_json=False
+        nats_url=nats_url,
+        admin_token=secrets.token_urlsafe(24),
+        log_json=False,
+        # A fresh durable per app: a batch in flight when the previous test's app stopped
+        # would otherwise wait for its ack deadline. The new durable replays the stream,
+        # which the stored stream sequence makes harmless.
+        agenda_consumer=f"agenda-test-{secrets.token_hex(4)}",
     )
     clock = FrozenClock(NOW)
     app = create_app(settings, clock)
@@ -151,3 +158,28 @@ async def submit(js: JetStreamContext, message: EventSubmission, slug: str | Non
         message.model_dump_json().encode(),
         headers={"Nats-Msg-Id": str(message.message_id)},
     )
+
+
+async def applied(
+    running: Running, js: JetStreamContext, message: EventSubmission, *, sequence: int = 0
+) -> None:
+    """Submit `message` on NATS and wait until the catalog holds that version of the event."""
+    await submit(js, message)
+    key = f"{message.association}.{message.event_id}"
+
+    def done() -> bool:
+        entry = running.wiring.catalog.get(key)
+        return entry is not None and entry.record.event.sequence >= sequence
+
+    await wait_for(done, what=f"{key} at sequence {sequence}")
+
+
+async def get_calendar(running: Running, url: str) -> icalendar.Calendar:
+    response = await running.client.get(url)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/calendar")
+    return icalendar.Calendar.from_ical(response.content)
+
+
+def vevents(calendar: icalendar.Calendar) -> dict[str, icalendar.Component]:
+    return {str(c["UID"]): c for c in calendar.walk("VEVENT")}

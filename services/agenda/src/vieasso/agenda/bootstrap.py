@@ -6,16 +6,21 @@ step mirrors the directory, loads every event into the catalog and then starts t
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from nats.js import JetStreamContext
 
 from vieasso.agenda.adapters.catalog import Catalog
 from vieasso.agenda.adapters.feedcache import FeedCache
 from vieasso.agenda.adapters.store import EventStore
+from vieasso.agenda.adapters.tokens import AssociationTokens
 from vieasso.agenda.config import AgendaSettings
 from vieasso.agenda.entrypoints import http, nats
+from vieasso.agenda.entrypoints.fastpath import FeedFastPath
 from vieasso.agenda.handlers import Agenda
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import DirectoryView
@@ -35,6 +40,7 @@ class Wiring:
     directory: DirectoryView = field(default_factory=DirectoryView)
     store: EventStore | None = None
     agenda_: Agenda | None = None
+    tokens_: AssociationTokens | None = None
     feeds: FeedCache = field(init=False)
 
     def __post_init__(self) -> None:
@@ -47,8 +53,22 @@ class Wiring:
 
     def agenda(self) -> Agenda:
         if self.agenda_ is None:
-            raise RuntimeError("the agenda is not started yet")
+            raise NotReady
         return self.agenda_
+
+    def tokens(self) -> AssociationTokens:
+        if self.tokens_ is None:
+            raise NotReady
+        return self.tokens_
+
+    async def close(self) -> None:
+        if self.store is not None:
+            await self.store.close()
+        await self.directory.stop()
+
+
+class NotReady(RuntimeError):
+    """NATS is not connected yet, or the catalog is still loading."""
 
 
 def build_runtime(
@@ -57,7 +77,11 @@ def build_runtime(
     runtime = NatsRuntime(settings, service=SERVICE)
     wiring = Wiring(settings=settings, clock=clock or SystemClock())
     runtime.broker.include_router(
-        nats.build_router(wiring.agenda, batch_size=settings.agenda_batch_size)
+        nats.build_router(
+            wiring.agenda,
+            durable=settings.agenda_consumer,
+            batch_size=settings.agenda_batch_size,
+        )
     )
 
     async def start(js: JetStreamContext) -> None:
@@ -67,6 +91,7 @@ def build_runtime(
         await store.load(wiring.catalog.put)
         wiring.catalog.end_load()
         store.follow(wiring.catalog.put)
+        wiring.tokens_ = AssociationTokens(js)
         wiring.agenda_ = Agenda(
             directory=wiring.directory,
             store=store,
@@ -91,4 +116,25 @@ def create_app(settings: AgendaSettings | None = None, clock: Clock | None = Non
         routers=[http.build_router(wiring)],
     )
     app.state.wiring = wiring
+    app.add_middleware(FeedFastPath, feeds=wiring.feeds)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(instance: FastAPI) -> AsyncIterator[None]:
+        async with inner(instance):
+            try:
+                yield
+            finally:
+                await wiring.close()
+
+    app.router.lifespan_context = lifespan
+
+    @app.exception_handler(NotReady)
+    async def _not_ready(_: Request, __: NotReady) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "Le service démarre : réessayez dans quelques secondes."},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
+
     return app

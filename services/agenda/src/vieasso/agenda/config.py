@@ -13,6 +13,11 @@ class AgendaSettings(Settings):
     agenda_batch_size: int = Field(
         default=500, ge=1, le=5000, description="Submissions fetched per pull request."
     )
+    agenda_consumer: str = Field(
+        default="agenda-submissions",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Durable consumer of `agenda.submissions.*`.",
+    )
     agenda_feed_max_events: int = Field(
         default=1000, ge=1, description="At most this many events per feed (Google's limit)."
     )

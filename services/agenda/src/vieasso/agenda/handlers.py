@@ -56,6 +56,7 @@ class Inbound:
     subject: str
     body: bytes
     headers: Mapping[str, str]
+    stream_seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -116,13 +117,15 @@ class Agenda:
         if reasons:
             await self._reject(slug, message, reasons, submission.event_id)
             return Outcome.REJECTED
-        decision = await self._apply(slug, submission)
+        decision = await self._apply(slug, submission, message.stream_seq)
         if decision.reasons:
             await self._reject(slug, message, list(decision.reasons), submission.event_id)
             return Outcome.REJECTED
         return Outcome.APPLIED if decision.change is not None else Outcome.UNCHANGED
 
-    async def _apply(self, slug: str, submission: EventSubmission) -> Decision:
+    async def _apply(
+        self, slug: str, submission: EventSubmission, stream_seq: int | None
+    ) -> Decision:
         key = event_key(slug, submission.event_id)
         content = EventContent.model_construct(
             **{name: getattr(submission, name) for name in _CONTENT_FIELDS}
@@ -141,6 +144,7 @@ class Agenda:
                 who,
                 now=self.clock.now(),
                 message_id=str(submission.message_id),
+                stream_seq=stream_seq,
             )
             if decision.change is None or decision.record is None:
                 return decision

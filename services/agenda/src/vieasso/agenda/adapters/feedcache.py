@@ -10,8 +10,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from typing import Any
 
 from vieasso.agenda.adapters import ics, jsonld, syndication
 from vieasso.agenda.adapters.catalog import Catalog, Entry
@@ -53,7 +54,7 @@ def rendered(body: bytes, last_modified: datetime, media_type: str) -> Rendered:
         gzipped=gzip.compress(body, compresslevel=6, mtime=0),
         etag=f'"{digest}"',
         gzip_etag=f'"{digest}-gz"',
-        last_modified=last_modified,
+        last_modified=last_modified.astimezone(UTC),
         media_type=media_type,
     )
 
@@ -65,7 +66,26 @@ class FeedCache:
         self.public_url = public_url
         self.max_events = max_events
         self._feeds: dict[tuple[object, ...], Rendered] = {}
-        catalog.on_change(self._feeds.clear)
+        self._hot: dict[tuple[str, bytes], tuple[date, Rendered]] = {}
+        catalog.on_change(self.clear)
+
+    def clear(self) -> None:
+        self._feeds.clear()
+        self._hot.clear()
+
+    def remember(self, path: str, query: bytes, answer: Rendered) -> None:
+        """Let the fast path answer this exact URL until something changes (or midnight)."""
+        _bounded(self._hot)
+        self._hot[(path, query)] = (self._today(), answer)
+
+    def recall(self, path: str, query: bytes) -> Rendered | None:
+        found = self._hot.get((path, query))
+        if found is None or found[0] != self._today():
+            return None
+        return found[1]
+
+    def _today(self) -> date:
+        return self._clock.now().astimezone(PARIS).date()
 
     def feed(self, kind: FeedKind, query: FeedQuery, title: str) -> Rendered:
         now = self._clock.now()
@@ -73,6 +93,7 @@ class FeedCache:
         key = (kind, query.cache_key(), title, today)
         found = self._feeds.get(key)
         if found is None:
+            _bounded(self._feeds)
             found = self._feeds[key] = self._render(kind, query, title, now)
         return found
 
@@ -101,6 +122,15 @@ class FeedCache:
         last = entry.record.span_end.astimezone(PARIS).date()
         body = ics_feed(title, [entry], first, last)
         return rendered(body, entry.record.event.last_modified, MEDIA_TYPES[FeedKind.ICS])
+
+
+MAX_CACHED = 512
+
+
+def _bounded(cache: dict[Any, Any]) -> None:
+    """Forget the oldest assembled feed when many distinct filter sets were asked for."""
+    while len(cache) >= MAX_CACHED:
+        del cache[next(iter(cache))]
 
 
 def ics_feed(title: str, entries: list[Entry], first_day: date, last_day: date) -> bytes:

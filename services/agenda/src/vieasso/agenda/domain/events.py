@@ -61,11 +61,15 @@ def decide(
     *,
     now: datetime,
     message_id: str | None,
+    stream_seq: int | None = None,
 ) -> Decision:
     """Apply a valid `content`; identical content changes nothing (idempotent)."""
     if existing is None and content.status is EventStatus.CANCELLED:
         return Decision(None, None, (NOTHING_TO_CANCEL,))
     if existing is not None:
+        seen = existing.last_submission_seq
+        if stream_seq is not None and seen is not None and stream_seq <= seen:
+            return Decision(existing, None)  # a replay of a submission older than the state
         same = (
             existing.event.content == content
             and existing.event.location == location
@@ -86,9 +90,8 @@ def decide(
         last_modified=now,
         unpublished=False if existing is None else existing.event.unpublished,
     )
-    return Decision(
-        _stored(event, _change(existing, content), message_id), _change(existing, content)
-    )
+    change = _change(existing, content)
+    return Decision(_stored(event, change, message_id, stream_seq), change)
 
 
 def moderate(existing: StoredEvent, *, unpublished: bool, now: datetime) -> Decision:
@@ -102,10 +105,13 @@ def moderate(existing: StoredEvent, *, unpublished: bool, now: datetime) -> Deci
             "last_modified": now,
         }
     )
-    return Decision(_stored(event, EventChange.UPDATED, None), EventChange.UPDATED)
+    stored = _stored(event, EventChange.UPDATED, None, existing.last_submission_seq)
+    return Decision(stored, EventChange.UPDATED)
 
 
-def _stored(event: CanonicalEvent, change: EventChange, message_id: str | None) -> StoredEvent:
+def _stored(
+    event: CanonicalEvent, change: EventChange, message_id: str | None, stream_seq: int | None
+) -> StoredEvent:
     content = event.content
     first, last = span(content.start, content.end, content.rrule, ZoneInfo(content.timezone))
     return StoredEvent(
@@ -114,4 +120,5 @@ def _stored(event: CanonicalEvent, change: EventChange, message_id: str | None) 
         span_end=last,
         last_change=change,
         last_message_id=message_id,
+        last_submission_seq=stream_seq,
     )

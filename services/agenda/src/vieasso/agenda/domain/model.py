@@ -46,7 +46,9 @@ class StoredEvent(BaseModel):
 
     `span_start`/`span_end` bound every occurrence (UTC) so that the index is rebuilt at start
     without expanding recurrences; `last_message_id`/`last_change` let a redelivered submission
-    publish its fact again (same deterministic id) instead of being lost after a crash.
+    publish its fact again (same deterministic id) instead of being lost after a crash;
+    `last_submission_seq` (stream sequence of the submission applied) makes a replay of older
+    submissions harmless.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -56,6 +58,7 @@ class StoredEvent(BaseModel):
     span_end: AwareDatetime
     last_change: EventChange
     last_message_id: str | None = None
+    last_submission_seq: int | None = None
 
     @property
     def key(self) -> str:

@@ -1,14 +1,163 @@
-"""HTTP API of the agenda service (SPEC §4)."""
+"""Public HTTP surface of the agenda (SPEC §4): feeds, event pages, single-event iCal.
+
+Every answer is cached bytes sent with ETag/Last-Modified/Cache-Control, 304 when the client
+already has them and gzip when asked; the assembled feed URL is then remembered by the
+ASGI fast path (`fastpath.py`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from vieasso.agenda.adapters import pages
+from vieasso.agenda.adapters.feedcache import FeedKind, Rendered, rendered
+from vieasso.agenda.domain.feeds import FeedQuery
+from vieasso.agenda.domain.model import event_key
+from vieasso.agenda.entrypoints import api
+from vieasso.agenda.entrypoints.conditional import answer
+from vieasso.common.http.errors import invalid_response
+from vieasso.common.messages.agenda import Audience
+from vieasso.common.messages.base import FieldError
 
 if TYPE_CHECKING:
     from vieasso.agenda.bootstrap import Wiring
 
+CITY_TITLE = "Agenda associatif de Besançon"
+MAX_RANGE = timedelta(days=731)
+SlugPath = Annotated[str, Path(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+EventIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
+
+
+def send(request: Request, found: Rendered) -> Response:
+    status, headers, body = answer(
+        found,
+        accept_encoding=request.headers.get("accept-encoding", ""),
+        if_none_match=request.headers.get("if-none-match"),
+        if_modified_since=request.headers.get("if-modified-since"),
+    )
+    return Response(content=body, status_code=status, headers=dict(headers))
+
+
+class RangeError(ValueError):
+    pass
+
+
+def _query(
+    *,
+    associations: list[str],
+    theme: str | None,
+    quartier: str | None,
+    venue: str | None,
+    audience: Audience | None,
+    start: date | None,
+    end: date | None,
+    limit: int,
+) -> FeedQuery:
+    if start is not None and end is not None and (end < start or end - start > MAX_RANGE):
+        raise RangeError
+    return FeedQuery(
+        associations=tuple(sorted(set(associations))),
+        theme=theme,
+        quartier=quartier,
+        venue=venue,
+        audience=audience.value if audience is not None else None,
+        start=start,
+        end=end,
+        limit=limit,
+    )
+
+
+RANGE_ERROR = FieldError(
+    field="to",
+    message="La période doit finir après son début et ne pas dépasser deux ans.",
+    code="invalid_range",
+)
+
 
 def build_router(wiring: Wiring) -> APIRouter:
-    return APIRouter()
+    router = APIRouter()
+    feeds = wiring.feeds
+
+    def serve_feed(request: Request, kind: FeedKind, query: FeedQuery, title: str) -> Response:
+        found = feeds.feed(kind, query, title)
+        feeds.remember(request.url.path, request.scope["query_string"], found)
+        return send(request, found)
+
+    @router.get("/feeds/agenda.{ext}", tags=["flux"], summary="Flux de l'agenda (filtrables)")
+    async def city_feed(
+        request: Request,
+        ext: FeedKind,
+        *,
+        association: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006
+        theme: str | None = None,
+        quartier: str | None = None,
+        venue: str | None = None,
+        audience: Audience | None = None,
+        from_: Annotated[date | None, Query(alias="from")] = None,
+        to: date | None = None,
+    ) -> Response:
+        """iCalendar (`ics`), RSS (`rss`), Atom (`atom`) or JSON-LD (`jsonld`)."""
+        try:
+            query = _query(
+                associations=association,
+                theme=theme,
+                quartier=quartier,
+                venue=venue,
+                audience=audience,
+                start=from_,
+                end=to,
+                limit=feeds.max_events,
+            )
+        except RangeError:
+            return invalid_response([RANGE_ERROR])
+        title = CITY_TITLE
+        if len(query.associations) == 1:
+            title = _association_title(wiring, query.associations[0])
+        return serve_feed(request, ext, query, title)
+
+    @router.get("/feeds/associations/{slug}.{ext}", tags=["flux"], summary="Flux d'une association")
+    async def association_feed(request: Request, slug: SlugPath, ext: FeedKind) -> Response:
+        query = FeedQuery(associations=(slug,), limit=feeds.max_events)
+        return serve_feed(request, ext, query, _association_title(wiring, slug))
+
+    @router.get(
+        "/events/{slug}/{event_id}.ics", tags=["événements"], summary="Un événement en iCal"
+    )
+    async def event_ics(request: Request, slug: SlugPath, event_id: EventIdPath) -> Response:
+        entry = wiring.catalog.get(event_key(slug, event_id))
+        if entry is None or not entry.record.visible_at(wiring.clock.now()):
+            raise HTTPException(404, "Événement introuvable.")
+        return send(request, feeds.event_ics(entry, entry.record.event.content.title))
+
+    @router.get(
+        "/events/{slug}/{event_id}",
+        tags=["événements"],
+        summary="Page publique d'un événement",
+        response_class=HTMLResponse,
+    )
+    async def event_page(request: Request, slug: SlugPath, event_id: EventIdPath) -> Response:
+        entry = wiring.catalog.get(event_key(slug, event_id))
+        if entry is None or not entry.record.visible_at(wiring.clock.now()):
+            return HTMLResponse(pages.not_found(), status_code=404)
+        page = entry.piece(
+            "page",
+            lambda record: rendered(
+                pages.event_page(record, feeds.public_url),
+                record.event.last_modified,
+                "text/html; charset=utf-8",
+            ),
+        )
+        return send(request, page)
+
+    router.include_router(api.build_router(wiring))
+    return router
+
+
+def _association_title(wiring: Wiring, slug: str) -> str:
+    found = wiring.directory.association(slug)
+    name = found.name if found is not None else slug
+    return f"{name} — {CITY_TITLE}"

@@ -14,6 +14,7 @@ from faststream import AckPolicy, Context
 from faststream.message import StreamMessage
 from faststream.nats import ConsumerConfig, JStream, NatsRouter, PullSub
 from faststream.nats.message import NatsBatchMessage
+from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import DeliverPolicy
 
@@ -29,13 +30,22 @@ async def _raw_bodies(message: StreamMessage[Any]) -> Any:
     return None
 
 
-def build_router(agenda: Callable[[], Agenda], *, batch_size: int = 500) -> NatsRouter:
+def _seq(message: Msg) -> int | None:
+    try:
+        return int(message.metadata.sequence.stream)
+    except (ValueError, AttributeError):
+        return None
+
+
+def build_router(
+    agenda: Callable[[], Agenda], *, durable: str = DURABLE, batch_size: int = 500
+) -> NatsRouter:
     router = NatsRouter()
 
     @router.subscriber(
         subjects.SUBMISSIONS_ALL,
         stream=JStream(name="AGENDA", declare=False),
-        durable=DURABLE,
+        durable=durable,
         config=ConsumerConfig(
             ack_policy=JsAckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
@@ -50,7 +60,7 @@ def build_router(agenda: Callable[[], Agenda], *, batch_size: int = 500) -> Nats
     )
     async def on_submissions(message: Annotated[NatsBatchMessage, Context("message")]) -> None:
         raw = message.raw_message
-        batch = [Inbound(m.subject, m.data, dict(m.headers or {})) for m in raw]
+        batch = [Inbound(m.subject, m.data, dict(m.headers or {}), _seq(m)) for m in raw]
         outcomes = await agenda().handle_batch(batch)
         for msg, outcome in zip(raw, outcomes, strict=True):
             if outcome is Outcome.RETRY:

@@ -1,0 +1,135 @@
+"""Write API (SPEC §4): associations submit and cancel events, the city moderates.
+
+A submission is checked at once (202, or 422 with French reasons per field), then published
+on `agenda.submissions.<slug>`: NATS stays the single path by which events change.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Path
+from fastapi.responses import JSONResponse
+
+from vieasso.agenda.domain.model import EventDraft, event_key, event_uid
+from vieasso.common import subjects
+from vieasso.common.http.errors import invalid_response
+from vieasso.common.messages.agenda import EventContent, EventStatus, EventSubmission
+
+if TYPE_CHECKING:
+    from vieasso.agenda.bootstrap import Wiring
+
+SlugPath = Annotated[str, Path(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+EventIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
+_CONTENT = tuple(EventContent.model_fields)
+UNAUTHORIZED = "Jeton d'accès manquant ou invalide."
+FORBIDDEN = "Ce jeton ne permet pas d'agir pour cette association."
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def build_router(wiring: Wiring) -> APIRouter:
+    router = APIRouter(prefix="/api")
+
+    def is_admin(token: str) -> bool:
+        expected = wiring.settings.admin_token.get_secret_value()
+        return hmac.compare_digest(token.encode(), expected.encode())
+
+    async def association_or_admin(
+        slug: SlugPath, authorization: Annotated[str | None, Header()] = None
+    ) -> str:
+        token = _bearer(authorization)
+        if token is None:
+            raise HTTPException(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+        if is_admin(token) or await wiring.tokens().accepts(slug, token):
+            return slug
+        raise HTTPException(403, FORBIDDEN)
+
+    async def admin(authorization: Annotated[str | None, Header()] = None) -> None:
+        token = _bearer(authorization)
+        if token is None:
+            raise HTTPException(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+        if not is_admin(token):
+            raise HTTPException(403, "Réservé au Service Vie associative de la Ville.")
+
+    async def publish(submission: EventSubmission) -> JSONResponse:
+        agenda = wiring.agenda()
+        await agenda.publish(subjects.submission(submission.association), submission)
+        slug, event_id = submission.association, submission.event_id
+        body: dict[str, Any] = {
+            "statut": "acceptée",
+            "message": "L'événement a été transmis à l'agenda.",
+            "message_id": str(submission.message_id),
+            "event_id": event_id,
+            "uid": event_uid(slug, event_id, wiring.settings.domain),
+            "url": agenda.page_url(slug, event_id),
+        }
+        return JSONResponse(body, status_code=202)
+
+    @router.post(
+        "/associations/{slug}/events",
+        tags=["événements"],
+        summary="Publier ou modifier un événement",
+        status_code=202,
+    )
+    async def submit_event(
+        draft: EventDraft, slug: Annotated[str, Depends(association_or_admin)]
+    ) -> JSONResponse:
+        """Same fields as a NATS submission; `association` may be omitted."""
+        agenda = wiring.agenda()
+        content = EventContent.model_construct(**{n: getattr(draft, n) for n in _CONTENT})
+        errors = agenda.check(slug, draft.association or slug, content)
+        if errors:
+            return invalid_response(errors)
+        values = {n: getattr(draft, n) for n in _CONTENT}
+        return await publish(EventSubmission(association=slug, event_id=draft.event_id, **values))
+
+    @router.delete(
+        "/associations/{slug}/events/{event_id}",
+        tags=["événements"],
+        summary="Annuler un événement",
+        status_code=202,
+    )
+    async def cancel_event(
+        event_id: EventIdPath, slug: Annotated[str, Depends(association_or_admin)]
+    ) -> JSONResponse:
+        entry = wiring.catalog.get(event_key(slug, event_id))
+        if entry is None:
+            raise HTTPException(404, "Événement introuvable.")
+        content = entry.record.event.content
+        values = {n: getattr(content, n) for n in _CONTENT} | {"status": EventStatus.CANCELLED}
+        return await publish(EventSubmission(association=slug, event_id=event_id, **values))
+
+    async def moderate(slug: str, event_id: str, *, unpublished: bool) -> JSONResponse:
+        record = await wiring.agenda().moderate(slug, event_id, unpublished=unpublished)
+        if record is None:
+            raise HTTPException(404, "Événement introuvable.")
+        return JSONResponse(
+            {"uid": record.event.uid, "sequence": record.event.sequence, "masqué": unpublished}
+        )
+
+    @router.post(
+        "/events/{slug}/{event_id}/unpublish",
+        tags=["modération"],
+        summary="Masquer un événement (Ville)",
+        dependencies=[Depends(admin)],
+    )
+    async def unpublish(slug: SlugPath, event_id: EventIdPath) -> JSONResponse:
+        return await moderate(slug, event_id, unpublished=True)
+
+    @router.post(
+        "/events/{slug}/{event_id}/republish",
+        tags=["modération"],
+        summary="Publier à nouveau un événement masqué (Ville)",
+        dependencies=[Depends(admin)],
+    )
+    async def republish(slug: SlugPath, event_id: EventIdPath) -> JSONResponse:
+        return await moderate(slug, event_id, unpublished=False)
+
+    return router

@@ -1,0 +1,61 @@
+"""Conditional GET and content negotiation for cached bytes (RFC 9110 §13, gzip).
+
+Used by the FastAPI routes and by the ASGI fast path, so both answer alike.
+"""
+
+from __future__ import annotations
+
+from email.utils import format_datetime, parsedate_to_datetime
+
+from vieasso.agenda.adapters.feedcache import Rendered
+
+CACHE_CONTROL = "public, max-age=300"
+NOT_MODIFIED = 304
+
+
+def _matches(if_none_match: str, etags: tuple[str, str]) -> bool:
+    for candidate in if_none_match.split(","):
+        tag = candidate.strip().removeprefix("W/")
+        if tag == "*" or tag in etags:
+            return True
+    return False
+
+
+def _not_modified_since(if_modified_since: str, answer: Rendered) -> bool:
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if since.tzinfo is None:
+        return False
+    return answer.last_modified.replace(microsecond=0) <= since
+
+
+def answer(
+    rendered: Rendered,
+    *,
+    accept_encoding: str,
+    if_none_match: str | None,
+    if_modified_since: str | None,
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers and body for one request of `rendered`."""
+    gzipped = "gzip" in accept_encoding
+    etag = rendered.gzip_etag if gzipped else rendered.etag
+    headers = [
+        ("etag", etag),
+        ("last-modified", format_datetime(rendered.last_modified, usegmt=True)),
+        ("cache-control", CACHE_CONTROL),
+        ("vary", "Accept-Encoding"),
+    ]
+    if if_none_match is not None:
+        fresh = _matches(if_none_match, (rendered.etag, rendered.gzip_etag))
+    else:
+        fresh = if_modified_since is not None and _not_modified_since(if_modified_since, rendered)
+    if fresh:
+        return NOT_MODIFIED, headers, b""
+    body = rendered.gzipped if gzipped else rendered.body
+    headers.append(("content-type", rendered.media_type))
+    if gzipped:
+        headers.append(("content-encoding", "gzip"))
+    headers.append(("content-length", str(len(body))))
+    return 200, headers, body

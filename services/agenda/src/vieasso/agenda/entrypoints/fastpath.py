@@ -1,0 +1,51 @@
+"""ASGI fast path: a feed URL already assembled is answered before FastAPI routing.
+
+Feed readers and calendar apps poll the same few URLs; once a route has rendered one, its
+exact path and query string map to the cached bytes until the catalog changes.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from vieasso.agenda.adapters.feedcache import FeedCache, Rendered
+from vieasso.agenda.entrypoints.conditional import answer
+
+
+class FeedFastPath:
+    def __init__(self, app: ASGIApp, feeds: FeedCache) -> None:
+        self.app = app
+        self.feeds = feeds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            rendered = self.feeds.recall(scope["path"], scope["query_string"])
+            if rendered is not None:
+                await self._send(scope, send, rendered)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _send(scope: Scope, send: Send, rendered: Rendered) -> None:
+        accept = inm = ims = None
+        for name, value in scope["headers"]:
+            if name == b"accept-encoding":
+                accept = value.decode("latin-1")
+            elif name == b"if-none-match":
+                inm = value.decode("latin-1")
+            elif name == b"if-modified-since":
+                ims = value.decode("latin-1")
+        status, headers, body = answer(
+            rendered,
+            accept_encoding=accept or "",
+            if_none_match=inm,
+            if_modified_since=ims,
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(k.encode(), v.encode()) for k, v in headers],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
