@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ from fastapi import FastAPI
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 
+from tests.support.nats_server import NatsServer
 from vieasso.annuaire.bootstrap import create_app
 from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.annuaire.handlers.unit import Annuaire
@@ -95,6 +97,14 @@ def mission_body(**fields: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
+def own_nats(tmp_path: Path) -> Iterator[NatsServer]:
+    """A nats-server of its own, for tests whose records (demo names) must not meet others'."""
+    server = NatsServer(workdir=tmp_path / "own-nats").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 async def annuaire(nats_url: str) -> AsyncIterator[Client]:
     async with running_annuaire(nats_url) as client:
         yield client
@@ -109,8 +119,9 @@ async def annuaire_fast_sweep(nats_url: str) -> AsyncIterator[Client]:
 
 @asynccontextmanager
 async def running_annuaire(nats_url: str, **overrides: Any) -> AsyncIterator[Client]:
+    values: dict[str, Any] = {"republish_window_seconds": 0, **overrides}
     settings = AnnuaireSettings(
-        nats_url=nats_url, admin_token=secrets.token_urlsafe(24), log_json=False, **overrides
+        nats_url=nats_url, admin_token=secrets.token_urlsafe(24), log_json=False, **values
     )
     clock = FrozenClock(NOW)
     app = create_app(settings, clock=clock)

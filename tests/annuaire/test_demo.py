@@ -11,6 +11,7 @@ import nats
 import pytest
 from typer.testing import CliRunner
 
+from tests.support.nats_server import NatsServer
 from vieasso.annuaire.adapters import demo_data
 from vieasso.annuaire.entrypoints.cli import app
 from vieasso.common.directory import ASSOCIATIONS, MISSIONS
@@ -54,8 +55,9 @@ async def _stored(nats_url: str, slugs: list[str]) -> tuple[list[dict[str, objec
 
 
 def test_demo_loads_validated_associations_with_missions_and_is_idempotent(
-    nats_url: str, monkeypatch: pytest.MonkeyPatch
+    own_nats: NatsServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    nats_url = own_nats.url
     monkeypatch.setenv("VIEASSO_NATS_URL", nats_url)
     seed = 1000 + secrets.randbelow(10**6)
     args = ["demo", "--count", "12", "--missions", "8", "--seed", str(seed)]

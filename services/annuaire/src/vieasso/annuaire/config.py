@@ -21,7 +21,8 @@ class AnnuaireSettings(Settings):
         description=(
             "At start, facts of records changed this recently are published again with their "
             "deterministic id (JetStream drops those already stored): a crash between the KV "
-            "write and the fact loses no fact. Keep it within the stream's duplicate window."
+            "write and the fact loses no fact. Keep it within the stream's duplicate window; "
+            "0 turns it off."
         ),
     )
 

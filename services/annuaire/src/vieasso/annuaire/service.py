@@ -72,6 +72,8 @@ class AnnuaireService:
 
     async def _republish_recent(self, unit: Annuaire) -> None:
         """Facts of the last changes again, same ids: lost ones are stored, others dropped."""
+        if self.settings.republish_window_seconds <= 0:
+            return
         since = self.clock.now() - timedelta(seconds=self.settings.republish_window_seconds)
         for item in list(self.index.associations.items.values()):
             if item.value.updated_at >= since:
