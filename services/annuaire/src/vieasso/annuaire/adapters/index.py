@@ -43,6 +43,7 @@ class DirectoryIndex:
         self.by_token: dict[str, str] = {}
         self.by_rna: dict[str, str] = {}
         self.search_text: dict[str, str] = {}
+        self.sort_key: dict[str, str] = {}
         self.missions_of: dict[str, set[str]] = defaultdict(set)
         self.mission_text: dict[str, str] = {}
         self.known = Known(
@@ -75,6 +76,7 @@ class DirectoryIndex:
             if old.value.rna_id and self.by_rna.get(old.value.rna_id) == slug:
                 del self.by_rna[old.value.rna_id]
             self.search_text.pop(slug, None)
+            self.sort_key.pop(slug, None)
         if new is not None:
             record = new.value
             if record.token_hash:
@@ -83,6 +85,7 @@ class DirectoryIndex:
                 self.by_rna[record.rna_id] = slug
             words = (record.name, record.short_name or "", record.slug, record.purpose)
             self.search_text[slug] = normalize(" ".join(words))
+            self.sort_key[slug] = normalize(record.name)
 
     def _mission_changed(
         self,

@@ -29,8 +29,12 @@ class AssociationQuery:
 
 
 def find_associations(
-    records: Iterable[AssociationRecord], texts: Mapping[str, str], query: AssociationQuery
+    records: Iterable[AssociationRecord],
+    texts: Mapping[str, str],
+    query: AssociationQuery,
+    sort_keys: Mapping[str, str] | None = None,
 ) -> list[AssociationRecord]:
+    """Matching records by name (accent-insensitive; `sort_keys` holds the normalized names)."""
     words = normalize(query.q) if query.q else ""
     found = [
         r
@@ -41,7 +45,8 @@ def find_associations(
         and (query.employs_staff is None or r.employs_staff is query.employs_staff)
         and (not words or matches(words, texts.get(r.slug, "")))
     ]
-    return sorted(found, key=lambda r: (normalize(r.name), r.slug))
+    keys = sort_keys or {}
+    return sorted(found, key=lambda r: (keys.get(r.slug) or normalize(r.name), r.slug))
 
 
 @dataclass(frozen=True)

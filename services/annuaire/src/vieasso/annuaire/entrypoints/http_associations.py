@@ -59,7 +59,7 @@ async def search(
     query = AssociationQuery(theme, quartier, q, employs_staff, state)
     index = app.index
     records = [v.value for v in index.associations.items.values()]
-    found = find_associations(records, index.search_text, query)
+    found = find_associations(records, index.search_text, query, index.sort_key)
     items = [r.public() for r in found[offset : offset + limit]]
     return Page(total=len(found), items=items)
 

@@ -22,7 +22,9 @@ JSON = "application/json; charset=utf-8"
 
 def _associations(app: Unit) -> list[AssociationPublic]:
     records = [v.value for v in app.index.associations.items.values()]
-    found = find_associations(records, app.index.search_text, AssociationQuery())
+    found = find_associations(
+        records, app.index.search_text, AssociationQuery(), app.index.sort_key
+    )
     return [r.public() for r in found]
 
 
