@@ -1,9 +1,43 @@
-"""NATS subscribers of the annuaire service (thin: parse, call one handler, return)."""
+"""NATS side of the annuaire: it subscribes to nothing; it publishes directory facts.
+
+The publishers below only document those facts in the AsyncAPI document (`make docs`); the
+handlers publish through `JetStreamPublisher`, which waits for the JetStream ack.
+"""
 
 from __future__ import annotations
 
 from faststream.nats import NatsRouter
+from pydantic import BaseModel
+
+from vieasso.common.messages.annuaire import (
+    AssociationArchived,
+    AssociationRegistered,
+    AssociationUpdated,
+    AssociationValidated,
+    MissionClosed,
+    MissionPublished,
+    MissionUpdated,
+    VenueArchived,
+    VenueUpserted,
+)
+
+FACTS: tuple[tuple[str, type[BaseModel]], ...] = (
+    ("annuaire.associations.{slug}.registered", AssociationRegistered),
+    ("annuaire.associations.{slug}.updated", AssociationUpdated),
+    ("annuaire.associations.{slug}.validated", AssociationValidated),
+    ("annuaire.associations.{slug}.archived", AssociationArchived),
+    ("annuaire.missions.{mission_id}.published", MissionPublished),
+    ("annuaire.missions.{mission_id}.updated", MissionUpdated),
+    ("annuaire.missions.{mission_id}.closed", MissionClosed),
+    ("annuaire.venues.{venue_id}.upserted", VenueUpserted),
+    ("annuaire.venues.{venue_id}.archived", VenueArchived),
+)
 
 
 def build_router() -> NatsRouter:
-    return NatsRouter()
+    router = NatsRouter()
+    for subject, model in FACTS:
+        router.publisher(
+            subject, schema=model, title=subject, description=(model.__doc__ or "").strip()
+        )
+    return router
