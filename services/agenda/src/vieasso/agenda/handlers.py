@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,7 +14,7 @@ from pydantic import ValidationError
 
 from vieasso.agenda.adapters.catalog import Catalog
 from vieasso.agenda.adapters.store import ConcurrentWrite, EventStore
-from vieasso.agenda.domain.events import Decision, Identity, decide, moderate
+from vieasso.agenda.domain.events import Identity, decide, moderate
 from vieasso.agenda.domain.model import StoredEvent, event_key, event_uid, fact_message_id
 from vieasso.agenda.domain.rules import Directory, check_association, check_content
 from vieasso.common import subjects
@@ -46,7 +45,6 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
     REJECTED = "rejected"
     DEAD_LETTER = "dead_letter"
-    RETRY = "retry"
 
 
 @dataclass(frozen=True)
@@ -80,52 +78,24 @@ class Agenda:
             content, self.directory
         )
 
-    async def handle_batch(self, batch: Sequence[Inbound]) -> list[Outcome]:
-        """Handle a batch: events in parallel, the messages of one event in order."""
-        outcomes: list[Outcome | None] = [None] * len(batch)
-        groups: dict[str, list[tuple[int, Inbound, EventSubmission | None]]] = {}
-        for i, message in enumerate(batch):
-            submission = _parse(message)
-            key = (
-                event_key(submission.association, submission.event_id)
-                if submission is not None
-                else f"?{i}"
-            )
-            groups.setdefault(key, []).append((i, message, submission))
+    async def handle(self, message: Inbound) -> Outcome:
+        """One submission: applied, unchanged, refused with reasons, or dead-lettered.
 
-        async def run(group: list[tuple[int, Inbound, EventSubmission | None]]) -> None:
-            failed = False
-            for i, message, submission in group:
-                if failed:  # keep the order of one event's messages: retry the rest too
-                    outcomes[i] = Outcome.RETRY
-                    continue
-                try:
-                    outcomes[i] = await self.handle(message, submission)
-                except Exception:
-                    log.exception("submission not processed; will be redelivered")
-                    outcomes[i] = Outcome.RETRY
-                    failed = True
-
-        await asyncio.gather(*(run(group) for group in groups.values()))
-        return [o or Outcome.UNCHANGED for o in outcomes]
-
-    async def handle(self, message: Inbound, submission: EventSubmission | None) -> Outcome:
+        Messages of one event may be handled concurrently: the KV compare-and-set and the
+        stream sequence kept with the event make the latest submission win, in any order.
+        """
         slug = subjects.slug_of(message.subject)
+        submission = _parse(message)
         if submission is None:
             return await self._undecodable(message, slug)
         reasons = self.check(slug, submission.association, submission)
         if reasons:
             await self._reject(slug, message, reasons, submission.event_id)
             return Outcome.REJECTED
-        decision = await self._apply(slug, submission, message.stream_seq)
-        if decision.reasons:
-            await self._reject(slug, message, list(decision.reasons), submission.event_id)
-            return Outcome.REJECTED
-        return Outcome.APPLIED if decision.change is not None else Outcome.UNCHANGED
+        changed = await self._apply(slug, submission, message.stream_seq)
+        return Outcome.APPLIED if changed else Outcome.UNCHANGED
 
-    async def _apply(
-        self, slug: str, submission: EventSubmission, stream_seq: int | None
-    ) -> Decision:
+    async def _apply(self, slug: str, submission: EventSubmission, stream_seq: int | None) -> bool:
         key = event_key(slug, submission.event_id)
         content = EventContent.model_construct(
             **{name: getattr(submission, name) for name in _CONTENT_FIELDS}
@@ -135,7 +105,7 @@ class Agenda:
             existing = entry.record if entry is not None else None
             if existing is not None and existing.last_message_id == str(submission.message_id):
                 await self._publish_fact(existing)  # redelivered after a crash: same fact id
-                return Decision(existing, None)
+                return False
             who = self._identity(slug, submission.event_id)
             decision = decide(
                 existing,
@@ -146,11 +116,12 @@ class Agenda:
                 message_id=str(submission.message_id),
                 stream_seq=stream_seq,
             )
-            if decision.change is None or decision.record is None:
-                return decision
+            if decision.record is existing:
+                return False
             if await self._save(decision.record, entry.revision if entry else None):
-                await self._publish_fact(decision.record)
-                return decision
+                if decision.change is not None:
+                    await self._publish_fact(decision.record)
+                return decision.change is not None
         raise ConcurrentWrite(key)
 
     async def moderate(self, slug: str, event_id: str, *, unpublished: bool) -> StoredEvent | None:
@@ -161,7 +132,7 @@ class Agenda:
             if entry is None:
                 return None
             decision = moderate(entry.record, unpublished=unpublished, now=self.clock.now())
-            if decision.change is None or decision.record is None:
+            if decision.change is None:
                 return entry.record
             if await self._save(decision.record, entry.revision):
                 await self._publish_fact(decision.record)

@@ -14,7 +14,6 @@ from vieasso.common.messages.agenda import (
     EventStatus,
     ResolvedLocation,
 )
-from vieasso.common.messages.base import FieldError
 from vieasso.common.subjects import EventChange
 
 
@@ -31,26 +30,17 @@ class Identity:
 
 @dataclass(frozen=True)
 class Decision:
-    """`record` is the new stored value; `change` is None when nothing changed."""
+    """`record` is the value to store; `change` is None when the event did not change."""
 
-    record: StoredEvent | None
+    record: StoredEvent
     change: EventChange | None
-    reasons: tuple[FieldError, ...] = ()
-
-
-NOTHING_TO_CANCEL = FieldError(
-    field="status",
-    message="Cet événement n'existe pas dans l'agenda : il n'y a rien à annuler.",
-    code="unknown_event",
-)
 
 
 def _change(existing: StoredEvent | None, content: EventContent) -> EventChange:
-    if existing is None:
-        return EventChange.PUBLISHED
-    if content.status is EventStatus.CANCELLED and not existing.cancelled:
+    cancelled = content.status is EventStatus.CANCELLED
+    if cancelled and (existing is None or not existing.cancelled):
         return EventChange.CANCELLED
-    return EventChange.UPDATED
+    return EventChange.PUBLISHED if existing is None else EventChange.UPDATED
 
 
 def decide(
@@ -63,9 +53,12 @@ def decide(
     message_id: str | None,
     stream_seq: int | None = None,
 ) -> Decision:
-    """Apply a valid `content`; identical content changes nothing (idempotent)."""
-    if existing is None and content.status is EventStatus.CANCELLED:
-        return Decision(None, None, (NOTHING_TO_CANCEL,))
+    """Apply a valid `content`; identical content changes nothing (idempotent).
+
+    Submissions of one event may be handled out of order: the one with the highest stream
+    sequence wins, an older one is ignored. A cancellation of an unknown event records it
+    as cancelled (its creation may simply not have been handled yet).
+    """
     if existing is not None:
         seen = existing.last_submission_seq
         if stream_seq is not None and seen is not None and stream_seq <= seen:
@@ -75,6 +68,8 @@ def decide(
             and existing.event.location == location
             and existing.event.association_name == who.association_name
         )
+        if same and stream_seq is not None and (seen is None or stream_seq > seen):
+            return Decision(existing.model_copy(update={"last_submission_seq": stream_seq}), None)
         if same:
             return Decision(existing, None)
     event = CanonicalEvent(

@@ -1,32 +1,40 @@
 """NATS subscribers of the agenda service (thin: parse, call one handler, return).
 
-Submissions arrive in batches from a durable pull consumer (explicit acks): each message is
-acknowledged once its event is saved and its fact (or rejection, or dead letter) published;
-a message that failed for an infrastructure reason is redelivered after a delay.
+Submissions come from a durable pull consumer (explicit acks), fetched `batch_size` at a
+time and handled concurrently; each message is acknowledged once its event is saved and its
+fact (or rejection, or dead letter) published; one that failed for an infrastructure reason
+is redelivered after a delay.
+
+FastStream's `PullSub(batch=True)` is not used: in 0.7.8 its fetch loop lets nats-py's
+`asyncio.TimeoutError` escape and drops the messages already fetched in that round, which
+then wait for the ack deadline.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from faststream import AckPolicy, Context
 from faststream.message import StreamMessage
 from faststream.nats import ConsumerConfig, JStream, NatsRouter, PullSub
-from faststream.nats.message import NatsBatchMessage
+from faststream.nats.message import NatsMessage
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import DeliverPolicy
 
-from vieasso.agenda.handlers import Agenda, Inbound, Outcome
+from vieasso.agenda.handlers import Agenda, Inbound
 from vieasso.common import subjects
+
+log = logging.getLogger(__name__)
 
 DURABLE = "agenda-submissions"
 RETRY_DELAY = 2.0
 
 
 async def _raw_bodies(message: StreamMessage[Any]) -> Any:
-    """Leave bodies as bytes: an undecodable one must reach the handler, not fail the batch."""
+    """Skip FastStream's JSON decoding: an undecodable body must reach the handler."""
     return None
 
 
@@ -52,20 +60,21 @@ def build_router(
             ack_wait=60,
             max_ack_pending=20_000,
         ),
-        pull_sub=PullSub(batch_size=batch_size, timeout=0.05, batch=True),
+        pull_sub=PullSub(batch_size=batch_size, timeout=5.0),
         ack_policy=AckPolicy.MANUAL,
         decoder=_raw_bodies,
         title="agenda.submissions.<slug>",
         description="Event submissions: applied, refused with reasons, or dead-lettered.",
     )
-    async def on_submissions(message: Annotated[NatsBatchMessage, Context("message")]) -> None:
-        raw = message.raw_message
-        batch = [Inbound(m.subject, m.data, dict(m.headers or {}), _seq(m)) for m in raw]
-        outcomes = await agenda().handle_batch(batch)
-        for msg, outcome in zip(raw, outcomes, strict=True):
-            if outcome is Outcome.RETRY:
-                await msg.nak(delay=RETRY_DELAY)
-            else:
-                await msg.ack()
+    async def on_submission(message: Annotated[NatsMessage, Context("message")]) -> None:
+        raw: Msg = message.raw_message
+        inbound = Inbound(raw.subject, raw.data, dict(raw.headers or {}), _seq(raw))
+        try:
+            await agenda().handle(inbound)
+        except Exception:
+            log.exception("submission not processed; it will be redelivered")
+            await raw.nak(delay=RETRY_DELAY)
+        else:
+            await raw.ack()
 
     return router
