@@ -115,9 +115,10 @@ def event(record: StoredEvent) -> dict[str, Any]:
 
 
 def page_document(event: CanonicalEvent) -> str:
-    """The JSON-LD script of an event page (`</` escaped so it cannot close the script)."""
+    """The JSON-LD script of an event page: `<`, `>` and `&` escaped, so text cannot end it."""
     data = {"@context": "https://schema.org", **event_data(event)}
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def item_list(events: list[dict[str, Any]], title: str) -> bytes:

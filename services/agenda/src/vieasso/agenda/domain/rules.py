@@ -79,13 +79,13 @@ def _check_dates(content: EventContent, tz: ZoneInfo) -> list[FieldError]:
         if errors:
             return errors
         if end < start:
-            return [
+            errors.append(
                 _error(
                     "end",
                     "Le dernier jour doit être le jour de début ou après.",
                     "end_before_start",
                 )
-            ]
+            )
     else:
         errors = [
             _error(
@@ -99,7 +99,7 @@ def _check_dates(content: EventContent, tz: ZoneInfo) -> list[FieldError]:
         if errors:
             return errors
         if end <= start:
-            return [_error("end", "La fin doit être après le début.", "end_before_start")]
+            errors.append(_error("end", "La fin doit être après le début.", "end_before_start"))
     for i, exdate in enumerate(content.exdates):
         if content.all_day != (not isinstance(exdate, datetime)):
             expected = "une date" if content.all_day else "une date avec heure"

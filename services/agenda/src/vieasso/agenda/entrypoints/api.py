@@ -4,8 +4,6 @@ A submission is checked at once (202, or 422 with French reasons per field), the
 on `agenda.submissions.<slug>`: NATS stays the single path by which events change.
 """
 
-from __future__ import annotations
-
 import hmac
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -34,7 +32,9 @@ def _bearer(authorization: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def build_router(wiring: Wiring) -> APIRouter:
+def build_router(wiring: "Wiring") -> APIRouter:
+    # (no `from __future__ import annotations` here: FastAPI resolves the dependencies'
+    # annotations of these nested functions at runtime)
     router = APIRouter(prefix="/api")
 
     def is_admin(token: str) -> bool:
