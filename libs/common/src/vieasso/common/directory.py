@@ -137,6 +137,12 @@ class DirectoryView:
         found: Quartier | None = self._reference.items.get(f"quartier.{code}")
         return found
 
+    def associations(self) -> list[AssociationPublic]:
+        return list(self._associations.items.values())
+
+    def venues(self) -> list[VenuePublic]:
+        return list(self._venues.items.values())
+
     def themes(self) -> list[Theme]:
         return [v for k, v in self._reference.items.items() if k.startswith("theme.")]
 

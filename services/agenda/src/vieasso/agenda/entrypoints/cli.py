@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from vieasso.agenda.config import AgendaSettings
+from vieasso.agenda.entrypoints.cli_demo import demo as run_demo
 from vieasso.common.http.server import serve as serve_app
 from vieasso.common.logging import configure_logging
 
@@ -22,6 +23,13 @@ def serve() -> None:
         port=settings.port,
         log_level=settings.log_level,
     )
+
+
+@app.command()
+def demo() -> None:
+    """Publish demo events for the directory's validated associations (idempotent)."""
+    for line in run_demo(AgendaSettings()):
+        typer.echo(line)
 
 
 @app.callback()

@@ -1,0 +1,28 @@
+"""`vieasso-agenda demo`: deterministic demo events, published once."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from tests.agenda.conftest import Directory, Running, wait_for
+from vieasso.agenda.entrypoints.cli_demo import run_demo
+
+pytestmark = pytest.mark.nats
+
+
+async def test_demo_publishes_its_events_once(agenda: Running, directory: Directory) -> None:
+    slug = await directory.association(f"aaa-demo-{secrets.token_hex(3)}")
+    await directory.venue()
+    first = await run_demo(agenda.settings)
+    assert "événement(s) de démonstration envoyé(s)" in first[0]
+    assert not first[0].startswith("Agenda : 0 ")
+
+    def special_cases_in_agenda() -> bool:
+        keys = {f"{slug}.demo-1", f"{slug}.demo-brocante"}
+        return all(agenda.wiring.catalog.get(k) is not None for k in keys)
+
+    await wait_for(special_cases_in_agenda, what="demo events applied")
+    second = await run_demo(agenda.settings)
+    assert second[0].startswith("Agenda : 0 événement(s)")
