@@ -17,6 +17,7 @@ from vieasso.annuaire.domain.associations import AssociationRecord
 from vieasso.annuaire.domain.checks import Known
 from vieasso.annuaire.domain.missions import MissionRecord
 from vieasso.annuaire.domain.rules import normalize
+from vieasso.annuaire.domain.search import AssociationEntry, AssociationQuery, find_associations
 from vieasso.common.directory import ASSOCIATIONS, MISSIONS, REFERENCE, VENUES
 from vieasso.common.messages.annuaire import MissionPublic, VenuePublic
 from vieasso.common.reference.models import Quartier, Theme
@@ -42,8 +43,8 @@ class DirectoryIndex:
         self.reference: Mirror[BaseModel] = Mirror(REFERENCE, _reference)
         self.by_token: dict[str, str] = {}
         self.by_rna: dict[str, str] = {}
-        self.search_text: dict[str, str] = {}
-        self.sort_key: dict[str, str] = {}
+        self.entries: dict[str, AssociationEntry] = {}
+        self._sorted: list[AssociationEntry] | None = None
         self.missions_of: dict[str, set[str]] = defaultdict(set)
         self.mission_text: dict[str, str] = {}
         self.known = Known(
@@ -75,17 +76,15 @@ class DirectoryIndex:
                 self.by_token.pop(old.value.token_hash, None)
             if old.value.rna_id and self.by_rna.get(old.value.rna_id) == slug:
                 del self.by_rna[old.value.rna_id]
-            self.search_text.pop(slug, None)
-            self.sort_key.pop(slug, None)
+            self.entries.pop(slug, None)
         if new is not None:
             record = new.value
             if record.token_hash:
                 self.by_token[record.token_hash] = slug
             if record.rna_id:
                 self.by_rna[record.rna_id] = slug
-            words = (record.name, record.short_name or "", record.slug, record.purpose)
-            self.search_text[slug] = normalize(" ".join(words))
-            self.sort_key[slug] = normalize(record.name)
+            self.entries[slug] = AssociationEntry.of(record)
+        self._sorted = None
 
     def _mission_changed(
         self,
@@ -101,6 +100,16 @@ class DirectoryIndex:
             self.missions_of[mission.association_slug].add(mission_id)
             words = (mission.title, " ".join(mission.skills), mission.description)
             self.mission_text[mission_id] = normalize(" ".join(words))
+
+    def sorted_entries(self) -> list[AssociationEntry]:
+        """Search entries by name; sorted again only after a change."""
+        if self._sorted is None:
+            self._sorted = sorted(self.entries.values(), key=lambda e: e.sort_key)
+        return self._sorted
+
+    def search_associations(self, query: AssociationQuery) -> list[AssociationRecord]:
+        slugs = find_associations(self.sorted_entries(), query)
+        return [self.associations.items[slug].value for slug in slugs]
 
     def association(self, slug: str) -> AssociationRecord | None:
         found = self.associations.items.get(slug)

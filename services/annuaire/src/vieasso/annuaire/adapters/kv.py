@@ -22,7 +22,7 @@ class StorageError(RuntimeError):
     """JetStream did not answer or refused the write: nothing is known to be saved."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Versioned(Generic[M]):
     """A value with the KV revision it was read at (the `last` of the next update)."""
 

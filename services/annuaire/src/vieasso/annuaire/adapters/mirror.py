@@ -88,7 +88,15 @@ class Mirror(Generic[M]):
 
 
 def model_parser(model: type[M]) -> Callable[[str, bytes], M | None]:
+    every_field = set(model.model_fields)
+
     def parse(_: str, value: bytes) -> M | None:
-        return model.model_validate_json(value)
+        item = model.model_validate_json(value)
+        if item.model_fields_set == every_field:
+            # Each instance would hold its own copy of this set (2 KB, about half of a
+            # record's memory): they share one. The models are frozen, and pydantic copies
+            # the set before changing it (`model_copy`), so the shared one never changes.
+            object.__setattr__(item, "__pydantic_fields_set__", every_field)
+        return item
 
     return parse

@@ -20,6 +20,7 @@ from vieasso.common.subjects import AssociationChange
 
 PRIVATE_FIELDS = frozenset({"private_contact", "token_hash", "last_change"})
 _TIMESTAMPS = frozenset({"created_at", "updated_at", "validated_at"})
+_PUBLIC_FIELDS = set(AssociationPublic.model_fields)
 
 
 class AssociationRecord(AssociationPublic):
@@ -30,7 +31,9 @@ class AssociationRecord(AssociationPublic):
     last_change: AssociationChange = AssociationChange.REGISTERED
 
     def public(self) -> AssociationPublic:
-        return AssociationPublic.model_validate(self.model_dump(exclude=set(PRIVATE_FIELDS)))
+        """The public record (no validation again: a record is valid by construction)."""
+        values = {name: getattr(self, name) for name in AssociationPublic.model_fields}
+        return AssociationPublic.model_construct(_PUBLIC_FIELDS, **values)
 
     def fields(self) -> dict[str, Any]:
         """The editable public fields, as `AssociationFields` expects them."""

@@ -21,7 +21,9 @@ class MissionRecord(MissionPublic):
     last_change: MissionChange = MissionChange.PUBLISHED
 
     def public(self) -> MissionPublic:
-        return MissionPublic.model_validate(self.model_dump(exclude={"last_change"}))
+        """The public mission (no validation again: a record is valid by construction)."""
+        values = {name: getattr(self, name) for name in MissionPublic.model_fields}
+        return MissionPublic.model_construct(set(MissionPublic.model_fields), **values)
 
 
 def mission_id_base(association_slug: str, title: str) -> str:

@@ -19,6 +19,32 @@ from vieasso.common.messages.annuaire import (
 Mission = TypeVar("Mission", bound=MissionPublic)
 
 
+@dataclass(frozen=True, slots=True)
+class AssociationEntry:
+    """What association search needs of a record, kept small (one per association)."""
+
+    slug: str
+    state: AssociationState
+    themes: frozenset[str]
+    quartier: str | None
+    employs_staff: bool | None
+    text: str
+    sort_key: tuple[str, str]
+
+    @classmethod
+    def of(cls, record: AssociationRecord) -> AssociationEntry:
+        words = (record.name, record.short_name or "", record.slug, record.purpose)
+        return cls(
+            slug=record.slug,
+            state=record.state,
+            themes=frozenset(record.themes),
+            quartier=record.quartier,
+            employs_staff=record.employs_staff,
+            text=" " + normalize(" ".join(words)),
+            sort_key=(normalize(record.name), record.slug),
+        )
+
+
 @dataclass(frozen=True)
 class AssociationQuery:
     theme: str | None = None
@@ -28,25 +54,21 @@ class AssociationQuery:
     state: AssociationState = AssociationState.VALIDATED
 
 
-def find_associations(
-    records: Iterable[AssociationRecord],
-    texts: Mapping[str, str],
-    query: AssociationQuery,
-    sort_keys: Mapping[str, str] | None = None,
-) -> list[AssociationRecord]:
-    """Matching records by name (accent-insensitive; `sort_keys` holds the normalized names)."""
-    words = normalize(query.q) if query.q else ""
-    found = [
-        r
-        for r in records
-        if r.state is query.state
-        and (query.theme is None or query.theme in r.themes)
-        and (query.quartier is None or r.quartier == query.quartier)
-        and (query.employs_staff is None or r.employs_staff is query.employs_staff)
-        and (not words or matches(words, texts.get(r.slug, "")))
-    ]
-    keys = sort_keys or {}
-    return sorted(found, key=lambda r: (keys.get(r.slug) or normalize(r.name), r.slug))
+def find_associations(entries: Iterable[AssociationEntry], query: AssociationQuery) -> list[str]:
+    """Slugs of the matching associations, in the order of `entries` (the index sorts them
+    by name)."""
+    state, theme, quartier, staff = query.state, query.theme, query.quartier, query.employs_staff
+    found = [e for e in entries if e.state is state]
+    if theme is not None:
+        found = [e for e in found if theme in e.themes]
+    if quartier is not None:
+        found = [e for e in found if e.quartier == quartier]
+    if staff is not None:
+        found = [e for e in found if e.employs_staff is staff]
+    for word in normalize(query.q).split() if query.q else ():
+        prefix = f" {word}"
+        found = [e for e in found if prefix in e.text]
+    return [e.slug for e in found]
 
 
 @dataclass(frozen=True)

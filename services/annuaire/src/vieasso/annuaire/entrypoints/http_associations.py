@@ -11,7 +11,7 @@ from vieasso.annuaire.domain.commands import (
     ChangeAssociation,
     RegisterAssociation,
 )
-from vieasso.annuaire.domain.search import AssociationQuery, find_associations
+from vieasso.annuaire.domain.search import AssociationQuery
 from vieasso.annuaire.entrypoints.deps import (
     Admin,
     AnyCaller,
@@ -40,7 +40,7 @@ async def register(body: RegisterAssociation, app: Unit, response: Response) -> 
     return record.public()
 
 
-@router.get("", summary="Chercher des associations")
+@router.get("", summary="Chercher des associations", response_model=Page[AssociationPublic])
 async def search(
     *,
     app: Unit,
@@ -52,16 +52,16 @@ async def search(
     state: AssociationState = AssociationState.VALIDATED,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> Page[AssociationPublic]:
+) -> Response:
     """Validated associations by name; `q` ignores accents and case. Other states: admin."""
     if state is not AssociationState.VALIDATED and not who.admin:
         raise HTTPException(403, "Seule la Ville peut lister les associations non validées.")
-    query = AssociationQuery(theme, quartier, q, employs_staff, state)
-    index = app.index
-    records = [v.value for v in index.associations.items.values()]
-    found = find_associations(records, index.search_text, query, index.sort_key)
+    found = app.index.search_associations(
+        AssociationQuery(theme, quartier, q, employs_staff, state)
+    )
     items = [r.public() for r in found[offset : offset + limit]]
-    return Page(total=len(found), items=items)
+    page = Page[AssociationPublic](total=len(found), items=items)
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 @router.get("/{slug}", summary="Fiche d'une association")

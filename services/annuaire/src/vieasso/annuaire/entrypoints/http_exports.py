@@ -8,7 +8,6 @@ from vieasso.annuaire.adapters import exports
 from vieasso.annuaire.domain.search import (
     AssociationQuery,
     MissionQuery,
-    find_associations,
     find_missions,
 )
 from vieasso.annuaire.entrypoints.deps import Unit
@@ -21,11 +20,7 @@ JSON = "application/json; charset=utf-8"
 
 
 def _associations(app: Unit) -> list[AssociationPublic]:
-    records = [v.value for v in app.index.associations.items.values()]
-    found = find_associations(
-        records, app.index.search_text, AssociationQuery(), app.index.sort_key
-    )
-    return [r.public() for r in found]
+    return [r.public() for r in app.index.search_associations(AssociationQuery())]
 
 
 def _missions(app: Unit) -> list[MissionPublic]:
