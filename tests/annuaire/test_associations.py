@@ -8,8 +8,14 @@ import json
 import pytest
 from nats.js import JetStreamContext
 
-from tests.annuaire.conftest import Client, association_body, read_facts, unique_name
-from vieasso.common.directory import ASSOCIATIONS
+from tests.annuaire.conftest import (
+    Client,
+    association_body,
+    mission_body,
+    read_facts,
+    unique_name,
+)
+from vieasso.common.directory import ASSOCIATIONS, DirectoryView
 from vieasso.common.messages.annuaire import AssociationPublic
 
 pytestmark = pytest.mark.nats
@@ -284,3 +290,27 @@ async def test_the_kv_value_is_the_documented_contract(
     public = AssociationPublic.model_validate_json(value)
     assert public.slug == slug
     assert json.loads(value)["private_contact"]["email"] == "camille.secret@exemple.fr"
+
+
+async def test_the_directory_view_of_other_services_reads_what_the_annuaire_writes(
+    annuaire: Client, js: JetStreamContext
+) -> None:
+    slug, auth = await annuaire.validated(themes=["sport"], quartier="velotte")
+    created = await annuaire.http.post(
+        f"/api/associations/{slug}/missions", json=mission_body(venue_id="kursaal"), headers=auth
+    )
+    view = DirectoryView()
+    await view.start(js)
+    try:
+        association = view.association(slug)
+        assert association is not None
+        assert association.state == "validated"
+        assert association.quartier == "velotte"
+        mission = view.mission(created.json()["id"])
+        assert mission is not None
+        assert mission.venue_id == "kursaal"
+        assert view.venue("kursaal") is not None
+        assert view.theme("sport") is not None
+        assert view.quartier("velotte") is not None
+    finally:
+        await view.stop()

@@ -102,17 +102,20 @@ class AnnuaireService:
 
 @asynccontextmanager
 async def standalone(
-    settings: AnnuaireSettings, clock: Clock | None = None
+    settings: AnnuaireSettings, clock: Clock | None = None, *, connect_timeout: float = 15.0
 ) -> AsyncIterator[Annuaire]:
-    """The annuaire's use cases without HTTP, for the `import` and `demo` commands."""
+    """The annuaire's use cases without HTTP, for the `import` and `demo` commands.
+
+    Raises `TimeoutError` when NATS cannot be reached and made ready in `connect_timeout`.
+    """
     runtime = NatsRuntime(settings, service="annuaire")
-    await runtime.broker.connect()
+    service = AnnuaireService(settings, runtime.publish, clock or SystemClock())
     try:
-        await provision(runtime.js, settings.nats_replicas)
-        service = AnnuaireService(settings, runtime.publish, clock or SystemClock())
-        try:
-            yield await service.start(runtime.js, background=False)
-        finally:
-            await service.stop()
+        async with asyncio.timeout(connect_timeout):
+            await runtime.broker.connect()
+            await provision(runtime.js, settings.nats_replicas)
+            app = await service.start(runtime.js, background=False)
+        yield app
     finally:
+        await service.stop()
         await runtime.broker.stop()

@@ -38,10 +38,5 @@ def run_demo(*, count: int, missions: int, seed: int) -> int:
 
 
 async def _demo(settings: AnnuaireSettings, *, count: int, missions: int, seed: int) -> DemoReport:
-    async with asyncio.timeout(CONNECT_TIMEOUT):
-        context = standalone(settings)
-        app = await context.__aenter__()
-    try:
+    async with standalone(settings, connect_timeout=CONNECT_TIMEOUT) as app:
         return await load_demo(app, count=count, missions=missions, seed=seed)
-    finally:
-        await context.__aexit__(None, None, None)

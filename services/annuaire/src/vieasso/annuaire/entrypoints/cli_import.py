@@ -31,7 +31,12 @@ def run_import(
     title = "Vérification (--dry-run : rien n'est écrit)" if dry_run else "Import"
     console.print(f"{title} de {len(rows)} ligne(s), format « {layout} » : {path}", soft_wrap=True)
     state = AssociationState.PENDING if pending else AssociationState.VALIDATED
-    report = asyncio.run(_import(rows, state=state, dry_run=dry_run, console=console))
+    try:
+        report = asyncio.run(_import(rows, state=state, dry_run=dry_run, console=console))
+    except TimeoutError:
+        nats_url = AnnuaireSettings().nats_url
+        console.print(f"[red]NATS injoignable ({nats_url}) : rien n'a été importé.[/red]")
+        return 2
     _print(console, report, details=details or len(rows) <= SHOW_ALL_UP_TO)
     if report_path is not None:
         _write(report_path, report)
