@@ -19,6 +19,7 @@ from tests.agenda.conftest import (
     vevents,
 )
 from vieasso.agenda.adapters import ics
+from vieasso.agenda.adapters.feedcache import feed_range
 from vieasso.agenda.domain.feeds import FeedQuery
 
 pytestmark = pytest.mark.nats
@@ -203,6 +204,6 @@ async def test_assembled_feed_is_byte_identical_to_a_full_icalendar_build(
     response = await agenda.client.get(f"/feeds/agenda.ics?association={slug}")
     query = FeedQuery(associations=(slug,))
     entries = agenda.wiring.catalog.select(query, agenda.clock.now())
-    first, last = ics.tz_range([e.record for e in entries], *query.window(date(2026, 3, 10)))
+    first, last = feed_range(entries, *query.window(date(2026, 3, 10)))
     title = str(icalendar.Calendar.from_ical(response.content)["X-WR-CALNAME"])
     assert response.content == ics.full_calendar(title, [e.record for e in entries], first, last)

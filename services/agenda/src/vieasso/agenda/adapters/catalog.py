@@ -9,24 +9,42 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from vieasso.agenda.domain.feeds import PARIS, FeedQuery
-from vieasso.agenda.domain.model import StoredEvent
+from vieasso.agenda.domain.model import KEEP_CANCELLED_DAYS, StoredEvent
 
 SortKey = tuple[datetime, str]
 
 
 @dataclass(eq=False, slots=True)
 class Entry:
+    """One event, with what `select` compares precomputed (it runs over every event)."""
+
     record: StoredEvent
     revision: int
     pieces: dict[str, Any] = field(default_factory=dict)
+    start: datetime = field(init=False)
+    end: datetime = field(init=False)
+    hidden: bool = field(init=False)
+    visible_until: datetime | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        record = self.record
+        # Plain UTC datetimes: comparing pydantic's TzInfo instants is several times slower.
+        self.start = record.span_start.astimezone(UTC)
+        self.end = record.span_end.astimezone(UTC)
+        self.hidden = record.event.unpublished
+        self.visible_until = (
+            record.event.last_modified + timedelta(days=KEEP_CANCELLED_DAYS)
+            if record.cancelled
+            else None
+        )
 
     @property
     def sort_key(self) -> SortKey:
-        return (self.record.span_start, self.record.key)
+        return (self.start, self.record.key)
 
     def piece(self, name: str, render: Callable[[StoredEvent], Any]) -> Any:
         """A rendering of this event, computed once per version of the event."""
@@ -95,15 +113,18 @@ class Catalog:
         low, high = query.bounds(now.astimezone(PARIS).date())
         chosen: list[Entry] = []
         entries = self._entries
+        everything = query.unfiltered
+        limit = query.limit
         for start, key in self._order:
             if start >= high:
                 break
             entry = entries[key]
-            record = entry.record
-            if record.span_end <= low or not record.visible_at(now):
+            if entry.end <= low or entry.hidden:
                 continue
-            if query.matches(record):
+            if entry.visible_until is not None and now >= entry.visible_until:
+                continue
+            if everything or query.matches(entry.record):
                 chosen.append(entry)
-                if len(chosen) >= query.limit:
+                if len(chosen) >= limit:
                     break
         return chosen

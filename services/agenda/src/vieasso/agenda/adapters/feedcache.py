@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
@@ -35,28 +34,26 @@ MEDIA_TYPES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class Rendered:
-    """Bytes ready to send, in both encodings, with their validators."""
+    """Bytes ready to send with their validators; the gzip variant is made when first asked."""
 
-    body: bytes
-    gzipped: bytes
-    etag: str
-    gzip_etag: str
-    last_modified: datetime
-    media_type: str
+    __slots__ = ("_gzipped", "body", "etag", "gzip_etag", "last_modified", "media_type")
 
+    def __init__(
+        self, body: bytes, last_modified: datetime, media_type: str, digest: str | None = None
+    ) -> None:
+        digest = digest or hashlib.blake2b(body, digest_size=16).hexdigest()
+        self.body = body
+        self.etag = f'"{digest}"'
+        self.gzip_etag = f'"{digest}-gz"'
+        self.last_modified = last_modified.astimezone(UTC)
+        self.media_type = media_type
+        self._gzipped: bytes | None = None
 
-def rendered(body: bytes, last_modified: datetime, media_type: str) -> Rendered:
-    digest = hashlib.blake2b(body, digest_size=16).hexdigest()
-    return Rendered(
-        body=body,
-        gzipped=gzip.compress(body, compresslevel=6, mtime=0),
-        etag=f'"{digest}"',
-        gzip_etag=f'"{digest}-gz"',
-        last_modified=last_modified.astimezone(UTC),
-        media_type=media_type,
-    )
+    def gzipped(self) -> bytes:
+        if self._gzipped is None:
+            self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
+        return self._gzipped
 
 
 class FeedCache:
@@ -102,14 +99,15 @@ class FeedCache:
         modified = self._last_modified(now)
         first, last = query.window(now.astimezone(PARIS).date())
         if kind is FeedKind.ICS:
-            body = ics_feed(title, entries, first, last)
-        elif kind is FeedKind.JSONLD:
+            body, digest = ics_feed(title, entries, first, last)
+            return Rendered(body, modified, MEDIA_TYPES[kind], digest)
+        if kind is FeedKind.JSONLD:
             body = jsonld.item_list([e.piece("jsonld", jsonld.event) for e in entries], title)
         else:
             upcoming = [e for e in entries if e.record.span_end > now]
             render = syndication.rss if kind is FeedKind.RSS else syndication.atom
             body = render(title, self.public_url, [e.record.event for e in upcoming], modified)
-        return rendered(body, modified, MEDIA_TYPES[kind])
+        return Rendered(body, modified, MEDIA_TYPES[kind])
 
     def _last_modified(self, now: datetime) -> datetime:
         """Latest change in the catalog, or local midnight, when the window moved."""
@@ -120,8 +118,8 @@ class FeedCache:
     def event_ics(self, entry: Entry, title: str) -> Rendered:
         first = entry.record.span_start.astimezone(PARIS).date()
         last = entry.record.span_end.astimezone(PARIS).date()
-        body = ics_feed(title, [entry], first, last)
-        return rendered(body, entry.record.event.last_modified, MEDIA_TYPES[FeedKind.ICS])
+        body, digest = ics_feed(title, [entry], first, last)
+        return Rendered(body, entry.record.event.last_modified, MEDIA_TYPES[FeedKind.ICS], digest)
 
 
 MAX_CACHED = 512
@@ -133,7 +131,16 @@ def _bounded(cache: dict[Any, Any]) -> None:
         del cache[next(iter(cache))]
 
 
-def ics_feed(title: str, entries: list[Entry], first_day: date, last_day: date) -> bytes:
+def feed_range(entries: list[Entry], first_day: date, last_day: date) -> tuple[date, date]:
+    """Days the feed's VTIMEZONE covers: its window, widened to the events shown."""
+    earliest = entries[0].start if entries else None
+    latest = max((e.end for e in entries), default=None)
+    return ics.tz_range(first_day, last_day, earliest, latest)
+
+
+def ics_feed(
+    title: str, entries: list[Entry], first_day: date, last_day: date
+) -> tuple[bytes, str]:
     """Concatenate the events' kept VEVENTs between the header/VTIMEZONE and the footer."""
-    first, last = ics.tz_range([e.record for e in entries], first_day, last_day)
+    first, last = feed_range(entries, first_day, last_day)
     return ics.assemble(title, [e.piece("ics", ics.vevent_bytes) for e in entries], first, last)

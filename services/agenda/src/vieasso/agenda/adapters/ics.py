@@ -7,6 +7,7 @@ the same bytes the slow way (one icalendar tree), for the benchmark and the test
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
@@ -72,9 +73,10 @@ def vevent(event: CanonicalEvent) -> icalendar.Event:
     return component
 
 
-def vevent_bytes(record: StoredEvent) -> bytes:
+def vevent_bytes(record: StoredEvent) -> tuple[bytes, bytes]:
+    """The event's VEVENT and its digest (feeds' ETags are made from the digests)."""
     body: bytes = vevent(record.event).to_ical()
-    return body
+    return body, hashlib.blake2b(body, digest_size=16).digest()
 
 
 def _calendar(name: str) -> icalendar.Calendar:
@@ -104,19 +106,27 @@ def timezone_bytes(first: date, last: date) -> bytes:
     return body
 
 
-def tz_range(records: list[StoredEvent], first: date, last: date) -> tuple[date, date]:
-    """The days the VTIMEZONE must cover: the window, widened to every event shown.
-
-    `records` are sorted by first start, so only the latest end needs a scan.
-    """
-    if records:
-        first = min(first, records[0].span_start.astimezone(PARIS).date())
-        last = max(last, max(r.span_end for r in records).astimezone(PARIS).date())
+def tz_range(
+    first: date, last: date, earliest: datetime | None, latest: datetime | None
+) -> tuple[date, date]:
+    """The days the VTIMEZONE must cover: the window, widened to every event shown."""
+    if earliest is not None:
+        first = min(first, earliest.astimezone(PARIS).date())
+    if latest is not None:
+        last = max(last, latest.astimezone(PARIS).date())
     return first, last + timedelta(days=1)
 
 
-def assemble(name: str, vevents: list[bytes], first: date, last: date) -> bytes:
-    return b"".join((header(name), timezone_bytes(first, last), *vevents, FOOTER))
+def assemble(
+    name: str, vevents: list[tuple[bytes, bytes]], first: date, last: date
+) -> tuple[bytes, str]:
+    """The feed's bytes, and a digest of them computed from the events' kept digests."""
+    head, zone = header(name), timezone_bytes(first, last)
+    body = b"".join((head, zone, *(v[0] for v in vevents), FOOTER))
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(hashlib.blake2b(head + zone, digest_size=16).digest())
+    digest.update(b"".join(v[1] for v in vevents))
+    return body, digest.hexdigest()
 
 
 def full_calendar(name: str, records: list[StoredEvent], first: date, last: date) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from vieasso.agenda.domain.model import StoredEvent
@@ -33,11 +33,16 @@ class FeedQuery:
         return first, last
 
     def bounds(self, today: date) -> tuple[datetime, datetime]:
+        """The window as UTC instants (UTC: comparisons with stored spans stay cheap)."""
         first, last = self.window(today)
         return (
-            datetime.combine(first, time(), tzinfo=PARIS),
-            datetime.combine(last + timedelta(days=1), time(), tzinfo=PARIS),
+            datetime.combine(first, time(), tzinfo=PARIS).astimezone(UTC),
+            datetime.combine(last + timedelta(days=1), time(), tzinfo=PARIS).astimezone(UTC),
         )
+
+    @property
+    def unfiltered(self) -> bool:
+        return not (self.associations or self.theme or self.quartier or self.venue or self.audience)
 
     def matches(self, record: StoredEvent) -> bool:
         event = record.event

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -11,6 +11,7 @@ from vieasso.common.messages.agenda import CanonicalEvent, EventContent, EventSt
 from vieasso.common.messages.base import Slug
 from vieasso.common.subjects import EventChange
 
+KEEP_CANCELLED_DAYS = 30
 _FACT_NAMESPACE = uuid.UUID("0d9e6a52-3c1b-4f57-9a0e-51c4b7d2e8f3")
 
 
@@ -68,10 +69,10 @@ class StoredEvent(BaseModel):
     def cancelled(self) -> bool:
         return self.event.content.status is EventStatus.CANCELLED
 
-    def visible_at(self, now: datetime, *, keep_cancelled_days: int = 30) -> bool:
-        """In feeds: not unpublished; a cancelled event stays `keep_cancelled_days` days."""
+    def visible_at(self, now: datetime) -> bool:
+        """In feeds: not unpublished; a cancelled event stays `KEEP_CANCELLED_DAYS` days."""
         if self.event.unpublished:
             return False
         if not self.cancelled:
             return True
-        return (now - self.event.last_modified).days < keep_cancelled_days
+        return now < self.event.last_modified + timedelta(days=KEEP_CANCELLED_DAYS)

@@ -53,7 +53,7 @@ def answer(
         fresh = if_modified_since is not None and _not_modified_since(if_modified_since, rendered)
     if fresh:
         return NOT_MODIFIED, headers, b""
-    body = rendered.gzipped if gzipped else rendered.body
+    body = rendered.gzipped() if gzipped else rendered.body
     headers.append(("content-type", rendered.media_type))
     if gzipped:
         headers.append(("content-encoding", "gzip"))

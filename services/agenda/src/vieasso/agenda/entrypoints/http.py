@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from vieasso.agenda.adapters import pages
-from vieasso.agenda.adapters.feedcache import FeedKind, Rendered, rendered
+from vieasso.agenda.adapters.feedcache import FeedKind, Rendered
 from vieasso.agenda.domain.feeds import FeedQuery
 from vieasso.agenda.domain.model import event_key
 from vieasso.agenda.entrypoints import api
@@ -145,7 +145,7 @@ def build_router(wiring: Wiring) -> APIRouter:
             return HTMLResponse(pages.not_found(), status_code=404)
         page = entry.piece(
             "page",
-            lambda record: rendered(
+            lambda record: Rendered(
                 pages.event_page(record, feeds.public_url),
                 record.event.last_modified,
                 "text/html; charset=utf-8",
