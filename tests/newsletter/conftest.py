@@ -8,18 +8,21 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from tests.support.smtp import SmtpServer
+from vieasso.common.clock import FrozenClock
 from vieasso.newsletter.bootstrap import create_app
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.service import Newsletter
 
-BASE = "http://newsletter.test"
+BASE = "https://newsletter.test"
 
 
 @pytest.fixture
@@ -57,14 +60,25 @@ class App:
         return found
 
 
-async def start_app(settings: NewsletterSettings) -> tuple[FastAPI, AsyncIterator[None]]:
-    app = create_app(settings)
-    return app, app.router.lifespan_context(app)  # type: ignore[return-value]
+def random_monday() -> datetime:
+    """08:00 Paris on a Monday of a random far-future year: editions of concurrent tests
+    (sharing the session's nats-server) never fall in the same week."""
+    year = 2100 + secrets.randbelow(800)
+    first = datetime(year, 1, 5, 8, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    monday = first + timedelta(days=7 * secrets.randbelow(40) - first.weekday())
+    return monday.astimezone(UTC)
 
 
 @pytest.fixture
-async def newsletter_app(newsletter_settings: NewsletterSettings) -> AsyncIterator[App]:
-    app = create_app(newsletter_settings)
+def clock() -> FrozenClock:
+    return FrozenClock(random_monday())
+
+
+@pytest.fixture
+async def newsletter_app(
+    newsletter_settings: NewsletterSettings, clock: FrozenClock
+) -> AsyncIterator[App]:
+    app = create_app(newsletter_settings, clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4444))
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:

@@ -12,19 +12,31 @@ from vieasso.common.nats.publish import Publish
 from vieasso.common.reference.loader import load_quartiers, load_themes
 from vieasso.newsletter.adapters import editions, ledger, subscribers
 from vieasso.newsletter.adapters.editions import EditionStore
+from vieasso.newsletter.adapters.facts import FactsFeed
 from vieasso.newsletter.adapters.ledger import Ledger
+from vieasso.newsletter.adapters.mirror import SubscriberMirror
+from vieasso.newsletter.adapters.queue import DeliveryQueue
 from vieasso.newsletter.adapters.rendering import Renderer
 from vieasso.newsletter.adapters.smtp import SmtpPool
 from vieasso.newsletter.adapters.subscribers import SubscriberStore
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain.edition import Edition, EditionState
+from vieasso.newsletter.domain.index import ContentIndex
+from vieasso.newsletter.domain.index import Links as PageLinks
+from vieasso.newsletter.entrypoints.schedule import Schedule
+from vieasso.newsletter.entrypoints.sender import Sender
+from vieasso.newsletter.handlers.content import apply_fact
+from vieasso.newsletter.handlers.deliveries import Deliverer
+from vieasso.newsletter.handlers.editions import Editions
 from vieasso.newsletter.handlers.links import Links
 from vieasso.newsletter.handlers.mails import ConfirmationMails
+from vieasso.newsletter.handlers.rendered import EditionMails
 from vieasso.newsletter.handlers.subscriptions import Subscriptions
 
 log = logging.getLogger(__name__)
 
 SITE = "la plateforme de la vie associative de Besançon"
+MAILS_PER_CONNECTION = 4  # deliveries in flight per SMTP connection (NATS latency hidden)
 
 
 def labels() -> tuple[dict[str, str], dict[str, str]]:
@@ -50,34 +62,93 @@ class Newsletter:
         self.renderer = Renderer(zone=settings.zone, site=SITE, labels=flat)
         self.links = Links(settings, clock)
         self.pool = SmtpPool(settings)
+        self.index = ContentIndex(PageLinks(settings.public_url("annuaire")), settings.zone)
+        self.feed = FactsFeed(js, lambda subject, data: apply_fact(self.index, subject, data))
+        self.queue = DeliveryQueue(js)
         self.store: SubscriberStore
+        self.mirror: SubscriberMirror
         self.ledger: Ledger
-        self.editions: EditionStore
+        self.editions: Editions
         self.subscriptions: Subscriptions
+        self.deliverer: Deliverer
+        self.sender: Sender | None = None
+        self.schedule: Schedule | None = None
 
     async def open(self) -> Newsletter:
-        self.store = SubscriberStore(await self.js.key_value(subscribers.BUCKET))
+        kv = await self.js.key_value(subscribers.BUCKET)
+        self.store = SubscriberStore(kv)
+        self.mirror = SubscriberMirror(kv)
         self.ledger = Ledger(await self.js.key_value(ledger.BUCKET))
-        self.editions = EditionStore(await self.js.key_value(editions.BUCKET))
+        store = EditionStore(await self.js.key_value(editions.BUCKET))
+        mails = EditionMails(store, self.renderer, self.links, self.settings)
+        self.editions = Editions(
+            store,
+            self.queue,
+            self.ledger,
+            self.mirror,
+            self.index,
+            mails,
+            self.publish,
+            self.settings,
+            self.clock,
+        )
         confirmations = ConfirmationMails(self.renderer, self.pool, self.settings, self.clock)
         self.subscriptions = Subscriptions(
             self.store, self.ledger, self.links, confirmations, self.settings, self.clock
         )
+        self.deliverer = Deliverer(
+            self.ledger, self.mirror, self.store, self.pool, self.links, self.settings, self.clock
+        )
         return self
 
-    async def close(self) -> None:
-        await self.subscriptions.drain()
-        await self.pool.close()
+    async def load(self) -> None:
+        """Rebuild the in-memory indexes (facts, subscribers) and keep following them."""
+        await self.feed.start()
+        await self.mirror.start()
+
+    def start_sender(self) -> Sender:
+        concurrency = self.settings.smtp_pool_size * MAILS_PER_CONNECTION
+        self.sender = Sender(self.queue, self.deliverer, self.editions, concurrency)
+        self.sender.start()
+        return self.sender
 
     async def start_background(self) -> None:
-        """Loops of a serving instance (content feed, sender, schedule): added below."""
+        """What a serving instance runs: indexes, the sender and the schedule."""
+        await self.load()
+        self.start_sender()
+        if self.settings.digest_schedule:
+            self.schedule = Schedule(self.editions, self.settings, self.clock)
+            self.schedule.start()
+
+    async def close(self) -> None:
+        if self.schedule is not None:
+            await self.schedule.stop()
+        if self.sender is not None:
+            await self.sender.stop()
+        await self.feed.stop()
+        if hasattr(self, "mirror"):
+            await self.mirror.stop()
+        if hasattr(self, "subscriptions"):
+            await self.subscriptions.drain()
+        await self.queue.close()
+        await self.pool.close()
 
     async def edition_status(self, edition_id: str) -> dict[str, Any] | None:
-        found = await self.editions.get(edition_id)
-        return None if found is None else found[0].model_dump(mode="json")
+        found = await self.editions.store.get(edition_id)
+        if found is None:
+            return None
+        status = found[0].model_dump(mode="json")
+        status["batches_pending"] = await self.queue.pending(edition_id)
+        if found[0].state is not EditionState.SENT:
+            tally = await self.ledger.tally(edition_id)
+            status["progress"] = {state.value: count for state, count in tally.items()}
+        return status
 
     async def archived_editions(self) -> list[Edition]:
-        return [e for e in await self.editions.all() if e.state is not EditionState.BUILDING]
+        return [e for e in await self.editions.store.all() if e.state is not EditionState.BUILDING]
 
     async def archive_html(self, edition_id: str) -> str | None:
-        return None
+        found = await self.editions.store.get(edition_id)
+        if found is None or found[0].state is EditionState.BUILDING:
+            return None
+        return await self.editions.mails.archive(edition_id)

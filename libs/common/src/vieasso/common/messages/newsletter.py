@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from vieasso.common.messages.base import Message, Slug
 
@@ -34,3 +34,27 @@ class EditionSent(Message):
     delivered: int = Field(ge=0)
     bounced: int = Field(ge=0)
     failed: int = Field(ge=0)
+    skipped: int = Field(default=0, ge=0, description="Unsubscribed or erased meanwhile.")
+    uncertain: int = Field(
+        default=0, ge=0, description="Interrupted mid-transaction: not sent again (at most once)."
+    )
+
+
+class Delivery(BaseModel):
+    """One mail of an edition: who (an id, never an address) gets which items."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subscriber_id: str = Field(pattern=r"^[a-z0-9]{1,64}$")
+    items: tuple[int, ...] = Field(description="Indexes of the edition's items.")
+
+
+class DeliveryBatch(Message):
+    """Work queue ``deliveries.newsletter.<edition_id>``: up to a few dozen deliveries.
+
+    Only subscriber ids travel here: senders read addresses from the subscribers bucket at
+    send time, so an erasure or an unsubscription made meanwhile is respected.
+    """
+
+    edition_id: Slug
+    deliveries: tuple[Delivery, ...] = Field(min_length=1, max_length=500)

@@ -1,0 +1,73 @@
+"""The deliveries work queue (stream ``NEWSLETTER_DELIVERIES``).
+
+Builders publish `DeliveryBatch`es (deterministic message ids: a rebuild within the
+duplicate window is dropped by the server); every sender instance pulls from one durable
+consumer, so each batch goes to one of them at a time. A batch stays in the stream until
+acknowledged: a sender that dies leaves it to be redelivered after `ACK_WAIT`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from vieasso.common import subjects
+from vieasso.common.messages.newsletter import DeliveryBatch
+
+STREAM = "NEWSLETTER_DELIVERIES"
+CONSUMER = "newsletter-sender"
+ACK_WAIT = 60.0  # seconds; senders send `in_progress` while they work on a batch
+_NAMESPACE = uuid.UUID("1c3f5d0e-8b0a-4f6e-9e52-3b7d1f0a9c21")
+
+
+def batch_id(edition_id: str, number: int) -> uuid.UUID:
+    return uuid.uuid5(_NAMESPACE, f"{edition_id}:{number}")
+
+
+class DeliveryQueue:
+    def __init__(self, js: JetStreamContext) -> None:
+        self._js = js
+        self._sub: JetStreamContext.PullSubscription | None = None
+
+    async def put(self, batch: DeliveryBatch) -> None:
+        await self._js.publish(
+            subjects.delivery(batch.edition_id),
+            batch.model_dump_json().encode(),
+            stream=STREAM,
+            headers={"Nats-Msg-Id": str(batch.message_id)},
+        )
+
+    async def pending(self, edition_id: str) -> int:
+        """Batches of the edition not yet acknowledged (queued or being sent)."""
+        subject = subjects.delivery(edition_id)
+        info = await self._js.stream_info(STREAM, subjects_filter=subject)
+        return int((info.state.subjects or {}).get(subject, 0))
+
+    async def fetch(self, count: int, wait: float) -> list[Msg]:
+        if self._sub is None:
+            config = ConsumerConfig(
+                durable_name=CONSUMER,
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=ACK_WAIT,
+                max_ack_pending=1000,
+                filter_subject=subjects.DELIVERIES_ALL,
+            )
+            self._sub = await self._js.pull_subscribe(
+                subjects.DELIVERIES_ALL, durable=CONSUMER, stream=STREAM, config=config
+            )
+        try:
+            return await self._sub.fetch(count, timeout=wait)
+        except NatsTimeout:
+            return []
+
+    async def close(self) -> None:
+        if self._sub is not None:
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()
+            self._sub = None

@@ -1,0 +1,110 @@
+"""The sender: pulls delivery batches from the work queue and sends them.
+
+Any number of instances (the service, `send-digest`) may run: they share one durable
+consumer. A batch is acknowledged once every delivery in it reached the ledger's final
+state; while it is worked on, `in_progress` keeps JetStream from handing it to another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from nats.aio.msg import Msg
+from pydantic import ValidationError
+
+from vieasso.common.messages.newsletter import DeliveryBatch
+from vieasso.newsletter.adapters.queue import ACK_WAIT, DeliveryQueue
+from vieasso.newsletter.handlers.deliveries import Deliverer
+from vieasso.newsletter.handlers.editions import Editions
+
+log = logging.getLogger(__name__)
+
+BATCHES_IN_FLIGHT = 8
+
+
+class Sender:
+    def __init__(
+        self, queue: DeliveryQueue, deliverer: Deliverer, editions: Editions, concurrency: int
+    ) -> None:
+        self._queue = queue
+        self._deliverer = deliverer
+        self._editions = editions
+        self._mails = asyncio.Semaphore(concurrency)
+        self._batches = asyncio.Semaphore(BATCHES_IN_FLIGHT)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self.run(), name="newsletter-sender")
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self._batches.acquire()
+                messages = await self._queue.fetch(1, wait=2.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._batches.release()
+                log.exception("cannot fetch deliveries; trying again")
+                await asyncio.sleep(1.0)
+                continue
+            if not messages:
+                self._batches.release()
+                continue
+            for msg in messages:
+                task = asyncio.create_task(self._handle(msg))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, msg: Msg) -> None:
+        try:
+            await self._handle_batch(msg)
+        except Exception:
+            log.exception("delivery batch failed; it will be redelivered")
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=5.0)
+        finally:
+            self._batches.release()
+
+    async def _handle_batch(self, msg: Msg) -> None:
+        try:
+            batch = DeliveryBatch.model_validate_json(msg.data)
+        except ValidationError:
+            log.exception("unreadable delivery batch dropped")
+            await msg.term()
+            return
+        mail = await self._editions.mails.mail(batch.edition_id)
+        if mail is None:
+            log.warning("batch of an unknown edition dropped", extra={"edition": batch.edition_id})
+            await msg.term()
+            return
+        heartbeat = asyncio.create_task(_keep_alive(msg))
+        try:
+            await asyncio.gather(*(self._one(mail, d) for d in batch.deliveries))
+        finally:
+            heartbeat.cancel()
+        await msg.ack_sync()
+        await self._editions.finish_if_done(batch.edition_id)
+
+    async def _one(self, mail: object, delivery: object) -> None:
+        async with self._mails:
+            await self._deliverer.deliver(mail, delivery)  # type: ignore[arg-type]
+
+    async def stop(self) -> None:
+        """Stop taking batches; let the ones in hand finish (or be redelivered)."""
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=10)
+
+
+async def _keep_alive(msg: Msg) -> None:
+    while True:
+        await asyncio.sleep(ACK_WAIT / 3)
+        with contextlib.suppress(Exception):
+            await msg.in_progress()

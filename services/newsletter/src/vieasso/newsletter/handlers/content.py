@@ -1,0 +1,22 @@
+"""Keeping the digest's index current from the directory and agenda facts."""
+
+from __future__ import annotations
+
+from vieasso.common.messages.agenda import EventFact
+from vieasso.common.messages.annuaire import AssociationFact, MissionFact
+from vieasso.newsletter.domain.index import ContentIndex
+
+
+def apply_fact(index: ContentIndex, subject: str, data: bytes) -> None:
+    """Parse one fact and update the index (idempotent; unknown subjects ignored)."""
+    parts = subject.split(".")
+    if len(parts) != 4:  # noqa: PLR2004 - <stream>.<kind>.<id>.<change>
+        return
+    kind, change = parts[1], parts[3]
+    if parts[0] == "annuaire" and kind == "associations":
+        index.association_changed(AssociationFact.model_validate_json(data).association)
+    elif parts[0] == "annuaire" and kind == "missions":
+        index.mission_changed(MissionFact.model_validate_json(data).mission)
+    elif parts[0] == "agenda" and kind == "events":
+        event = EventFact.model_validate_json(data).event
+        index.event_changed(event, cancelled=change == "cancelled")

@@ -1,0 +1,135 @@
+"""Sending one delivery: ledger first, then SMTP, retries, bounces.
+
+Order of writes for one (edition, subscriber):
+1. ledger `sending` (compare-and-set: only one worker ever gets past this point);
+2. the SMTP transaction;
+3. ledger `sent` / `bounced` / `failed`, or `deferred` before waiting to try again.
+A crash between 1 and 3 leaves `sending`: the delivery is not sent again (at most once),
+and the edition counts it `uncertain` — the server may or may not have accepted it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from vieasso.common.clock import Clock
+from vieasso.common.messages.newsletter import Delivery
+from vieasso.newsletter.adapters.ledger import Ledger
+from vieasso.newsletter.adapters.mime import compose
+from vieasso.newsletter.adapters.mirror import SubscriberMirror
+from vieasso.newsletter.adapters.rendering import PREFERENCES, UNSUBSCRIBE
+from vieasso.newsletter.adapters.smtp import SmtpPool, SmtpUnavailable
+from vieasso.newsletter.adapters.subscribers import ConcurrentChange, SubscriberStore
+from vieasso.newsletter.config import NewsletterSettings
+from vieasso.newsletter.domain.delivery import LedgerEntry, LedgerState, Outcome, backoff, classify
+from vieasso.newsletter.handlers.links import Links
+from vieasso.newsletter.handlers.rendered import EditionMail
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[LedgerState], None]
+
+
+class Deliverer:
+    def __init__(  # noqa: PLR0917 - the use case's collaborators
+        self,
+        ledger: Ledger,
+        mirror: SubscriberMirror,
+        store: SubscriberStore,
+        pool: SmtpPool,
+        links: Links,
+        settings: NewsletterSettings,
+        clock: Clock,
+    ) -> None:
+        self._ledger = ledger
+        self._mirror = mirror
+        self._store = store
+        self._pool = pool
+        self._links = links
+        self._settings = settings
+        self._clock = clock
+        self.progress: list[Progress] = []
+
+    def message(
+        self, mail: EditionMail, subscriber_id: str, email: str, items: tuple[int, ...]
+    ) -> bytes:
+        html, text = mail.bodies(items)
+        now = self._clock.now()
+        preferences = self._links.preferences(subscriber_id, now)
+        unsubscribe = self._links.unsubscribe(subscriber_id)
+        return compose(
+            mail.sender,
+            to=email,
+            message_id=f"{mail.edition.id}.{subscriber_id}@{self._settings.domain}",
+            date=now,
+            html=html.replace(PREFERENCES, preferences).replace(UNSUBSCRIBE, unsubscribe),
+            text=text.replace(PREFERENCES, preferences).replace(UNSUBSCRIBE, unsubscribe),
+            unsubscribe=unsubscribe,
+            unsubscribe_mailto=self._settings.unsubscribe_mailto,
+        )
+
+    async def deliver(self, mail: EditionMail, delivery: Delivery) -> LedgerState:
+        state = await self._deliver(mail, delivery)
+        for report in self.progress:
+            report(state)
+        return state
+
+    async def _deliver(self, mail: EditionMail, delivery: Delivery) -> LedgerState:
+        eid, sid = mail.edition.id, delivery.subscriber_id
+        reader = self._mirror.get(sid)
+        if reader is None or not reader.active:
+            await self._ledger.skip(eid, sid, self._clock.now())
+            return LedgerState.SKIPPED
+        claim = await self._ledger.claim(eid, sid, self._clock.now())
+        if claim.revision is None:
+            return claim.state or LedgerState.SENDING
+        raw = self.message(mail, sid, reader.email, delivery.items)
+        revision, attempts = claim.revision, claim.attempts
+        s = self._settings
+        while True:
+            code: int | None = None
+            detail = "connection"
+            try:
+                reply = await self._pool.send(s.mail_from_address, reader.email, raw)
+            except SmtpUnavailable:
+                outcome = Outcome.RETRY
+            else:
+                code, detail = reply.code, reply.message
+                outcome = classify(code, detail)
+            state = {
+                Outcome.SENT: LedgerState.SENT,
+                Outcome.BOUNCE: LedgerState.BOUNCED,
+                Outcome.FAIL: LedgerState.FAILED,
+                Outcome.RETRY: LedgerState.DEFERRED,
+            }[outcome]
+            if state is LedgerState.DEFERRED and attempts >= s.send_max_attempts:
+                state = LedgerState.FAILED
+            entry = LedgerEntry(state=state, attempts=attempts, at=self._clock.now(), code=code)
+            await self._ledger.record(eid, sid, revision, entry)
+            if state is LedgerState.BOUNCED:
+                await self._suspend(sid, f"{code} {detail}")
+            if state is not LedgerState.DEFERRED:
+                return state
+            await asyncio.sleep(backoff(attempts, s.send_retry_base, s.send_retry_max))
+            claim = await self._ledger.claim(eid, sid, self._clock.now())
+            if claim.revision is None:
+                return claim.state or LedgerState.SENDING
+            revision, attempts = claim.revision, claim.attempts
+
+    async def _suspend(self, subscriber_id: str, reason: str) -> None:
+        """A hard bounce: stop mailing the address until the person subscribes again."""
+        for _ in range(5):
+            found = await self._store.get(subscriber_id)
+            if found is None:
+                return
+            subscriber, revision = found
+            try:
+                await self._store.save(subscriber.suspended(self._clock.now(), reason), revision)
+            except ConcurrentChange:
+                continue
+            log.info(
+                "subscriber suspended after a hard bounce", extra={"subscriber": subscriber_id}
+            )
+            return

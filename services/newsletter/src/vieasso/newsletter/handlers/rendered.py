@@ -1,0 +1,104 @@
+"""Each edition rendered once per process: fragments, sender headers, per-content bodies."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from babel.dates import format_date
+
+from vieasso.common.messages.newsletter import Frequency
+from vieasso.newsletter.adapters.editions import EditionStore
+from vieasso.newsletter.adapters.mime import Sender
+from vieasso.newsletter.adapters.rendering import (
+    LOCALE,
+    PREFERENCES,
+    UNSUBSCRIBE,
+    RenderedEdition,
+    Renderer,
+)
+from vieasso.newsletter.config import NewsletterSettings
+from vieasso.newsletter.domain.content import EditionContent
+from vieasso.newsletter.domain.edition import Edition
+from vieasso.newsletter.handlers.links import Links
+
+TITLE = "La lettre de la vie associative"
+BODIES_CACHED = 4096
+
+
+@dataclass
+class EditionMail:
+    """What every mail of one edition shares; `bodies` joins each distinct content once."""
+
+    edition: Edition
+    content: EditionContent
+    rendered: RenderedEdition
+    sender: Sender
+    _bodies: OrderedDict[tuple[int, ...], tuple[str, str]] = field(default_factory=OrderedDict)
+
+    def bodies(self, items: tuple[int, ...]) -> tuple[str, str]:
+        """HTML and text for these items, still with the link placeholders."""
+        found = self._bodies.get(items)
+        if found is None:
+            found = (
+                self.rendered.html_for(self.content, items),
+                self.rendered.text_for(self.content, items),
+            )
+            self._bodies[items] = found
+            if len(self._bodies) > BODIES_CACHED:
+                self._bodies.popitem(last=False)
+        return found
+
+
+class EditionMails:
+    def __init__(
+        self, store: EditionStore, renderer: Renderer, links: Links, settings: NewsletterSettings
+    ) -> None:
+        self._store = store
+        self._renderer = renderer
+        self._links = links
+        self._settings = settings
+        self._cache: dict[str, EditionMail] = {}
+
+    def subject(self, frequency: Frequency, end: datetime) -> str:
+        day = end.astimezone(self._settings.zone).date()
+        if frequency is Frequency.MENSUELLE:
+            return f"{TITLE} — {format_date(day, 'MMMM y', locale=LOCALE)}"
+        return f"{TITLE} — semaine du {format_date(day, 'd MMMM y', locale=LOCALE)}"
+
+    def render(self, edition: Edition, content: EditionContent) -> RenderedEdition:
+        period = edition.subject.removeprefix(f"{TITLE} — ")
+        return self._renderer.edition(
+            content, title=TITLE, period=period, archive_url=self._links.archive(edition.id)
+        )
+
+    async def mail(self, edition_id: str) -> EditionMail | None:
+        found = self._cache.get(edition_id)
+        if found is not None:
+            return found
+        record = await self._store.get(edition_id)
+        content = await self._store.content(edition_id)
+        if record is None or content is None:
+            return None
+        edition = record[0]
+        s = self._settings
+        found = EditionMail(
+            edition=edition,
+            content=content,
+            rendered=self.render(edition, content),
+            sender=Sender.of(s.mail_from_name, s.mail_from_address, edition.subject, s.list_id),
+        )
+        self._cache = {edition_id: found} | {
+            k: v for k, v in list(self._cache.items())[-3:] if k != edition_id
+        }
+        return found
+
+    async def archive(self, edition_id: str) -> str | None:
+        """The generic version of an edition (every item, no personal link)."""
+        mail = await self.mail(edition_id)
+        if mail is None:
+            return None
+        html, _ = mail.bodies(tuple(range(len(mail.content.items))))
+        subscribe = f"{self._links.base}/abonnement"
+        return html.replace(PREFERENCES, subscribe).replace(UNSUBSCRIBE, subscribe)

@@ -1,0 +1,188 @@
+"""A digest edition end to end: facts in, personalised mails out through real SMTP."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from tests.newsletter import facts
+from tests.newsletter.conftest import App, mails_to, random_email
+from tests.newsletter.digest_support import active_subscriber, publish_facts, send_edition
+from tests.support.smtp import SmtpServer
+from vieasso.common.clock import FrozenClock
+from vieasso.newsletter.domain.subscriber import SubscriberState, Topic
+
+pytestmark = [pytest.mark.nats, pytest.mark.smtp]
+
+HEADERS = (
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "List-Id",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+)
+
+
+async def test_each_subscriber_gets_what_matches_their_themes_and_quartiers(
+    newsletter_app: App, smtp_server: SmtpServer, clock: FrozenClock
+) -> None:
+    now = clock.now()
+    await publish_facts(
+        newsletter_app,
+        facts.association_validated(
+            now - timedelta(days=2), name="Club de pétanque", themes=("sport",), quartier="battant"
+        ),
+        facts.mission_published(
+            now - timedelta(days=1), title="Arbitre bénévole", themes=("sport",), quartier=None
+        ),
+        facts.association_validated(
+            now - timedelta(days=1),
+            name="Théâtre de Planoise",
+            themes=("culture",),
+            quartier="planoise-chateaufarine",
+        ),
+        facts.event_published(
+            now + timedelta(days=3),
+            title="<script>alert(1)</script> Concert",
+            themes=("culture",),
+            quartier="planoise-chateaufarine",
+        ),
+        facts.association_validated(
+            now - timedelta(days=30), name="Trop ancienne", themes=("sport",), quartier=None
+        ),
+    )
+    sporty, cultured, nothing, gone = (random_email(p) for p in ("sport", "culture", "rien", "x"))
+    await active_subscriber(newsletter_app, sporty, themes=("sport",))
+    await active_subscriber(
+        newsletter_app, cultured, themes=("culture",), quartiers=("planoise-chateaufarine",)
+    )
+    await active_subscriber(newsletter_app, nothing, themes=("numerique",))
+    await active_subscriber(
+        newsletter_app, gone, themes=("sport",), state=SubscriberState.UNSUBSCRIBED
+    )
+
+    edition = await send_edition(newsletter_app)
+
+    assert edition.recipients == 2
+    assert edition.delivered == 2
+    (sport_mail,) = mails_to(smtp_server, sporty)
+    (culture_mail,) = mails_to(smtp_server, cultured)
+    assert mails_to(smtp_server, nothing) == []
+    assert mails_to(smtp_server, gone) == []
+    for header in HEADERS:
+        assert sport_mail[header], header
+    assert sport_mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert sport_mail["List-Unsubscribe"].startswith("<https://")
+    sport_text = sport_mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    sport_html = sport_mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "Club de pétanque" in sport_text
+    assert "Arbitre bénévole" in sport_html
+    assert "Théâtre" not in sport_text
+    assert "Trop ancienne" not in sport_text
+    assert "Se désabonner" in sport_html
+    culture_html = culture_mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Concert" in culture_html
+    assert "<script>" not in culture_html
+    assert "Pétanque" not in culture_html
+
+
+async def test_list_unsubscribe_post_unsubscribes_and_get_does_not(
+    newsletter_app: App, smtp_server: SmtpServer, clock: FrozenClock
+) -> None:
+    await publish_facts(
+        newsletter_app,
+        facts.association_validated(
+            clock.now() - timedelta(days=1), name="Vélo", themes=("sport",), quartier=None
+        ),
+    )
+    email = random_email()
+    subscriber = await active_subscriber(newsletter_app, email)
+    await send_edition(newsletter_app)
+    (mail,) = mails_to(smtp_server, email)
+    url = mail["List-Unsubscribe"].split(",")[0].strip().strip("<>")
+    assert (await newsletter_app.client.get(url)).status_code == 200
+    found = await newsletter_app.newsletter.store.get(subscriber.id)
+    assert found is not None
+    assert found[0].state is SubscriberState.ACTIVE
+    answer = await newsletter_app.client.post(
+        url,
+        content=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 200
+    found = await newsletter_app.newsletter.store.get(subscriber.id)
+    assert found is not None
+    assert found[0].state is SubscriberState.UNSUBSCRIBED
+
+
+async def test_preferences_change_what_the_next_edition_contains(
+    newsletter_app: App, smtp_server: SmtpServer, clock: FrozenClock
+) -> None:
+    email = random_email()
+    subscriber = await active_subscriber(newsletter_app, email, topics=(Topic.ASSOCIATIONS,))
+    await publish_facts(
+        newsletter_app,
+        facts.association_validated(
+            clock.now() - timedelta(days=1), name="Première", themes=("sport",), quartier=None
+        ),
+    )
+    await send_edition(newsletter_app)
+    assert len(mails_to(smtp_server, email)) == 1
+
+    token = newsletter_app.newsletter.links.preferences(subscriber.id).split("token=")[1]
+    saved = await newsletter_app.client.post(
+        "/preferences", data={"token": token, "topics": ["missions"], "frequency": "hebdomadaire"}
+    )
+    assert saved.status_code == 200
+    clock.advance(timedelta(days=7))
+    await publish_facts(
+        newsletter_app,
+        facts.association_validated(
+            clock.now() - timedelta(days=1), name="Seconde", themes=("sport",), quartier=None
+        ),
+        facts.mission_published(
+            clock.now() - timedelta(days=1), title="Aide aux devoirs", themes=(), quartier=None
+        ),
+    )
+    await send_edition(newsletter_app)
+    first, second = sorted(
+        mails_to(smtp_server, email), key=lambda m: parsedate_to_datetime(m["Date"])
+    )
+    second_text = second.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Aide aux devoirs" in second_text
+    assert "Seconde" not in second_text
+    assert first["Message-ID"] != second["Message-ID"]
+
+
+async def test_same_week_twice_makes_one_edition_and_facts_carry_no_address(
+    newsletter_app: App, smtp_server: SmtpServer, clock: FrozenClock
+) -> None:
+    await publish_facts(
+        newsletter_app,
+        facts.association_validated(
+            clock.now() - timedelta(days=1), name="Chorale", themes=("culture",), quartier=None
+        ),
+    )
+    email = random_email()
+    await active_subscriber(newsletter_app, email)
+    first = await send_edition(newsletter_app)
+    clock.advance(timedelta(hours=30))
+    second = await send_edition(newsletter_app)
+    assert second.id == first.id
+    assert len(mails_to(smtp_server, email)) == 1
+    js = newsletter_app.newsletter.js
+    for change in ("built", "sent"):
+        msg = await js.get_last_msg("NEWSLETTER", f"newsletter.editions.{first.id}.{change}")
+        assert "@" not in (msg.data or b"").decode()
+        assert json.loads(msg.data or b"{}")["edition_id"] == first.id
+    archive = await newsletter_app.client.get(f"/archives/{first.id}")
+    assert archive.status_code == 200
+    assert "Chorale" in archive.text
+    assert "token=" not in archive.text
+    assert first.id in (await newsletter_app.client.get("/archives")).text
