@@ -36,6 +36,7 @@ def newsletter_settings(nats_url: str, smtp_server: SmtpServer) -> NewsletterSet
         log_json=False,
         send_retry_base=0.05,
         send_retry_max=0.2,
+        send_ack_wait=3.0,
         digest_schedule=False,
         subscribe_limit_per_ip=1000,
     )

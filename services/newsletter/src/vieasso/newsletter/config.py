@@ -34,6 +34,9 @@ class NewsletterSettings(Settings):
     send_retry_base: float = Field(
         default=30.0, gt=0, description="First retry delay in seconds, doubled each time."
     )
+    send_ack_wait: float = Field(
+        default=60.0, gt=0, description="Seconds before a batch held by a dead sender returns."
+    )
     send_retry_max: float = Field(default=3600.0, gt=0, description="Longest retry delay (s).")
 
     mail_from_address: str = "lettre@vie-associative.besancon.fr"

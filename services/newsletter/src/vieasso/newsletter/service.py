@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from nats.js import JetStreamContext
 
-from vieasso.common.clock import Clock
+from vieasso.common.clock import Clock, SystemClock
+from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import Publish
+from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.reference.loader import load_quartiers, load_themes
 from vieasso.newsletter.adapters import editions, ledger, subscribers
 from vieasso.newsletter.adapters.editions import EditionStore
@@ -64,7 +69,7 @@ class Newsletter:
         self.pool = SmtpPool(settings)
         self.index = ContentIndex(PageLinks(settings.public_url("annuaire")), settings.zone)
         self.feed = FactsFeed(js, lambda subject, data: apply_fact(self.index, subject, data))
-        self.queue = DeliveryQueue(js)
+        self.queue = DeliveryQueue(js, settings.send_ack_wait)
         self.store: SubscriberStore
         self.mirror: SubscriberMirror
         self.ledger: Ledger
@@ -152,3 +157,28 @@ class Newsletter:
         if found is None or found[0].state is EditionState.BUILDING:
             return None
         return await self.editions.mails.archive(edition_id)
+
+
+@asynccontextmanager
+async def standalone(
+    settings: NewsletterSettings, clock: Clock | None = None, *, connect_timeout: float = 15.0
+) -> AsyncIterator[Newsletter]:
+    """The newsletter without HTTP, indexes loaded, for the command line.
+
+    Raises `TimeoutError` when NATS cannot be reached and made ready in `connect_timeout`.
+    """
+    runtime = NatsRuntime(settings, service="newsletter")
+    newsletter: Newsletter | None = None
+    try:
+        async with asyncio.timeout(connect_timeout):
+            await runtime.broker.connect()
+            await provision(runtime.js, settings.nats_replicas)
+            newsletter = await Newsletter(
+                settings, runtime.js, runtime.publish, clock or SystemClock()
+            ).open()
+            await newsletter.load()
+        yield newsletter
+    finally:
+        if newsletter is not None:
+            await newsletter.close()
+        await runtime.broker.stop()

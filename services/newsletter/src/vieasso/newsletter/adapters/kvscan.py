@@ -1,22 +1,56 @@
-"""Reading every current value of a KV key pattern in one pass (an ordered consumer)."""
+"""Reading every current value of a KV key pattern in one pass (an ordered consumer).
+
+nats-py's watcher signals "caught up" with a `None` marker decided from the consumer's
+pending count, which can come *before* entries the server already pushed (the count is 0
+once everything is in flight). So the end is taken from the entries themselves: the last
+one has `delta` (pending after it) 0; a marker with nothing after it within `GRACE` means
+the pattern matches nothing if the consumer never delivered anything.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from nats.errors import TimeoutError as NatsTimeout
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
+
+GRACE = 0.25  # seconds
+TIMEOUT = 30.0
+
+
+async def catch_up(watcher: KeyValue.KeyWatcher) -> AsyncIterator[KeyValue.Entry]:
+    """Entries (deletes included) until the watcher has delivered the current state."""
+    seen = False
+    while True:
+        try:
+            entry = await watcher.updates(timeout=TIMEOUT if seen else GRACE)  # type: ignore[no-untyped-call]
+        except NatsTimeout:
+            if seen or not await _empty(watcher):
+                if seen:
+                    raise
+                continue
+            return
+        if entry is None:
+            continue
+        seen = True
+        yield entry
+        if not entry.delta:
+            return
+
+
+async def _empty(watcher: KeyValue.KeyWatcher) -> bool:
+    """Nothing was or will be delivered (the watcher's consumer says so)."""
+    info = await watcher._sub.consumer_info()
+    return bool(info.num_pending == 0 and info.delivered.consumer_seq == 0)
 
 
 async def scan(
     kv: KeyValue, pattern: str, *, meta_only: bool = False
 ) -> AsyncIterator[KeyValue.Entry]:
     """Yield the latest entry of every key matching `pattern` (deleted keys skipped)."""
-    watcher = await kv.watch(pattern, ignore_deletes=True, meta_only=meta_only)
+    watcher = await kv.watch(pattern, meta_only=meta_only)
     try:
-        while True:
-            entry = await watcher.updates(timeout=30)  # type: ignore[no-untyped-call]
-            if entry is None:
-                return
+        async for entry in catch_up(watcher):
             if entry.operation not in (KV_DEL, KV_PURGE):
                 yield entry
     finally:

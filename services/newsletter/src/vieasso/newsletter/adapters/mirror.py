@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 from pydantic import ValidationError
 
+from vieasso.newsletter.adapters.kvscan import catch_up
 from vieasso.newsletter.adapters.subscribers import RECORD_PREFIX
 from vieasso.newsletter.domain.subscriber import Preferences, Subscriber, SubscriberState
 
@@ -42,7 +43,7 @@ class SubscriberMirror:
 
     async def start(self) -> None:
         self._watcher = await self._kv.watch(f"{RECORD_PREFIX}*")
-        while (entry := await self._watcher.updates(timeout=30)) is not None:  # type: ignore[no-untyped-call]
+        async for entry in catch_up(self._watcher):
             self._apply(entry)
         self._task = asyncio.create_task(self._follow())
 

@@ -21,7 +21,7 @@ from vieasso.common.messages.newsletter import DeliveryBatch
 
 STREAM = "NEWSLETTER_DELIVERIES"
 CONSUMER = "newsletter-sender"
-ACK_WAIT = 60.0  # seconds; senders send `in_progress` while they work on a batch
+ACK_WAIT = 60.0  # seconds (default); senders send `in_progress` while on a batch
 _NAMESPACE = uuid.UUID("1c3f5d0e-8b0a-4f6e-9e52-3b7d1f0a9c21")
 
 
@@ -30,8 +30,9 @@ def batch_id(edition_id: str, number: int) -> uuid.UUID:
 
 
 class DeliveryQueue:
-    def __init__(self, js: JetStreamContext) -> None:
+    def __init__(self, js: JetStreamContext, ack_wait: float = ACK_WAIT) -> None:
         self._js = js
+        self.ack_wait = ack_wait
         self._sub: JetStreamContext.PullSubscription | None = None
 
     async def put(self, batch: DeliveryBatch) -> None:
@@ -54,13 +55,12 @@ class DeliveryQueue:
                 durable_name=CONSUMER,
                 ack_policy=AckPolicy.EXPLICIT,
                 deliver_policy=DeliverPolicy.ALL,
-                ack_wait=ACK_WAIT,
+                ack_wait=self.ack_wait,
                 max_ack_pending=1000,
                 filter_subject=subjects.DELIVERIES_ALL,
             )
-            self._sub = await self._js.pull_subscribe(
-                subjects.DELIVERIES_ALL, durable=CONSUMER, stream=STREAM, config=config
-            )
+            await self._js.add_consumer(STREAM, config)  # creates, or updates the settings
+            self._sub = await self._js.pull_subscribe_bind(CONSUMER, stream=STREAM)
         try:
             return await self._sub.fetch(count, timeout=wait)
         except NatsTimeout:

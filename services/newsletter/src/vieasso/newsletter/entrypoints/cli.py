@@ -1,12 +1,20 @@
-"""Command line: `vieasso-newsletter serve` (and the service's tools)."""
+"""Command line: `vieasso-newsletter serve | send-digest | status | demo`."""
 
 from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
 
 import typer
 
 from vieasso.common.http.server import serve as serve_app
 from vieasso.common.logging import configure_logging
+from vieasso.common.messages.newsletter import Frequency
 from vieasso.newsletter.config import NewsletterSettings
+from vieasso.newsletter.entrypoints.cli_demo import add_demo_subscribers
+from vieasso.newsletter.entrypoints.cli_digest import run
+from vieasso.newsletter.service import standalone
 
 app = typer.Typer(
     help="Lettre d’information de la vie associative bisontine.", no_args_is_help=True
@@ -24,6 +32,47 @@ def serve() -> None:
         port=settings.port,
         log_level=settings.log_level,
     )
+
+
+@app.command("send-digest")
+def send_digest(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be sent; write nothing.")
+    ] = False,
+    preview: Annotated[
+        str | None, typer.Option("--preview", help="Send one preview mail to this address.")
+    ] = None,
+    frequency: Annotated[
+        Frequency, typer.Option("--frequency", help="Which edition.")
+    ] = Frequency.HEBDOMADAIRE,
+) -> None:
+    """Build the edition due now (or resume it) and send it, with a progress bar."""
+    settings = NewsletterSettings()
+    configure_logging("newsletter", level="WARNING", json_lines=settings.log_json)
+    raise typer.Exit(run(frequency, dry_run=dry_run, preview=preview))
+
+
+@app.command()
+def status(edition_id: str) -> None:
+    """Progress of an edition (JSON)."""
+
+    async def show() -> None:
+        async with standalone(NewsletterSettings()) as newsletter:
+            found = await newsletter.edition_status(edition_id)
+        typer.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        if found is None:
+            raise typer.Exit(1)
+
+    asyncio.run(show())
+
+
+@app.command()
+def demo() -> None:
+    """Add the demo subscribers (active, idempotent) for `make run`."""
+    settings = NewsletterSettings()
+    configure_logging("newsletter", level="WARNING", json_lines=settings.log_json)
+    for line in asyncio.run(add_demo_subscribers(settings)):
+        typer.echo(line)
 
 
 @app.callback()

@@ -15,7 +15,7 @@ from nats.aio.msg import Msg
 from pydantic import ValidationError
 
 from vieasso.common.messages.newsletter import DeliveryBatch
-from vieasso.newsletter.adapters.queue import ACK_WAIT, DeliveryQueue
+from vieasso.newsletter.adapters.queue import DeliveryQueue
 from vieasso.newsletter.handlers.deliveries import Deliverer
 from vieasso.newsletter.handlers.editions import Editions
 
@@ -81,7 +81,7 @@ class Sender:
             log.warning("batch of an unknown edition dropped", extra={"edition": batch.edition_id})
             await msg.term()
             return
-        heartbeat = asyncio.create_task(_keep_alive(msg))
+        heartbeat = asyncio.create_task(_keep_alive(msg, self._queue.ack_wait / 3))
         try:
             await asyncio.gather(*(self._one(mail, d) for d in batch.deliveries))
         finally:
@@ -103,8 +103,8 @@ class Sender:
             await asyncio.wait(self._tasks, timeout=10)
 
 
-async def _keep_alive(msg: Msg) -> None:
+async def _keep_alive(msg: Msg, every: float) -> None:
     while True:
-        await asyncio.sleep(ACK_WAIT / 3)
+        await asyncio.sleep(every)
         with contextlib.suppress(Exception):
             await msg.in_progress()

@@ -1,0 +1,148 @@
+"""`vieasso-newsletter send-digest`: build the edition due now and send it, with progress.
+
+`--dry-run` shows what the edition would contain and who would get it, and writes nothing;
+`--preview EMAIL` sends one mail to EMAIL (what that subscriber would get, or everything)
+outside any edition. Several `send-digest` and the service may send at once: they share
+the work queue and the ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from vieasso.common.messages.newsletter import Frequency
+from vieasso.newsletter.adapters.mime import Sender
+from vieasso.newsletter.config import NewsletterSettings
+from vieasso.newsletter.domain.content import Selector
+from vieasso.newsletter.domain.delivery import LedgerState
+from vieasso.newsletter.domain.edition import Edition, EditionState, edition_id
+from vieasso.newsletter.domain.subscriber import Preferences
+from vieasso.newsletter.handlers.rendered import EditionMail
+from vieasso.newsletter.service import Newsletter, standalone
+
+POLL = 0.5
+
+
+def run(frequency: Frequency, *, dry_run: bool, preview: str | None) -> int:
+    console = Console()
+    settings = NewsletterSettings()
+    try:
+        return asyncio.run(_run(settings, frequency, dry_run, preview, console))
+    except TimeoutError:
+        console.print(f"[red]NATS injoignable ({settings.nats_url}) : rien n'a été envoyé.[/red]")
+        return 2
+
+
+async def _run(
+    settings: NewsletterSettings,
+    frequency: Frequency,
+    dry_run: bool,
+    preview: str | None,
+    console: Console,
+) -> int:
+    async with standalone(settings) as newsletter:
+        if dry_run or preview:
+            return await _look(newsletter, frequency, preview, console)
+        edition = await newsletter.editions.build(frequency)
+        console.print(
+            f"Édition {edition.id} : {edition.recipients} destinataire(s), "
+            f"{edition.items} élément(s), {edition.distinct_contents} contenu(s) distinct(s)."
+        )
+        if edition.state is not EditionState.SENT:
+            edition = await _send(newsletter, edition, console)
+        _summary(console, edition)
+        return 0
+
+
+async def _send(newsletter: Newsletter, edition: Edition, console: Console) -> Edition:
+    columns = (
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
+    )  # fmt: skip
+    tally = await newsletter.ledger.tally(edition.id)
+    with Progress(*columns, console=console) as progress:
+        done = sum(n for state, n in tally.items() if state.final)
+        task = progress.add_task("envois", total=edition.recipients, completed=done)
+
+        def advance(state: LedgerState) -> None:
+            if state.final:
+                progress.advance(task)
+
+        newsletter.deliverer.progress.append(advance)
+        newsletter.start_sender()
+        while True:
+            found = await newsletter.editions.store.get(edition.id)
+            if found is not None and found[0].state is EditionState.SENT:
+                progress.update(task, completed=edition.recipients)
+                return found[0]
+            await newsletter.editions.finish_if_done(edition.id)
+            await asyncio.sleep(POLL)
+
+
+def _summary(console: Console, edition: Edition) -> None:
+    table = Table(title=f"Édition {edition.id} — {edition.subject}")
+    for column in ("envoyés", "rejets définitifs", "échecs", "ignorés", "incertains"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        *(
+            str(n)
+            for n in (
+                edition.delivered,
+                edition.bounced,
+                edition.failed,
+                edition.skipped,
+                edition.uncertain,
+            )
+        )
+    )
+    console.print(table)
+
+
+async def _look(
+    newsletter: Newsletter, frequency: Frequency, preview: str | None, console: Console
+) -> int:
+    now = newsletter.clock.now()
+    eid, start = await newsletter.editions.period(frequency, now)
+    content = newsletter.editions.content(start, now)
+    if preview is None:
+        plan = newsletter.editions.plan(frequency, content)
+        console.print(
+            f"Édition {eid} (du {start:%d/%m/%Y %H:%M} au {now:%d/%m/%Y %H:%M} UTC) — rien "
+            f"n'est écrit ni envoyé (--dry-run)."
+        )
+        console.print(
+            f"{len(content.associations)} association(s), {len(content.missions)} mission(s), "
+            f"{len(content.events)} événement(s) ; {len(plan.deliveries)} destinataire(s), "
+            f"{plan.distinct_contents} contenu(s) distinct(s)."
+        )
+        return 0
+    found = await newsletter.store.find(preview)
+    preferences = found[0].preferences if found else Preferences(frequency=frequency)
+    items = Selector(content, newsletter.settings.digest_max_items).select(preferences)
+    if not items:
+        console.print("Rien à envoyer : aucun élément ne correspond.")
+        return 0
+    s = newsletter.settings
+    edition = Edition(
+        id=edition_id(frequency, now, s.zone),
+        frequency=frequency,
+        state=EditionState.BUILDING,
+        period_start=start,
+        period_end=now,
+        created_at=now,
+        subject="[Aperçu] " + newsletter.editions.mails.subject(frequency, now),
+    )
+    mail = EditionMail(
+        edition=edition,
+        content=content,
+        rendered=newsletter.editions.mails.render(edition, content),
+        sender=Sender.of(s.mail_from_name, s.mail_from_address, edition.subject, s.list_id),
+    )
+    subscriber_id = found[0].id if found else "apercu"
+    raw = newsletter.deliverer.message(mail, subscriber_id, preview, items)
+    reply = await newsletter.pool.send(s.mail_from_address, preview, raw)
+    console.print(f"Aperçu de {len(items)} élément(s) envoyé : {reply.code} {reply.message}")
+    return 0 if reply.code < 400 else 1  # noqa: PLR2004
