@@ -40,7 +40,10 @@ async def catch_up(watcher: KeyValue.KeyWatcher) -> AsyncIterator[KeyValue.Entry
 
 async def _empty(watcher: KeyValue.KeyWatcher) -> bool:
     """Nothing was or will be delivered (the watcher's consumer says so)."""
-    info = await watcher._sub.consumer_info()
+    sub = watcher._sub  # nats-py exposes no other way to the watcher's consumer
+    if sub is None:
+        return True
+    info = await sub.consumer_info()
     return bool(info.num_pending == 0 and info.delivered.consumer_seq == 0)
 
 
