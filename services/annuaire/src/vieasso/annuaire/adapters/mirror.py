@@ -69,6 +69,9 @@ class Mirror(Generic[M]):
         if entry.operation in (KV_DEL, KV_PURGE):
             self.remove(entry.key)
             return
+        known = self.items.get(entry.key)
+        if known is not None and entry.revision is not None and known.revision >= entry.revision:
+            return  # our own write, applied already
         try:
             value = self.parse(entry.key, entry.value or b"")
         except ValidationError:

@@ -49,16 +49,19 @@ def register(
     state: AssociationState = AssociationState.PENDING,
 ) -> AssociationRecord:
     validated = state is AssociationState.VALIDATED
-    return AssociationRecord(
-        slug=slug,
-        **dict(fields),
-        private_contact=contact,
-        state=state,
-        created_at=now,
-        updated_at=now,
-        validated_at=now if validated else None,
-        last_change=AssociationChange.VALIDATED if validated else AssociationChange.REGISTERED,
-    )
+    values = {
+        **{name: getattr(fields, name) for name in AssociationFields.model_fields},
+        "slug": slug,
+        "private_contact": contact,
+        "state": state,
+        "created_at": now,
+        "updated_at": now,
+        "validated_at": now if validated else None,
+        "token_hash": None,
+        "last_change": AssociationChange.VALIDATED if validated else AssociationChange.REGISTERED,
+    }
+    # Built from validated fields: no second validation (e-mail checks are costly on imports).
+    return AssociationRecord.model_construct(set(values), **values)
 
 
 def merged_fields(record: AssociationRecord, change: ChangeAssociation) -> dict[str, Any]:

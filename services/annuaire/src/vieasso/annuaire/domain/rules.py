@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
-from slugify import slugify
 
 SLUG_MAX = 60
 _RNA = re.compile(r"^W[0-9A-Z]{9}$")
@@ -16,7 +15,9 @@ _PHONE_SEPARATORS = re.compile(r"[\s.\-/()]")
 _FRENCH_PHONE = re.compile(r"^0[1-9]\d{8}$")
 LA_POSTE_SIREN = "356000000"
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l", "þ": "th", "ð": "d"}
+)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -84,18 +85,24 @@ Phone = Annotated[str, _validated(check_phone)]
 
 
 def make_slug(text: str, *, max_length: int = SLUG_MAX) -> str:
-    """ASCII slug of `text` ("Les Amis de l'Orgue — Besançon" → "les-amis-de-l-orgue-besancon")."""
-    slug = slugify(text, max_length=max_length, word_boundary=True, save_order=True)
+    """ASCII slug of `text` ("Les Amis de l'Orgue — Besançon" → "les-amis-de-l-orgue-besancon"),
+    cut at a word boundary to `max_length`."""
+    slug = ""
+    for word in normalize(text).split():
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > max_length:
+            slug = slug or word[:max_length]
+            break
+        slug = candidate
     return slug or "association"
 
 
-def slug_candidates(base: str, *, max_length: int = SLUG_MAX) -> list[str]:
-    """`base`, then `base-2`, `base-3`… (kept within `max_length`) to get past collisions."""
-    candidates = [base]
+def slug_candidates(base: str, *, max_length: int = SLUG_MAX) -> Iterator[str]:
+    """`base`, then `base-2`, `base-3`… `base-99` (kept within `max_length`)."""
+    yield base
     for n in range(2, 100):
         suffix = f"-{n}"
-        candidates.append(base[: max_length - len(suffix)].rstrip("-") + suffix)
-    return candidates
+        yield base[: max_length - len(suffix)].rstrip("-") + suffix
 
 
 def normalize(text: str) -> str:
