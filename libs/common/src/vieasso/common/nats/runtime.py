@@ -25,6 +25,7 @@ from vieasso.common.settings import Settings
 log = logging.getLogger(__name__)
 
 DRAIN_LOST_GRACE = 0.5  # seconds
+START_RETRY_MAX = 30.0  # seconds between start-up attempts, at most
 
 StartupStep = Callable[[JetStreamContext], Awaitable[None]]
 
@@ -92,6 +93,25 @@ class NatsRuntime:
         self._task = asyncio.create_task(self._start(), name=f"{self.service}-nats-start")
 
     async def _start(self) -> None:
+        """Connect, provision, run the start-up steps, start the subscribers.
+
+        A failure (a provisioning refusal, a step that hit a timeout) is logged at once and
+        the whole sequence retried with backoff: the steps must be idempotent. Health stays
+        503 meanwhile, which is what an operator and the orchestrator need to see.
+        """
+        delay = 1.0
+        while True:
+            try:
+                await self._start_once()
+            except Exception:
+                log.exception("start-up failed; retrying in %.0f s", delay)
+                self._provisioned.clear()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, START_RETRY_MAX)
+            else:
+                return
+
+    async def _start_once(self) -> None:
         log.info("connecting to NATS", extra={"servers": self.settings.nats_servers_for_logs})
         await self.broker.connect()
         await provision(self.js, self.settings.nats_replicas)
@@ -108,10 +128,6 @@ class NatsRuntime:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        if self._task is not None and self._task.done() and not self._task.cancelled():
-            exc = self._task.exception()
-            if exc is not None:
-                log.error("start-up had failed", exc_info=exc)
         # Draining needs the server: when it is gone (before or during the drain), nats-py
         # waits its whole drain timeout, so we close without draining instead.
         conn = self.connection

@@ -1,0 +1,54 @@
+"""NatsRuntime in-process against a real nats-server: readiness and start-up retries."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from nats.js import JetStreamContext
+
+from vieasso.common.nats.runtime import NatsRuntime
+from vieasso.common.settings import Settings
+
+pytestmark = pytest.mark.nats
+
+
+async def _until_ready(runtime: NatsRuntime) -> None:
+    async with asyncio.timeout(10):
+        await runtime.wait_ready()
+
+
+async def test_runtime_is_healthy_once_connected_provisioned_and_started(
+    settings: Settings,
+) -> None:
+    runtime = NatsRuntime(settings, service="test")
+    assert not runtime.health().ok
+    runtime.start_in_background()
+    try:
+        await _until_ready(runtime)
+        health = runtime.health()
+        assert health.connected
+        assert health.provisioned
+        assert health.ready
+    finally:
+        await runtime.stop()
+
+
+async def test_a_failing_startup_step_is_retried_until_it_succeeds(settings: Settings) -> None:
+    attempts: list[int] = []
+
+    async def flaky_index_rebuild(js: JetStreamContext) -> None:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise TimeoutError("index rebuild timed out")
+        await js.stream_info("AGENDA")
+
+    runtime = NatsRuntime(settings, service="test")
+    runtime.on_startup(flaky_index_rebuild)
+    runtime.start_in_background()
+    try:
+        await _until_ready(runtime)
+        assert len(attempts) == 2
+        assert runtime.health().ok
+    finally:
+        await runtime.stop()
