@@ -6,6 +6,7 @@ step mirrors the directory, loads every event into the catalog and then starts t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -85,12 +86,16 @@ def build_runtime(
     )
 
     async def start(js: JetStreamContext) -> None:
+        # FastStream logs two lines per message at INFO (set up when the broker connects):
+        # as much CPU as validating the submission. Kept at DEBUG only.
+        if logging.getLevelName(settings.log_level.upper()) != logging.DEBUG:
+            logging.getLogger("faststream.access.nats").setLevel(logging.WARNING)
         await wiring.directory.start(js)
         store = wiring.store = await EventStore.open(js)
         wiring.catalog.begin_load()
         await store.load(wiring.catalog.put)
         wiring.catalog.end_load()
-        store.follow(wiring.catalog.put)
+        store.follow(wiring.catalog.put, known=wiring.catalog.holds)
         wiring.tokens_ = AssociationTokens(js)
         wiring.agenda_ = Agenda(
             directory=wiring.directory,

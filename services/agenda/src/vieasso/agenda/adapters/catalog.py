@@ -77,6 +77,11 @@ class Catalog:
     def get(self, key: str) -> Entry | None:
         return self._entries.get(key)
 
+    def holds(self, key: str, revision: int) -> bool:
+        """True when the catalog already has this revision of `key` (or a later one)."""
+        entry = self._entries.get(key)
+        return entry is not None and entry.revision >= revision
+
     def begin_load(self) -> None:
         self._loading = True
 

@@ -71,14 +71,17 @@ class EventStore:
                 await asyncio.sleep(0)
         return count
 
-    def follow(self, apply: Callable[[StoredEvent, int], None]) -> None:
+    def follow(
+        self, apply: Callable[[StoredEvent, int], None], *, known: Callable[[str, int], bool]
+    ) -> None:
+        """Apply later writes in the background; `known` skips our own (already applied)."""
         watcher = self._watcher
         if watcher is None:
             raise RuntimeError("load() first")
 
         async def run() -> None:
             async for entry in watcher:
-                if entry is not None:
+                if entry is not None and not known(entry.key, entry.revision or 0):
                     _apply(entry, apply)
 
         self._follow = asyncio.create_task(run(), name="agenda-events-follow")

@@ -1,9 +1,10 @@
 """NATS subscribers of the agenda service (thin: parse, call one handler, return).
 
 Submissions come from a durable pull consumer (explicit acks), fetched `batch_size` at a
-time and handled concurrently; each message is acknowledged once its event is saved and its
-fact (or rejection, or dead letter) published; one that failed for an infrastructure reason
-is redelivered after a delay.
+time and handled by as many concurrent workers (a fetch does not wait for the previous one
+to finish: JetStream's writes, each synced to disk, are the bottleneck); each message is
+acknowledged once its event is saved and its fact (or rejection, or dead letter) published;
+one that failed for an infrastructure reason is redelivered after a delay.
 
 FastStream's `PullSub(batch=True)` is not used: in 0.7.8 its fetch loop lets nats-py's
 `asyncio.TimeoutError` escape and drops the messages already fetched in that round, which
@@ -14,12 +15,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from faststream import AckPolicy, Context
+from faststream import AckPolicy
 from faststream.message import StreamMessage
 from faststream.nats import ConsumerConfig, JStream, NatsRouter, PullSub
-from faststream.nats.message import NatsMessage
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import DeliverPolicy
@@ -33,9 +33,10 @@ DURABLE = "agenda-submissions"
 RETRY_DELAY = 2.0
 
 
-async def _raw_bodies(message: StreamMessage[Any]) -> Any:
-    """Skip FastStream's JSON decoding: an undecodable body must reach the handler."""
-    return None
+async def _raw_message(message: StreamMessage[Any]) -> Any:
+    """Hand the handler the nats-py message itself: no JSON decoding (an undecodable body
+    must reach the handler) and no per-message context lookup."""
+    return message.raw_message
 
 
 def _seq(message: Msg) -> int | None:
@@ -61,13 +62,14 @@ def build_router(
             max_ack_pending=20_000,
         ),
         pull_sub=PullSub(batch_size=batch_size, timeout=5.0),
+        max_workers=batch_size,
         ack_policy=AckPolicy.MANUAL,
-        decoder=_raw_bodies,
+        decoder=_raw_message,
         title="agenda.submissions.<slug>",
         description="Event submissions: applied, refused with reasons, or dead-lettered.",
     )
-    async def on_submission(message: Annotated[NatsMessage, Context("message")]) -> None:
-        raw: Msg = message.raw_message
+    async def on_submission(raw: Any) -> None:  # `Any`: no cast, no context lookup
+        # (`NoCast`/`Context` parameters are resolved in a worker thread per message)
         inbound = Inbound(raw.subject, raw.data, dict(raw.headers or {}), _seq(raw))
         try:
             await agenda().handle(inbound)
