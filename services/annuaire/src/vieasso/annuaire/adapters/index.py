@@ -6,6 +6,7 @@ Rebuilt from JetStream at start (`start`), then kept current by KV watches.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -17,9 +18,21 @@ from vieasso.annuaire.domain.associations import AssociationRecord
 from vieasso.annuaire.domain.checks import Known
 from vieasso.annuaire.domain.missions import MissionRecord
 from vieasso.annuaire.domain.rules import normalize
-from vieasso.annuaire.domain.search import AssociationEntry, AssociationQuery, find_associations
+from vieasso.annuaire.domain.search import (
+    AssociationEntry,
+    AssociationQuery,
+    MissionEntry,
+    MissionQuery,
+    find_associations,
+    find_missions,
+)
 from vieasso.common.directory import ASSOCIATIONS, MISSIONS, REFERENCE, VENUES
-from vieasso.common.messages.annuaire import MissionPublic, VenuePublic
+from vieasso.common.messages.annuaire import (
+    AssociationPublic,
+    AssociationState,
+    MissionPublic,
+    VenuePublic,
+)
 from vieasso.common.reference.models import Quartier, Theme
 
 
@@ -39,14 +52,20 @@ class DirectoryIndex:
         self.missions: Mirror[MissionRecord] = Mirror(
             MISSIONS, model_parser(MissionRecord), self._mission_changed
         )
-        self.venues: Mirror[VenuePublic] = Mirror(VENUES, model_parser(VenuePublic))
+        self.venues: Mirror[VenuePublic] = Mirror(
+            VENUES, model_parser(VenuePublic), self._venue_changed
+        )
         self.reference: Mirror[BaseModel] = Mirror(REFERENCE, _reference)
         self.by_token: dict[str, str] = {}
         self.by_rna: dict[str, str] = {}
         self.entries: dict[str, AssociationEntry] = {}
+        self.validated: set[str] = set()
+        self.association_themes: dict[str, frozenset[str]] = {}
+        self.venue_quartiers: dict[str, str | None] = {}
         self._sorted: list[AssociationEntry] | None = None
         self.missions_of: dict[str, set[str]] = defaultdict(set)
-        self.mission_text: dict[str, str] = {}
+        self.mission_entries: dict[str, MissionEntry] = {}
+        self._sorted_missions: list[MissionEntry] | None = None
         self.known = Known(
             themes=_Prefixed(self.reference.items, "theme."),
             quartiers=_Prefixed(self.reference.items, "quartier."),
@@ -77,6 +96,8 @@ class DirectoryIndex:
             if old.value.rna_id and self.by_rna.get(old.value.rna_id) == slug:
                 del self.by_rna[old.value.rna_id]
             self.entries.pop(slug, None)
+            self.validated.discard(slug)
+            self.association_themes.pop(slug, None)
         if new is not None:
             record = new.value
             if record.token_hash:
@@ -84,7 +105,18 @@ class DirectoryIndex:
             if record.rna_id:
                 self.by_rna[record.rna_id] = slug
             self.entries[slug] = AssociationEntry.of(record)
+            self.association_themes[slug] = frozenset(record.themes)
+            if record.state is AssociationState.VALIDATED:
+                self.validated.add(slug)
         self._sorted = None
+
+    def _venue_changed(
+        self, venue_id: str, _: Versioned[VenuePublic] | None, new: Versioned[VenuePublic] | None
+    ) -> None:
+        if new is None:
+            self.venue_quartiers.pop(venue_id, None)
+        else:
+            self.venue_quartiers[venue_id] = new.value.quartier
 
     def _mission_changed(
         self,
@@ -94,12 +126,12 @@ class DirectoryIndex:
     ) -> None:
         if old is not None:
             self.missions_of[old.value.association_slug].discard(mission_id)
-            self.mission_text.pop(mission_id, None)
+            self.mission_entries.pop(mission_id, None)
         if new is not None:
             mission = new.value
             self.missions_of[mission.association_slug].add(mission_id)
-            words = (mission.title, " ".join(mission.skills), mission.description)
-            self.mission_text[mission_id] = normalize(" ".join(words))
+            self.mission_entries[mission_id] = MissionEntry.of(mission)
+        self._sorted_missions = None
 
     def sorted_entries(self) -> list[AssociationEntry]:
         """Search entries by name; sorted again only after a change."""
@@ -107,9 +139,15 @@ class DirectoryIndex:
             self._sorted = sorted(self.entries.values(), key=lambda e: e.sort_key)
         return self._sorted
 
-    def search_associations(self, query: AssociationQuery) -> list[AssociationRecord]:
-        slugs = find_associations(self.sorted_entries(), query)
-        return [self.associations.items[slug].value for slug in slugs]
+    def search_associations(self, query: AssociationQuery) -> list[str]:
+        """Slugs of the matching associations, by name."""
+        return find_associations(self.sorted_entries(), query)
+
+    def public_associations(self, slugs: Iterable[str]) -> list[AssociationPublic]:
+        return [self.associations.items[slug].value.public() for slug in slugs]
+
+    def public_missions(self, ids: Iterable[str]) -> list[MissionPublic]:
+        return [self.missions.items[i].value.public() for i in ids]
 
     def association(self, slug: str) -> AssociationRecord | None:
         found = self.associations.items.get(slug)
@@ -119,17 +157,18 @@ class DirectoryIndex:
         found = self.missions.items.get(mission_id)
         return found.value if found else None
 
-    def mission_quartier(self, mission: MissionPublic) -> str | None:
-        if mission.quartier is not None or mission.venue_id is None:
-            return mission.quartier
-        venue = self.venues.items.get(mission.venue_id)
-        return venue.value.quartier if venue else None
-
-    def mission_themes(self, mission: MissionPublic) -> tuple[str, ...]:
-        if mission.themes:
-            return mission.themes
-        association = self.association(mission.association_slug)
-        return association.themes if association else ()
+    def search_missions(self, query: MissionQuery) -> list[str]:
+        """Ids of the matching missions of validated associations, soonest first."""
+        if self._sorted_missions is None:
+            entries = self.mission_entries.values()
+            self._sorted_missions = sorted(entries, key=lambda e: e.sort_key)
+        return find_missions(
+            self._sorted_missions,
+            query,
+            visible=self.validated,
+            association_themes=self.association_themes,
+            venue_quartiers=self.venue_quartiers,
+        )
 
     def themes(self) -> list[Theme]:
         return sorted(_Prefixed(self.reference.items, "theme.").values(), key=lambda t: t.code)

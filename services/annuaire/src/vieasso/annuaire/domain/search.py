@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from datetime import date, datetime
 
 from vieasso.annuaire.domain.associations import AssociationRecord
-from vieasso.annuaire.domain.rules import matches, normalize
+from vieasso.annuaire.domain.rules import normalize
 from vieasso.common.messages.annuaire import (
     AssociationState,
     MissionKind,
@@ -15,8 +15,6 @@ from vieasso.common.messages.annuaire import (
     MissionState,
     RemoteMode,
 )
-
-Mission = TypeVar("Mission", bound=MissionPublic)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +69,45 @@ def find_associations(entries: Iterable[AssociationEntry], query: AssociationQue
     return [e.slug for e in found]
 
 
+@dataclass(frozen=True, slots=True)
+class MissionEntry:
+    """What mission search needs of a mission, kept small (one per mission)."""
+
+    id: str
+    association_slug: str
+    state: MissionState
+    kind: MissionKind
+    remote: RemoteMode
+    open_to_minors: bool
+    themes: frozenset[str]
+    quartier: str | None
+    venue_id: str | None
+    text: str
+    sort_key: tuple[bool, date, datetime, str]
+
+    @classmethod
+    def of(cls, mission: MissionPublic) -> MissionEntry:
+        words = (mission.title, " ".join(mission.skills), mission.description)
+        return cls(
+            id=mission.id,
+            association_slug=mission.association_slug,
+            state=mission.state,
+            kind=mission.kind,
+            remote=mission.remote,
+            open_to_minors=mission.open_to_minors,
+            themes=frozenset(mission.themes),
+            quartier=mission.quartier,
+            venue_id=mission.venue_id,
+            text=" " + normalize(" ".join(words)),
+            sort_key=(
+                mission.starts_on is None,
+                mission.starts_on or date.min,
+                mission.published_at,
+                mission.id,
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class MissionQuery:
     theme: str | None = None
@@ -84,26 +121,46 @@ class MissionQuery:
 
 
 def find_missions(
-    missions: Iterable[Mission],
-    texts: Mapping[str, str],
+    entries: Iterable[MissionEntry],
     query: MissionQuery,
     *,
-    quartier_of: Callable[[Mission], str | None],
-    themes_of: Callable[[Mission], tuple[str, ...]],
-) -> list[Mission]:
-    """Missions matching every filter; the quartier and themes fall back to the venue's and
-    the association's when the mission has none of its own."""
-    words = normalize(query.q) if query.q else ""
-    found = [
-        m
-        for m in missions
-        if (query.state is None or m.state is query.state)
-        and (query.association is None or m.association_slug == query.association)
-        and (query.kind is None or m.kind is query.kind)
-        and (query.remote is None or m.remote is query.remote)
-        and (query.open_to_minors is None or m.open_to_minors is query.open_to_minors)
-        and (query.theme is None or query.theme in themes_of(m))
-        and (query.quartier is None or quartier_of(m) == query.quartier)
-        and (not words or matches(words, texts.get(m.id, "")))
-    ]
-    return sorted(found, key=lambda m: (m.starts_on is None, m.starts_on, m.published_at, m.id))
+    visible: Container[str],
+    association_themes: Mapping[str, frozenset[str]],
+    venue_quartiers: Mapping[str, str | None],
+) -> list[str]:
+    """Ids of the matching missions of `visible` associations, in the order of `entries` (the
+    index sorts them soonest first). A mission without its own themes or quartier takes its
+    association's themes and its venue's quartier."""
+    q = query
+    state = q.state
+    found = [e for e in entries if state is None or e.state is state]
+    if q.association is not None:
+        slug = q.association
+        found = [e for e in found if e.association_slug == slug]
+    if q.kind is not None:
+        kind = q.kind
+        found = [e for e in found if e.kind is kind]
+    if q.remote is not None:
+        remote = q.remote
+        found = [e for e in found if e.remote is remote]
+    if q.open_to_minors is not None:
+        minors = q.open_to_minors
+        found = [e for e in found if e.open_to_minors is minors]
+    for word in normalize(q.q).split() if q.q else ():
+        prefix = f" {word}"
+        found = [e for e in found if prefix in e.text]
+    if q.theme is not None:
+        theme, none = q.theme, frozenset[str]()
+        found = [
+            e
+            for e in found
+            if theme in (e.themes or association_themes.get(e.association_slug, none))
+        ]
+    if q.quartier is not None:
+        quartier = q.quartier
+        found = [
+            e
+            for e in found
+            if (e.quartier or (e.venue_id and venue_quartiers.get(e.venue_id))) == quartier
+        ]
+    return [e.id for e in found if e.association_slug in visible]

@@ -59,7 +59,7 @@ async def search(
     found = app.index.search_associations(
         AssociationQuery(theme, quartier, q, employs_staff, state)
     )
-    items = [r.public() for r in found[offset : offset + limit]]
+    items = app.index.public_associations(found[offset : offset + limit])
     page = Page[AssociationPublic](total=len(found), items=items)
     return Response(page.model_dump_json(), media_type="application/json")
 

@@ -8,10 +8,9 @@ from vieasso.annuaire.adapters import exports
 from vieasso.annuaire.domain.search import (
     AssociationQuery,
     MissionQuery,
-    find_missions,
 )
 from vieasso.annuaire.entrypoints.deps import Unit
-from vieasso.common.messages.annuaire import AssociationPublic, AssociationState, MissionPublic
+from vieasso.common.messages.annuaire import AssociationPublic, MissionPublic
 
 router = APIRouter(prefix="/export", tags=["données ouvertes"])
 
@@ -20,26 +19,11 @@ JSON = "application/json; charset=utf-8"
 
 
 def _associations(app: Unit) -> list[AssociationPublic]:
-    return [r.public() for r in app.index.search_associations(AssociationQuery())]
+    return app.index.public_associations(app.index.search_associations(AssociationQuery()))
 
 
 def _missions(app: Unit) -> list[MissionPublic]:
-    index = app.index
-    validated = {
-        slug for slug, v in index.associations.items.items()
-        if v.value.state is AssociationState.VALIDATED
-    }  # fmt: skip
-    missions = (
-        m.value for m in index.missions.items.values() if m.value.association_slug in validated
-    )
-    found = find_missions(
-        missions,
-        index.mission_text,
-        MissionQuery(),
-        quartier_of=index.mission_quartier,
-        themes_of=index.mission_themes,
-    )
-    return [m.public() for m in found]
+    return app.index.public_missions(app.index.search_missions(MissionQuery()))
 
 
 def _file(body: bytes, media_type: str, name: str) -> Response:

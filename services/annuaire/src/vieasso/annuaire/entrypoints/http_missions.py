@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 
 from vieasso.annuaire.domain.commands import ChangeMission, MissionFields
-from vieasso.annuaire.domain.search import MissionQuery, find_missions
+from vieasso.annuaire.domain.search import MissionQuery
 from vieasso.annuaire.entrypoints.deps import Editor, SlugPath, Unit, revision_of
 from vieasso.annuaire.entrypoints.views import Page
 from vieasso.annuaire.handlers import missions as handlers
@@ -30,25 +30,16 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0)]
 
 
-def _page(app: Unit, query: MissionQuery, limit: int, offset: int) -> Page[MissionPublic]:
-    index = app.index
-    visible = (
-        m.value
-        for m in index.missions.items.values()
-        if (a := index.association(m.value.association_slug)) is not None
-        and a.state is AssociationState.VALIDATED
-    )
-    found = find_missions(
-        visible,
-        index.mission_text,
-        query,
-        quartier_of=index.mission_quartier,
-        themes_of=index.mission_themes,
-    )
-    return Page(total=len(found), items=[m.public() for m in found[offset : offset + limit]])
+def _page(app: Unit, query: MissionQuery, limit: int, offset: int) -> Response:
+    found = app.index.search_missions(query)
+    items = app.index.public_missions(found[offset : offset + limit])
+    page = Page[MissionPublic](total=len(found), items=items)
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
-@router.get("/api/missions", summary="Chercher des missions bénévoles")
+@router.get(
+    "/api/missions", summary="Chercher des missions bénévoles", response_model=Page[MissionPublic]
+)
 async def search(
     *,
     app: Unit,
@@ -62,21 +53,21 @@ async def search(
     state: MissionState = MissionState.OPEN,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> Page[MissionPublic]:
+) -> Response:
     """Open missions by default, soonest first; a mission without quartier or themes takes
     its venue's quartier and its association's themes."""
     query = MissionQuery(theme, quartier, kind, remote, open_to_minors, q, association, state)
     return _page(app, query, limit, offset)
 
 
-@router.get(BASE, summary="Missions d'une association")
+@router.get(BASE, summary="Missions d'une association", response_model=Page[MissionPublic])
 async def of_association(
     slug: SlugPath,
     app: Unit,
     state: MissionState | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> Page[MissionPublic]:
+) -> Response:
     association = app.index.association(slug)
     if association is None or association.state is not AssociationState.VALIDATED:
         raise HTTPException(404, "Association introuvable.")
