@@ -67,7 +67,7 @@ class NewsletterSettings(Settings):
     digest_schedule: bool = Field(default=True, description="Run editions on the schedule.")
     digest_event_days: int = Field(default=21, ge=1, description="Events of the coming N days.")
     digest_max_items: int = Field(
-        default=12, ge=1, description="Items per section in one subscriber's mail."
+        default=8, ge=1, description="Items per section in one subscriber's mail."
     )
     default_frequency: Frequency = Frequency.HEBDOMADAIRE
 

@@ -1,7 +1,8 @@
 """Mail rendering: MJML (compiled with mjml-python) and Jinja2 (autoescape) for the data.
 
 A digest's MJML is compiled **once per edition**, with every item of the edition in it and a
-marker before each item, section heading and the footer. The compiled HTML (and the text
+marker before each section heading, item, section end and the footer (items are rows of one
+column per section, so any subset of them still makes valid tables). The compiled HTML (and the text
 part, made the same way) is cut at the markers into fragments; a subscriber's mail is the
 head, the headings and items they get, and the footer — a join, not a compilation — in
 which only their own links are substituted (`PREFERENCES`, `UNSUBSCRIBE`).
@@ -65,6 +66,7 @@ class Fragments:
     head: str
     headings: dict[Topic, str]
     items: dict[int, str]
+    ends: dict[Topic, str]
     footer: str
 
     def assemble(self, content: EditionContent, indexes: Sequence[int]) -> str:
@@ -73,9 +75,13 @@ class Fragments:
         for index in indexes:
             item_topic = content.items[index].topic
             if item_topic is not topic:
+                if topic is not None:
+                    parts.append(self.ends[topic])
                 topic = item_topic
                 parts.append(self.headings[topic])
             parts.append(self.items[index])
+        if topic is not None:
+            parts.append(self.ends[topic])
         parts.append(self.footer)
         return "".join(parts)
 
@@ -84,6 +90,7 @@ def _cut(document: str, pattern: re.Pattern[str]) -> Fragments:
     pieces = pattern.split(document)
     head, rest = pieces[0], pieces[1:]
     headings: dict[Topic, str] = {}
+    ends: dict[Topic, str] = {}
     items: dict[int, str] = {}
     footer = ""
     for label, text in zip(rest[::2], rest[1::2], strict=True):
@@ -91,9 +98,11 @@ def _cut(document: str, pattern: re.Pattern[str]) -> Fragments:
             footer = text
         elif label.startswith("h:"):
             headings[Topic(label[2:])] = text
+        elif label.startswith("e:"):
+            ends[Topic(label[2:])] = text
         else:
             items[int(label[2:])] = text
-    return Fragments(head, headings, items, footer)
+    return Fragments(head, headings, items, ends, footer)
 
 
 @dataclass(frozen=True)

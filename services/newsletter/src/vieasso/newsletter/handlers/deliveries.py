@@ -59,13 +59,14 @@ class Deliverer:
         now = self._clock.now()
         preferences = self._links.preferences(subscriber_id, now)
         unsubscribe = self._links.unsubscribe(subscriber_id)
+        links = {PREFERENCES: preferences, UNSUBSCRIBE: unsubscribe}
         return compose(
             mail.sender,
             to=email,
             message_id=f"{mail.edition.id}.{subscriber_id}@{self._settings.domain}",
             date=now,
-            html=html.replace(PREFERENCES, preferences).replace(UNSUBSCRIBE, unsubscribe),
-            text=text.replace(PREFERENCES, preferences).replace(UNSUBSCRIBE, unsubscribe),
+            html=html.fill(links),
+            text=text.fill(links),
             unsubscribe=unsubscribe,
             unsubscribe_mailto=self._settings.unsubscribe_mailto,
         )

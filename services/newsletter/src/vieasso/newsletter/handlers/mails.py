@@ -7,7 +7,7 @@ import logging
 import secrets
 
 from vieasso.common.clock import Clock
-from vieasso.newsletter.adapters.mime import Sender, compose
+from vieasso.newsletter.adapters.mime import Sender, compose, qp
 from vieasso.newsletter.adapters.rendering import CONFIRM, Renderer
 from vieasso.newsletter.adapters.smtp import SmtpPool, SmtpUnavailable
 from vieasso.newsletter.config import NewsletterSettings
@@ -36,8 +36,8 @@ class ConfirmationMails:
             to=subscriber.email,
             message_id=f"confirm.{subscriber.id}.{secrets.token_hex(4)}@{self._settings.domain}",
             date=self._clock.now(),
-            html=self._html.replace(CONFIRM, url),
-            text=self._text.replace(CONFIRM, url),
+            html=qp(self._html.replace(CONFIRM, url)),
+            text=qp(self._text.replace(CONFIRM, url)),
         )
         for attempt in range(3):
             try:

@@ -10,7 +10,7 @@ from babel.dates import format_date
 
 from vieasso.common.messages.newsletter import Frequency
 from vieasso.newsletter.adapters.editions import EditionStore
-from vieasso.newsletter.adapters.mime import Sender
+from vieasso.newsletter.adapters.mime import QpBody, Sender
 from vieasso.newsletter.adapters.rendering import (
     LOCALE,
     PREFERENCES,
@@ -25,6 +25,7 @@ from vieasso.newsletter.handlers.links import Links
 
 TITLE = "La lettre de la vie associative"
 BODIES_CACHED = 4096
+SLOTS = (PREFERENCES, UNSUBSCRIBE)
 
 
 @dataclass
@@ -35,15 +36,17 @@ class EditionMail:
     content: EditionContent
     rendered: RenderedEdition
     sender: Sender
-    _bodies: OrderedDict[tuple[int, ...], tuple[str, str]] = field(default_factory=OrderedDict)
+    _bodies: OrderedDict[tuple[int, ...], tuple[QpBody, QpBody]] = field(
+        default_factory=OrderedDict
+    )
 
-    def bodies(self, items: tuple[int, ...]) -> tuple[str, str]:
-        """HTML and text for these items, still with the link placeholders."""
+    def bodies(self, items: tuple[int, ...]) -> tuple[QpBody, QpBody]:
+        """HTML and text for these items, encoded, with slots for the personal links."""
         found = self._bodies.get(items)
         if found is None:
             found = (
-                self.rendered.html_for(self.content, items),
-                self.rendered.text_for(self.content, items),
+                QpBody(self.rendered.html_for(self.content, items), SLOTS),
+                QpBody(self.rendered.text_for(self.content, items), SLOTS),
             )
             self._bodies[items] = found
             if len(self._bodies) > BODIES_CACHED:
@@ -99,6 +102,6 @@ class EditionMails:
         mail = await self.mail(edition_id)
         if mail is None:
             return None
-        html, _ = mail.bodies(tuple(range(len(mail.content.items))))
+        html = mail.rendered.html_for(mail.content, range(len(mail.content.items)))
         subscribe = f"{self._links.base}/abonnement"
         return html.replace(PREFERENCES, subscribe).replace(UNSUBSCRIBE, subscribe)
