@@ -80,7 +80,7 @@ class AgendaPlatform:
 def healthy(base: str) -> bool:
     url = f"{base}/healthz"
     with suppress(OSError), urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310
-        return bool(response.status == 200)  # noqa: PLR2004
+        return bool(response.status == 200)
     return False
 
 

@@ -93,9 +93,8 @@ def build_runtime(
         await wiring.directory.start(js)
         store = wiring.store = await EventStore.open(js)
         wiring.catalog.begin_load()
-        await store.load(wiring.catalog.put)
+        await store.load(wiring.catalog.put_stored, known=wiring.catalog.holds)
         wiring.catalog.end_load()
-        store.follow(wiring.catalog.put, known=wiring.catalog.holds)
         wiring.tokens_ = AssociationTokens(js)
         wiring.agenda_ = Agenda(
             directory=wiring.directory,

@@ -7,44 +7,56 @@ bumps `version`, which drops only the assembled feeds (see `feedcache.py`).
 from __future__ import annotations
 
 import bisect
+import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from vieasso.agenda.domain.feeds import PARIS, FeedQuery
-from vieasso.agenda.domain.model import KEEP_CANCELLED_DAYS, StoredEvent
+from vieasso.agenda.domain.listing import Listing
+from vieasso.agenda.domain.model import StoredEvent
 
 SortKey = tuple[datetime, str]
 
 
-@dataclass(eq=False, slots=True)
 class Entry:
-    """One event, with what `select` compares precomputed (it runs over every event)."""
+    """One event: its listing (what `select` compares), the event (validated when first
+    needed) and its rendered pieces."""
 
-    record: StoredEvent
-    revision: int
-    pieces: dict[str, Any] = field(default_factory=dict)
-    start: datetime = field(init=False)
-    end: datetime = field(init=False)
-    hidden: bool = field(init=False)
-    visible_until: datetime | None = field(init=False)
+    __slots__ = ("_raw", "_record", "listing", "pieces", "revision")
 
-    def __post_init__(self) -> None:
-        record = self.record
-        # Plain UTC datetimes: comparing pydantic's TzInfo instants is several times slower.
-        self.start = record.span_start.astimezone(UTC)
-        self.end = record.span_end.astimezone(UTC)
-        self.hidden = record.event.unpublished
-        self.visible_until = (
-            record.event.last_modified + timedelta(days=KEEP_CANCELLED_DAYS)
-            if record.cancelled
-            else None
-        )
+    def __init__(
+        self,
+        listing: Listing,
+        revision: int,
+        *,
+        record: StoredEvent | None = None,
+        raw: bytes | None = None,
+    ) -> None:
+        self.listing = listing
+        self.revision = revision
+        self.pieces: dict[str, Any] = {}
+        self._record = record
+        self._raw = raw
+
+    @property
+    def record(self) -> StoredEvent:
+        if self._record is None:
+            self._record = StoredEvent.model_validate_json(self._raw or b"")
+            self._raw = None
+        return self._record
+
+    @property
+    def start(self) -> datetime:
+        return self.listing.start
+
+    @property
+    def end(self) -> datetime:
+        return self.listing.end
 
     @property
     def sort_key(self) -> SortKey:
-        return (self.start, self.record.key)
+        return (self.listing.start, self.listing.key)
 
     def piece(self, name: str, render: Callable[[StoredEvent], Any]) -> Any:
         """A rendering of this event, computed once per version of the event."""
@@ -92,12 +104,19 @@ class Catalog:
 
     def put(self, record: StoredEvent, revision: int) -> None:
         """Add or replace an event (ignores a revision older than the one held)."""
-        old = self._entries.get(record.key)
-        if old is not None and old.revision >= revision:
+        self._add(Entry(Listing.of(record), revision, record=record))
+
+    def put_stored(self, raw: bytes, revision: int) -> None:
+        """Add or replace an event from its stored JSON (validated when first rendered)."""
+        self._add(Entry(Listing.from_document(json.loads(raw)), revision, raw=raw))
+
+    def _add(self, entry: Entry) -> None:
+        key = entry.listing.key
+        old = self._entries.get(key)
+        if old is not None and old.revision >= entry.revision:
             return
-        entry = Entry(record, revision)
-        self._entries[record.key] = entry
-        modified = record.event.last_modified
+        self._entries[key] = entry
+        modified = entry.listing.last_modified
         if self.last_modified is None or modified > self.last_modified:
             self.last_modified = modified
         if self._loading:
@@ -124,11 +143,12 @@ class Catalog:
             if start >= high:
                 break
             entry = entries[key]
-            if entry.end <= low or entry.hidden:
+            listing = entry.listing
+            if listing.end <= low or listing.hidden:
                 continue
-            if entry.visible_until is not None and now >= entry.visible_until:
+            if listing.visible_until is not None and now >= listing.visible_until:
                 continue
-            if everything or query.matches(entry.record):
+            if everything or query.matches(listing):
                 chosen.append(entry)
                 if len(chosen) >= limit:
                     break

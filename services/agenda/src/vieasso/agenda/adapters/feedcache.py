@@ -104,7 +104,7 @@ class FeedCache:
         if kind is FeedKind.JSONLD:
             body = jsonld.item_list([e.piece("jsonld", jsonld.event) for e in entries], title)
         else:
-            upcoming = [e for e in entries if e.record.span_end > now]
+            upcoming = [e for e in entries if e.listing.end > now]
             render = syndication.rss if kind is FeedKind.RSS else syndication.atom
             body = render(title, self.public_url, [e.record.event for e in upcoming], modified)
         return Rendered(body, modified, MEDIA_TYPES[kind])

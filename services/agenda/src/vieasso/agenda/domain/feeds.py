@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from vieasso.agenda.domain.model import StoredEvent
+from vieasso.agenda.domain.listing import Listing
 
 PARIS = ZoneInfo("Europe/Paris")
 MAX_EVENTS = 1000
@@ -44,18 +44,16 @@ class FeedQuery:
     def unfiltered(self) -> bool:
         return not (self.associations or self.theme or self.quartier or self.venue or self.audience)
 
-    def matches(self, record: StoredEvent) -> bool:
-        event = record.event
-        content = event.content
-        if self.associations and event.association not in self.associations:
+    def matches(self, listing: Listing) -> bool:
+        if self.associations and listing.association not in self.associations:
             return False
-        if self.theme is not None and self.theme not in content.themes:
+        if self.theme is not None and self.theme not in listing.themes:
             return False
-        if self.quartier is not None and event.location.quartier != self.quartier:
+        if self.quartier is not None and listing.quartier != self.quartier:
             return False
-        if self.venue is not None and content.venue_id != self.venue:
+        if self.venue is not None and listing.venue != self.venue:
             return False
-        return self.audience is None or self.audience in content.audience
+        return self.audience is None or self.audience in listing.audience
 
     def cache_key(self) -> tuple[object, ...]:
         return (

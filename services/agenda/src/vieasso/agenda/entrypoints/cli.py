@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from vieasso.agenda.config import AgendaSettings
-from vieasso.agenda.entrypoints.cli_demo import demo as run_demo
 from vieasso.common.http.server import serve as serve_app
 from vieasso.common.logging import configure_logging
 
@@ -28,6 +27,10 @@ def serve() -> None:
 @app.command()
 def demo() -> None:
     """Publish demo events for the directory's validated associations (idempotent)."""
+    # Imported here: `serve` starts faster without the messaging stack in granian's
+    # main process (its worker imports the application anyway).
+    from vieasso.agenda.entrypoints.cli_demo import demo as run_demo  # noqa: PLC0415
+
     for line in run_demo(AgendaSettings()):
         typer.echo(line)
 

@@ -129,7 +129,7 @@ def build_router(wiring: Wiring) -> APIRouter:
     )
     async def event_ics(request: Request, slug: SlugPath, event_id: EventIdPath) -> Response:
         entry = wiring.catalog.get(event_key(slug, event_id))
-        if entry is None or not entry.record.visible_at(wiring.clock.now()):
+        if entry is None or not entry.listing.visible_at(wiring.clock.now()):
             raise HTTPException(404, "Événement introuvable.")
         return send(request, feeds.event_ics(entry, entry.record.event.content.title))
 
@@ -141,7 +141,7 @@ def build_router(wiring: Wiring) -> APIRouter:
     )
     async def event_page(request: Request, slug: SlugPath, event_id: EventIdPath) -> Response:
         entry = wiring.catalog.get(event_key(slug, event_id))
-        if entry is None or not entry.record.visible_at(wiring.clock.now()):
+        if entry is None or not entry.listing.visible_at(wiring.clock.now()):
             return HTMLResponse(pages.not_found(), status_code=404)
         page = entry.piece(
             "page",

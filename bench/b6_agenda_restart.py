@@ -1,0 +1,65 @@
+"""B6: agenda restart with 50,000 events in JetStream → `/healthz` 200.
+
+Measured from the process start (`vieasso-agenda serve`) to the first 200 of `/healthz`,
+which the agenda answers only once connected, provisioned, the directory mirrored and every
+event loaded into its index. Baseline in the same run: the same restart with an empty
+`agenda_events` bucket (interpreter start, imports, connection), so the ratio shows what
+loading the events costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats
+
+from bench.b1_agenda_ingest import AgendaPlatform, fill_directory
+from bench.b2_agenda_ics import synthetic_records
+from bench.report import Figure
+from vieasso.agenda.adapters.store import BUCKET
+
+
+async def fill_events(url: str, count: int) -> None:
+    """Write `count` canonical events straight into `agenda_events`, as the agenda would."""
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    await fill_directory(js, 50)
+    for record in synthetic_records(count):
+        await js.publish_async(f"$KV.{BUCKET}.{record.key}", record.model_dump_json().encode())
+    await js.publish_async_completed()
+    stored = (await (await js.key_value(BUCKET)).status()).values
+    await nc.close()
+    if stored != count:
+        raise AssertionError(f"B6: {stored} events stored instead of {count}")
+
+
+def run(quick: bool) -> list[Figure]:
+    count = 5_000 if quick else 50_000
+    platform = AgendaPlatform()
+    try:
+        asyncio.run(fill_directory_only(platform.nats.url))
+        empty = platform.start_agenda()
+        platform.stop_agenda()
+        asyncio.run(fill_events(platform.nats.url, count))
+        loaded = platform.start_agenda()
+        platform.stop_agenda()
+    finally:
+        platform.close()
+    return [
+        Figure(
+            bench="B6",
+            what=f"restart with {count:,} events → /healthz 200",
+            value=loaded,
+            unit="s",
+            baseline=empty,
+            baseline_what="same restart, no events",
+            target="≤ 3 s",
+            higher_is_better=False,
+        )
+    ]
+
+
+async def fill_directory_only(url: str) -> None:
+    nc = await nats.connect(url)
+    await fill_directory(nc.jetstream(), 50)
+    await nc.close()

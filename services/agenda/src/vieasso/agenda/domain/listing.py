@@ -1,0 +1,80 @@
+"""What the feeds need to know to choose an event, without the whole event.
+
+Built from a `StoredEvent`, or straight from its stored JSON at start-up (a plain JSON
+parse is several times cheaper than validating 50,000 full events; the full event is then
+validated only when it is first rendered).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from vieasso.agenda.domain.model import KEEP_CANCELLED_DAYS, StoredEvent, event_key
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    key: str
+    association: str
+    themes: tuple[str, ...]
+    quartier: str | None
+    venue: str | None
+    audience: tuple[str, ...]
+    start: datetime  # UTC: plain `timezone.utc` instants compare much faster
+    end: datetime
+    hidden: bool
+    visible_until: datetime | None  # cancelled events leave the feeds then
+    last_modified: datetime
+
+    @classmethod
+    def of(cls, record: StoredEvent) -> Listing:
+        event = record.event
+        content = event.content
+        return cls(
+            key=record.key,
+            association=event.association,
+            themes=tuple(content.themes),
+            quartier=event.location.quartier,
+            venue=content.venue_id,
+            audience=tuple(a.value for a in content.audience),
+            start=record.span_start.astimezone(UTC),
+            end=record.span_end.astimezone(UTC),
+            hidden=event.unpublished,
+            visible_until=_until(record.cancelled, event.last_modified),
+            last_modified=event.last_modified.astimezone(UTC),
+        )
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> Listing:
+        """From the JSON of a `StoredEvent` (as written by `StoredEvent.model_dump_json`)."""
+        event = doc["event"]
+        content = event["content"]
+        modified = _instant(event["last_modified"])
+        return cls(
+            key=event_key(event["association"], event["event_id"]),
+            association=event["association"],
+            themes=tuple(content.get("themes") or ()),
+            quartier=(event.get("location") or {}).get("quartier"),
+            venue=content.get("venue_id"),
+            audience=tuple(content.get("audience") or ()),
+            start=_instant(doc["span_start"]),
+            end=_instant(doc["span_end"]),
+            hidden=bool(event.get("unpublished")),
+            visible_until=_until(content.get("status") == "cancelled", modified),
+            last_modified=modified,
+        )
+
+    def visible_at(self, now: datetime) -> bool:
+        if self.hidden:
+            return False
+        return self.visible_until is None or now < self.visible_until
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _until(cancelled: bool, modified: datetime) -> datetime | None:
+    return modified.astimezone(UTC) + timedelta(days=KEEP_CANCELLED_DAYS) if cancelled else None
