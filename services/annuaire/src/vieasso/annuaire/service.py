@@ -46,10 +46,10 @@ class AnnuaireService:
         await self.index.start(js)
         unit = Annuaire(
             associations=KvRepository(
-                await js.key_value(ASSOCIATIONS), ASSOCIATIONS, AssociationRecord
+                await js.key_value(ASSOCIATIONS), self.index.associations, AssociationRecord
             ),
-            missions=KvRepository(await js.key_value(MISSIONS), MISSIONS, MissionRecord),
-            venues=KvRepository(await js.key_value(VENUES), VENUES, VenuePublic),
+            missions=KvRepository(await js.key_value(MISSIONS), self.index.missions, MissionRecord),
+            venues=KvRepository(await js.key_value(VENUES), self.index.venues, VenuePublic),
             index=self.index,
             publish=self.publish,
             clock=self.clock,

@@ -1,12 +1,13 @@
 """KV repositories with compare-and-set: `create` for new keys, `update(last=revision)` for edits.
 
 A lost race raises our `ConflictError` (HTTP 409): nothing is overwritten, nothing is lost.
+A successful write goes into the in-memory mirror at once (reads after writes see it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from nats.errors import Error as NatsError
 from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequenceError
@@ -14,6 +15,9 @@ from nats.js.kv import KeyValue
 from pydantic import BaseModel
 
 from vieasso.annuaire.domain.errors import AlreadyExists, ConflictError
+
+if TYPE_CHECKING:
+    from vieasso.annuaire.adapters.mirror import Mirror
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -31,9 +35,10 @@ class Versioned(Generic[M]):
 
 
 class KvRepository(Generic[M]):
-    def __init__(self, kv: KeyValue, bucket: str, model: type[M]) -> None:
+    def __init__(self, kv: KeyValue, mirror: Mirror[M], model: type[M]) -> None:
         self.kv = kv
-        self.bucket = bucket
+        self.mirror = mirror
+        self.bucket = mirror.bucket
         self.model = model
 
     async def get(self, key: str) -> Versioned[M] | None:
@@ -48,17 +53,26 @@ class KvRepository(Generic[M]):
         return Versioned(self.model.model_validate_json(entry.value), entry.revision)
 
     async def create(self, key: str, value: M) -> int:
-        try:
-            return await self.kv.create(key, value.model_dump_json().encode())
-        except KeyWrongLastSequenceError as exc:
-            raise AlreadyExists("Une fiche existe déjà sous cet identifiant.") from exc
-        except NatsError as exc:
-            raise StorageError(f"{self.bucket}/{key}: {exc!r}") from exc
+        return await self._write(key, value, None)
 
     async def update(self, key: str, value: M, *, last: int) -> int:
+        return await self._write(key, value, last)
+
+    async def _write(self, key: str, value: M, last: int | None) -> int:
+        data = value.model_dump_json().encode()
+        self.mirror.expect(key, data)
         try:
-            return await self.kv.update(key, value.model_dump_json().encode(), last=last)
+            if last is None:
+                revision = await self.kv.create(key, data)
+            else:
+                revision = await self.kv.update(key, data, last=last)
         except KeyWrongLastSequenceError as exc:
+            self.mirror.failed(key)
+            if last is None:
+                raise AlreadyExists("Une fiche existe déjà sous cet identifiant.") from exc
             raise ConflictError() from exc
         except NatsError as exc:
+            self.mirror.failed(key)
             raise StorageError(f"{self.bucket}/{key}: {exc!r}") from exc
+        self.mirror.written(key, value, revision)
+        return revision

@@ -38,6 +38,25 @@ class Mirror(Generic[M]):
         self._on_change = on_change
         self._watcher: Any = None
         self._task: asyncio.Task[None] | None = None
+        self._ours: dict[str, bytes] = {}
+        self._skipped: dict[str, KeyValue.Entry] = {}
+
+    def expect(self, key: str, data: bytes) -> None:
+        """Our own write of `data` is under way: the watch need not parse it again (parsing
+        costs as much as the write); the writer then calls `written` or `failed`."""
+        self._ours[key] = data
+
+    def written(self, key: str, value: M, revision: int) -> None:
+        self._ours.pop(key, None)
+        self._skipped.pop(key, None)
+        self.apply(key, value, revision)
+
+    def failed(self, key: str) -> None:
+        """The writer got no answer: if the watch saw the value stored anyway, apply it."""
+        self._ours.pop(key, None)
+        entry = self._skipped.pop(key, None)
+        if entry is not None:
+            self._entry(entry)
 
     def apply(self, key: str, value: M, revision: int) -> None:
         old = self.items.get(key)
@@ -72,6 +91,10 @@ class Mirror(Generic[M]):
         known = self.items.get(entry.key)
         if known is not None and entry.revision is not None and known.revision >= entry.revision:
             return  # our own write, applied already
+        if entry.value is not None and self._ours.get(entry.key) == entry.value:
+            del self._ours[entry.key]
+            self._skipped[entry.key] = entry
+            return  # our own write, which its writer is about to apply
         try:
             value = self.parse(entry.key, entry.value or b"")
         except ValidationError:

@@ -32,7 +32,6 @@ def _check_rna_free(app: Annuaire, rna_id: str | None, slug: str | None = None) 
 
 async def _save(app: Annuaire, record: AssociationRecord, last: int) -> AssociationRecord:
     revision = await app.associations.update(record.slug, record, last=last)
-    app.index.associations.apply(record.slug, record, revision)
     await association_fact(app.publish, record, revision)
     return record
 
@@ -56,7 +55,6 @@ async def register_association(
             revision = await app.associations.create(slug, record)
         except AlreadyExists:
             continue  # created meanwhile by someone else: try the next slug
-        app.index.associations.apply(slug, record, revision)
         await association_fact(app.publish, record, revision)
         return record
     raise AlreadyExists("Trop d'associations portent déjà ce nom : précisez-le.")

@@ -21,7 +21,6 @@ MISSION_NOT_FOUND = "Mission introuvable."
 
 async def _save(app: Annuaire, mission: MissionRecord, last: int) -> MissionRecord:
     revision = await app.missions.update(mission.id, mission, last=last)
-    app.index.missions.apply(mission.id, mission, revision)
     await mission_fact(app.publish, mission, revision)
     return mission
 
@@ -42,7 +41,6 @@ async def publish_mission(app: Annuaire, slug: str, fields: MissionFields) -> Mi
             revision = await app.missions.create(mission_id, mission)
         except AlreadyExists:
             continue
-        app.index.missions.apply(mission_id, mission, revision)
         await mission_fact(app.publish, mission, revision)
         return mission
     raise AlreadyExists("Trop de missions portent déjà ce titre : précisez-le.")

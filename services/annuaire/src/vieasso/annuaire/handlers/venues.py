@@ -49,7 +49,6 @@ async def save_venue(app: Annuaire, venue: VenuePublic) -> VenuePublic:
         revision = await app.venues.create(venue.id, venue)
     else:
         revision = await app.venues.update(venue.id, venue, last=current.revision)
-    app.index.venues.apply(venue.id, venue, revision)
     await venue_fact(app.publish, venue, revision, app.clock.now())
     return venue
 
