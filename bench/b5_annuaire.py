@@ -30,7 +30,7 @@ from tests.support.nats_server import NatsServer
 from tests.support.processes import VENV_BIN
 from tests.support.services import ServiceProcess, start_service_process
 from vieasso.annuaire.adapters import demo_data
-from vieasso.annuaire.adapters.csv_import import CITY_COLUMNS
+from vieasso.annuaire.adapters.csv_layouts import CITY_COLUMNS
 from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.annuaire.handlers.demo import load_demo
 from vieasso.annuaire.service import standalone

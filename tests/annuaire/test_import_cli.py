@@ -94,7 +94,8 @@ def test_city_spreadsheet_imports_good_rows_and_refuses_bad_ones_whole(
     path = write(tmp_path / "ville.csv", CITY_HEADER, [
         city_row(good[0], rna=rna_id()),
         city_row(bad[0], siren="123456789"),
-        city_row(good[1], themes="Sport et activités de plein air", salaries="oui"),
+        city_row(good[1], themes="Sport et activités de plein air", salaries="oui",
+                 quartier="planoise"),
         city_row(bad[1], quartier="Atlantide"),
     ])  # fmt: skip
     code, output = run(str(path), "--rapport", str(tmp_path / "rapport.csv"))
@@ -114,6 +115,7 @@ def test_city_spreadsheet_imports_good_rows_and_refuses_bad_ones_whole(
     assert first["private_contact"]["email"] == "jeanne.privee@exemple.fr"
     assert second is not None
     assert second["themes"] == ["sport"]
+    assert second["quartier"] == "planoise-chateaufarine"
     assert second["employs_staff"] is True
     assert all(stored[make_slug(n)] is None for n in bad)
 

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from vieasso.annuaire.adapters.csv_import import Row, UnreadableFile, read_rows
+from vieasso.annuaire.adapters.csv_import import UnreadableFile, read_rows
+from vieasso.annuaire.adapters.csv_layouts import Row
 from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.annuaire.handlers.imports import Action, ImportReport, RowResult, import_rows
 from vieasso.annuaire.service import standalone

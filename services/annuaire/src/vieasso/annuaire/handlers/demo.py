@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from vieasso.annuaire.adapters import demo_data
-from vieasso.annuaire.adapters.csv_import import Row
+from vieasso.annuaire.adapters.csv_layouts import Row
 from vieasso.annuaire.domain.commands import MissionFields
 from vieasso.annuaire.domain.errors import DomainError
 from vieasso.annuaire.handlers.imports import Action, ImportReport, import_rows

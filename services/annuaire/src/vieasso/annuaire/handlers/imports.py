@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from vieasso.annuaire.adapters.csv_import import Row
+from vieasso.annuaire.adapters.csv_layouts import Row
 from vieasso.annuaire.domain import associations as domain
 from vieasso.annuaire.domain.checks import check_association
 from vieasso.annuaire.domain.commands import AssociationFields, ChangeAssociation, PrivateContact
