@@ -1,4 +1,5 @@
-"""Mails composed by hand: valid MIME, bodies decode to the text with personal links."""
+"""Mails composed by hand (valid MIME, bodies decode to the text with personal links) and
+the choice of items per subscriber."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import quopri
 from datetime import UTC, datetime
 
 from vieasso.newsletter.adapters.mime import QpBody, Sender, compose
+from vieasso.newsletter.domain.content import EditionContent, Item, Selector, matches
+from vieasso.newsletter.domain.subscriber import Preferences, Topic
 
 SLOT = "__LINK__"
 
@@ -42,3 +45,41 @@ def test_composed_mail_parses_with_both_parts_and_headers() -> None:
     assert text is not None
     assert html.get_content() == "<p>Bonjour é</p>"
     assert text.get_content() == "Bonjour é"
+
+
+def test_selector_agrees_with_the_matching_rule() -> None:
+    themes, quartiers = ("sport", "culture", "sante"), ("battant", "velotte", None)
+    items = [
+        Item(
+            key=f"{topic.value}:{n}",
+            topic=topic,
+            title=str(n),
+            url="https://x",
+            when=datetime(2026, 11, 23, tzinfo=UTC),
+            themes=frozenset(themes[: n % 4]),
+            quartier=quartiers[n % 3],
+        )
+        for topic in Topic
+        for n in range(12)
+    ]
+    content = EditionContent(
+        associations=tuple(i for i in items if i.topic is Topic.ASSOCIATIONS),
+        missions=tuple(i for i in items if i.topic is Topic.MISSIONS),
+        events=tuple(i for i in items if i.topic is Topic.EVENEMENTS),
+    )
+    selector = Selector(content, max_per_section=5)
+    for chosen_themes in ((), ("sport",), ("culture", "sante")):
+        for chosen_quartiers in ((), ("battant",), ("velotte", "battant")):
+            for topics in ((Topic.MISSIONS,), tuple(Topic)):
+                preferences = Preferences(
+                    themes=chosen_themes, quartiers=chosen_quartiers, topics=topics
+                )
+                expected: list[int] = []
+                for topic in Topic:
+                    picked = [
+                        i
+                        for i, item in enumerate(content.items)
+                        if item.topic is topic and matches(item, preferences)
+                    ]
+                    expected += picked[:5]
+                assert selector.select(preferences) == tuple(sorted(expected))

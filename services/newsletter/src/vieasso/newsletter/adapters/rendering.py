@@ -11,7 +11,7 @@ which only their own links are substituted (`PREFERENCES`, `UNSUBSCRIBE`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,12 +20,14 @@ from babel.dates import format_date, format_datetime
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from mjml import mjml2html
 
+from vieasso.newsletter.adapters.mime import SOFT_BREAK, QpBody, qp
 from vieasso.newsletter.domain.content import EditionContent, Item
 from vieasso.newsletter.domain.subscriber import Topic
 
 PREFERENCES = "__VIEASSO_PREFERENCES__"
 UNSUBSCRIBE = "__VIEASSO_UNSUBSCRIBE__"
 CONFIRM = "__VIEASSO_CONFIRM__"
+SLOTS = (PREFERENCES, UNSUBSCRIBE)
 LOCALE = "fr_FR"
 HEADINGS = {
     Topic.ASSOCIATIONS: "Nouvelles associations",
@@ -106,10 +108,53 @@ def _cut(document: str, pattern: re.Pattern[str]) -> Fragments:
 
 
 @dataclass(frozen=True)
+class EncodedFragments:
+    """`Fragments` quoted-printable-encoded once each, joined with soft line breaks; the
+    footer keeps slots for the personal links. A mail is then a join of bytes."""
+
+    head: bytes
+    headings: dict[Topic, bytes]
+    items: dict[int, bytes]
+    ends: dict[Topic, bytes]
+    footer: QpBody
+
+    @classmethod
+    def of(cls, fragments: Fragments) -> EncodedFragments:
+        return cls(
+            head=qp(fragments.head),
+            headings={k: qp(v) for k, v in fragments.headings.items()},
+            items={k: qp(v) for k, v in fragments.items.items()},
+            ends={k: qp(v) for k, v in fragments.ends.items()},
+            footer=QpBody(fragments.footer, SLOTS),
+        )
+
+    def prefix(self, content: EditionContent, indexes: Sequence[int]) -> bytes:
+        """Everything before the footer (no personal data in it)."""
+        parts = [self.head]
+        topic: Topic | None = None
+        for index in indexes:
+            item_topic = content.items[index].topic
+            if item_topic is not topic:
+                if topic is not None:
+                    parts.append(self.ends[topic])
+                topic = item_topic
+                parts.append(self.headings[topic])
+            parts.append(self.items[index])
+        if topic is not None:
+            parts.append(self.ends[topic])
+        return SOFT_BREAK.join(parts)
+
+    def finish(self, prefix: bytes, links: Mapping[str, str]) -> bytes:
+        return prefix + SOFT_BREAK + self.footer.fill(links)
+
+
+@dataclass(frozen=True)
 class RenderedEdition:
     subject: str
     html: Fragments
     text: Fragments
+    html_qp: EncodedFragments
+    text_qp: EncodedFragments
 
     def html_for(self, content: EditionContent, indexes: Sequence[int]) -> str:
         return self.html.assemble(content, indexes)
@@ -154,8 +199,13 @@ class Renderer:
         mjml = self._env.get_template("digest.mjml.j2").render(data)
         html = mjml2html(mjml)
         text = self._env.get_template("digest.txt.j2").render(data)
+        html_fragments, text_fragments = _cut(html, _HTML_CUT), _cut(text, _TEXT_CUT)
         return RenderedEdition(
-            subject=f"{title} — {period}", html=_cut(html, _HTML_CUT), text=_cut(text, _TEXT_CUT)
+            subject=f"{title} — {period}",
+            html=html_fragments,
+            text=text_fragments,
+            html_qp=EncodedFragments.of(html_fragments),
+            text_qp=EncodedFragments.of(text_fragments),
         )
 
     def _entry(self, index: int, item: Item) -> dict[str, object]:

@@ -68,8 +68,9 @@ class EditionContent:
 class Selector:
     """Picks, for given preferences, the indexes of the items of an edition (cached).
 
-    Subscribers with the same preferences get the same tuple object, so an edition's
-    distinct contents are counted (and kept in memory) once.
+    Indexes by topic, theme and quartier are built once, so a choice is a few set
+    operations rather than a pass over every item; subscribers with the same preferences
+    share the same tuple, so an edition's distinct contents are counted (and kept) once.
     """
 
     def __init__(self, content: EditionContent, max_per_section: int) -> None:
@@ -77,24 +78,40 @@ class Selector:
         self._max = max_per_section
         self._by_preferences: dict[Preferences, tuple[int, ...]] = {}
         self._distinct: dict[tuple[int, ...], tuple[int, ...]] = {}
+        self._topic: dict[Topic, set[int]] = {t: set() for t in Topic}
+        self._theme: dict[str, set[int]] = {}
+        self._quartier: dict[str | None, set[int]] = {}
+        for index, item in enumerate(content.items):
+            self._topic[item.topic].add(index)
+            for theme in item.themes:
+                self._theme.setdefault(theme, set()).add(index)
+            self._quartier.setdefault(item.quartier, set()).add(index)
 
     def select(self, preferences: Preferences) -> tuple[int, ...]:
         found = self._by_preferences.get(preferences)
         if found is None:
-            chosen: list[int] = []
-            offset = 0
-            for section in (
-                self._content.associations,
-                self._content.missions,
-                self._content.events,
-            ):
-                picked = [offset + i for i, it in enumerate(section) if matches(it, preferences)]
-                chosen.extend(picked[: self._max])
-                offset += len(section)
-            key = tuple(chosen)
+            key = self._choose(preferences)
             found = self._distinct.setdefault(key, key)
             self._by_preferences[preferences] = found
         return found
+
+    def _choose(self, preferences: Preferences) -> tuple[int, ...]:
+        chosen: set[int] = set()
+        for topic in preferences.topics:
+            chosen |= self._topic[topic]
+        if preferences.themes:
+            chosen &= set().union(*(self._theme.get(t, ()) for t in preferences.themes))
+        if preferences.quartiers:
+            places = (self._quartier.get(q, ()) for q in (*preferences.quartiers, None))
+            chosen &= set().union(*places)
+        result: list[int] = []
+        per_topic: dict[Topic, int] = dict.fromkeys(Topic, 0)
+        for index in sorted(chosen):
+            topic = self._content.items[index].topic
+            if per_topic[topic] < self._max:
+                per_topic[topic] += 1
+                result.append(index)
+        return tuple(result)
 
     @property
     def distinct_contents(self) -> int:

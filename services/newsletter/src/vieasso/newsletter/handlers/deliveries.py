@@ -55,18 +55,20 @@ class Deliverer:
     def message(
         self, mail: EditionMail, subscriber_id: str, email: str, items: tuple[int, ...]
     ) -> bytes:
-        html, text = mail.bodies(items)
         now = self._clock.now()
-        preferences = self._links.preferences(subscriber_id, now)
         unsubscribe = self._links.unsubscribe(subscriber_id)
-        links = {PREFERENCES: preferences, UNSUBSCRIBE: unsubscribe}
+        links = {
+            PREFERENCES: self._links.preferences(subscriber_id, now),
+            UNSUBSCRIBE: unsubscribe,
+        }
+        html, text = mail.bodies(items, links)
         return compose(
             mail.sender,
             to=email,
             message_id=f"{mail.edition.id}.{subscriber_id}@{self._settings.domain}",
             date=now,
-            html=html.fill(links),
-            text=text.fill(links),
+            html=html,
+            text=text,
             unsubscribe=unsubscribe,
             unsubscribe_mailto=self._settings.unsubscribe_mailto,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from babel.dates import format_date
 
 from vieasso.common.messages.newsletter import Frequency
 from vieasso.newsletter.adapters.editions import EditionStore
-from vieasso.newsletter.adapters.mime import QpBody, Sender
+from vieasso.newsletter.adapters.mime import Sender
 from vieasso.newsletter.adapters.rendering import (
     LOCALE,
     PREFERENCES,
@@ -25,33 +26,35 @@ from vieasso.newsletter.handlers.links import Links
 
 TITLE = "La lettre de la vie associative"
 BODIES_CACHED = 4096
-SLOTS = (PREFERENCES, UNSUBSCRIBE)
 
 
 @dataclass
 class EditionMail:
-    """What every mail of one edition shares; `bodies` joins each distinct content once."""
+    """What every mail of one edition shares; each distinct content is joined once."""
 
     edition: Edition
     content: EditionContent
     rendered: RenderedEdition
     sender: Sender
-    _bodies: OrderedDict[tuple[int, ...], tuple[QpBody, QpBody]] = field(
+    _prefixes: OrderedDict[tuple[int, ...], tuple[bytes, bytes]] = field(
         default_factory=OrderedDict
     )
 
-    def bodies(self, items: tuple[int, ...]) -> tuple[QpBody, QpBody]:
-        """HTML and text for these items, encoded, with slots for the personal links."""
-        found = self._bodies.get(items)
+    def bodies(self, items: tuple[int, ...], links: Mapping[str, str]) -> tuple[bytes, bytes]:
+        """HTML and text parts (quoted-printable) for these items and these links."""
+        found = self._prefixes.get(items)
         if found is None:
             found = (
-                QpBody(self.rendered.html_for(self.content, items), SLOTS),
-                QpBody(self.rendered.text_for(self.content, items), SLOTS),
+                self.rendered.html_qp.prefix(self.content, items),
+                self.rendered.text_qp.prefix(self.content, items),
             )
-            self._bodies[items] = found
-            if len(self._bodies) > BODIES_CACHED:
-                self._bodies.popitem(last=False)
-        return found
+            self._prefixes[items] = found
+            if len(self._prefixes) > BODIES_CACHED:
+                self._prefixes.popitem(last=False)
+        return (
+            self.rendered.html_qp.finish(found[0], links),
+            self.rendered.text_qp.finish(found[1], links),
+        )
 
 
 class EditionMails:
