@@ -6,7 +6,8 @@ Everything runs against a fresh nats-server (`sync_interval: always`) started he
   5,000-row city spreadsheet; baseline: raw nats-py `kv.create` + fact publish of the same
   records, 8 at a time like the import, on the same server;
 - search: `GET /api/associations?q=…` on the running service (`vieasso-annuaire serve`),
-  median over a few hundred requests; baseline: `GET /healthz` on the same connection;
+  median over a few hundred requests, and `GET /api/missions` (all, by theme, by text) once
+  the missions are loaded; baseline: `GET /healthz` on the same connection;
 - memory: RSS of the service process group once healthy (indexes rebuilt from JetStream)
   with 5,000 associations and 20,000 missions; baseline: the same service with empty buckets.
 """
@@ -161,6 +162,11 @@ def run(quick: bool) -> list[Figure]:
             loaded = _serve(server.url, work)
             time.sleep(1.0)
             loaded_rss = _rss_mb(loaded)
+            with httpx.Client(base_url=loaded.url) as client:
+                missions_ms = statistics.median(
+                    _latency_ms(client, "/api/missions", params, 40)
+                    for params in ({}, {"theme": "sport"}, {"q": "accueil"})
+                )
             loaded.stop()
         finally:
             server.stop()
@@ -171,6 +177,8 @@ def run(quick: bool) -> list[Figure]:
                baseline_what="raw nats-py kv.create + publish, 8 at once"),
         Figure("B5", f"annuaire search q=… over {n} associations, median", search_ms, "ms",
                baseline=health_ms, baseline_what="GET /healthz", higher_is_better=False),
+        Figure("B5", f"annuaire mission search over {missions:,} missions, median", missions_ms,
+               "ms", baseline=health_ms, baseline_what="GET /healthz", higher_is_better=False),
         Figure("B5", f"annuaire RSS with {n} associations + {missions:,} missions",
                loaded_rss, "MB", baseline=empty_rss, baseline_what="empty buckets",
                target="< 250 MB", higher_is_better=False),
