@@ -16,10 +16,10 @@ from vieasso.annuaire.domain.rules import (
     check_siren,
     check_siret,
     make_slug,
-    matches,
     normalize,
     slug_candidates,
 )
+from vieasso.annuaire.domain.search import AssociationEntry, AssociationQuery, find_associations
 from vieasso.common.messages.annuaire import AssociationState, MissionState
 
 NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
@@ -76,10 +76,20 @@ def test_slugs_survive_accents_ligatures_and_length() -> None:
 
 
 def test_search_ignores_case_accents_and_matches_word_prefixes() -> None:
-    text = normalize("Société d'Émulation du Doubs — Chœur")
-    assert text == "societe d emulation du doubs choeur"
-    assert matches(normalize("EMUL societe"), text)
-    assert not matches(normalize("mulation"), text)
+    assert normalize("Société d'Émulation du Doubs — Chœur") == (
+        "societe d emulation du doubs choeur"
+    )
+    record = associations.validate(
+        _association().model_copy(update={"name": "Société d'Émulation du Doubs"}), "h", NOW
+    )
+    entries = [AssociationEntry.of(record)]
+
+    def found(q: str) -> list[str]:
+        return find_associations(entries, AssociationQuery(q=q))
+
+    assert found("EMUL societe") == ["les-amis"]
+    assert found("mulation") == []
+    assert found("doubs chœur") == []
 
 
 def _association(

@@ -18,7 +18,6 @@ from vieasso.annuaire.domain.errors import InvalidState
 from vieasso.common.messages.annuaire import AssociationPublic, AssociationState
 from vieasso.common.subjects import AssociationChange
 
-PRIVATE_FIELDS = frozenset({"private_contact", "token_hash", "last_change"})
 _TIMESTAMPS = frozenset({"created_at", "updated_at", "validated_at"})
 _PUBLIC_FIELDS = set(AssociationPublic.model_fields)
 

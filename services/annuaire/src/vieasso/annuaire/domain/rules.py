@@ -110,9 +110,3 @@ def normalize(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text.lower().translate(_LIGATURES))
     ascii_only = folded.encode("ascii", "ignore").decode()
     return " ".join(_NON_WORD.split(ascii_only)).strip()
-
-
-def matches(query: str, haystack: str) -> bool:
-    """Every word of `query` starts a word of `haystack` (both normalized)."""
-    padded = " " + haystack
-    return all(f" {word}" in padded for word in query.split())

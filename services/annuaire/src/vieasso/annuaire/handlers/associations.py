@@ -1,4 +1,4 @@
-"""Use cases on associations: register, edit, validate (issues the token), archive, import."""
+"""Use cases on associations: register, edit, validate (issues the token), archive."""
 
 from __future__ import annotations
 
