@@ -25,13 +25,15 @@ NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 TITLE = "Agenda associatif de Besançon"
 
 
-def synthetic_records(count: int, *, associations: int = 500) -> list[StoredEvent]:
-    """`count` varied events over the next twelve months (some recurring, some all-day)."""
+def synthetic_records(
+    count: int, *, associations: int = 500, now: datetime = NOW
+) -> list[StoredEvent]:
+    """`count` varied events over the twelve months after `now` (some recurring, all-day)."""
     place = Place(name="Maison de quartier", address="3 rue Battant", postal_code="25000")
     records: list[StoredEvent] = []
     for i in range(count):
         slug = f"association-{i % associations}"
-        start = NOW + timedelta(days=(i * 7) % 360, hours=(i % 10))
+        start = now + timedelta(days=(i * 7) % 360, hours=(i % 10))
         fields: dict[str, object] = {
             "title": f"Événement numéro {i} : atelier, rencontre et partage",
             "summary": "Une rencontre ouverte à toutes et à tous, au cœur du quartier.",
@@ -55,7 +57,7 @@ def synthetic_records(count: int, *, associations: int = 500) -> list[StoredEven
         )
         content = EventContent.model_validate(fields)
         location = ResolvedLocation(place=place, quartier="battant")
-        decision = decide(None, content, location, who, now=NOW, message_id=None, stream_seq=i)
+        decision = decide(None, content, location, who, now=now, message_id=None, stream_seq=i)
         records.append(decision.record)
     return records
 

@@ -120,7 +120,6 @@ def create_app(settings: AgendaSettings | None = None, clock: Clock | None = Non
         routers=[http.build_router(wiring)],
     )
     app.state.wiring = wiring
-    app.add_middleware(FeedFastPath, feeds=wiring.feeds)
     inner = app.router.lifespan_context
 
     @asynccontextmanager
@@ -142,3 +141,9 @@ def create_app(settings: AgendaSettings | None = None, clock: Clock | None = Non
         )
 
     return app
+
+
+def create_asgi(settings: AgendaSettings | None = None) -> FeedFastPath:
+    """What `vieasso-agenda serve` runs: the app behind the feeds' fast path."""
+    app = create_app(settings)
+    return FeedFastPath(app, app.state.wiring.feeds)

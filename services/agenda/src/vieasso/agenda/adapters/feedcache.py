@@ -37,7 +37,7 @@ MEDIA_TYPES = {
 class Rendered:
     """Bytes ready to send with their validators; the gzip variant is made when first asked."""
 
-    __slots__ = ("_gzipped", "body", "etag", "gzip_etag", "last_modified", "media_type")
+    __slots__ = ("_gzipped", "body", "etag", "gzip_etag", "last_modified", "media_type", "wire")
 
     def __init__(
         self, body: bytes, last_modified: datetime, media_type: str, digest: str | None = None
@@ -49,6 +49,8 @@ class Rendered:
         self.last_modified = last_modified.astimezone(UTC)
         self.media_type = media_type
         self._gzipped: bytes | None = None
+        self.wire: dict[tuple[bool, int], list[tuple[bytes, bytes]]] = {}
+        """Encoded response headers by (gzip, status), filled by the HTTP layer."""
 
     def gzipped(self) -> bytes:
         if self._gzipped is None:

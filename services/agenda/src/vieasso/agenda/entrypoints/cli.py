@@ -17,7 +17,7 @@ def serve() -> None:
     settings = AgendaSettings()
     configure_logging("agenda", level=settings.log_level, json_lines=settings.log_json)
     serve_app(
-        "vieasso.agenda.bootstrap:create_app",
+        "vieasso.agenda.bootstrap:create_asgi",
         host=settings.http_host,
         port=settings.port,
         log_level=settings.log_level,

@@ -31,26 +31,59 @@ def _not_modified_since(if_modified_since: str, answer: Rendered) -> bool:
     return answer.last_modified.replace(microsecond=0) <= since
 
 
+def wire_answer(
+    rendered: Rendered,
+    *,
+    accept_encoding: str,
+    if_none_match: str | None,
+    if_modified_since: str | None,
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Like `answer`, with the headers encoded once per (encoding, status) and kept."""
+    status, headers, body = answer(
+        rendered,
+        accept_encoding=accept_encoding,
+        if_none_match=if_none_match,
+        if_modified_since=if_modified_since,
+        encode_headers=False,
+    )
+    key = ("gzip" in accept_encoding, status)
+    encoded = rendered.wire.get(key)
+    if encoded is None:
+        _, headers, _ = answer(
+            rendered,
+            accept_encoding=accept_encoding,
+            if_none_match=if_none_match,
+            if_modified_since=if_modified_since,
+        )
+        encoded = rendered.wire[key] = [(k.encode(), v.encode()) for k, v in headers]
+    return status, encoded, body
+
+
 def answer(
     rendered: Rendered,
     *,
     accept_encoding: str,
     if_none_match: str | None,
     if_modified_since: str | None,
+    encode_headers: bool = True,
 ) -> tuple[int, list[tuple[str, str]], bytes]:
-    """Status, headers and body for one request of `rendered`."""
+    """Status, headers and body for one request of `rendered` (no headers if not asked)."""
     gzipped = "gzip" in accept_encoding
     etag = rendered.gzip_etag if gzipped else rendered.etag
+    if if_none_match is not None:
+        fresh = _matches(if_none_match, (rendered.etag, rendered.gzip_etag))
+    else:
+        fresh = if_modified_since is not None and _not_modified_since(if_modified_since, rendered)
+    if not encode_headers:
+        if fresh:
+            return NOT_MODIFIED, [], b""
+        return 200, [], rendered.gzipped() if gzipped else rendered.body
     headers = [
         ("etag", etag),
         ("last-modified", format_datetime(rendered.last_modified, usegmt=True)),
         ("cache-control", CACHE_CONTROL),
         ("vary", "Accept-Encoding"),
     ]
-    if if_none_match is not None:
-        fresh = _matches(if_none_match, (rendered.etag, rendered.gzip_etag))
-    else:
-        fresh = if_modified_since is not None and _not_modified_since(if_modified_since, rendered)
     if fresh:
         return NOT_MODIFIED, headers, b""
     body = rendered.gzipped() if gzipped else rendered.body

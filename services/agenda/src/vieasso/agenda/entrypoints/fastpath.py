@@ -1,4 +1,4 @@
-"""ASGI fast path: a feed URL already assembled is answered before FastAPI routing.
+"""ASGI fast path: a feed URL already assembled is answered before FastAPI (outermost app).
 
 Feed readers and calendar apps poll the same few URLs; once a route has rendered one, its
 exact path and query string map to the cached bytes until the catalog changes.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vieasso.agenda.adapters.feedcache import FeedCache, Rendered
-from vieasso.agenda.entrypoints.conditional import answer
+from vieasso.agenda.entrypoints.conditional import wire_answer
 
 
 class FeedFastPath:
@@ -35,17 +35,11 @@ class FeedFastPath:
                 inm = value.decode("latin-1")
             elif name == b"if-modified-since":
                 ims = value.decode("latin-1")
-        status, headers, body = answer(
+        status, headers, body = wire_answer(
             rendered,
             accept_encoding=accept or "",
             if_none_match=inm,
             if_modified_since=ims,
         )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(k.encode(), v.encode()) for k, v in headers],
-            }
-        )
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
