@@ -8,6 +8,7 @@ import pkgutil
 import sys
 from pathlib import Path
 
+from bench import markdown
 from bench.report import Figure, machine, save
 
 
@@ -27,11 +28,17 @@ def main() -> int:
             continue
         print(f"--- {module.name}", flush=True)
         mod = importlib.import_module(f"bench.{module.name}")
+        produced: list[Figure] = []
         for figure in mod.run(quick=args.quick):
             print(figure.line(), flush=True)
-            figures.append(figure)
+            produced.append(figure)
+        if produced and not args.quick:
+            markdown.record(module.name, produced)
+        figures.extend(produced)
     if figures:
         print(f"saved {save(figures, 'bench')}")
+    if figures and not args.quick:
+        print(f"updated {markdown.write()}")
     return 0
 
 
