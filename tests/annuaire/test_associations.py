@@ -259,6 +259,11 @@ async def test_search_filters_by_theme_quartier_staff_and_accent_insensitive_tex
         "/api/associations", params={"state": "pending", "q": tag}, headers=annuaire.admin
     )
     assert pending.json()["total"] == 1
+    await annuaire.http.patch(
+        f"/api/associations/{slug}", json={"quartier": "battant"}, headers=annuaire.admin
+    )
+    assert await slugs(quartier="planoise-chateaufarine") == []  # answers follow changes
+    assert await slugs(quartier="battant") == [slug]
 
 
 @pytest.mark.parametrize(

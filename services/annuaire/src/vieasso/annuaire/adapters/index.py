@@ -44,6 +44,9 @@ def _reference(key: str, value: bytes) -> BaseModel | None:
     return None
 
 
+MAX_ANSWERS = 256
+
+
 class DirectoryIndex:
     def __init__(self) -> None:
         self.associations: Mirror[AssociationRecord] = Mirror(
@@ -63,6 +66,7 @@ class DirectoryIndex:
         self.association_themes: dict[str, frozenset[str]] = {}
         self.venue_quartiers: dict[str, str | None] = {}
         self._sorted: list[AssociationEntry] | None = None
+        self._answers: dict[AssociationQuery | MissionQuery, list[str]] = {}
         self.missions_of: dict[str, set[str]] = defaultdict(set)
         self.mission_entries: dict[str, MissionEntry] = {}
         self._sorted_missions: list[MissionEntry] | None = None
@@ -109,6 +113,7 @@ class DirectoryIndex:
             if record.state is AssociationState.VALIDATED:
                 self.validated.add(slug)
         self._sorted = None
+        self._answers.clear()
 
     def _venue_changed(
         self, venue_id: str, _: Versioned[VenuePublic] | None, new: Versioned[VenuePublic] | None
@@ -117,6 +122,7 @@ class DirectoryIndex:
             self.venue_quartiers.pop(venue_id, None)
         else:
             self.venue_quartiers[venue_id] = new.value.quartier
+        self._answers.clear()
 
     def _mission_changed(
         self,
@@ -132,6 +138,7 @@ class DirectoryIndex:
             self.missions_of[mission.association_slug].add(mission_id)
             self.mission_entries[mission_id] = MissionEntry.of(mission)
         self._sorted_missions = None
+        self._answers.clear()
 
     def sorted_entries(self) -> list[AssociationEntry]:
         """Search entries by name; sorted again only after a change."""
@@ -141,7 +148,16 @@ class DirectoryIndex:
 
     def search_associations(self, query: AssociationQuery) -> list[str]:
         """Slugs of the matching associations, by name."""
-        return find_associations(self.sorted_entries(), query)
+        if (found := self._answers.get(query)) is None:
+            found = find_associations(self.sorted_entries(), query)
+            self._remember(query, found)
+        return found
+
+    def _remember(self, query: AssociationQuery | MissionQuery, found: list[str]) -> None:
+        """Answers are kept until the next change of any record (public searches repeat)."""
+        if len(self._answers) >= MAX_ANSWERS:
+            self._answers.pop(next(iter(self._answers)))
+        self._answers[query] = found
 
     def public_associations(self, slugs: Iterable[str]) -> list[AssociationPublic]:
         return [self.associations.items[slug].value.public() for slug in slugs]
@@ -159,16 +175,20 @@ class DirectoryIndex:
 
     def search_missions(self, query: MissionQuery) -> list[str]:
         """Ids of the matching missions of validated associations, soonest first."""
+        if (found := self._answers.get(query)) is not None:
+            return found
         if self._sorted_missions is None:
             entries = self.mission_entries.values()
             self._sorted_missions = sorted(entries, key=lambda e: e.sort_key)
-        return find_missions(
+        found = find_missions(
             self._sorted_missions,
             query,
             visible=self.validated,
             association_themes=self.association_themes,
             venue_quartiers=self.venue_quartiers,
         )
+        self._remember(query, found)
+        return found
 
     def themes(self) -> list[Theme]:
         return sorted(_Prefixed(self.reference.items, "theme.").values(), key=lambda t: t.code)
