@@ -15,6 +15,8 @@ import aiosmtplib
 
 from vieasso.newsletter.config import NewsletterSettings
 
+SERVICE_CLOSING = 421
+
 
 @dataclass(frozen=True)
 class SmtpReply:
@@ -70,35 +72,49 @@ class SmtpPool:
         )
 
     async def send(self, sender: str, recipient: str, message: bytes) -> SmtpReply:
-        """One SMTP transaction on a pooled connection, after the rate limit allows it."""
+        """One SMTP transaction on a pooled connection, after the rate limit allows it.
+
+        MAIL, RCPT and DATA are sent one by one rather than with `sendmail`, which would
+        scan the message an extra time to announce its SIZE.
+        """
         await self.rate.acquire()
         client = await self._idle.get()
         try:
             if client is None or not client.is_connected:
                 client = self._client()
                 await client.connect()
-            _, reply = await client.sendmail(sender, [recipient], message)
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            refused = exc.recipients[0]
-            return SmtpReply(refused.code, refused.message)
-        except ValueError:  # an address aiosmtplib cannot put in an envelope
-            return SmtpReply(553, "5.1.3 Bad recipient address syntax")
+            return await _transaction(client, sender, recipient, message)
         except aiosmtplib.SMTPResponseException as exc:
-            if exc.code in (421,) or exc.code >= 600:  # noqa: PLR2004 - service closing
+            if exc.code == SERVICE_CLOSING or exc.code >= 600:  # noqa: PLR2004
                 _discard(client)
                 client = None
             return SmtpReply(exc.code, exc.message)
+        except ValueError:  # an address aiosmtplib cannot put in an envelope
+            return SmtpReply(553, "5.1.3 Bad recipient address syntax")
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             _discard(client)
             client = None
             raise SmtpUnavailable(type(exc).__name__) from exc
         finally:
             self._idle.put_nowait(client)
-        return SmtpReply(250, reply)
 
     async def close(self) -> None:
         while not self._idle.empty():
             _discard(self._idle.get_nowait())
+
+
+async def _transaction(
+    client: aiosmtplib.SMTP, sender: str, recipient: str, message: bytes
+) -> SmtpReply:
+    await client.mail(sender)
+    try:
+        await client.rcpt(recipient)
+        response = await client.data(message)
+    except aiosmtplib.SMTPResponseException:
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+            await client.rset()  # a clean envelope for the next mail on this connection
+        raise
+    return SmtpReply(response.code, response.message)
 
 
 def _discard(client: aiosmtplib.SMTP | None) -> None:
