@@ -8,7 +8,7 @@ import secrets
 import pytest
 from nats.js import JetStreamContext
 
-from tests.annuaire.conftest import Client, read_facts
+from tests.annuaire.conftest import Client, mission_body, read_facts
 from vieasso.common.directory import REFERENCE
 from vieasso.common.reference.loader import load_quartiers, load_themes, load_venues
 from vieasso.common.reference.models import Theme
@@ -73,6 +73,12 @@ async def test_the_city_creates_changes_and_archives_a_venue_with_facts(
     assert venue_id not in listed
     everything = await annuaire.http.get("/api/venues", params={"include_archived": "true"})
     assert venue_id in {v["id"] for v in everything.json()}
+    mission = await annuaire.http.post(
+        f"/api/associations/{(await annuaire.validated())[0]}/missions",
+        json=mission_body(venue_id=venue_id), headers=annuaire.admin,
+    )  # fmt: skip
+    assert mission.status_code == 422  # archived venues take no new missions
+    assert "archivé" in mission.json()["errors"][0]["message"]
     facts = await read_facts(js, f"annuaire.venues.{venue_id}.>", at_least=3)
     assert [s.rsplit(".", 1)[1] for s, _ in facts] == ["upserted", "upserted", "archived"]
     assert (await annuaire.http.post(f"{url}/archive", headers=annuaire.admin)).status_code == 409

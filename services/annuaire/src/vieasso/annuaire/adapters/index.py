@@ -73,7 +73,7 @@ class DirectoryIndex:
         self.known = Known(
             themes=_Prefixed(self.reference.items, "theme."),
             quartiers=_Prefixed(self.reference.items, "quartier."),
-            venues=self.venues.items,
+            venues=_ActiveVenues(self.venues.items),
         )
 
     @property
@@ -210,3 +210,14 @@ class _Prefixed:
 
     def values(self) -> list[Any]:
         return [v.value for k, v in self._items.items() if k.startswith(self._prefix)]
+
+
+class _ActiveVenues:
+    """Venues offered for new missions: the archived ones are not."""
+
+    def __init__(self, items: dict[str, Versioned[VenuePublic]]) -> None:
+        self._items = items
+
+    def __contains__(self, venue_id: object) -> bool:
+        found = self._items.get(str(venue_id))
+        return found is not None and not found.value.archived

@@ -64,7 +64,7 @@ def check_mission(fields: MissionFields, known: Known, today: date) -> None:
         errors.append(
             field_error(
                 "venue_id",
-                f"Lieu inconnu : « {fields.venue_id} » (voir /api/venues).",
+                f"Lieu inconnu ou archivé : « {fields.venue_id} » (voir /api/venues).",
                 "unknown_venue",
             )
         )
