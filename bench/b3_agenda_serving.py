@@ -22,7 +22,7 @@ from bench.b1_agenda_ingest import AgendaPlatform, fill_directory
 from bench.b2_agenda_ics import synthetic_records
 from bench.report import Figure
 from tests.support.processes import Process, free_port, port_open, wait_until
-from vieasso.agenda.adapters.store import BUCKET
+from vieasso.agenda.adapters.store import BUCKET, encode
 
 FEED = "/feeds/agenda.ics"
 
@@ -40,7 +40,7 @@ async def fill(url: str, count: int) -> None:
     js = nc.jetstream()
     await fill_directory(js, 50)
     for record in synthetic_records(count, now=datetime.now(UTC)):
-        await js.publish_async(f"$KV.{BUCKET}.{record.key}", record.model_dump_json().encode())
+        await js.publish_async(f"$KV.{BUCKET}.{record.key}", encode(record))
     await js.publish_async_completed()
     await nc.close()
 

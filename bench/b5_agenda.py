@@ -16,7 +16,7 @@ import nats
 from bench.b1_agenda_ingest import AgendaPlatform, fill_directory
 from bench.b2_agenda_ics import synthetic_records
 from bench.report import Figure
-from vieasso.agenda.adapters.store import BUCKET
+from vieasso.agenda.adapters.store import BUCKET, encode
 
 MB = 1024 * 1024
 
@@ -48,7 +48,7 @@ async def fill(url: str, events: int, associations: int) -> None:
     js = nc.jetstream()
     await fill_directory(js, associations)
     for record in synthetic_records(events, associations=associations):
-        await js.publish_async(f"$KV.{BUCKET}.{record.key}", record.model_dump_json().encode())
+        await js.publish_async(f"$KV.{BUCKET}.{record.key}", encode(record))
     await js.publish_async_completed()
     await nc.close()
 

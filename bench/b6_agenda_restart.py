@@ -16,7 +16,7 @@ import nats
 from bench.b1_agenda_ingest import AgendaPlatform, fill_directory
 from bench.b2_agenda_ics import synthetic_records
 from bench.report import Figure
-from vieasso.agenda.adapters.store import BUCKET
+from vieasso.agenda.adapters.store import BUCKET, encode
 
 
 async def fill_events(url: str, count: int) -> None:
@@ -25,7 +25,7 @@ async def fill_events(url: str, count: int) -> None:
     js = nc.jetstream()
     await fill_directory(js, 50)
     for record in synthetic_records(count):
-        await js.publish_async(f"$KV.{BUCKET}.{record.key}", record.model_dump_json().encode())
+        await js.publish_async(f"$KV.{BUCKET}.{record.key}", encode(record))
     await js.publish_async_completed()
     stored = (await (await js.key_value(BUCKET)).status()).values
     await nc.close()

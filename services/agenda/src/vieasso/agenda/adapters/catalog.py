@@ -35,7 +35,7 @@ class Entry:
     ) -> None:
         self.listing = listing
         self.revision = revision
-        self.pieces: dict[str, Any] = {}
+        self.pieces: dict[str, Any] | None = None  # made on first render: 50,000 events
         self._record = record
         self._raw = raw
 
@@ -60,6 +60,8 @@ class Entry:
 
     def piece(self, name: str, render: Callable[[StoredEvent], Any]) -> Any:
         """A rendering of this event, computed once per version of the event."""
+        if self.pieces is None:
+            self.pieces = {}
         found = self.pieces.get(name)
         if found is None:
             found = self.pieces[name] = render(self.record)

@@ -7,11 +7,13 @@ validated only when it is first rendered).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from vieasso.agenda.domain.model import KEEP_CANCELLED_DAYS, StoredEvent, event_key
+from vieasso.common.messages.agenda import EventContent
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,17 +50,17 @@ class Listing:
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> Listing:
-        """From the JSON of a `StoredEvent` (as written by `StoredEvent.model_dump_json`)."""
+        """From the JSON of a `StoredEvent` (fields at their default may be absent)."""
         event = doc["event"]
         content = event["content"]
         modified = _instant(event["last_modified"])
         return cls(
             key=event_key(event["association"], event["event_id"]),
-            association=event["association"],
+            association=sys.intern(event["association"]),
             themes=tuple(content.get("themes") or ()),
             quartier=(event.get("location") or {}).get("quartier"),
             venue=content.get("venue_id"),
-            audience=tuple(content.get("audience") or ()),
+            audience=tuple(content.get("audience", _DEFAULT_AUDIENCE)),
             start=_instant(doc["span_start"]),
             end=_instant(doc["span_end"]),
             hidden=bool(event.get("unpublished")),
@@ -70,6 +72,9 @@ class Listing:
         if self.hidden:
             return False
         return self.visible_until is None or now < self.visible_until
+
+
+_DEFAULT_AUDIENCE = tuple(a.value for a in EventContent.model_fields["audience"].default)
 
 
 def _instant(text: str) -> datetime:

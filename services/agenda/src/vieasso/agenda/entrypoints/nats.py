@@ -26,6 +26,14 @@ from nats.js.api import DeliverPolicy
 
 from vieasso.agenda.handlers import Agenda, Inbound
 from vieasso.common import subjects
+from vieasso.common.messages.agenda import (
+    EventCancelled,
+    EventPublished,
+    EventRejected,
+    EventUpdated,
+)
+from vieasso.common.messages.base import Message
+from vieasso.common.messages.deadletter import DeadLetter
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +74,10 @@ def build_router(
         ack_policy=AckPolicy.MANUAL,
         decoder=_raw_message,
         title="agenda.submissions.<slug>",
-        description="Event submissions: applied, refused with reasons, or dead-lettered.",
+        description=(
+            "Inbound `EventSubmission` (JSON; see docs/schemas): applied, refused with "
+            "reasons on agenda.rejections.<slug>, or dead-lettered."
+        ),
     )
     async def on_submission(raw: Any) -> None:  # `Any`: no cast, no context lookup
         # (`NoCast`/`Context` parameters are resolved in a worker thread per message)
@@ -79,4 +90,18 @@ def build_router(
         else:
             await raw.ack()
 
+    for subject, model in _DOCUMENTED:
+        router.publisher(
+            subject, schema=model, title=subject, description=(model.__doc__ or "").strip()
+        )
     return router
+
+
+_DOCUMENTED: tuple[tuple[str, type[Message]], ...] = (
+    ("agenda.events.{slug}.published", EventPublished),
+    ("agenda.events.{slug}.updated", EventUpdated),
+    ("agenda.events.{slug}.cancelled", EventCancelled),
+    ("agenda.rejections.{slug}", EventRejected),
+    ("deadletter.agenda.agenda.submissions.{slug}", DeadLetter),
+)
+"""What the agenda publishes (through `JetStreamPublisher`), for the AsyncAPI document."""

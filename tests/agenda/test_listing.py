@@ -1,0 +1,48 @@
+"""The index built from stored JSON at start-up equals the one built from the event."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from vieasso.agenda.adapters.store import encode
+from vieasso.agenda.domain.events import Identity, decide, moderate
+from vieasso.agenda.domain.listing import Listing
+from vieasso.agenda.domain.model import StoredEvent
+from vieasso.common.messages.agenda import EventContent, ResolvedLocation
+
+NOW = datetime(2026, 3, 10, 9, tzinfo=UTC)
+WHO = Identity("club", "ev", "club.ev@x", "https://x/events/club/ev", "Club")
+
+
+def record(**fields: object) -> StoredEvent:
+    values: dict[str, object] = {
+        "title": "Tournoi",
+        "start": NOW + timedelta(days=3),
+        "end": NOW + timedelta(days=3, hours=2),
+        "place": {"name": "Gymnase", "address": "1 rue", "postal_code": "25000"},
+    }
+    values.update(fields)
+    content = EventContent.model_validate(values)
+    return decide(
+        None, content, ResolvedLocation(quartier="battant"), WHO, now=NOW, message_id=None
+    ).record
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        record(),
+        record(status="cancelled", audience=["seniors", "familles"], themes=["sport"]),
+        record(all_day=True, start=date(2026, 4, 1), end=date(2026, 4, 2)),
+        record(rrule="FREQ=WEEKLY;COUNT=4", venue_id="gymnase", place=None),
+        moderate(record(), unpublished=True, now=NOW).record,
+    ],
+    ids=["plain", "cancelled", "all-day", "recurring-at-venue", "unpublished"],
+)
+def test_listing_from_stored_json_equals_listing_of_the_event(stored: StoredEvent) -> None:
+    from_json = Listing.from_document(json.loads(encode(stored)))
+    assert from_json == Listing.of(stored)
+    assert StoredEvent.model_validate_json(encode(stored)) == stored
