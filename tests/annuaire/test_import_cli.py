@@ -81,6 +81,18 @@ async def _records(nats_url: str, slugs: list[str]) -> dict[str, dict[str, Any] 
         await nc.close()
 
 
+async def _set_email(nats_url: str, slug: str, email: str) -> None:
+    """The association edits its own record (here straight in KV, as the API would)."""
+    nc = await nats.connect(nats_url)
+    try:
+        kv = await nc.jetstream().key_value(ASSOCIATIONS)
+        entry = await kv.get(slug)
+        value = json.loads(entry.value or b"")
+        await kv.update(slug, json.dumps({**value, "email": email}).encode(), last=entry.revision)
+    finally:
+        await nc.close()
+
+
 def records(nats_url: str, names: list[str]) -> dict[str, dict[str, Any] | None]:
     return asyncio.run(_records(nats_url, [make_slug(n) for n in names]))
 
@@ -154,6 +166,24 @@ def test_reimporting_the_same_file_changes_nothing_and_a_changed_row_updates(
     ]
 
 
+def test_a_spreadsheet_without_a_column_leaves_that_field_alone(
+    env: None, nats_url: str, tmp_path: Path
+) -> None:
+    name = f"Colonnes partielles {secrets.token_hex(3)}"
+    assert run(str(write(tmp_path / "a.csv", CITY_HEADER, [city_row(name)])))[0] == 0
+    partial = write(tmp_path / "b.csv", "nom;objet;telephone",
+                    [f"{name};Un objet social enfin précisé.;03 81 99 99 99"])  # fmt: skip
+    code, output = run(str(partial))
+    assert code == 0
+    assert "1 mise à jour(s)" in output, output
+    stored = records(nats_url, [name])[make_slug(name)]
+    assert stored is not None
+    assert stored["phone"] == "03 81 99 99 99"
+    assert stored["email"] == "chorale@exemple.fr"
+    assert stored["quartier"] == "battant"
+    assert stored["private_contact"]["email"] == "jeanne.privee@exemple.fr"
+
+
 def test_en_attente_creates_pending_records(env: None, nats_url: str, tmp_path: Path) -> None:
     name = f"En attente {secrets.token_hex(3)}"
     path = write(tmp_path / "ville.csv", CITY_HEADER, [city_row(name)])
@@ -208,6 +238,13 @@ def test_rna_extract_maps_its_columns_and_archives_dissolved_associations(
     assert record["founded_on"] == "2004-05-17"
     assert record["website"] == "http://judo-exemple.fr/"
     assert stored[make_slug(dissolved_unknown)] is None
+    asyncio.run(_set_email(nats_url, make_slug(active), "judo@exemple.fr"))
+    again = write(tmp_path / "rna1.csv", RNA_HEADER, [rna_row(number, active, siteweb="")])
+    assert "1 inchangée(s)" in run(str(again))[1]  # empty RNA cells clear nothing
+    kept = records(nats_url, [active])[make_slug(active)]
+    assert kept is not None
+    assert kept["email"] == "judo@exemple.fr"
+    assert kept["website"] == "http://judo-exemple.fr/"
     gone = write(tmp_path / "rna2.csv", RNA_HEADER, [rna_row(number, active, position="D")])
     code, output = run(str(gone))
     assert "1 archivée(s)" in output

@@ -65,6 +65,8 @@ class Row:
     contact: PrivateContact | None = None
     dissolved: bool = False
     errors: list[FieldError] = field(default_factory=list)
+    provided: frozenset[str] | None = None
+    """Fields this row gives a value to; an update leaves the others alone (None: all)."""
 
 
 def _split(value: str) -> list[str]:
@@ -153,7 +155,15 @@ def city_row(line: int, cells: dict[str, str]) -> Row:
             "email": cells.get("contact_email", ""),
             "phone": _optional(cells, "contact_telephone"),
         }
-    return _row(line, data, contact, CITY_COLUMNS)
+    row = _row(line, data, contact, CITY_COLUMNS)
+    # A column the spreadsheet does not have leaves the field alone; an empty cell clears it.
+    row.provided = frozenset(
+        name
+        for name in data
+        if name in {"name", "purpose"}
+        or any(cells.keys() & {c for f, c in CITY_COLUMNS.items() if f.split(".")[0] == name})
+    )
+    return row
 
 
 def rna_row(line: int, cells: dict[str, str]) -> Row:
@@ -186,6 +196,8 @@ def rna_row(line: int, cells: dict[str, str]) -> Row:
     }
     row = _row(line, data, None, RNA_COLUMNS)
     row.dissolved = cells.get("position", "A").upper() in {"D", "S"}
+    # The RNA is often older than the association's own record: an empty cell clears nothing.
+    row.provided = frozenset(name for name, value in data.items() if value not in (None, "", []))
     return row
 
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 from vieasso.annuaire.adapters.csv_layouts import Row
 from vieasso.annuaire.domain import associations as domain
 from vieasso.annuaire.domain.checks import check_association
-from vieasso.annuaire.domain.commands import AssociationFields, ChangeAssociation, PrivateContact
+from vieasso.annuaire.domain.commands import AssociationFields, ChangeAssociation
 from vieasso.annuaire.domain.errors import DomainError, InvalidInput
 from vieasso.annuaire.domain.rules import make_slug
 from vieasso.annuaire.handlers.associations import (
@@ -61,9 +61,15 @@ def find_existing(app: Annuaire, fields: AssociationFields) -> str | None:
     return slug
 
 
-def _change(fields: AssociationFields, contact: PrivateContact | None) -> ChangeAssociation:
-    data = fields.model_dump(mode="json") | ({"contact": contact} if contact else {})
-    return ChangeAssociation.model_validate(data)
+def _change(row: Row) -> ChangeAssociation:
+    """The row as an edit of the fields it provides (and its contact, when it has one)."""
+    assert row.fields is not None  # noqa: S101 - refused rows never get here
+    data = row.fields.model_dump(
+        mode="json", include=set(row.provided) if row.provided is not None else None
+    )
+    return ChangeAssociation.model_validate(
+        data | ({"contact": row.contact} if row.contact else {})
+    )
 
 
 def _plan(app: Annuaire, slug: str | None, row: Row) -> RowResult:
@@ -78,7 +84,7 @@ def _plan(app: Annuaire, slug: str | None, row: Row) -> RowResult:
     if row.dissolved:
         done = existing.state is AssociationState.ARCHIVED
         return RowResult(row.line, Action.UNCHANGED if done else Action.ARCHIVED, slug)
-    change = _change(row.fields, row.contact)
+    change = _change(row)
     fields = revalidate(AssociationFields, domain.merged_fields(existing, change))
     check_association(fields, app.index.known, app.today())
     after = domain.apply_change(existing, fields, change.contact, app.clock.now())
@@ -99,7 +105,7 @@ async def _apply(app: Annuaire, row: Row, state: AssociationState, dry_run: bool
     if planned.action is Action.ARCHIVED:
         await archive_association(app, slug)
     else:
-        await change_association(app, slug, _change(row.fields, row.contact))
+        await change_association(app, slug, _change(row))
     return planned
 
 
