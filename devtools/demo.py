@@ -1,4 +1,5 @@
-"""Loads the demo data once every service is healthy: `vieasso-annuaire demo`, then agenda's.
+"""Loads the demo data once every service is healthy: `vieasso-annuaire demo`, then agenda's
+and newsletter's (demo subscribers).
 
 The commands are idempotent (running `make run` twice changes nothing). A service that has
 no `demo` command yet is skipped with a note.
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from devtools.console import Console
 
-DEMO_SERVICES = ("annuaire", "agenda")
+DEMO_SERVICES = ("annuaire", "agenda", "newsletter")
 DEMO_TIMEOUT = 300.0
 TYPER_USAGE_ERROR = 2
 
