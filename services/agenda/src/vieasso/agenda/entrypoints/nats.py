@@ -66,7 +66,7 @@ def build_router(
         config=ConsumerConfig(
             ack_policy=JsAckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
-            ack_wait=60,
+            ack_wait=15,  # in flight when a process dies: redelivered after this
             max_ack_pending=20_000,
         ),
         pull_sub=PullSub(batch_size=batch_size, timeout=5.0),
