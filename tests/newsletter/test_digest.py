@@ -71,6 +71,8 @@ async def test_each_subscriber_gets_what_matches_their_themes_and_quartiers(
 
     assert edition.recipients == 2
     assert edition.delivered == 2
+    status = (await newsletter_app.client.get(f"/api/editions/{edition.id}")).json()
+    assert (status["state"], status["delivered"], status["batches_pending"]) == ("sent", 2, 0)
     (sport_mail,) = mails_to(smtp_server, sporty)
     (culture_mail,) = mails_to(smtp_server, cultured)
     assert mails_to(smtp_server, nothing) == []

@@ -181,4 +181,4 @@ async def standalone(
     finally:
         if newsletter is not None:
             await newsletter.close()
-        await runtime.broker.stop()
+        await runtime.stop()

@@ -1,9 +1,31 @@
-"""NATS subscribers of the newsletter service (thin: parse, call one handler, return)."""
+"""NATS side of the newsletter, for the AsyncAPI document (`make docs`).
+
+The newsletter reads the directory and agenda facts with ephemeral pull consumers (its
+index is rebuilt at every start, `adapters/facts.py`) and the deliveries work queue with a
+durable pull consumer (`entrypoints/sender.py`): raw nats-py, because both need batch
+fetches and explicit acknowledgement timing that FastStream's subscribers do not expose.
+The publishers below only document what it publishes; handlers publish through
+`JetStreamPublisher` (facts) and `DeliveryQueue` (deliveries), which wait for the ack.
+"""
 
 from __future__ import annotations
 
 from faststream.nats import NatsRouter
+from pydantic import BaseModel
+
+from vieasso.common.messages.newsletter import DeliveryBatch, EditionBuilt, EditionSent
+
+PUBLISHED: tuple[tuple[str, type[BaseModel]], ...] = (
+    ("newsletter.editions.{edition_id}.built", EditionBuilt),
+    ("newsletter.editions.{edition_id}.sent", EditionSent),
+    ("deliveries.newsletter.{edition_id}", DeliveryBatch),
+)
 
 
 def build_router() -> NatsRouter:
-    return NatsRouter()
+    router = NatsRouter()
+    for subject, model in PUBLISHED:
+        router.publisher(
+            subject, schema=model, title=subject, description=(model.__doc__ or "").strip()
+        )
+    return router
