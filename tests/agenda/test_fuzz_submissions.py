@@ -52,10 +52,24 @@ json_values = st.recursive(
     ),
     max_leaves=20,
 )
-FIELDS = (
-    "event_id title start end all_day rrule exdates place venue_id themes audience age_min "
-    "age_max online_url attendance_mode status"
-).split()
+FIELDS = [
+    "event_id",
+    "title",
+    "start",
+    "end",
+    "all_day",
+    "rrule",
+    "exdates",
+    "place",
+    "venue_id",
+    "themes",
+    "audience",
+    "age_min",
+    "age_max",
+    "online_url",
+    "attendance_mode",
+    "status",
+]
 near_submissions = st.fixed_dictionaries(
     {"association": st.just("club")},
     optional=dict.fromkeys(FIELDS, json_values),
