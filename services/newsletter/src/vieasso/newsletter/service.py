@@ -67,7 +67,9 @@ class Newsletter:
         self.renderer = Renderer(zone=settings.zone, site=SITE, labels=flat)
         self.links = Links(settings, clock)
         self.pool = SmtpPool(settings)
-        self.index = ContentIndex(PageLinks(settings.public_url("annuaire")), settings.zone)
+        self.index = ContentIndex(
+            PageLinks(settings.public_url("annuaire")), settings.zone, clock.now
+        )
         self.feed = FactsFeed(js, lambda subject, data: apply_fact(self.index, subject, data))
         self.queue = DeliveryQueue(js, settings.send_ack_wait)
         self.store: SubscriberStore

@@ -3,8 +3,10 @@ missions and upcoming events, as small `Item`s. Applying the same fact twice is 
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from vieasso.common.messages.agenda import CanonicalEvent, EventStatus
@@ -18,6 +20,7 @@ from vieasso.newsletter.domain.content import EditionContent, Item
 from vieasso.newsletter.domain.subscriber import Topic
 
 EXCERPT = 280
+RETAIN = timedelta(days=70)  # longer than the longest edition period (62 days)
 _NOTES = {EventStatus.FULL: "Complet", EventStatus.POSTPONED: "Reporté"}
 
 
@@ -48,17 +51,31 @@ def _aware(value: datetime | date, zone: ZoneInfo) -> datetime:
 
 
 class ContentIndex:
-    def __init__(self, links: Links, zone: ZoneInfo) -> None:
+    """Only what a future edition can show is kept: associations and missions of the last
+    `RETAIN` days (older ones are before any edition's period), events not yet over.
+    Repeated values (theme sets, names, places) are shared between items."""
+
+    def __init__(self, links: Links, zone: ZoneInfo, now: Callable[[], datetime]) -> None:
         self._links = links
         self._zone = zone
+        self._now = now
         self.associations: dict[str, Item] = {}
         self.missions: dict[str, Item] = {}
         self.events: dict[str, Item] = {}
         self._names: dict[str, str] = {}
+        self._themes: dict[frozenset[str], frozenset[str]] = {}
+
+    def _shared(self, themes: Iterable[str]) -> frozenset[str]:
+        key = frozenset(sys.intern(t) for t in themes)
+        return self._themes.setdefault(key, key)
+
+    def _recent(self, when: datetime) -> bool:
+        return when >= self._now() - RETAIN
 
     def association_changed(self, association: AssociationPublic) -> None:
-        self._names[association.slug] = association.short_name or association.name
-        if association.state is not AssociationState.VALIDATED:
+        self._names[association.slug] = sys.intern(association.short_name or association.name)
+        validated = association.validated_at or association.updated_at
+        if association.state is not AssociationState.VALIDATED or not self._recent(validated):
             self.associations.pop(association.slug, None)
             return
         self.associations[association.slug] = Item(
@@ -66,14 +83,14 @@ class ContentIndex:
             topic=Topic.ASSOCIATIONS,
             title=association.name,
             url=str(association.website or self._links.association(association.slug)),
-            when=association.validated_at or association.updated_at,
+            when=validated,
             text=excerpt(association.purpose),
-            themes=frozenset(association.themes),
-            quartier=association.quartier,
+            themes=self._shared(association.themes),
+            quartier=association.quartier and sys.intern(association.quartier),
         )
 
     def mission_changed(self, mission: MissionPublic) -> None:
-        if mission.state is not MissionState.OPEN:
+        if mission.state is not MissionState.OPEN or not self._recent(mission.published_at):
             self.missions.pop(mission.id, None)
             return
         where = mission.schedule or ""
@@ -87,8 +104,8 @@ class ContentIndex:
             when=mission.published_at,
             text=excerpt(mission.description),
             by=self._names.get(mission.association_slug, mission.association_slug),
-            themes=frozenset(mission.themes),
-            quartier=mission.quartier,
+            themes=self._shared(mission.themes),
+            quartier=mission.quartier and sys.intern(mission.quartier),
             place=where,
             note="À distance possible" if mission.remote.value != "non" else "",
         )
@@ -96,7 +113,9 @@ class ContentIndex:
     def event_changed(self, event: CanonicalEvent, *, cancelled: bool = False) -> None:
         key = f"{event.association}.{event.event_id}"
         content = event.content
-        if cancelled or event.unpublished or content.status is EventStatus.CANCELLED:
+        end = _aware(content.end, self._zone)
+        over = end < self._now() - timedelta(days=1) and not content.rrule
+        if cancelled or over or event.unpublished or content.status is EventStatus.CANCELLED:
             self.events.pop(key, None)
             return
         location = event.location
@@ -116,13 +135,13 @@ class ContentIndex:
             title=content.title,
             url=str(event.url),
             when=_aware(content.start, self._zone),
-            end=_aware(content.end, self._zone),
+            end=end,
             all_day=content.all_day,
             text=excerpt(content.summary or content.description),
-            by=event.association_name,
-            themes=frozenset(content.themes),
-            quartier=location.quartier,
-            place=place,
+            by=sys.intern(event.association_name),
+            themes=self._shared(content.themes),
+            quartier=location.quartier and sys.intern(location.quartier),
+            place=sys.intern(place),
             note=note,
         )
 
@@ -155,7 +174,3 @@ class ContentIndex:
             missions=tuple(missions[:max_missions]),
             events=tuple(events[:max_events]),
         )
-
-
-def utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
