@@ -125,6 +125,28 @@ async def test_validation_issues_a_token_once_and_stores_only_its_hash(
     assert [s.rsplit(".", 1)[1] for s, _ in facts] == ["registered", "validated"]
 
 
+async def test_the_city_issues_a_new_token_and_the_old_one_stops_working(
+    annuaire: Client, js: JetStreamContext
+) -> None:
+    slug, old = await annuaire.validated()
+    url = f"/api/associations/{slug}"
+    assert (await annuaire.http.post(f"{url}/token", headers=old)).status_code == 403
+    response = await annuaire.http.post(f"{url}/token", headers=annuaire.admin)
+    assert response.status_code == 200
+    new = {"Authorization": f"Bearer {response.json()['token']}"}
+    assert (
+        await annuaire.http.patch(url, json={"short_name": "N"}, headers=new)
+    ).status_code == 200
+    assert (
+        await annuaire.http.patch(url, json={"short_name": "O"}, headers=old)
+    ).status_code == 401
+    pending = (await annuaire.register())["slug"]
+    refused = await annuaire.http.post(f"/api/associations/{pending}/token", headers=annuaire.admin)
+    assert refused.status_code == 409
+    facts = await read_facts(js, f"annuaire.associations.{slug}.>", at_least=3)
+    assert [s.rsplit(".", 1)[1] for s, _ in facts] == ["registered", "validated", "updated"]
+
+
 async def test_an_association_edits_its_own_record_but_never_another(annuaire: Client) -> None:
     slug, auth = await annuaire.validated()
     other, _ = await annuaire.validated()

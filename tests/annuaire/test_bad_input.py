@@ -17,6 +17,7 @@ ROUTES_WITH_A_SLUG: list[tuple[str, str, dict[str, Any] | None]] = [
     ("PATCH", f"/api/associations/{BAD}", {"short_name": "X"}),
     ("POST", f"/api/associations/{BAD}/validate", None),
     ("POST", f"/api/associations/{BAD}/archive", None),
+    ("POST", f"/api/associations/{BAD}/token", None),
     ("GET", f"/api/associations/{BAD}/missions", None),
     ("POST", f"/api/associations/{BAD}/missions", mission_body()),
     ("GET", f"/api/associations/ok/missions/{BAD}", None),

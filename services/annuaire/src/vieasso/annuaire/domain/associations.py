@@ -111,6 +111,16 @@ def validate(record: AssociationRecord, token_hash: str, now: datetime) -> Assoc
     )
 
 
+def with_new_token(record: AssociationRecord, token_hash: str) -> AssociationRecord:
+    """A validated association's token replaced (lost, leaked, or imported without one).
+
+    Private change: the public record, its timestamps and its last fact stay as they are.
+    """
+    if record.state is not AssociationState.VALIDATED:
+        raise InvalidState("Seule une association validée reçoit un jeton.")
+    return record.model_copy(update={"token_hash": token_hash})
+
+
 def archive(record: AssociationRecord, now: datetime) -> AssociationRecord:
     if record.state is AssociationState.ARCHIVED:
         raise InvalidState("Cette association est déjà archivée.")

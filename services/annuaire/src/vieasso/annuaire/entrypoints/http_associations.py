@@ -107,6 +107,18 @@ async def validate(slug: SlugPath, app: Unit, _: Admin) -> ValidationAnswer:
     return ValidationAnswer(association=result.association.public(), token=result.token)
 
 
+@router.post("/{slug}/token", summary="Nouveau jeton d'une association validée (Ville)")
+async def new_token(slug: SlugPath, app: Unit, _: Admin) -> ValidationAnswer:
+    """For an association imported already validated, or whose token was lost: the previous
+    token stops working; the new one is shown this once only."""
+    result = await handlers.issue_token(app, slug)
+    return ValidationAnswer(
+        association=result.association.public(),
+        token=result.token,
+        message="Nouveau jeton émis : l'ancien ne fonctionne plus. Il ne sera plus affiché.",
+    )
+
+
 @router.post("/{slug}/archive", summary="Archiver une association (Ville)")
 async def archive(slug: SlugPath, app: Unit, _: Admin) -> AssociationPublic:
     """The record leaves the directory; its token stops working; its missions close."""

@@ -94,6 +94,18 @@ async def validate_association(app: Annuaire, slug: str) -> Validated:
     return Validated(await _save(app, record, current.revision), token)
 
 
+async def issue_token(app: Annuaire, slug: str) -> Validated:
+    """A new token for a validated association; the previous one stops working. No fact:
+    nothing public changed."""
+    current = await app.associations.get(slug)
+    if current is None:
+        raise NotFound(NOT_FOUND)
+    token = secrets.token_urlsafe(32)
+    record = domain.with_new_token(current.value, hash_token(token))
+    await app.associations.update(slug, record, last=current.revision)
+    return Validated(record, token)
+
+
 async def archive_association(app: Annuaire, slug: str) -> AssociationRecord:
     """Archive the record (its token stops working) and close its missions."""
     current = await app.associations.get(slug)
