@@ -2,7 +2,8 @@
 
 Builders read it to know who gets an edition; senders read the address at send time, so
 that an unsubscription or an erasure made after the edition was built is respected.
-Compact on purpose: B5 keeps 100,000 subscribers in memory.
+Compact on purpose: B5 keeps 100,000 subscribers in memory. Read from the bucket's stream
+in bounded batches (`StreamReplay`; the bucket keeps one revision per key).
 """
 
 from __future__ import annotations
@@ -12,14 +13,19 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
-from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.kv import KV_DEL, KV_OP, KV_PURGE
 from pydantic import ValidationError
 
-from vieasso.newsletter.adapters.kvscan import catch_up
-from vieasso.newsletter.adapters.subscribers import RECORD_PREFIX
+from vieasso.newsletter.adapters.replay import StreamReplay
+from vieasso.newsletter.adapters.subscribers import BUCKET, RECORD_PREFIX
 from vieasso.newsletter.domain.subscriber import Preferences, Subscriber, SubscriberState
 
 log = logging.getLogger(__name__)
+
+STREAM = f"KV_{BUCKET}"
+PREFIX = f"$KV.{BUCKET}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,33 +40,24 @@ class Reader:
 
 
 class SubscriberMirror:
-    def __init__(self, kv: KeyValue) -> None:
-        self._kv = kv
+    def __init__(self, js: JetStreamContext) -> None:
         self.readers: dict[str, Reader] = {}
         self._preferences: dict[Preferences, Preferences] = {}
-        self._watcher: KeyValue.KeyWatcher | None = None
+        self._replay = StreamReplay(js, STREAM, f"{PREFIX}{RECORD_PREFIX}*", self._apply)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._watcher = await self._kv.watch(f"{RECORD_PREFIX}*")
-        async for entry in catch_up(self._watcher):
-            self._apply(entry)
-        self._task = asyncio.create_task(self._follow())
+        await self._replay.catch_up()
+        self._task = asyncio.create_task(self._replay.follow())
 
-    async def _follow(self) -> None:
-        if self._watcher is None:
-            return
-        async for entry in self._watcher:
-            if entry is not None:
-                self._apply(entry)
-
-    def _apply(self, entry: KeyValue.Entry) -> None:
-        subscriber_id = entry.key[len(RECORD_PREFIX) :]
-        if entry.operation in (KV_DEL, KV_PURGE) or not entry.value:
+    def _apply(self, msg: Msg) -> None:
+        subscriber_id = msg.subject[len(PREFIX) + len(RECORD_PREFIX) :]
+        operation = (msg.headers or {}).get(KV_OP)
+        if operation in (KV_DEL, KV_PURGE) or not msg.data:
             self.readers.pop(subscriber_id, None)
             return
         try:
-            subscriber = Subscriber.model_validate_json(entry.value)
+            subscriber = Subscriber.model_validate_json(msg.data)
         except ValidationError:
             log.exception("unreadable subscriber record", extra={"subscriber": subscriber_id})
             return
@@ -75,6 +72,4 @@ class SubscriberMirror:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._watcher is not None:
-            with contextlib.suppress(Exception):
-                await self._watcher.stop()  # type: ignore[no-untyped-call]
+        await self._replay.close()
