@@ -16,7 +16,7 @@ from vieasso.agenda.domain.model import KEEP_CANCELLED_DAYS, StoredEvent, event_
 from vieasso.common.messages.agenda import EventContent
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: its __init__ is then several times cheaper
 class Listing:
     key: str
     association: str
