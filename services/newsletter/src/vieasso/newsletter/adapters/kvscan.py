@@ -24,7 +24,7 @@ async def catch_up(watcher: KeyValue.KeyWatcher) -> AsyncIterator[KeyValue.Entry
     while True:
         try:
             entry = await watcher.updates(timeout=TIMEOUT if seen else GRACE)  # type: ignore[no-untyped-call]
-        except NatsTimeout:
+        except (NatsTimeout, TimeoutError):  # nats-py raises either
             if seen or not await _empty(watcher):
                 if seen:
                     raise

@@ -63,7 +63,7 @@ class DeliveryQueue:
             self._sub = await self._js.pull_subscribe_bind(CONSUMER, stream=STREAM)
         try:
             return await self._sub.fetch(count, timeout=wait)
-        except NatsTimeout:
+        except (NatsTimeout, TimeoutError):  # nats-py raises either
             return []
 
     async def close(self) -> None:

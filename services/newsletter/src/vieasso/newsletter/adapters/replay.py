@@ -62,7 +62,7 @@ class StreamReplay:
         while True:
             try:
                 messages = await sub.fetch(BATCH, timeout=1.0)
-            except NatsTimeout:
+            except (NatsTimeout, TimeoutError):  # nats-py raises either
                 info = await sub.consumer_info()
                 if info.num_pending == 0:
                     return
@@ -85,9 +85,9 @@ class StreamReplay:
                 sub = self._sub or await self._subscribe()
                 for msg in await sub.fetch(BATCH, timeout=5.0):
                     self._take(msg)
-            except NatsTimeout:
+            except (NatsTimeout, TimeoutError):  # nats-py raises either
                 continue
             except (JsError, OSError) as exc:  # consumer gone with a server restart, etc.
-                log.warning("consumer lost, recreating", extra={"error": repr(exc)})
+                log.warning("consumer of %s lost (%r), recreating", self._stream, exc)
                 self._sub = None
                 await asyncio.sleep(1.0)

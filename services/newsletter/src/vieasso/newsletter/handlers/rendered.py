@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from babel.dates import format_date
 
@@ -71,7 +71,8 @@ class EditionMails:
         day = end.astimezone(self._settings.zone).date()
         if frequency is Frequency.MENSUELLE:
             return f"{TITLE} — {format_date(day, 'MMMM y', locale=LOCALE)}"
-        return f"{TITLE} — semaine du {format_date(day, 'd MMMM y', locale=LOCALE)}"
+        monday = day - timedelta(days=day.weekday())
+        return f"{TITLE} — semaine du {format_date(monday, 'd MMMM y', locale=LOCALE)}"
 
     def render(self, edition: Edition, content: EditionContent) -> RenderedEdition:
         period = edition.subject.removeprefix(f"{TITLE} — ")
