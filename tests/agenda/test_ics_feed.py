@@ -46,7 +46,8 @@ async def test_feed_has_stable_uid_paris_timezone_and_calendar_properties(
     assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Paris"]
     assert "Les Amis de" in str(cal["X-WR-CALNAME"])
     assert cal["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
-    assert "X-PUBLISHED-TTL" in cal
+    assert cal["REFRESH-INTERVAL"].to_ical() == b"PT1H"
+    assert cal["X-PUBLISHED-TTL"].to_ical() == b"PT1H"
 
 
 async def test_events_across_both_dst_switches_keep_their_exact_instants(

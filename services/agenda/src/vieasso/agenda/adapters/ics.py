@@ -88,7 +88,7 @@ def _calendar(name: str) -> icalendar.Calendar:
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Europe/Paris")
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", REFRESH)
+    cal.add("x-published-ttl", icalendar.vDuration(REFRESH))  # X- property: typed by hand
     return cal
 
 
