@@ -105,8 +105,11 @@ async def test_list_unsubscribe_post_unsubscribes_and_get_does_not(
     )
     email = random_email()
     subscriber = await active_subscriber(newsletter_app, email)
-    await send_edition(newsletter_app)
+    edition = await send_edition(newsletter_app)
     (mail,) = mails_to(smtp_server, email)
+    token = newsletter_app.newsletter.links.preferences(subscriber.id).split("token=")[1]
+    export = await newsletter_app.client.get("/api/subscriptions/me", params={"token": token})
+    assert export.json()["envois"][edition.id]["state"] == "sent"
     url = mail["List-Unsubscribe"].split(",")[0].strip().strip("<>")
     assert (await newsletter_app.client.get(url)).status_code == 200
     found = await newsletter_app.newsletter.store.get(subscriber.id)

@@ -85,6 +85,13 @@ class Ledger:
             counts[LedgerEntry.model_validate_json(entry.value or b"").state] += 1
         return counts
 
+    async def entries(self, subscriber_id: str) -> dict[str, LedgerEntry]:
+        """The subscriber's entries, by edition id (GDPR export)."""
+        return {
+            entry.key.rsplit(".", 1)[0]: LedgerEntry.model_validate_json(entry.value or b"")
+            async for entry in scan(self._kv, f"*.{subscriber_id}")
+        }
+
     async def forget(self, subscriber_id: str) -> int:
         """GDPR erasure: purge the subscriber's entries of every edition."""
         keys = [e.key async for e in scan(self._kv, f"*.{subscriber_id}", meta_only=True)]

@@ -14,10 +14,11 @@ import logging
 from nats.aio.msg import Msg
 from pydantic import ValidationError
 
-from vieasso.common.messages.newsletter import DeliveryBatch
+from vieasso.common.messages.newsletter import Delivery, DeliveryBatch
 from vieasso.newsletter.adapters.queue import DeliveryQueue
 from vieasso.newsletter.handlers.deliveries import Deliverer
 from vieasso.newsletter.handlers.editions import Editions
+from vieasso.newsletter.handlers.rendered import EditionMail
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +90,9 @@ class Sender:
         await msg.ack_sync()
         await self._editions.finish_if_done(batch.edition_id)
 
-    async def _one(self, mail: object, delivery: object) -> None:
+    async def _one(self, mail: EditionMail, delivery: Delivery) -> None:
         async with self._mails:
-            await self._deliverer.deliver(mail, delivery)  # type: ignore[arg-type]
+            await self._deliverer.deliver(mail, delivery)
 
     async def stop(self) -> None:
         """Stop taking batches; let the ones in hand finish (or be redelivered)."""

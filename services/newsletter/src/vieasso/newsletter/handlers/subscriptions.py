@@ -147,9 +147,10 @@ class Subscriptions:
     async def export(self, token: str) -> dict[str, Any]:
         """Everything stored about the person (GDPR art. 15 and 20)."""
         subscriber, _ = await self.subscriber(token, Purpose.MANAGE)
+        deliveries = await self._ledger.entries(subscriber.id)
         return {
             "abonne": subscriber.model_dump(mode="json"),
-            "envois": "Le registre des envois ne contient que l'état de chaque envoi.",
+            "envois": {eid: e.model_dump(mode="json") for eid, e in sorted(deliveries.items())},
         }
 
     async def erase(self, token: str) -> None:
