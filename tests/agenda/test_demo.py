@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 
 import pytest
@@ -24,5 +25,12 @@ async def test_demo_publishes_its_events_once(agenda: Running, directory: Direct
         return all(agenda.wiring.catalog.get(k) is not None for k in keys)
 
     await wait_for(special_cases_in_agenda, what="demo events applied")
-    second = await run_demo(agenda.settings)
-    assert second[0].startswith("Agenda : 0 événement(s)")
+    # Other tests' associations may be in the shared bucket: their demo events can still be
+    # in flight; sending them again is harmless (same message ids), and soon nothing is sent.
+    for _ in range(50):
+        again = await run_demo(agenda.settings)
+        if again[0].startswith("Agenda : 0 événement(s)"):
+            break
+        await asyncio.sleep(0.2)
+    assert again[0].startswith("Agenda : 0 événement(s)")
+    assert agenda.wiring.catalog.get(f"{slug}.demo-1") is not None
