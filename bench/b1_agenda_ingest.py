@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -75,6 +76,7 @@ class AgendaPlatform:
     def close(self) -> None:
         self.stop_agenda()
         self.nats.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def healthy(base: str) -> bool:
