@@ -9,6 +9,7 @@ the work queue and the ledger.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -47,37 +48,41 @@ async def _run(
     async with standalone(settings) as newsletter:
         if dry_run or preview:
             return await _look(newsletter, frequency, preview, console)
+        # Earlier runs' deliveries (a resumed edition), then this process's, for the bar.
+        eid, _ = await newsletter.editions.period(frequency, newsletter.clock.now())
+        earlier = sum(n for state, n in (await newsletter.ledger.tally(eid)).items() if state.final)
+        ours = [0]
+
+        def count(state: LedgerState) -> None:
+            ours[0] += state.final
+
+        newsletter.deliverer.progress.append(count)
+        newsletter.start_sender()  # sends as soon as the build queues the first batch
         edition = await newsletter.editions.build(frequency)
         console.print(
             f"Édition {edition.id} : {edition.recipients} destinataire(s), "
             f"{edition.items} élément(s), {edition.distinct_contents} contenu(s) distinct(s)."
         )
         if edition.state is not EditionState.SENT:
-            edition = await _send(newsletter, edition, console)
+            edition = await _wait(newsletter, edition, console, lambda: earlier + ours[0])
         _summary(console, edition)
         return 0
 
 
-async def _send(newsletter: Newsletter, edition: Edition, console: Console) -> Edition:
+async def _wait(
+    newsletter: Newsletter, edition: Edition, console: Console, done: Callable[[], int]
+) -> Edition:
     columns = (
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
     )  # fmt: skip
-    tally = await newsletter.ledger.tally(edition.id)
     with Progress(*columns, console=console) as progress:
-        done = sum(n for state, n in tally.items() if state.final)
-        task = progress.add_task("envois", total=edition.recipients, completed=done)
-
-        def advance(state: LedgerState) -> None:
-            if state.final:
-                progress.advance(task)
-
-        newsletter.deliverer.progress.append(advance)
-        newsletter.start_sender()
+        task = progress.add_task("envois", total=edition.recipients, completed=done())
         while True:
             found = await newsletter.editions.store.get(edition.id)
             if found is not None and found[0].state is EditionState.SENT:
                 progress.update(task, completed=edition.recipients)
                 return found[0]
+            progress.update(task, completed=min(done(), edition.recipients))
             await newsletter.editions.finish_if_done(edition.id)
             await asyncio.sleep(POLL)
 
