@@ -166,3 +166,11 @@ def test_mission_rules_name_every_broken_field() -> None:
     fields = {e.field for e in error.value.errors}
     assert fields == {"ends_on", "venue_id", "themes.0", "quartier"}
     check_mission(_mission(venue_id="kursaal", themes=["sport"]), KNOWN, date(2026, 3, 16))
+
+
+def test_a_theme_given_twice_counts_once() -> None:
+    fields = AssociationFields(
+        name="AB", purpose="Un objet assez long.", themes=("sport", "culture", "sport")
+    )
+    assert fields.themes == ("sport", "culture")
+    assert _mission(skills=["accueil", "accueil"]).skills == ("accueil",)

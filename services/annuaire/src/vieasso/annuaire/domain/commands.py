@@ -7,9 +7,9 @@ reference data or the date (unknown theme, founded in the future) live in `rules
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from vieasso.annuaire.domain.rules import Phone, Rna, Siren, Siret
 from vieasso.common.messages.annuaire import (
@@ -22,6 +22,18 @@ from vieasso.common.messages.annuaire import (
 from vieasso.common.messages.base import Code, Line, Text, WebUrl
 
 _STRICT = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+T = TypeVar("T")
+
+
+def _unique(values: tuple[T, ...]) -> tuple[T, ...]:
+    """The same theme (link, skill) given twice counts once; order kept."""
+    return tuple(dict.fromkeys(values))
+
+
+Codes = Annotated[tuple[Code, ...], AfterValidator(_unique)]
+Links = Annotated[tuple[WebUrl, ...], AfterValidator(_unique)]
+Skills = Annotated[tuple[Line, ...], AfterValidator(_unique)]
 
 
 class PrivateContact(BaseModel):
@@ -45,13 +57,13 @@ class AssociationFields(BaseModel):
     rna_id: Rna | None = None
     siren: Siren | None = None
     siret: Siret | None = None
-    themes: tuple[Code, ...] = Field(default=(), max_length=5)
+    themes: Codes = Field(default=(), max_length=5)
     quartier: Code | None = None
     address: PostalAddress | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
     website: WebUrl | None = None
-    social_links: tuple[WebUrl, ...] = Field(default=(), max_length=10)
+    social_links: Links = Field(default=(), max_length=10)
     employs_staff: bool | None = None
     founded_on: date | None = None
 
@@ -73,13 +85,13 @@ class ChangeAssociation(BaseModel):
     rna_id: Rna | None = None
     siren: Siren | None = None
     siret: Siret | None = None
-    themes: tuple[Code, ...] | None = Field(default=None, max_length=5)
+    themes: Codes | None = Field(default=None, max_length=5)
     quartier: Code | None = None
     address: PostalAddress | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
     website: WebUrl | None = None
-    social_links: tuple[WebUrl, ...] | None = Field(default=None, max_length=10)
+    social_links: Links | None = Field(default=None, max_length=10)
     employs_staff: bool | None = None
     founded_on: date | None = None
     contact: PrivateContact | None = None
@@ -92,7 +104,7 @@ class MissionFields(BaseModel):
 
     title: Line = Field(min_length=3, max_length=140)
     description: Text = Field(min_length=10, max_length=10_000)
-    themes: tuple[Code, ...] = Field(default=(), max_length=5)
+    themes: Codes = Field(default=(), max_length=5)
     quartier: Code | None = None
     venue_id: Code | None = None
     kind: MissionKind
@@ -102,7 +114,7 @@ class MissionFields(BaseModel):
     time_commitment: Line | None = Field(default=None, max_length=200)
     remote: RemoteMode = RemoteMode.NON
     open_to_minors: bool = False
-    skills: tuple[Line, ...] = Field(default=(), max_length=20)
+    skills: Skills = Field(default=(), max_length=20)
     places_available: int | None = Field(default=None, ge=0, le=10_000)
     how_to_apply: Text = Field(min_length=5, max_length=2000)
     apply_url: WebUrl | None = None
@@ -115,7 +127,7 @@ class ChangeMission(BaseModel):
 
     title: Line | None = Field(default=None, min_length=3, max_length=140)
     description: Text | None = Field(default=None, min_length=10, max_length=10_000)
-    themes: tuple[Code, ...] | None = Field(default=None, max_length=5)
+    themes: Codes | None = Field(default=None, max_length=5)
     quartier: Code | None = None
     venue_id: Code | None = None
     kind: MissionKind | None = None
@@ -125,7 +137,7 @@ class ChangeMission(BaseModel):
     time_commitment: Line | None = Field(default=None, max_length=200)
     remote: RemoteMode | None = None
     open_to_minors: bool | None = None
-    skills: tuple[Line, ...] | None = Field(default=None, max_length=20)
+    skills: Skills | None = Field(default=None, max_length=20)
     places_available: int | None = Field(default=None, ge=0, le=10_000)
     how_to_apply: Text | None = Field(default=None, min_length=5, max_length=2000)
     apply_url: WebUrl | None = None
