@@ -135,12 +135,16 @@ def run(quick: bool) -> list[Figure]:
 
         asyncio.run(prepare(fill=False))
         empty, _ = _serve(server.url, workdir / "empty")
-        empty_rss = _rss_mb(empty)
-        empty.stop()
+        try:
+            empty_rss = _rss_mb(empty)
+        finally:
+            empty.stop()
         asyncio.run(prepare(fill=True))
         full, start_seconds = _serve(server.url, workdir / "full")
-        rss = _rss_mb(full)
-        full.stop()
+        try:
+            rss = _rss_mb(full)
+        finally:
+            full.stop()
     finally:
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
