@@ -69,10 +69,12 @@ async def test_each_subscriber_gets_what_matches_their_themes_and_quartiers(
 
     edition = await send_edition(newsletter_app)
 
-    assert edition.recipients == 2
-    assert edition.delivered == 2
+    # Subscribers of other tests share the session's bucket: count ours by their mails.
+    assert edition.recipients >= 2
+    assert edition.delivered == edition.recipients
     status = (await newsletter_app.client.get(f"/api/editions/{edition.id}")).json()
-    assert (status["state"], status["delivered"], status["batches_pending"]) == ("sent", 2, 0)
+    assert (status["state"], status["batches_pending"]) == ("sent", 0)
+    assert status["delivered"] == edition.delivered
     (sport_mail,) = mails_to(smtp_server, sporty)
     (culture_mail,) = mails_to(smtp_server, cultured)
     assert mails_to(smtp_server, nothing) == []
