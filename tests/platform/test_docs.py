@@ -8,8 +8,12 @@ import sys
 from pathlib import Path
 
 from vieasso.common.docs import SERVICES, message_models
+from vieasso.common.nats.catalogue import STREAMS
 
-SUBJECT_ROOTS = ("annuaire.", "agenda.", "newsletter.", "deadletter.")
+# Every channel must be stored by one of the platform's streams.
+SUBJECT_ROOTS = tuple(
+    subject.removesuffix(">").removesuffix("*") for spec in STREAMS for subject in spec.subjects
+)
 
 
 def test_docs_command_writes_an_asyncapi_document_per_service_and_a_schema_per_message(
