@@ -76,12 +76,16 @@ class Settings(BaseSettings):
         """Base URL (no trailing slash) at which people reach `service`'s pages and feeds."""
         if self.public_base_url is not None:
             return str(self.public_base_url).rstrip("/")
+        return f"http://{self.http_host}:{self.port_of(service)}"
+
+    def port_of(self, service: str) -> int:
+        """The HTTP port `service` listens on (KeyError for an unknown service)."""
         ports = {
             "annuaire": self.annuaire_port,
             "agenda": self.agenda_port,
             "newsletter": self.newsletter_port,
         }
-        return f"http://{self.http_host}:{ports[service]}"
+        return ports[service]
 
     @property
     def nats_servers_for_logs(self) -> list[str]:

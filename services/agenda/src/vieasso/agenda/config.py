@@ -21,7 +21,3 @@ class AgendaSettings(Settings):
     agenda_feed_max_events: int = Field(
         default=1000, ge=1, description="At most this many events per feed (Google's limit)."
     )
-
-    @property
-    def port(self) -> int:
-        return self.agenda_port

@@ -25,7 +25,3 @@ class AnnuaireSettings(Settings):
             "0 turns it off."
         ),
     )
-
-    @property
-    def port(self) -> int:
-        return self.annuaire_port

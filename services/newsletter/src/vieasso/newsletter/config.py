@@ -85,10 +85,6 @@ class NewsletterSettings(Settings):
         return self
 
     @property
-    def port(self) -> int:
-        return self.newsletter_port
-
-    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.digest_timezone)
 

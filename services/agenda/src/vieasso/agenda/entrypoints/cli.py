@@ -5,8 +5,7 @@ from __future__ import annotations
 import typer
 
 from vieasso.agenda.config import AgendaSettings
-from vieasso.common.http.server import serve as serve_app
-from vieasso.common.logging import configure_logging
+from vieasso.common.http.server import serve_service
 
 app = typer.Typer(help="Agenda de la vie associative bisontine.", no_args_is_help=True)
 
@@ -14,14 +13,7 @@ app = typer.Typer(help="Agenda de la vie associative bisontine.", no_args_is_hel
 @app.command()
 def serve() -> None:
     """Start the agenda service (HTTP + NATS) until SIGINT/SIGTERM."""
-    settings = AgendaSettings()
-    configure_logging("agenda", level=settings.log_level, json_lines=settings.log_json)
-    serve_app(
-        "vieasso.agenda.bootstrap:create_asgi",
-        host=settings.http_host,
-        port=settings.port,
-        log_level=settings.log_level,
-    )
+    serve_service("agenda", "vieasso.agenda.bootstrap:create_asgi", AgendaSettings())
 
 
 @app.command()

@@ -10,7 +10,7 @@ import typer
 from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.annuaire.entrypoints.cli_demo import run_demo
 from vieasso.annuaire.entrypoints.cli_import import run_import
-from vieasso.common.http.server import serve as serve_app
+from vieasso.common.http.server import serve_service
 from vieasso.common.logging import configure_logging
 
 app = typer.Typer(help="Annuaire de la vie associative bisontine.", no_args_is_help=True)
@@ -19,14 +19,7 @@ app = typer.Typer(help="Annuaire de la vie associative bisontine.", no_args_is_h
 @app.command()
 def serve() -> None:
     """Start the annuaire service (HTTP + NATS) until SIGINT/SIGTERM."""
-    settings = AnnuaireSettings()
-    configure_logging("annuaire", level=settings.log_level, json_lines=settings.log_json)
-    serve_app(
-        "vieasso.annuaire.bootstrap:create_app",
-        host=settings.http_host,
-        port=settings.port,
-        log_level=settings.log_level,
-    )
+    serve_service("annuaire", "vieasso.annuaire.bootstrap:create_app", AnnuaireSettings())
 
 
 @app.command("import")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from vieasso.common.http.server import serve as serve_app
+from vieasso.common.http.server import serve_service
 from vieasso.common.logging import configure_logging
 from vieasso.common.messages.newsletter import Frequency
 from vieasso.newsletter.config import NewsletterSettings
@@ -24,14 +24,7 @@ app = typer.Typer(
 @app.command()
 def serve() -> None:
     """Start the newsletter service (HTTP + NATS) until SIGINT/SIGTERM."""
-    settings = NewsletterSettings()
-    configure_logging("newsletter", level=settings.log_level, json_lines=settings.log_json)
-    serve_app(
-        "vieasso.newsletter.bootstrap:create_app",
-        host=settings.http_host,
-        port=settings.port,
-        log_level=settings.log_level,
-    )
+    serve_service("newsletter", "vieasso.newsletter.bootstrap:create_app", NewsletterSettings())
 
 
 @app.command("send-digest")
