@@ -16,8 +16,6 @@ can store private fields such as the contact or the token hash beside the public
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -27,6 +25,7 @@ from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 from pydantic import BaseModel, ValidationError
 
 from vieasso.common.messages.annuaire import AssociationPublic, MissionPublic, VenuePublic
+from vieasso.common.nats.kv import BucketWatch
 from vieasso.common.reference.models import Quartier, Theme
 
 log = logging.getLogger(__name__)
@@ -46,20 +45,10 @@ class _BucketMirror:
         self.bucket = bucket
         self.parse = parse
         self.items: dict[str, Any] = {}
-        self._watcher: Any = None
-        self._task: asyncio.Task[None] | None = None
+        self._watch = BucketWatch(bucket, self._apply)
 
     async def start(self, js: JetStreamContext) -> None:
-        kv = await js.key_value(self.bucket)
-        self._watcher = await kv.watchall()
-        while (entry := await self._watcher.updates(timeout=30)) is not None:
-            self._apply(entry)
-        self._task = asyncio.create_task(self._follow(), name=f"watch-{self.bucket}")
-
-    async def _follow(self) -> None:
-        async for entry in self._watcher:
-            if entry is not None:
-                self._apply(entry)
+        await self._watch.start(js)
 
     def _apply(self, entry: KeyValue.Entry) -> None:
         if entry.operation in (KV_DEL, KV_PURGE):
@@ -74,13 +63,7 @@ class _BucketMirror:
             self.items[parsed[0]] = parsed[1]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._watcher is not None:
-            with contextlib.suppress(Exception):
-                await self._watcher.stop()
+        await self._watch.stop()
 
 
 def _model(model: type[M]) -> Callable[[str, bytes], tuple[str, M]]:

@@ -6,8 +6,6 @@ and demo commands write from another process); a revision never goes backwards.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -17,6 +15,7 @@ from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 from pydantic import BaseModel, ValidationError
 
 from vieasso.annuaire.adapters.kv import Versioned
+from vieasso.common.nats.kv import BucketWatch
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +35,7 @@ class Mirror(Generic[M]):
         self.parse = parse
         self.items: dict[str, Versioned[M]] = {}
         self._on_change = on_change
-        self._watcher: Any = None
-        self._task: asyncio.Task[None] | None = None
+        self._watch = BucketWatch(bucket, self._entry)
         self._ours: dict[str, bytes] = {}
         self._skipped: dict[str, KeyValue.Entry] = {}
 
@@ -73,16 +71,7 @@ class Mirror(Generic[M]):
             self._on_change(key, old, None)
 
     async def start(self, js: JetStreamContext) -> None:
-        kv = await js.key_value(self.bucket)
-        self._watcher = await kv.watchall()
-        while (entry := await self._watcher.updates(timeout=60)) is not None:
-            self._entry(entry)
-        self._task = asyncio.create_task(self._follow(), name=f"mirror-{self.bucket}")
-
-    async def _follow(self) -> None:
-        async for entry in self._watcher:
-            if entry is not None:
-                self._entry(entry)
+        await self._watch.start(js)
 
     def _entry(self, entry: KeyValue.Entry) -> None:
         if entry.operation in (KV_DEL, KV_PURGE):
@@ -104,13 +93,7 @@ class Mirror(Generic[M]):
             self.apply(entry.key, value, entry.revision)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._watcher is not None:
-            with contextlib.suppress(Exception):
-                await self._watcher.stop()
+        await self._watch.stop()
 
 
 def model_parser(model: type[M]) -> Callable[[str, bytes], M | None]:

@@ -13,7 +13,7 @@ from nats.js.kv import KeyValue
 from pydantic import TypeAdapter
 
 from vieasso.common.messages.newsletter import Frequency
-from vieasso.newsletter.adapters.kvscan import scan
+from vieasso.common.nats.kv import scan
 from vieasso.newsletter.domain.content import EditionContent, Item
 from vieasso.newsletter.domain.edition import Edition
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
-from vieasso.newsletter.adapters.kvscan import scan
+from vieasso.common.nats.kv import scan
 from vieasso.newsletter.domain.delivery import LedgerEntry, LedgerState
 
 BUCKET = "newsletter_deliveries"

@@ -1,4 +1,4 @@
-"""Reading every current value of a KV key pattern in one pass (an ordered consumer).
+"""Reading KV buckets: every current value in one pass, and watches that then follow changes.
 
 nats-py's watcher signals "caught up" with a `None` marker decided from the consumer's
 pending count, which can come *before* entries the server already pushed (the count is 0
@@ -9,9 +9,13 @@ the pattern matches nothing if the consumer never delivered anything.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 
 GRACE = 0.25  # seconds
@@ -31,6 +35,8 @@ async def catch_up(watcher: KeyValue.KeyWatcher) -> AsyncIterator[KeyValue.Entry
                 continue
             return
         if entry is None:
+            if not seen and await _empty(watcher):
+                return  # an empty pattern: no need to wait for the grace period
             continue
         seen = True
         yield entry
@@ -58,3 +64,38 @@ async def scan(
                 yield entry
     finally:
         await watcher.stop()  # type: ignore[no-untyped-call]
+
+
+class BucketWatch:
+    """Feeds `on_entry` every current entry of a bucket (deletes included), then every change.
+
+    `start` returns once the current state has been delivered (see `catch_up`); the changes
+    after it arrive from a background task until `stop`.
+    """
+
+    def __init__(self, bucket: str, on_entry: Callable[[KeyValue.Entry], None]) -> None:
+        self.bucket = bucket
+        self._on_entry = on_entry
+        self._watcher: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, js: JetStreamContext) -> None:
+        kv = await js.key_value(self.bucket)
+        self._watcher = await kv.watchall()
+        async for entry in catch_up(self._watcher):
+            self._on_entry(entry)
+        self._task = asyncio.create_task(self._follow(), name=f"watch-{self.bucket}")
+
+    async def _follow(self) -> None:
+        async for entry in self._watcher:
+            if entry is not None:
+                self._on_entry(entry)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._watcher is not None:
+            with contextlib.suppress(Exception):
+                await self._watcher.stop()
