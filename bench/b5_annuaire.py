@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 import nats
 
+from bench.memory import group_rss_mb
 from bench.report import Figure
 from tests.support.nats_server import NatsServer
 from tests.support.processes import VENV_BIN
@@ -119,23 +120,6 @@ def _latency_ms(client: httpx.Client, path: str, params: dict[str, str], n: int)
     return statistics.median(timings)
 
 
-def _rss_mb(service: ServiceProcess) -> float:
-    """Resident memory of the service's process group (granian and its worker)."""
-    assert service.process.popen is not None
-    group = os.getpgid(service.process.popen.pid)
-    total_kb = 0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if os.getpgid(int(pid)) != group:
-                continue
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kb += int(line.split()[1])
-        except (ProcessLookupError, FileNotFoundError, PermissionError):
-            continue
-    return total_kb / 1024
-
-
 def _serve(nats_url: str, workdir: Path) -> ServiceProcess:
     service = start_service_process("annuaire", nats_url=nats_url, workdir=workdir)
     return service.wait_healthy(timeout=300)
@@ -149,7 +133,7 @@ def run(quick: bool) -> list[Figure]:
         try:
             empty = _serve(server.url, work)
             time.sleep(1.0)
-            empty_rss = _rss_mb(empty)
+            empty_rss = group_rss_mb(empty)
             empty.stop()
             path = work / "associations.csv"
             _csv(path, count)
@@ -171,7 +155,7 @@ def run(quick: bool) -> list[Figure]:
             asyncio.run(_missions(server.url, count, missions))
             loaded = _serve(server.url, work)
             time.sleep(1.0)
-            loaded_rss = _rss_mb(loaded)
+            loaded_rss = group_rss_mb(loaded)
             with httpx.Client(base_url=loaded.url) as client:
                 missions_first_ms = statistics.median(
                     _latency_ms(client, "/api/missions", {"q": q}, 1) for q in FIRST_TIME

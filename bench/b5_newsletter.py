@@ -10,7 +10,6 @@ its process group once `/healthz` answers 200; baseline: the same service on emp
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import shutil
 import tempfile
@@ -24,6 +23,7 @@ import nats
 from nats.js import JetStreamContext
 
 from bench.b4_newsletter import random_preferences
+from bench.memory import group_rss_mb
 from bench.report import Figure
 from tests.newsletter import facts
 from tests.support.nats_server import NatsServer
@@ -93,23 +93,6 @@ async def populate(js: JetStreamContext, associations: int, events: int, subscri
     )
 
 
-def _rss_mb(service: ServiceProcess) -> float:
-    """Resident memory of the service's process group (granian and its worker)."""
-    assert service.process.popen is not None
-    group = os.getpgid(service.process.popen.pid)
-    total_kb = 0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if os.getpgid(int(pid)) != group:
-                continue
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kb += int(line.split()[1])
-        except (ProcessLookupError, FileNotFoundError, PermissionError):
-            continue
-    return total_kb / 1024
-
-
 def _serve(nats_url: str, workdir: Path) -> tuple[ServiceProcess, float]:
     started = time.perf_counter()
     service = start_service_process(
@@ -136,13 +119,13 @@ def run(quick: bool) -> list[Figure]:
         asyncio.run(prepare(fill=False))
         empty, _ = _serve(server.url, workdir / "empty")
         try:
-            empty_rss = _rss_mb(empty)
+            empty_rss = group_rss_mb(empty)
         finally:
             empty.stop()
         asyncio.run(prepare(fill=True))
         full, start_seconds = _serve(server.url, workdir / "full")
         try:
-            rss = _rss_mb(full)
+            rss = group_rss_mb(full)
         finally:
             full.stop()
     finally:
