@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 from nats.js import JetStreamContext
@@ -52,3 +53,25 @@ async def test_a_failing_startup_step_is_retried_until_it_succeeds(settings: Set
         assert runtime.health().ok
     finally:
         await runtime.stop()
+
+
+async def test_shutdown_steps_run_before_the_broker_stops_last_registered_first(
+    settings: Settings,
+) -> None:
+    seen: list[tuple[str, bool]] = []
+    runtime = NatsRuntime(settings, service="test")
+
+    def step(name: str) -> Callable[[], Awaitable[None]]:
+        async def stop_part() -> None:
+            seen.append((name, runtime.health().connected))
+
+        return stop_part
+
+    runtime.on_shutdown(step("index"))
+    runtime.on_shutdown(step("sender"))
+    runtime.start_in_background()
+    await _until_ready(runtime)
+    await runtime.stop()
+
+    assert seen == [("sender", True), ("index", True)]
+    assert not runtime.health().connected

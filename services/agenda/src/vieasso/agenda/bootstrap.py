@@ -7,8 +7,6 @@ step mirrors the directory, loads every event into the catalog and then starts t
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
@@ -120,17 +118,7 @@ def create_app(settings: AgendaSettings | None = None, clock: Clock | None = Non
         routers=[http.build_router(wiring)],
     )
     app.state.wiring = wiring
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(instance: FastAPI) -> AsyncIterator[None]:
-        async with inner(instance):
-            try:
-                yield
-            finally:
-                await wiring.close()
-
-    app.router.lifespan_context = lifespan
+    runtime.on_shutdown(wiring.close)
 
     @app.exception_handler(NotReady)
     async def _not_ready(_: Request, __: NotReady) -> JSONResponse:

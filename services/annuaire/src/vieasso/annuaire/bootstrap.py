@@ -5,9 +5,6 @@ Nothing here touches the network: connections open in the app's lifespan.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from nats.js import JetStreamContext
 
@@ -45,15 +42,5 @@ def create_app(settings: AnnuaireSettings | None = None, clock: Clock | None = N
     app.state.annuaire = service
     app.state.settings = settings
     http.install_error_handlers(app)
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with inner(app):
-            try:
-                yield
-            finally:
-                await service.stop()
-
-    app.router.lifespan_context = lifespan
+    runtime.on_shutdown(service.stop)
     return app

@@ -5,9 +5,6 @@ Nothing here touches the network: connections open in the app's lifespan.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from nats.js import JetStreamContext
 
@@ -45,16 +42,10 @@ def create_app(settings: NewsletterSettings | None = None, clock: Clock | None =
         await newsletter.start_background()
 
     runtime.on_startup(start)
-    inner = app.router.lifespan_context
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with inner(app):
-            try:
-                yield
-            finally:
-                if app.state.newsletter is not None:
-                    await app.state.newsletter.close()
+    async def close() -> None:
+        if app.state.newsletter is not None:
+            await app.state.newsletter.close()
 
-    app.router.lifespan_context = lifespan
+    runtime.on_shutdown(close)
     return app

@@ -28,6 +28,7 @@ DRAIN_LOST_GRACE = 0.5  # seconds
 START_RETRY_MAX = 30.0  # seconds between start-up attempts, at most
 
 StartupStep = Callable[[JetStreamContext], Awaitable[None]]
+ShutdownStep = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class NatsRuntime:
         )
         self.publish = JetStreamPublisher(self.broker, timeout=settings.nats_publish_timeout)
         self._startup_steps: list[StartupStep] = []
+        self._shutdown_steps: list[ShutdownStep] = []
         self._provisioned = asyncio.Event()
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -66,6 +68,10 @@ class NatsRuntime:
     def on_startup(self, step: StartupStep) -> None:
         """Run `step` once connected and provisioned, before the service reports ready."""
         self._startup_steps.append(step)
+
+    def on_shutdown(self, step: ShutdownStep) -> None:
+        """Run `step` at stop, before the broker drains (last registered runs first)."""
+        self._shutdown_steps.append(step)
 
     @property
     def connection(self) -> Client | None:
@@ -123,6 +129,13 @@ class NatsRuntime:
         log.info("ready", extra={"service": self.service})
 
     async def stop(self) -> None:
+        try:
+            for step in reversed(self._shutdown_steps):
+                await step()
+        finally:
+            await self._stop_nats()
+
+    async def _stop_nats(self) -> None:
         for task in (self._task, self._reprovision):
             if task is not None and not task.done():
                 task.cancel()
