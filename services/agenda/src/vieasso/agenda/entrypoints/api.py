@@ -4,23 +4,22 @@ A submission is checked at once (202, or 422 with French reasons per field), the
 on `agenda.submissions.<slug>`: NATS stays the single path by which events change.
 """
 
-import hmac
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path
 from fastapi.responses import JSONResponse
 
-from vieasso.agenda.domain.model import EventDraft, event_key, event_uid
-from vieasso.common import subjects
+from vieasso.agenda.domain.model import EventDraft
+from vieasso.agenda.entrypoints import submitting
+from vieasso.agenda.entrypoints.auth import is_admin, may_act_for
+from vieasso.agenda.entrypoints.submitting import Accepted, submit_draft
 from vieasso.common.http.errors import invalid_response
-from vieasso.common.messages.agenda import EventContent, EventStatus, EventSubmission
 
 if TYPE_CHECKING:
     from vieasso.agenda.bootstrap import Wiring
 
 SlugPath = Annotated[str, Path(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 EventIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
-_CONTENT = tuple(EventContent.model_fields)
 UNAUTHORIZED = "Jeton d'accès manquant ou invalide."
 FORBIDDEN = "Ce jeton ne permet pas d'agir pour cette association."
 
@@ -37,17 +36,13 @@ def build_router(wiring: "Wiring") -> APIRouter:
     # annotations of these nested functions at runtime)
     router = APIRouter(prefix="/api")
 
-    def is_admin(token: str) -> bool:
-        expected = wiring.settings.admin_token.get_secret_value()
-        return hmac.compare_digest(token.encode(), expected.encode())
-
     async def association_or_admin(
         slug: SlugPath, authorization: Annotated[str | None, Header()] = None
     ) -> str:
         token = _bearer(authorization)
         if token is None:
             raise HTTPException(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
-        if is_admin(token) or await wiring.tokens().accepts(slug, token):
+        if await may_act_for(wiring, slug, token):
             return slug
         raise HTTPException(403, FORBIDDEN)
 
@@ -55,20 +50,17 @@ def build_router(wiring: "Wiring") -> APIRouter:
         token = _bearer(authorization)
         if token is None:
             raise HTTPException(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
-        if not is_admin(token):
+        if not is_admin(wiring, token):
             raise HTTPException(403, "Réservé au Service Vie associative de la Ville.")
 
-    async def publish(submission: EventSubmission) -> JSONResponse:
-        agenda = wiring.agenda()
-        await agenda.publish(subjects.submission(submission.association), submission)
-        slug, event_id = submission.association, submission.event_id
+    def accepted(done: Accepted) -> JSONResponse:
         body: dict[str, Any] = {
             "statut": "acceptée",
             "message": "L'événement a été transmis à l'agenda.",
-            "message_id": str(submission.message_id),
-            "event_id": event_id,
-            "uid": event_uid(slug, event_id, wiring.settings.domain),
-            "url": agenda.page_url(slug, event_id),
+            "message_id": str(done.submission.message_id),
+            "event_id": done.submission.event_id,
+            "uid": done.uid,
+            "url": done.url,
         }
         return JSONResponse(body, status_code=202)
 
@@ -82,13 +74,10 @@ def build_router(wiring: "Wiring") -> APIRouter:
         draft: EventDraft, slug: Annotated[str, Depends(association_or_admin)]
     ) -> JSONResponse:
         """Same fields as a NATS submission; `association` may be omitted."""
-        agenda = wiring.agenda()
-        content = EventContent.model_construct(**{n: getattr(draft, n) for n in _CONTENT})
-        errors = agenda.check(slug, draft.association or slug, content)
-        if errors:
-            return invalid_response(errors)
-        values = {n: getattr(draft, n) for n in _CONTENT}
-        return await publish(EventSubmission(association=slug, event_id=draft.event_id, **values))
+        done = await submit_draft(wiring, slug, draft)
+        if isinstance(done, list):
+            return invalid_response(done)
+        return accepted(done)
 
     @router.delete(
         "/associations/{slug}/events/{event_id}",
@@ -99,12 +88,10 @@ def build_router(wiring: "Wiring") -> APIRouter:
     async def cancel_event(
         event_id: EventIdPath, slug: Annotated[str, Depends(association_or_admin)]
     ) -> JSONResponse:
-        entry = wiring.catalog.get(event_key(slug, event_id))
-        if entry is None:
+        done = await submitting.cancel_event(wiring, slug, event_id)
+        if done is None:
             raise HTTPException(404, "Événement introuvable.")
-        content = entry.record.event.content
-        values = {n: getattr(content, n) for n in _CONTENT} | {"status": EventStatus.CANCELLED}
-        return await publish(EventSubmission(association=slug, event_id=event_id, **values))
+        return accepted(done)
 
     async def moderate(slug: str, event_id: str, *, unpublished: bool) -> JSONResponse:
         record = await wiring.agenda().moderate(slug, event_id, unpublished=unpublished)

@@ -7,7 +7,7 @@ ASGI fast path (`fastpath.py`).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
@@ -19,15 +19,14 @@ from vieasso.agenda.domain.feeds import FeedQuery
 from vieasso.agenda.domain.model import event_key
 from vieasso.agenda.entrypoints import api
 from vieasso.agenda.entrypoints.conditional import answer
+from vieasso.agenda.entrypoints.filters import RANGE_ERROR, RangeError, feed_query
 from vieasso.common.http.errors import invalid_response
 from vieasso.common.messages.agenda import Audience
-from vieasso.common.messages.base import FieldError
 
 if TYPE_CHECKING:
     from vieasso.agenda.bootstrap import Wiring
 
 CITY_TITLE = "Agenda associatif de Besançon"
-MAX_RANGE = timedelta(days=731)
 SlugPath = Annotated[str, Path(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 EventIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
 
@@ -40,42 +39,6 @@ def send(request: Request, found: Rendered) -> Response:
         if_modified_since=request.headers.get("if-modified-since"),
     )
     return Response(content=body, status_code=status, headers=dict(headers))
-
-
-class RangeError(ValueError):
-    pass
-
-
-def _query(
-    *,
-    associations: list[str],
-    theme: str | None,
-    quartier: str | None,
-    venue: str | None,
-    audience: Audience | None,
-    start: date | None,
-    end: date | None,
-    limit: int,
-) -> FeedQuery:
-    if start is not None and end is not None and (end < start or end - start > MAX_RANGE):
-        raise RangeError
-    return FeedQuery(
-        associations=tuple(sorted(set(associations))),
-        theme=theme,
-        quartier=quartier,
-        venue=venue,
-        audience=audience.value if audience is not None else None,
-        start=start,
-        end=end,
-        limit=limit,
-    )
-
-
-RANGE_ERROR = FieldError(
-    field="to",
-    message="La période doit finir après son début et ne pas dépasser deux ans.",
-    code="invalid_range",
-)
 
 
 def build_router(wiring: Wiring) -> APIRouter:
@@ -102,7 +65,7 @@ def build_router(wiring: Wiring) -> APIRouter:
     ) -> Response:
         """iCalendar (`ics`), RSS (`rss`), Atom (`atom`) or JSON-LD (`jsonld`)."""
         try:
-            query = _query(
+            query = feed_query(
                 associations=association,
                 theme=theme,
                 quartier=quartier,

@@ -1,0 +1,23 @@
+"""Who may act: the city's admin token, or an association's own token for its slug.
+
+The same checks serve the API's `Authorization: Bearer` header and the pages' sign-in
+cookies (vieasso.common.web.session), so a token means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vieasso.agenda.bootstrap import Wiring
+
+
+def is_admin(wiring: Wiring, token: str) -> bool:
+    expected = wiring.settings.admin_token.get_secret_value()
+    return hmac.compare_digest(token.encode(), expected.encode())
+
+
+async def may_act_for(wiring: Wiring, slug: str, token: str) -> bool:
+    """True for the admin token, or for the current token of association `slug`."""
+    return is_admin(wiring, token) or await wiring.tokens().accepts(slug, token)

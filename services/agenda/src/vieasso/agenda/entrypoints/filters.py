@@ -1,0 +1,50 @@
+"""The filters of the agenda's listings, read once for the feeds and the `/agenda` page.
+
+Both build the same `FeedQuery` and let `Catalog.select` choose the events: one definition
+of what `theme`, `quartier`, `venue`, `association`, `audience`, `from` and `to` mean.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from vieasso.agenda.domain.feeds import FeedQuery
+from vieasso.common.messages.agenda import Audience
+from vieasso.common.messages.base import FieldError
+
+MAX_RANGE = timedelta(days=731)
+
+RANGE_ERROR = FieldError(
+    field="to",
+    message="La période doit finir après son début et ne pas dépasser deux ans.",
+    code="invalid_range",
+)
+
+
+class RangeError(ValueError):
+    """`to` before `from`, or a period longer than two years."""
+
+
+def feed_query(
+    *,
+    associations: list[str],
+    theme: str | None,
+    quartier: str | None,
+    venue: str | None,
+    audience: Audience | None,
+    start: date | None,
+    end: date | None,
+    limit: int,
+) -> FeedQuery:
+    if start is not None and end is not None and (end < start or end - start > MAX_RANGE):
+        raise RangeError
+    return FeedQuery(
+        associations=tuple(sorted(set(associations))),
+        theme=theme,
+        quartier=quartier,
+        venue=venue,
+        audience=audience.value if audience is not None else None,
+        start=start,
+        end=end,
+        limit=limit,
+    )
