@@ -1,4 +1,5 @@
-"""The vieasso-common wheel ships the reference data files, not only the Python modules."""
+"""The vieasso-common wheel ships its data files (reference data, page templates, stylesheet),
+not only the Python modules."""
 
 from __future__ import annotations
 
@@ -41,3 +42,9 @@ def test_the_wheel_contains_the_reference_data(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("vieasso_common-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"{DATA}quartiers.json", f"{DATA}themes.json", f"{DATA}venues.json"} <= names
+    web = "vieasso/common/web/"
+    assert {
+        f"{web}templates/layout.html.j2",
+        f"{web}templates/_forms.html.j2",
+        f"{web}static/site.css",
+    } <= names

@@ -1,0 +1,95 @@
+"""Jinja2 environment of a service's pages, and the shared stylesheet route.
+
+`page_templates` looks in the service's own `templates/` first, then in the common one
+(`layout.html.j2`, `_forms.html.j2`), so a service page starts with
+`{% extends "layout.html.j2" %}` and `{% import "_forms.html.j2" as forms %}`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from vieasso.common.settings import Settings
+from vieasso.common.web.dates import date_fr, datetime_fr, heure_fr
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STYLESHEET = HERE / "static" / "site.css"
+STYLESHEET_PATH = "/static/site.css"
+SITE_NAME = "Vie associative à Besançon"
+
+
+@dataclass(frozen=True)
+class Urls:
+    """Public base URLs (no trailing slash) of each service's pages, for links across them."""
+
+    annuaire: str
+    agenda: str
+    newsletter: str
+
+
+def site_urls(settings: Settings) -> Urls:
+    return Urls(
+        annuaire=settings.public_url("annuaire"),
+        agenda=settings.public_url("agenda"),
+        newsletter=settings.public_url("newsletter"),
+    )
+
+
+@dataclass(frozen=True)
+class _Stylesheet:
+    body: bytes
+    etag: str
+
+    @property
+    def href(self) -> str:
+        """Versioned path: the stylesheet can be cached for a year and still change."""
+        return f"{STYLESHEET_PATH}?v={self.etag.strip(chr(34))[:12]}"
+
+
+def _stylesheet() -> _Stylesheet:
+    body = STYLESHEET.read_bytes()
+    return _Stylesheet(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+
+
+def page_templates(service_dir: Path, settings: Settings) -> Jinja2Templates:
+    """Templates of one service: `service_dir/templates` (or `service_dir` itself if it is
+    named `templates`) first, then the common layout and macros. Autoescape is on.
+
+    Globals: `urls` (`Urls`), `site_name`, `stylesheet` (href of the shared CSS).
+    Filters: `date_fr`, `heure_fr`, `datetime_fr`.
+    """
+    own = service_dir if service_dir.name == "templates" else service_dir / "templates"
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(own), FileSystemLoader(TEMPLATES)]),
+        autoescape=select_autoescape(["html", "j2", "htm"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(urls=site_urls(settings), site_name=SITE_NAME, stylesheet=_CSS.href)
+    env.filters.update(date_fr=date_fr, heure_fr=heure_fr, datetime_fr=datetime_fr)
+    return Jinja2Templates(env=env)
+
+
+_CSS = _stylesheet()
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve the shared stylesheet at `/static/site.css` (same bytes on every service)."""
+
+    @app.get(STYLESHEET_PATH, include_in_schema=False)
+    async def stylesheet(request: Request) -> Response:
+        headers = {
+            "ETag": _CSS.etag,
+            "Cache-Control": "public, max-age=31536000, immutable",
+        }
+        if request.headers.get("if-none-match") == _CSS.etag:
+            return Response(status_code=304, headers=headers)
+        return Response(_CSS.body, media_type="text/css; charset=utf-8", headers=headers)
