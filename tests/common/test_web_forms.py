@@ -47,3 +47,15 @@ def test_a_service_rule_error_and_its_422_list_give_the_same_mapping() -> None:
 def test_fastapi_request_errors_are_mapped_without_their_location_prefix() -> None:
     exc = RequestValidationError([{"loc": ("body", "email"), "type": "missing", "msg": "x"}])
     assert form_errors(exc) == {"email": "Ce champ est obligatoire."}
+
+
+def test_an_item_of_a_list_counts_for_the_list_input() -> None:
+    errors = [
+        FieldError(field="themes.0", message="Thème inconnu.", code="unknown_theme"),
+        FieldError(field="themes.3", message="Thème inconnu.", code="unknown_theme"),
+        FieldError(field="social_links.1", message="Adresse web invalide.", code="url_parsing"),
+    ]
+    assert form_errors(errors) == {
+        "themes": "Thème inconnu.",
+        "social_links": "Adresse web invalide.",
+    }

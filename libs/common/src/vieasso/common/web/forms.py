@@ -17,7 +17,8 @@ def form_errors(exc: ValidationError | BaseException | Iterable[FieldError]) -> 
     `.errors` (a list of `FieldError`, e.g. a service's `InvalidInput`), FastAPI's
     `RequestValidationError`, or a list of `FieldError` (a service's 422 body, parsed).
 
-    Paths are dotted (`place.postal_code`); several messages for one field are joined.
+    Paths are dotted (`place.postal_code`) and name the form input: an item of a list
+    (`themes.2`) counts for the list (`themes`). Several messages for one field are joined.
     """
     if isinstance(exc, ValidationError):
         errors: Iterable[FieldError] = french_errors(exc)
@@ -29,8 +30,17 @@ def form_errors(exc: ValidationError | BaseException | Iterable[FieldError]) -> 
         errors = exc
     result: dict[str, str] = {}
     for error in errors:
-        if error.field in result:
-            result[error.field] = f"{result[error.field]} {error.message}"
-        else:
-            result[error.field] = error.message
+        field = _input_name(error.field)
+        if field not in result:
+            result[field] = error.message
+        elif error.message not in result[field]:
+            result[field] = f"{result[field]} {error.message}"
     return result
+
+
+def _input_name(path: str) -> str:
+    """`themes.2` → `themes`, `place.postal_code` unchanged."""
+    parts = path.split(".")
+    while len(parts) > 1 and parts[-1].isdigit():
+        parts.pop()
+    return ".".join(parts)
