@@ -17,6 +17,7 @@ from vieasso.agenda.adapters.catalog import Catalog
 from vieasso.agenda.adapters.feedcache import FeedCache
 from vieasso.agenda.adapters.store import EventStore
 from vieasso.agenda.adapters.tokens import AssociationTokens
+from vieasso.agenda.adapters.warmstart import WarmStart
 from vieasso.agenda.config import AgendaSettings
 from vieasso.agenda.entrypoints import http, nats
 from vieasso.agenda.entrypoints.fastpath import FeedFastPath
@@ -38,6 +39,7 @@ class Wiring:
     catalog: Catalog = field(default_factory=Catalog)
     directory: DirectoryView = field(default_factory=DirectoryView)
     store: EventStore | None = None
+    warm: WarmStart | None = None
     agenda_: Agenda | None = None
     tokens_: AssociationTokens | None = None
     feeds: FeedCache = field(init=False)
@@ -61,6 +63,8 @@ class Wiring:
         return self.tokens_
 
     async def close(self) -> None:
+        if self.warm is not None:
+            await self.warm.close()
         if self.store is not None:
             await self.store.close()
         await self.directory.stop()
@@ -90,9 +94,10 @@ def build_runtime(
             logging.getLogger("faststream.access.nats").setLevel(logging.WARNING)
         await wiring.directory.start(js)
         store = wiring.store = await EventStore.open(js)
-        wiring.catalog.begin_load()
-        await store.load(wiring.catalog.put_stored, known=wiring.catalog.holds)
-        wiring.catalog.end_load()
+        wiring.warm = WarmStart(
+            wiring.catalog, settings.agenda_cache_dir, settings.agenda_snapshot_interval
+        )
+        await wiring.warm.load(store)
         wiring.tokens_ = AssociationTokens(js)
         wiring.agenda_ = Agenda(
             directory=wiring.directory,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from vieasso.common.settings import Settings
@@ -20,4 +22,14 @@ class AgendaSettings(Settings):
     )
     agenda_feed_max_events: int = Field(
         default=1000, ge=1, description="At most this many events per feed (Google's limit)."
+    )
+    agenda_cache_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Directory of the catalog snapshot that makes restarts fast (a cache: deleting it "
+            "only slows the next start). Unset: every start reads all events from NATS."
+        ),
+    )
+    agenda_snapshot_interval: float = Field(
+        default=300.0, gt=0, description="Seconds between snapshots while events change."
     )

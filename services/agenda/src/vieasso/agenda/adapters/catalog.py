@@ -46,6 +46,10 @@ class Entry:
             self._raw = None
         return self._record
 
+    def stored(self) -> bytes | StoredEvent:
+        """The stored JSON if still unread, else the validated record (for the snapshot)."""
+        return self._raw if self._raw is not None else self.record
+
     @property
     def start(self) -> datetime:
         return self.listing.start
@@ -111,6 +115,21 @@ class Catalog:
     def put_stored(self, raw: bytes, revision: int) -> None:
         """Add or replace an event from its stored JSON (validated when first rendered)."""
         self._add(Entry(Listing.from_document(json.loads(raw)), revision, raw=raw))
+
+    def put_listing(self, listing: Listing, revision: int, raw: bytes) -> None:
+        """Add or replace an event whose listing is already known (the start-up snapshot)."""
+        self._add(Entry(listing, revision, raw=raw))
+
+    def remove(self, key: str, revision: int) -> None:
+        """Forget `key`, deleted from the bucket at `revision` (unless we hold a later one)."""
+        old = self._entries.get(key)
+        if old is None or old.revision >= revision:
+            return
+        del self._entries[key]
+        if self._loading:
+            return
+        del self._order[bisect.bisect_left(self._order, old.sort_key)]
+        self._changed()
 
     def _add(self, entry: Entry) -> None:
         key = entry.listing.key

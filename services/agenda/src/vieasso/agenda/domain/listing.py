@@ -68,6 +68,41 @@ class Listing:
             last_modified=modified,
         )
 
+    def to_row(self) -> list[Any]:
+        """The listing as JSON-ready values (the start-up snapshot, `adapters/snapshot.py`)."""
+        until = self.visible_until
+        return [
+            self.key,
+            self.association,
+            list(self.themes),
+            self.quartier,
+            self.venue,
+            list(self.audience),
+            self.start.isoformat(),
+            self.end.isoformat(),
+            self.hidden,
+            until.isoformat() if until is not None else None,
+            self.last_modified.isoformat(),
+        ]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> Listing:
+        """Inverse of `to_row` (its instants are already UTC)."""
+        until = row[9]
+        return cls(
+            key=row[0],
+            association=sys.intern(row[1]),
+            themes=tuple(row[2]),
+            quartier=row[3],
+            venue=row[4],
+            audience=tuple(row[5]),
+            start=_fromiso(row[6]),
+            end=_fromiso(row[7]),
+            hidden=row[8],
+            visible_until=_fromiso(until) if until is not None else None,
+            last_modified=_fromiso(row[10]),
+        )
+
     def visible_at(self, now: datetime) -> bool:
         if self.hidden:
             return False
@@ -75,6 +110,9 @@ class Listing:
 
 
 _DEFAULT_AUDIENCE = tuple(a.value for a in EventContent.model_fields["audience"].default)
+
+
+_fromiso = datetime.fromisoformat
 
 
 def _instant(text: str) -> datetime:
