@@ -8,6 +8,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from pydantic import ValidationError
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 SERVICE = "agenda"
 _REJECTION_NAMESPACE = uuid.UUID("5f1c2e7a-8b4d-4a69-b3f0-2d6e9c1a7b55")
+_REANNOUNCE_WITHIN = timedelta(seconds=90)  # inside the AGENDA duplicate window (2 min)
 _FACTS = {"published": EventPublished, "updated": EventUpdated, "cancelled": EventCancelled}
 
 
@@ -118,6 +120,8 @@ class Agenda:
             )
             if decision.record is existing:
                 return False
+            if existing is not None and decision.change is not None:
+                await self._announce_superseded(existing)
             if await self._save(decision.record, entry.revision if entry else None):
                 if decision.change is not None:
                     await self._publish_fact(decision.record)
@@ -149,6 +153,19 @@ class Agenda:
             return False
         self.catalog.put(record, new_revision)
         return True
+
+    async def _announce_superseded(self, record: StoredEvent) -> None:
+        """Publish again the fact of a recent version about to be replaced.
+
+        A crash between saving a version and publishing its fact leaves it unannounced; its
+        submission is redelivered only after the ack deadline, by which time a newer
+        submission of the same event may have replaced it, and that redelivery is then
+        ignored as older. Under its deterministic id the fact is dropped by JetStream when it
+        was stored already, as long as it falls in the stream's duplicate window (2 min):
+        only versions younger than `_REANNOUNCE_WITHIN` are sent again.
+        """
+        if self.clock.now() - record.event.last_modified < _REANNOUNCE_WITHIN:
+            await self._publish_fact(record)
 
     async def _publish_fact(self, record: StoredEvent) -> None:
         event = record.event
