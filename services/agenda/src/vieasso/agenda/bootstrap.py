@@ -26,6 +26,7 @@ from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import DirectoryView
 from vieasso.common.http.app import build_app
 from vieasso.common.nats.runtime import NatsRuntime
+from vieasso.common.web import mount_static
 
 SERVICE = "agenda"
 
@@ -122,6 +123,7 @@ def create_app(settings: AgendaSettings | None = None, clock: Clock | None = Non
         description="Événements des associations et flux iCal, RSS, Atom et JSON-LD.",
         routers=[http.build_router(wiring)],
     )
+    mount_static(app)
     app.state.wiring = wiring
     runtime.on_shutdown(wiring.close)
 

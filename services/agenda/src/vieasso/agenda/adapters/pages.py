@@ -1,25 +1,27 @@
-"""The public page of an event: HTML (Jinja2, autoescaped) with its schema.org JSON-LD."""
+"""The agenda's pages: templates on the shared layout (vieasso.common.web), answers in HTML.
+
+The public page of an event is rendered once per version of the event (its bytes are kept
+in the catalog like its VEVENT); the other pages are rendered per request.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from vieasso.agenda.adapters import jsonld
 from vieasso.agenda.adapters.text import headline, price, when, where
 from vieasso.agenda.domain.model import StoredEvent
+from vieasso.common.settings import Settings
+from vieasso.common.web import page_templates
 
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("vieasso.agenda", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+PACKAGE = Path(__file__).resolve().parent.parent
+PRIVATE = {"Cache-Control": "no-store"}
+"""Pages of the association and city spaces: personal, never kept by a cache."""
 
 
 def webcal(url: str) -> str:
@@ -27,16 +29,44 @@ def webcal(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1]
 
 
-def event_page(record: StoredEvent, public_url: str) -> bytes:
-    event = record.event
-    c = event.content
-    association_feed = f"{public_url}/feeds/associations/{event.association}.ics"
-    html = (
-        _environment()
-        .get_template("event.html")
-        .render(
+class Pages:
+    def __init__(self, settings: Settings, public_url: str) -> None:
+        self.templates = page_templates(PACKAGE, settings)
+        self.public_url = public_url
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        context: dict[str, Any],
+        *,
+        status: int = 200,
+        private: bool = False,
+    ) -> HTMLResponse:
+        response = self.templates.TemplateResponse(request, name, context, status_code=status)
+        if private:
+            response.headers.update(PRIVATE)
+        return response
+
+    def message(
+        self,
+        request: Request,
+        status: int,
+        title: str,
+        text: str,
+        *,
+        link: tuple[str, str] | None = None,
+    ) -> HTMLResponse:
+        """A short page saying why the request was refused (404, 403, 401…)."""
+        context = {"title": title, "text": text, "link": link}
+        return self.render(request, "message.html.j2", context, status=status, private=True)
+
+    def event_page(self, record: StoredEvent) -> bytes:
+        event = record.event
+        association_feed = f"{self.public_url}/feeds/associations/{event.association}.ics"
+        html = self.templates.get_template("event.html.j2").render(
             event=event,
-            content=c,
+            content=event.content,
             title=headline(event),
             when=when(event),
             where=where(event),
@@ -44,12 +74,7 @@ def event_page(record: StoredEvent, public_url: str) -> bytes:
             cancelled=record.cancelled,
             ics_url=f"{event.url}.ics",
             association_webcal=webcal(association_feed),
-            city_webcal=webcal(f"{public_url}/feeds/agenda.ics"),
+            city_webcal=webcal(f"{self.public_url}/feeds/agenda.ics"),
             jsonld=Markup(jsonld.page_document(event)),  # noqa: S704 - JSON with </ escaped
         )
-    )
-    return html.encode()
-
-
-def not_found() -> str:
-    return _environment().get_template("not_found.html").render()
+        return html.encode()

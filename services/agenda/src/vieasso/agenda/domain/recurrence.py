@@ -80,3 +80,51 @@ def span(
             last_aware = last if last.tzinfo else last.replace(tzinfo=tz)
             last_end = max(last_end, last_aware + duration)
     return first.astimezone(UTC), last_end.astimezone(UTC)
+
+
+Moment = datetime | date
+
+
+def next_occurrence(
+    start: Moment,
+    end: Moment,
+    rule_text: str | None,
+    exdates: tuple[Moment, ...],
+    *,
+    tz: ZoneInfo,
+    after: datetime,
+) -> tuple[Moment, Moment] | None:
+    """First occurrence still running at `after` (aware): its start and end, or None.
+
+    Timed events give aware datetimes; all-day events give their first and last day
+    (inclusive). Occurrences listed in `exdates` are skipped.
+    """
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        duration = end - start
+        if not rule_text:
+            return (start, end) if end > after else None
+        skipped = {e for e in exdates if isinstance(e, datetime)}
+        rule = parse_rule(rule_text, start, tz)
+        cursor = (after - duration).astimezone(tz)
+        while (found := rule.after(cursor, inc=False)) is not None:
+            if found not in skipped:
+                return found, found + duration
+            cursor = found
+        return None
+    first, last = _day(start), _day(end)
+    days = last - first
+    today = after.astimezone(tz).date()
+    if not rule_text:
+        return (first, last) if last >= today else None
+    skipped_days = {e for e in exdates if not isinstance(e, datetime)}
+    rule = parse_rule(rule_text, first, tz)
+    cursor_day = datetime.combine(today - days - timedelta(days=1), time())
+    while (found_day := rule.after(cursor_day, inc=False)) is not None:
+        if found_day.date() not in skipped_days:
+            return found_day.date(), found_day.date() + days
+        cursor_day = found_day
+    return None
+
+
+def _day(value: Moment) -> date:
+    return value.date() if isinstance(value, datetime) else value

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from email.utils import format_datetime, parsedate_to_datetime
 
+from fastapi import Request, Response
+
 from vieasso.agenda.adapters.feedcache import Rendered
 
 CACHE_CONTROL = "public, max-age=300"
@@ -92,3 +94,14 @@ def answer(
         headers.append(("content-encoding", "gzip"))
     headers.append(("content-length", str(len(body))))
     return 200, headers, body
+
+
+def send(request: Request, found: Rendered) -> Response:
+    """`found` answered to `request` (304, gzip or identity), from a FastAPI route."""
+    status, headers, body = answer(
+        found,
+        accept_encoding=request.headers.get("accept-encoding", ""),
+        if_none_match=request.headers.get("if-none-match"),
+        if_modified_since=request.headers.get("if-modified-since"),
+    )
+    return Response(content=body, status_code=status, headers=dict(headers))

@@ -1,4 +1,4 @@
-"""Public HTTP surface of the agenda (SPEC §4): feeds, event pages, single-event iCal.
+"""Public HTTP surface of the agenda (SPEC §4): feeds and single-event iCal (pages: `pages_*`).
 
 Every answer is cached bytes sent with ETag/Last-Modified/Cache-Control, 304 when the client
 already has them and gzip when asked; the assembled feed URL is then remembered by the
@@ -11,14 +11,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse
 
-from vieasso.agenda.adapters import pages
-from vieasso.agenda.adapters.feedcache import FeedKind, Rendered
+from vieasso.agenda.adapters.feedcache import FeedKind
+from vieasso.agenda.adapters.pages import Pages
 from vieasso.agenda.domain.feeds import FeedQuery
 from vieasso.agenda.domain.model import event_key
-from vieasso.agenda.entrypoints import api
-from vieasso.agenda.entrypoints.conditional import answer
+from vieasso.agenda.entrypoints import api, pages_association, pages_city, pages_public
+from vieasso.agenda.entrypoints.conditional import send
 from vieasso.agenda.entrypoints.filters import RANGE_ERROR, RangeError, feed_query
 from vieasso.common.http.errors import invalid_response
 from vieasso.common.messages.agenda import Audience
@@ -29,16 +28,6 @@ if TYPE_CHECKING:
 CITY_TITLE = "Agenda associatif de Besançon"
 SlugPath = Annotated[str, Path(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 EventIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
-
-
-def send(request: Request, found: Rendered) -> Response:
-    status, headers, body = answer(
-        found,
-        accept_encoding=request.headers.get("accept-encoding", ""),
-        if_none_match=request.headers.get("if-none-match"),
-        if_modified_since=request.headers.get("if-modified-since"),
-    )
-    return Response(content=body, status_code=status, headers=dict(headers))
 
 
 def build_router(wiring: Wiring) -> APIRouter:
@@ -96,27 +85,10 @@ def build_router(wiring: Wiring) -> APIRouter:
             raise HTTPException(404, "Événement introuvable.")
         return send(request, feeds.event_ics(entry, entry.record.event.content.title))
 
-    @router.get(
-        "/events/{slug}/{event_id}",
-        tags=["événements"],
-        summary="Page publique d'un événement",
-        response_class=HTMLResponse,
-    )
-    async def event_page(request: Request, slug: SlugPath, event_id: EventIdPath) -> Response:
-        entry = wiring.catalog.get(event_key(slug, event_id))
-        if entry is None or not entry.listing.visible_at(wiring.clock.now()):
-            return HTMLResponse(pages.not_found(), status_code=404)
-        page = entry.piece(
-            "page",
-            lambda record: Rendered(
-                pages.event_page(record, feeds.public_url),
-                record.event.last_modified,
-                "text/html; charset=utf-8",
-            ),
-        )
-        return send(request, page)
-
     router.include_router(api.build_router(wiring))
+    pages = Pages(wiring.settings, feeds.public_url)
+    for module in (pages_public, pages_association, pages_city):
+        router.include_router(module.build_router(wiring, pages))
     return router
 
 
