@@ -10,6 +10,7 @@ from nats.js import JetStreamContext
 
 from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.annuaire.entrypoints import http, nats
+from vieasso.annuaire.entrypoints.pages import install_pages
 from vieasso.annuaire.service import AnnuaireService
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.http.app import build_app
@@ -42,5 +43,6 @@ def create_app(settings: AnnuaireSettings | None = None, clock: Clock | None = N
     app.state.annuaire = service
     app.state.settings = settings
     http.install_error_handlers(app)
+    install_pages(app, settings)
     runtime.on_shutdown(service.stop)
     return app

@@ -1,0 +1,125 @@
+"""City space: sign in with the admin token, validate (token shown once) and archive."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from vieasso.annuaire.domain.errors import DomainError, NotFound
+from vieasso.annuaire.domain.search import AssociationQuery
+from vieasso.annuaire.entrypoints.pages_support import (
+    PER_PAGE,
+    PageError,
+    is_admin_token,
+    page_number,
+    render,
+    require_admin,
+    see_other,
+    settings_of,
+    unit_of,
+)
+from vieasso.annuaire.handlers import associations as handlers
+from vieasso.common.messages.annuaire import AssociationState
+from vieasso.common.web import set_admin_cookie
+
+router = APIRouter(prefix="/espace-ville", include_in_schema=False)
+Short = Annotated[str | None, Query(max_length=200)]
+WRONG = "Jeton de la Ville incorrect."
+DONE = {"archive": "L’association est archivée : sa fiche et ses missions ne sont plus publiées."}
+
+
+@router.get("/connexion", response_class=HTMLResponse)
+async def sign_in_form(request: Request) -> Response:
+    unit_of(request)
+    return render(request, "connexion_ville.html.j2", {"errors": {}})
+
+
+@router.post("/connexion", response_class=HTMLResponse)
+async def sign_in(request: Request, token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    settings = settings_of(request)
+    if not is_admin_token(settings, token.strip()):
+        return render(request, "connexion_ville.html.j2", {"errors": {"token": WRONG}}, 401)
+    response = see_other("/espace-ville")
+    set_admin_cookie(response, token.strip(), settings)
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+async def dashboard(request: Request) -> Response:
+    require_admin(request)
+    app = unit_of(request)
+    counts = {
+        state.value: len(app.index.search_associations(AssociationQuery(state=state)))
+        for state in AssociationState
+    }
+    return render(request, "espace_ville.html.j2", {"counts": counts})
+
+
+@router.get("/associations", response_class=HTMLResponse)
+async def associations(
+    request: Request, state: Short = None, q: Short = None, page: Short = None, ok: Short = None
+) -> Response:
+    require_admin(request)
+    app = unit_of(request)
+    chosen = AssociationState(state) if state in set(AssociationState) else AssociationState.PENDING
+    found = app.index.search_associations(
+        AssociationQuery(q=(q or "").strip() or None, state=chosen)
+    )
+    last = max(1, -(-len(found) // PER_PAGE))
+    number = min(page_number(page), last)
+    shown = found[(number - 1) * PER_PAGE : number * PER_PAGE]
+    records = [r for slug in shown if (r := app.index.association(slug)) is not None]
+    context = {
+        "state": chosen.value,
+        "q": q or "",
+        "records": records,
+        "total": len(found),
+        "page": number,
+        "last_page": last,
+        "done": DONE.get(ok or ""),
+    }
+    return render(request, "ville_associations.html.j2", context)
+
+
+async def _token_page(request: Request, slug: str, *, new: bool) -> Response:
+    app = unit_of(request)
+    try:
+        if new:
+            result = await handlers.issue_token(app, slug)
+        else:
+            result = await handlers.validate_association(app, slug)
+    except NotFound as exc:
+        raise PageError(404, exc.message) from exc
+    except DomainError as exc:
+        raise PageError(409, exc.message) from exc
+    context = {"association": result.association, "token": result.token, "new": new}
+    return render(request, "ville_jeton.html.j2", context)
+
+
+@router.post("/associations/{slug}/valider", response_class=HTMLResponse)
+async def validate(request: Request, slug: str) -> Response:
+    """Validates and shows the association's token, this once (never stored in clear)."""
+    require_admin(request)
+    return await _token_page(request, slug, new=False)
+
+
+@router.post("/associations/{slug}/jeton", response_class=HTMLResponse)
+async def new_token(request: Request, slug: str) -> Response:
+    """A new token for a validated association (lost, or imported without one)."""
+    require_admin(request)
+    return await _token_page(request, slug, new=True)
+
+
+@router.post("/associations/{slug}/archiver", response_class=HTMLResponse)
+async def archive(request: Request, slug: str) -> Response:
+    require_admin(request)
+    app = unit_of(request)
+    try:
+        await handlers.archive_association(app, slug)
+    except NotFound as exc:
+        raise PageError(404, exc.message) from exc
+    except DomainError as exc:
+        raise PageError(409, exc.message) from exc
+    return see_other("/espace-ville/associations?state=archived&ok=archive")

@@ -1,0 +1,153 @@
+"""What every page of the annuaire needs: rendering, the signed-in caller, choice lists."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from vieasso.annuaire.config import AnnuaireSettings
+from vieasso.annuaire.domain.associations import AssociationRecord
+from vieasso.annuaire.handlers.associations import hash_token
+from vieasso.annuaire.handlers.unit import Annuaire
+from vieasso.annuaire.service import AnnuaireService
+from vieasso.common.messages.annuaire import AssociationState
+from vieasso.common.messages.base import SLUG_PATTERN
+from vieasso.common.web import admin_credentials, association_credentials
+
+PER_PAGE = 20
+MAX_PAGE = 10_000
+CODE_MAX = 80  # slugs and mission ids; theme and quartier codes are shorter
+UNAVAILABLE = 503
+KINDS = [("ponctuelle", "Ponctuelle"), ("reguliere", "Régulière")]
+REMOTE = [("non", "Sur place"), ("possible", "À distance possible"), ("total", "À distance")]
+MISSION_STATES = {"open": "Ouverte", "filled": "Pourvue", "closed": "Close"}
+ASSOCIATION_STATES = {"pending": "En attente", "validated": "Validée", "archived": "Archivée"}
+STARTING = "Le service démarre : réessayez dans quelques secondes."
+SIGN_IN_AGAIN = (
+    "Votre session n'est plus valable : reconnectez-vous avec le jeton de l'association."
+)
+_CODE = re.compile(SLUG_PATTERN)
+
+
+class PageError(Exception):
+    """Shown as a French error page with `status`."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class SignInNeeded(Exception):
+    """No sign-in cookie: go to the space's sign-in page."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+def install_page_errors(app: FastAPI) -> None:
+    @app.exception_handler(PageError)
+    async def _error(request: Request, exc: PageError) -> Response:
+        context = {"message": exc.message, "status": exc.status}
+        page = render(request, "erreur.html.j2", context, status=exc.status)
+        if exc.status == UNAVAILABLE:
+            page.headers["Retry-After"] = "2"
+        return page
+
+    @app.exception_handler(SignInNeeded)
+    async def _sign_in(_: Request, exc: SignInNeeded) -> Response:
+        return see_other(exc.location)
+
+
+def unit_of(request: Request) -> Annuaire:
+    service: AnnuaireService = request.app.state.annuaire
+    if service.unit is None:
+        raise PageError(UNAVAILABLE, STARTING)
+    return service.unit
+
+
+def settings_of(request: Request) -> AnnuaireSettings:
+    settings: AnnuaireSettings = request.app.state.settings
+    return settings
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    """A page of `templates/`, with the choice lists and labels every page may use."""
+    templates: Jinja2Templates = request.app.state.templates
+    app = request.app.state.annuaire.unit
+    base: dict[str, Any] = {
+        "themes": [(t.code, t.label) for t in app.index.themes()] if app else [],
+        "quartiers": [(q.code, q.label) for q in app.index.quartiers()] if app else [],
+        "kinds": KINDS,
+        "remote_modes": REMOTE,
+        "mission_states": MISSION_STATES,
+        "association_states": ASSOCIATION_STATES,
+    }
+    base["theme_labels"] = dict(base["themes"])
+    base["quartier_labels"] = dict(base["quartiers"])
+    response = templates.TemplateResponse(request, name, base | (context or {}), status_code=status)
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def see_other(url: str) -> RedirectResponse:
+    """Post/Redirect/Get: a successful form answers 303 to the page to show next."""
+    return RedirectResponse(url, status_code=303)
+
+
+def code_or_none(value: str | None) -> str | None:
+    """A code, slug or mission id from a URL, or None if absent or malformed."""
+    value = (value or "").strip()
+    return value if value and len(value) <= CODE_MAX and _CODE.fullmatch(value) else None
+
+
+def page_number(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and 0 < int(value) < MAX_PAGE else 1
+
+
+def signed_in_association(request: Request, app: Annuaire) -> AssociationRecord:
+    """The association of the cookie, checked like a Bearer token (hash of the token).
+
+    No cookie: 303 to the sign-in page. A cookie whose token is not (or no longer) the
+    association's own: 403.
+    """
+    credentials = association_credentials(request)
+    if credentials is None:
+        raise SignInNeeded("/espace-association/connexion")
+    slug, token = credentials
+    owner = app.index.by_token.get(hash_token(token))
+    record = app.index.association(slug)
+    if owner != slug or record is None or record.state is not AssociationState.VALIDATED:
+        raise PageError(403, SIGN_IN_AGAIN)
+    return record
+
+
+def association_token_owner(app: Annuaire, slug: str, token: str) -> bool:
+    """The sign-in check: `token` is the current token of validated association `slug`."""
+    record = app.index.association(slug)
+    return (
+        record is not None
+        and record.state is AssociationState.VALIDATED
+        and app.index.by_token.get(hash_token(token)) == slug
+    )
+
+
+def is_admin_token(settings: AnnuaireSettings, token: str) -> bool:
+    return hmac.compare_digest(token.encode(), settings.admin_token.get_secret_value().encode())
+
+
+def require_admin(request: Request) -> None:
+    """City pages: 303 to the sign-in page without the cookie, 403 with a wrong one."""
+    token = admin_credentials(request)
+    if token is None:
+        raise SignInNeeded("/espace-ville/connexion")
+    if not is_admin_token(settings_of(request), token):
+        raise PageError(403, "Jeton de la Ville invalide : reconnectez-vous.")
