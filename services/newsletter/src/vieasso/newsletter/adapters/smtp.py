@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import aiosmtplib
@@ -71,36 +72,61 @@ class SmtpPool:
             timeout=s.smtp_timeout,
         )
 
+    @contextlib.asynccontextmanager
+    async def lease(self) -> AsyncIterator[Lease]:
+        """A connection of the pool, once the rate limit lets it send.
+
+        Callers that record "sending" before an SMTP transaction (the delivery ledger) take
+        the lease first: what they record is then about to go out, not waiting in a queue,
+        and a crash leaves at most one delivery in doubt per connection.
+        """
+        lease = Lease(self._client, await self._idle.get())
+        try:
+            await self.rate.acquire()
+            yield lease
+        finally:
+            self._idle.put_nowait(lease.client)
+
     async def send(self, sender: str, recipient: str, message: bytes) -> SmtpReply:
-        """One SMTP transaction on a pooled connection, after the rate limit allows it.
+        """One SMTP transaction on a pooled connection, after the rate limit allows it."""
+        async with self.lease() as lease:
+            return await lease.send(sender, recipient, message)
+
+    async def close(self) -> None:
+        while not self._idle.empty():
+            _discard(self._idle.get_nowait())
+
+
+class Lease:
+    """One pooled connection lent to one caller; connected on first use, replaced on failure."""
+
+    def __init__(self, connect: Callable[[], aiosmtplib.SMTP], client: aiosmtplib.SMTP | None):
+        self._connect = connect
+        self.client = client
+
+    async def send(self, sender: str, recipient: str, message: bytes) -> SmtpReply:
+        """One SMTP transaction.
 
         MAIL, RCPT and DATA are sent one by one rather than with `sendmail`, which would
         scan the message an extra time to announce its SIZE.
         """
-        await self.rate.acquire()
-        client = await self._idle.get()
+        client = self.client
         try:
             if client is None or not client.is_connected:
-                client = self._client()
+                client = self.client = self._connect()
                 await client.connect()
             return await _transaction(client, sender, recipient, message)
         except aiosmtplib.SMTPResponseException as exc:
             if exc.code == SERVICE_CLOSING or exc.code >= 600:  # noqa: PLR2004
                 _discard(client)
-                client = None
+                self.client = None
             return SmtpReply(exc.code, exc.message)
         except ValueError:  # an address aiosmtplib cannot put in an envelope
             return SmtpReply(553, "5.1.3 Bad recipient address syntax")
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             _discard(client)
-            client = None
+            self.client = None
             raise SmtpUnavailable(type(exc).__name__) from exc
-        finally:
-            self._idle.put_nowait(client)
-
-    async def close(self) -> None:
-        while not self._idle.empty():
-            _discard(self._idle.get_nowait())
 
 
 async def _transaction(

@@ -1,11 +1,13 @@
 """Sending one delivery: ledger first, then SMTP, retries, bounces.
 
 Order of writes for one (edition, subscriber):
-1. ledger `sending` (compare-and-set: only one worker ever gets past this point);
+1. ledger `sending` (compare-and-set: only one worker ever gets past this point), taken
+   only once a pooled connection and a rate-limit slot are held (`SmtpPool.lease`);
 2. the SMTP transaction;
 3. ledger `sent` / `bounced` / `failed`, or `deferred` before waiting to try again.
 A crash between 1 and 3 leaves `sending`: the delivery is not sent again (at most once),
-and the edition counts it `uncertain` — the server may or may not have accepted it.
+and the edition counts it `uncertain` — the server may or may not have accepted it; at
+most one delivery per SMTP connection is ever in that state.
 """
 
 from __future__ import annotations
@@ -85,41 +87,41 @@ class Deliverer:
         if reader is None or not reader.active:
             await self._ledger.skip(eid, sid, self._clock.now())
             return LedgerState.SKIPPED
-        claim = await self._ledger.claim(eid, sid, self._clock.now())
-        if claim.revision is None:
-            return claim.state or LedgerState.SENDING
         raw = self.message(mail, sid, reader.email, delivery.items)
-        revision, attempts = claim.revision, claim.attempts
         s = self._settings
         while True:
-            code: int | None = None
-            detail = "connection"
-            try:
-                reply = await self._pool.send(s.mail_from_address, reader.email, raw)
-            except SmtpUnavailable:
-                outcome = Outcome.RETRY
-            else:
-                code, detail = reply.code, reply.message
-                outcome = classify(code, detail)
+            # The ledger says `sending` only once a connection and a rate slot are ours: a
+            # crash then leaves in doubt just the mails that were really on the wire.
+            async with self._pool.lease() as lease:
+                claim = await self._ledger.claim(eid, sid, self._clock.now())
+                if claim.revision is None:
+                    return claim.state or LedgerState.SENDING
+                code: int | None = None
+                detail = "connection"
+                try:
+                    reply = await lease.send(s.mail_from_address, reader.email, raw)
+                except SmtpUnavailable:
+                    outcome = Outcome.RETRY
+                else:
+                    code, detail = reply.code, reply.message
+                    outcome = classify(code, detail)
             state = {
                 Outcome.SENT: LedgerState.SENT,
                 Outcome.BOUNCE: LedgerState.BOUNCED,
                 Outcome.FAIL: LedgerState.FAILED,
                 Outcome.RETRY: LedgerState.DEFERRED,
             }[outcome]
-            if state is LedgerState.DEFERRED and attempts >= s.send_max_attempts:
+            if state is LedgerState.DEFERRED and claim.attempts >= s.send_max_attempts:
                 state = LedgerState.FAILED
-            entry = LedgerEntry(state=state, attempts=attempts, at=self._clock.now(), code=code)
-            await self._ledger.record(eid, sid, revision, entry)
+            entry = LedgerEntry(
+                state=state, attempts=claim.attempts, at=self._clock.now(), code=code
+            )
+            await self._ledger.record(eid, sid, claim.revision, entry)
             if state is LedgerState.BOUNCED:
                 await self._suspend(sid, f"{code} {detail}")
             if state is not LedgerState.DEFERRED:
                 return state
-            await asyncio.sleep(backoff(attempts, s.send_retry_base, s.send_retry_max))
-            claim = await self._ledger.claim(eid, sid, self._clock.now())
-            if claim.revision is None:
-                return claim.state or LedgerState.SENDING
-            revision, attempts = claim.revision, claim.attempts
+            await asyncio.sleep(backoff(claim.attempts, s.send_retry_base, s.send_retry_max))
 
     async def _suspend(self, subscriber_id: str, reason: str) -> None:
         """A hard bounce: stop mailing the address until the person subscribes again."""
