@@ -1,15 +1,89 @@
-"""(being written)"""
+"""The city space's events: every event, hidden or not, to unpublish or republish (issue 7).
+
+The admin cookie is checked like the API's admin Bearer token (`auth.is_admin`); the
+buttons call the same use case as `POST /api/events/{slug}/{event_id}/unpublish`
+(`Agenda.moderate`), which hides the event from every feed and page, or shows it again.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import RedirectResponse
+
+from vieasso.agenda.adapters.event_list import listed
+from vieasso.agenda.entrypoints.auth import is_admin
+from vieasso.common.web import admin_credentials, site_urls
 
 if TYPE_CHECKING:
     from vieasso.agenda.adapters.pages import Pages
     from vieasso.agenda.bootstrap import Wiring
 
+SPACE = "/espace-ville/evenements"
+SlugPath = Annotated[str, Path(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+EventIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
+NOTICES = {
+    "masque": "L'événement est masqué : il n'apparaît plus dans l'agenda ni dans les flux.",
+    "republie": "L'événement est de nouveau publié.",
+}
+
 
 def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
-    return APIRouter(include_in_schema=False)
+    router = APIRouter(prefix=SPACE, include_in_schema=False)
+    sign_in = f"{site_urls(wiring.settings).annuaire}/espace-ville/connexion"
+
+    def refused(request: Request) -> Response | None:
+        """None for the city's staff; otherwise the sign-in page or a refusal."""
+        token = admin_credentials(request)
+        if token is not None and is_admin(wiring, token):
+            return None
+        if token is None and request.method == "GET":
+            return RedirectResponse(sign_in, status_code=303)
+        status = 401 if token is None else 403
+        text = "Cette page est réservée au Service Vie associative de la Ville."
+        return pages.message(request, status, "Accès réservé", text, link=(sign_in, "Se connecter"))
+
+    @router.get("")
+    async def events(request: Request, page: int = 1, association: str = "") -> Response:
+        if (refusal := refused(request)) is not None:
+            return refusal
+        chosen = (
+            e for e in wiring.catalog if not association or e.listing.association == association
+        )
+        rows, page, count = listed(chosen, wiring.clock.now(), page)
+        context = {
+            "rows": rows,
+            "page": page,
+            "pages": count,
+            "association": association,
+            "notice": next((NOTICES[k] for k in NOTICES if request.query_params.get(k)), None),
+            "space": SPACE,
+        }
+        return pages.render(request, "city_events.html.j2", context, private=True)
+
+    async def moderate(
+        request: Request, slug: str, event_id: str, *, unpublished: bool
+    ) -> Response:
+        if (refusal := refused(request)) is not None:
+            return refusal
+        record = await wiring.agenda().moderate(slug, event_id, unpublished=unpublished)
+        if record is None:
+            text = "Cet événement n'existe pas."
+            return pages.message(
+                request, 404, "Événement introuvable", text, link=(SPACE, "Retour")
+            )
+        back = (await request.form()).get("retour")
+        query = back if isinstance(back, str) and back.startswith("page=") else ""
+        notice = "masque" if unpublished else "republie"
+        return RedirectResponse(f"{SPACE}?{notice}=1&{query}".rstrip("&"), status_code=303)
+
+    @router.post("/{slug}/{event_id}/masquer")
+    async def unpublish(request: Request, slug: SlugPath, event_id: EventIdPath) -> Response:
+        return await moderate(request, slug, event_id, unpublished=True)
+
+    @router.post("/{slug}/{event_id}/republier")
+    async def republish(request: Request, slug: SlugPath, event_id: EventIdPath) -> Response:
+        return await moderate(request, slug, event_id, unpublished=False)
+
+    return router
