@@ -181,6 +181,19 @@ ROUTES = [
     ("GET", "/archives", "newsletter"),
     ("GET", "/archives/2026-w48", "newsletter"),
     ("POST", "/api/subscriptions", "newsletter"),
+    ("GET", "/", "annuaire"),
+    ("GET", "/static/site.css?v=0123456789ab", "annuaire"),
+    ("GET", "/associations?q=theatre&quartier=battant", "annuaire"),
+    ("GET", "/associations/les-amis-du-doubs", "annuaire"),
+    ("POST", "/associations/inscription", "annuaire"),
+    ("GET", "/missions?kind=ponctuelle", "annuaire"),
+    ("GET", "/missions/les-amis-du-doubs-buvette", "annuaire"),
+    ("POST", "/espace-association/connexion", "annuaire"),
+    ("GET", "/espace-association", "annuaire"),
+    ("POST", "/espace-association/fiche", "annuaire"),
+    ("POST", "/espace-association/missions/les-amis-du-doubs-buvette/clore", "annuaire"),
+    ("GET", "/espace-ville", "annuaire"),
+    ("POST", "/espace-ville/associations/les-amis-du-doubs/valider", "annuaire"),
 ]
 
 
