@@ -29,6 +29,8 @@ def banner(settings: DevSettings) -> str:
         _RULE,
         " Vie associative Besançon — tout est prêt.  Ctrl-C arrête tout (les données restent).",
         _RULE,
+        f" Site (page d'accueil, liens vers toutes les pages)   {annuaire}/",
+        "",
         " Documentation des API (à ouvrir dans le navigateur) :",
         f"   Annuaire des associations   {annuaire}/docs",
         f"   Agenda des événements       {agenda}/docs",

@@ -40,6 +40,13 @@ def test_banner_lists_docs_feeds_webcal_subscription_page_and_mail_viewer() -> N
         assert url in text
 
 
+def test_banner_prints_the_home_page_first() -> None:
+    text = banner(DevSettings(_env_file=None))
+
+    urls = [word for word in text.split() if word.startswith(("http://", "webcal://"))]
+    assert urls[0] == "http://127.0.0.1:8001/"
+
+
 def test_banner_never_prints_a_configured_admin_token() -> None:
     text = banner(DevSettings(_env_file=None, admin_token="s3cret-token-of-the-city"))
 
