@@ -146,7 +146,7 @@ async def test_preferences_change_what_the_next_edition_contains(
     saved = await newsletter_app.client.post(
         "/preferences", data={"token": token, "topics": ["missions"], "frequency": "hebdomadaire"}
     )
-    assert saved.status_code == 200
+    assert saved.status_code == 303
     clock.advance(timedelta(days=7))
     await publish_facts(
         newsletter_app,

@@ -130,8 +130,9 @@ async def test_preferences_form_saves_new_choices(newsletter_app: App) -> None:
             "frequency": "mensuelle",
         },
     )
-    assert saved.status_code == 200
-    assert "enregistrées" in saved.text
+    assert saved.status_code == 303  # Post/Redirect/Get
+    shown = await newsletter_app.client.get(saved.headers["Location"])
+    assert "enregistrées" in shown.text
     changed, _ = await newsletter_app.newsletter.store.find(email) or (None, 0)
     assert changed is not None
     assert changed.preferences.themes == ("culture", "solidarite")

@@ -75,8 +75,8 @@ class Visitor:
         return navigation.value
 
     def fill(self, label: str, value: str) -> None:
-        """Type into the field whose label is `label` (fails when no label names it)."""
-        self.page.get_by_label(label, exact=True).fill(value)
+        """Type into the one field whose label contains `label` (fails when none or several)."""
+        self.page.get_by_label(label).fill(value)
 
     def shot(self, name: str = "") -> Path:
         html = self.page.content().encode()

@@ -222,6 +222,3 @@ class Renderer:
         html = mjml2html(self._env.get_template("confirm.mjml.j2").render(hours=hours))
         text = self._env.get_template("confirm.txt.j2").render(hours=hours)
         return html, text
-
-    def page(self, name: str, **data: object) -> str:
-        return self._env.get_template(name).render(site=self._site, **data)

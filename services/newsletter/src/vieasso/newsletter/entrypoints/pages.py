@@ -2,231 +2,186 @@
 
 `GET /desabonnement` only shows a button: mail scanners follow links, so a GET never
 unsubscribes. `POST /desabonnement?token=` does, with no cookie and no CSRF token (RFC 8058
-one-click: the body is `List-Unsubscribe=One-Click`, or the page's empty form).
+one-click: the body is `List-Unsubscribe=One-Click`, or the page's empty form), and answers
+200 directly (mail providers posting it follow no redirect). The forms answer a success with
+a 303 (Post/Redirect/Get) and a refusal with the form again (422), each message next to its
+field and every typed value kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from vieasso.newsletter.domain.subscriber import ALL_TOPICS, Preferences, SubscriberState
+from vieasso.newsletter.domain.subscriber import Preferences, SubscriberState
 from vieasso.newsletter.domain.tokens import InvalidToken, Purpose
-from vieasso.newsletter.entrypoints.deps import Service, client_ip, form
-from vieasso.newsletter.entrypoints.schemas import SubscriptionRequest, unknown_codes
+from vieasso.newsletter.entrypoints.deps import Service, client_ip
+from vieasso.newsletter.entrypoints.schemas import SubscriptionRequest
+from vieasso.newsletter.entrypoints.web import (
+    BAD_LINK,
+    Form,
+    choices,
+    chosen_from,
+    chosen_of,
+    first,
+    message,
+    preferences_from,
+    render,
+)
 from vieasso.newsletter.handlers.subscriptions import UnknownSubscriber
 from vieasso.newsletter.service import Newsletter
 
-Form = Annotated[dict[str, list[str]], Depends(form)]
 OptionalToken = Annotated[str, Query(max_length=400)]
-TOPIC_LABELS = {
-    "associations": "Les nouvelles associations",
-    "missions": "Les missions de bénévolat",
-    "evenements": "Les événements à venir",
-}
 STATES = {
     SubscriberState.PENDING: "en attente de confirmation",
     SubscriberState.ACTIVE: "actif",
     SubscriberState.UNSUBSCRIBED: "désabonné",
-    SubscriberState.SUSPENDED: "suspendu (les messages ne parviennent pas à l'adresse)",
+    SubscriberState.SUSPENDED: "suspendu (les messages ne parviennent pas à l’adresse)",
 }
-BAD_LINK = ["Ce lien n'est pas valide ou a expiré.", "Vous pouvez vous abonner à nouveau."]
-NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+SUBSCRIBE = "S’abonner à la lettre"
+BAD_EMAIL = "Saisissez une adresse électronique valide, par exemple nom@exemple.fr."
 
 
-def render(service: Newsletter, name: str, status: int = 200, **data: Any) -> HTMLResponse:
-    html = service.renderer.page(name, base=service.links.base, **data)
-    return HTMLResponse(html, status_code=status, headers=NO_STORE)
-
-
-def message(service: Newsletter, title: str, *lines: str, status: int = 200) -> HTMLResponse:
-    return render(service, "message.html.j2", status, title=title, paragraphs=lines)
-
-
-def choices(service: Newsletter, chosen: Preferences) -> dict[str, Any]:
-    return {
-        "topic_choices": [(t.value, TOPIC_LABELS[t.value]) for t in ALL_TOPICS],
-        "themes": sorted(service.themes.items(), key=lambda kv: kv[1]),
-        "quartiers": sorted(service.quartiers.items(), key=lambda kv: kv[1]),
-        "chosen": {
-            "topics": [t.value for t in chosen.topics],
-            "themes": chosen.themes,
-            "quartiers": chosen.quartiers,
-            "frequency": chosen.frequency.value,
-        },
-    }
-
-
-def preferences_from(fields: dict[str, list[str]]) -> Preferences:
-    return Preferences.model_validate(
-        {
-            "themes": sorted(set(fields.get("themes", []))),
-            "quartiers": sorted(set(fields.get("quartiers", []))),
-            "topics": [t for t in ALL_TOPICS if t.value in fields.get("topics", [])],
-            "frequency": (fields.get("frequency") or ["hebdomadaire"])[0],
-        }
-    )
-
-
-def build_router(  # noqa: PLR0915 - one closure per page
-    allowed: Callable[[Request, Newsletter], bool],
-) -> APIRouter:
+def build_router(allowed: Callable[[Request, Newsletter], bool]) -> APIRouter:
     router = APIRouter(tags=["pages"], include_in_schema=False)
 
-    @router.get("/abonnement")
-    async def subscribe_form(service: Service) -> HTMLResponse:
+    def subscribe_page(
+        request: Request, service: Newsletter, fields: dict[str, list[str]], errors: dict[str, str]
+    ) -> HTMLResponse:
         return render(
-            service,
+            request,
             "abonnement.html.j2",
-            title="S'abonner à la lettre",
-            errors=[],
-            email="",
+            422 if errors else 200,
+            title=SUBSCRIBE,
+            errors=errors,
+            email=first(fields, "email"),
             form_version=service.settings.form_version,
-            **choices(service, Preferences()),
+            **choices(service, chosen_from(fields) if fields else chosen_of(Preferences())),
         )
 
-    @router.post("/abonnement")
-    async def subscribe(request: Request, service: Service, fields: Form) -> HTMLResponse:
+    @router.get("/abonnement")
+    async def subscribe_form(request: Request, service: Service) -> HTMLResponse:
+        return subscribe_page(request, service, {}, {})
+
+    @router.post("/abonnement", response_model=None)
+    async def subscribe(
+        request: Request, service: Service, fields: Form
+    ) -> HTMLResponse | RedirectResponse:
         if not allowed(request, service):
-            return message(service, "Trop de demandes", "Réessayez plus tard.", status=429)
-        email = (fields.get("email") or [""])[0].strip()
-        errors: list[str] = []
-        try:
-            preferences = preferences_from(fields)
-        except ValidationError:
-            preferences, errors = Preferences(), ["Cochez au moins un sujet."]
+            return message(request, "Trop de demandes", "Réessayez plus tard.", status=429)
+        email = first(fields, "email").strip()
+        preferences, errors = preferences_from(service, fields)
         try:
             SubscriptionRequest(email=email)
         except ValidationError:
-            errors.append("L'adresse électronique n'est pas valide.")
-        errors += unknown_codes(service, preferences)
-        if errors:
-            return render(
-                service,
-                "abonnement.html.j2",
-                422,
-                title="S'abonner à la lettre",
-                errors=errors,
-                email=email,
-                form_version=service.settings.form_version,
-                **choices(service, preferences),
-            )
-        if not (fields.get("website") or [""])[0]:
+            errors = {"email": BAD_EMAIL, **errors}
+        if errors or preferences is None:
+            return subscribe_page(request, service, fields, errors)
+        if not first(fields, "website"):  # the honeypot: robots fill every field
             await service.subscriptions.request(email, preferences, client_ip(request))
+        return RedirectResponse(f"{service.links.base}/abonnement/envoye", status_code=303)
+
+    @router.get("/abonnement/envoye")
+    async def subscribe_sent(request: Request) -> HTMLResponse:
         return message(
-            service,
+            request,
             "Vérifiez votre messagerie",
-            "Si cette adresse peut recevoir la lettre, un message de confirmation vient d'y "
+            "Si cette adresse peut recevoir la lettre, un message de confirmation vient d’y "
             "être envoyé.",
-            "Cliquez sur le lien qu'il contient pour confirmer votre abonnement.",
+            "Cliquez sur le lien qu’il contient pour confirmer votre abonnement.",
         )
 
     @router.get("/abonnement/confirmer")
-    async def confirm(service: Service, token: OptionalToken = "") -> HTMLResponse:
+    async def confirm(
+        request: Request, service: Service, token: OptionalToken = ""
+    ) -> HTMLResponse:
         try:
             subscriber = await service.subscriptions.confirm(token)
         except (InvalidToken, UnknownSubscriber):
-            return message(service, "Lien invalide", *BAD_LINK, status=400)
+            return message(request, "Lien invalide", *BAD_LINK, status=400)
         return message(
-            service,
+            request,
             "Abonnement confirmé",
             "Merci ! Vous recevrez la prochaine lettre de la vie associative de Besançon.",
-            f"Vous pouvez changer vos préférences à tout moment : "
-            f"{service.links.preferences(subscriber.id)}",
+            "Vous pouvez changer vos préférences à tout moment, depuis ce lien ou depuis "
+            "celui présent dans chaque lettre.",
+            link=(service.links.preferences(subscriber.id), "Changer mes préférences"),
         )
 
     async def preferences_page(
-        service: Newsletter, token: str, saved: bool = False
+        request: Request,
+        service: Newsletter,
+        token: str,
+        *,
+        saved: bool = False,
+        fields: dict[str, list[str]] | None = None,
+        errors: dict[str, str] | None = None,
     ) -> HTMLResponse:
         try:
             subscriber, _ = await service.subscriptions.subscriber(token, Purpose.MANAGE)
         except (InvalidToken, UnknownSubscriber):
-            return message(service, "Lien invalide", *BAD_LINK, status=400)
+            return message(request, "Lien invalide", *BAD_LINK, status=400)
+        chosen = chosen_from(fields) if fields else chosen_of(subscriber.preferences)
         return render(
-            service,
+            request,
             "preferences.html.j2",
+            422 if errors else 200,
             title="Mes préférences",
             saved=saved,
             token=token,
             email=subscriber.email,
             state=STATES[subscriber.state],
-            **choices(service, subscriber.preferences),
+            errors=errors or {},
+            **choices(service, chosen),
         )
 
     @router.get("/preferences")
-    async def preferences(service: Service, token: OptionalToken = "") -> HTMLResponse:
-        return await preferences_page(service, token)
+    async def preferences(
+        request: Request, service: Service, token: OptionalToken = "", enregistre: str = ""
+    ) -> HTMLResponse:
+        return await preferences_page(request, service, token, saved=bool(enregistre))
 
-    @router.post("/preferences")
-    async def save_preferences(service: Service, fields: Form) -> HTMLResponse:
-        token = (fields.get("token") or [""])[0]
-        try:
-            chosen = preferences_from(fields)
-        except ValidationError:
-            return message(service, "Préférences", "Cochez au moins un sujet.", status=422)
-        if unknown_codes(service, chosen):
-            return message(service, "Préférences", "Thème ou quartier inconnu.", status=422)
+    @router.post("/preferences", response_model=None)
+    async def save_preferences(
+        request: Request, service: Service, fields: Form
+    ) -> HTMLResponse | RedirectResponse:
+        token = first(fields, "token")
+        chosen, errors = preferences_from(service, fields)
+        if errors or chosen is None:
+            return await preferences_page(request, service, token, fields=fields, errors=errors)
         try:
             await service.subscriptions.update_preferences(token, chosen)
         except (InvalidToken, UnknownSubscriber):
-            return message(service, "Lien invalide", *BAD_LINK, status=400)
-        return await preferences_page(service, token, saved=True)
+            return message(request, "Lien invalide", *BAD_LINK, status=400)
+        target = f"{service.links.base}/preferences?token={quote(token)}&enregistre=1"
+        return RedirectResponse(target, status_code=303)
 
     @router.get("/desabonnement")
-    async def unsubscribe_page(service: Service, token: OptionalToken = "") -> HTMLResponse:
+    async def unsubscribe_page(request: Request, token: OptionalToken = "") -> HTMLResponse:
         """Shows a button; never unsubscribes (link scanners send GETs)."""
-        return render(service, "desabonnement.html.j2", title="Se désabonner", token=token)
+        return render(request, "desabonnement.html.j2", title="Se désabonner", token=token)
 
     @router.post("/desabonnement")
     async def unsubscribe(
-        service: Service, token: OptionalToken = "", gestion: str = ""
+        request: Request, service: Service, token: OptionalToken = "", gestion: str = ""
     ) -> HTMLResponse:
         """RFC 8058 one-click: no cookie, no CSRF token; the token is the authority."""
         purpose = Purpose.MANAGE if gestion else Purpose.UNSUBSCRIBE
         try:
             await service.subscriptions.unsubscribe(token, purpose)
         except InvalidToken:
-            return message(service, "Lien invalide", *BAD_LINK, status=400)
+            return message(request, "Lien invalide", *BAD_LINK, status=400)
         return message(
-            service,
+            request,
             "Vous êtes désabonné·e",
             "Vous ne recevrez plus la lettre à cette adresse.",
-            "Vous pouvez vous réabonner à tout moment depuis le formulaire d'abonnement.",
+            "Vous pouvez vous réabonner à tout moment depuis le formulaire d’abonnement.",
+            link=(f"{service.links.base}/abonnement", SUBSCRIBE),
         )
-
-    @router.get("/donnees")
-    async def export(service: Service, token: OptionalToken = "") -> JSONResponse:
-        try:
-            data = await service.subscriptions.export(token)
-        except (InvalidToken, UnknownSubscriber):
-            return JSONResponse({"detail": BAD_LINK[0]}, status_code=404)
-        headers = {"Content-Disposition": 'attachment; filename="mes-donnees.json"', **NO_STORE}
-        return JSONResponse(data, headers=headers)
-
-    @router.post("/donnees/effacer")
-    async def erase(service: Service, fields: Form) -> HTMLResponse:
-        try:
-            await service.subscriptions.erase((fields.get("token") or [""])[0])
-        except InvalidToken:
-            return message(service, "Lien invalide", *BAD_LINK, status=400)
-        return message(
-            service, "Données effacées", "Nous avons effacé votre adresse et vos préférences."
-        )
-
-    @router.get("/archives")
-    async def archives(service: Service) -> HTMLResponse:
-        editions = await service.archived_editions()
-        return render(service, "archives.html.j2", title="Les lettres envoyées", editions=editions)
-
-    @router.get("/archives/{edition_id}")
-    async def archive(edition_id: str, service: Service) -> HTMLResponse:
-        html = await service.archive_html(edition_id)
-        if html is None:
-            return message(service, "Lettre introuvable", "Cette lettre n'existe pas.", status=404)
-        return HTMLResponse(html, headers={"Cache-Control": "public, max-age=3600"})
 
     return router
