@@ -181,6 +181,13 @@ ROUTES = [
     ("GET", "/archives", "newsletter"),
     ("GET", "/archives/2026-w48", "newsletter"),
     ("POST", "/api/subscriptions", "newsletter"),
+    ("GET", "/api/editions/2026-w48", "newsletter"),
+    ("GET", "/donnees?token=abc", "newsletter"),
+    ("POST", "/donnees/effacer", "newsletter"),
+    ("GET", "/espace-ville/lettre?frequence=mensuelle", "newsletter"),
+    ("GET", "/espace-ville/lettre/apercu", "newsletter"),
+    ("POST", "/espace-ville/lettre/envoyer", "newsletter"),
+    ("GET", "/espace-ville/lettre/2026-w48", "newsletter"),
     ("GET", "/", "annuaire"),
     ("GET", "/static/site.css?v=0123456789ab", "annuaire"),
     ("GET", "/associations?q=theatre&quartier=battant", "annuaire"),
@@ -280,8 +287,9 @@ def nats_nodes() -> dict[str, dict[str, Any]]:
 
 
 def config_variables(*paths: Path) -> set[str]:
+    """Variables a config reads (``$NAME`` outside quoted strings such as "$JS.API.>")."""
     text = "\n".join(without_comments(p.read_text()) for p in paths)
-    return set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", text))
+    return set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", re.sub(r'"[^"\n]*"', "", text)))
 
 
 def test_compose_gives_every_container_a_healthcheck_and_a_restart_policy() -> None:

@@ -8,6 +8,7 @@ compose nodes use, with the same binary family; only the environment variables d
 from __future__ import annotations
 
 import json
+import secrets
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +16,14 @@ from typing import Any
 
 from tests.support.nats_server import NATS_SERVER
 from tests.support.processes import REPO, Process, free_port, port_open, wait_until
+from vieasso.common.nats.permissions import ADMIN, users
 
 CLUSTER_CONF = REPO / "deploy" / "nats" / "cluster.conf"
+
+
+def random_passwords() -> dict[str, str]:
+    """A password for every user of deploy/nats/accounts.conf (NATS_PASSWORD_<USER>)."""
+    return {user.password_variable: f"pw-{secrets.token_hex(16)}" for user in users()}
 
 
 @dataclass
@@ -26,6 +33,7 @@ class ClusterNode:
     name: str
     workdir: Path
     routes: list[str] = field(default_factory=list)
+    passwords: dict[str, str] = field(default_factory=random_passwords)
     client_port: int = field(default_factory=free_port)
     cluster_port: int = field(default_factory=free_port)
     monitor_port: int = field(default_factory=free_port)
@@ -33,7 +41,12 @@ class ClusterNode:
 
     @property
     def url(self) -> str:
-        return f"nats://127.0.0.1:{self.client_port}"
+        """Client URL with the admin user's credentials (the whole account)."""
+        return self.url_as(ADMIN)
+
+    def url_as(self, user: str) -> str:
+        password = self.passwords[f"NATS_PASSWORD_{user.upper()}"]
+        return f"nats://{user}:{password}@127.0.0.1:{self.client_port}"
 
     @property
     def route(self) -> str:
@@ -54,6 +67,7 @@ class ClusterNode:
             "NATS_STORE_DIR": str(self.store_dir),
         }
         env.update({f"NATS_ROUTE_{i}": route for i, route in enumerate(self.routes, start=1)})
+        env.update(self.passwords)
         return env
 
     @property
@@ -100,7 +114,11 @@ class NatsCluster:
 
     @classmethod
     def create(cls, workdir: Path, size: int = 3) -> NatsCluster:
-        nodes = [ClusterNode(f"nats-{i}", workdir / f"nats-{i}") for i in range(1, size + 1)]
+        passwords = random_passwords()
+        nodes = [
+            ClusterNode(f"nats-{i}", workdir / f"nats-{i}", passwords=passwords)
+            for i in range(1, size + 1)
+        ]
         routes = [node.route for node in nodes]
         for node in nodes:
             node.routes = routes

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
         default="nats://127.0.0.1:4222",
         description="NATS server(s), comma-separated for a cluster.",
     )
+    nats_user: str | None = Field(
+        default=None,
+        description=(
+            "NATS user of this service (deploy/nats/accounts.conf); a user in the URL works too."
+        ),
+    )
+    nats_password: SecretStr | None = Field(default=None, description="Password of nats_user.")
     nats_replicas: int = Field(
         default=1,
         ge=1,
@@ -91,6 +98,14 @@ class Settings(BaseSettings):
     def nats_servers_for_logs(self) -> list[str]:
         """The servers without any user or password they may carry (safe to log)."""
         return [_without_credentials(url) for url in self.nats_servers]
+
+    @property
+    def nats_user_name(self) -> str | None:
+        """The NATS user this service connects as (setting, else the first URL's user)."""
+        if self.nats_user:
+            return self.nats_user
+        users = (urlsplit(url).username for url in self.nats_servers)
+        return next((user for user in users if user), None)
 
     @property
     def nats_servers(self) -> list[str]:

@@ -85,6 +85,7 @@ def build_runtime(
             wiring.agenda,
             durable=settings.agenda_consumer,
             batch_size=settings.agenda_batch_size,
+            inbox_prefix=runtime.inbox_prefix,
         )
     )
 

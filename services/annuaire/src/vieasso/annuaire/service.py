@@ -113,7 +113,7 @@ async def standalone(
     try:
         async with asyncio.timeout(connect_timeout):
             await runtime.broker.connect()
-            await provision(runtime.js, settings.nats_replicas)
+            await provision(runtime.js, settings.nats_replicas, service=runtime.service)
             app = await service.start(runtime.js, background=False)
         yield app
     finally:

@@ -186,7 +186,7 @@ async def standalone(
     try:
         async with asyncio.timeout(connect_timeout):
             await runtime.broker.connect()
-            await provision(runtime.js, settings.nats_replicas)
+            await provision(runtime.js, settings.nats_replicas, service=runtime.service)
             newsletter = await Newsletter(
                 settings, runtime.js, runtime.publish, clock or SystemClock()
             ).open()

@@ -1,7 +1,9 @@
 """Idempotent creation of every stream and KV bucket of the catalogue.
 
 Running it again (another service, a restart, a reconnection) changes nothing; a changed
-definition in the catalogue (replicas, history, max age) is applied as an update.
+definition in the catalogue (replicas, history, max age) is applied as an update by the
+stream's or bucket's owner (or by an unrestricted caller). A service creates what is missing
+but never updates what another service owns: its NATS user may not (deploy/nats/accounts.conf).
 """
 
 from __future__ import annotations
@@ -55,22 +57,28 @@ def bucket_config(spec: BucketSpec, replicas: int) -> KeyValueConfig:
     )
 
 
-async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
+async def ensure_stream(js: JetStreamContext, config: StreamConfig, *, update: bool = True) -> None:
     try:
         await js.add_stream(config)
     except BadRequestError as exc:
         if exc.err_code != STREAM_NAME_IN_USE:
             raise ProvisioningError(f"stream {config.name}: {exc.description}") from exc
+        if not update:
+            return
         await js.update_stream(config)
         log.info("stream updated", extra={"stream": config.name})
 
 
-async def ensure_bucket(js: JetStreamContext, config: KeyValueConfig) -> None:
+async def ensure_bucket(
+    js: JetStreamContext, config: KeyValueConfig, *, update: bool = True
+) -> None:
     try:
         await js.create_key_value(config)
     except BadRequestError as exc:
         if exc.err_code != STREAM_NAME_IN_USE:
             raise ProvisioningError(f"bucket {config.bucket}: {exc.description}") from exc
+        if not update:
+            return
         info = await js.stream_info(f"KV_{config.bucket}")
         await js.update_stream(
             info.config.evolve(
@@ -82,9 +90,12 @@ async def ensure_bucket(js: JetStreamContext, config: KeyValueConfig) -> None:
         log.info("bucket updated", extra={"bucket": config.bucket})
 
 
-async def provision(js: JetStreamContext, replicas: int) -> None:
-    """Create or update every stream and bucket of the platform (all services share them)."""
+async def provision(js: JetStreamContext, replicas: int, *, service: str | None = None) -> None:
+    """Create every stream and bucket of the platform (all services share them); update those
+    `service` owns (all of them when `service` is None: operators, tests)."""
     for stream in STREAMS:
-        await ensure_stream(js, stream_config(stream, replicas))
+        owned = service is None or stream.owner == service
+        await ensure_stream(js, stream_config(stream, replicas), update=owned)
     for bucket in BUCKETS:
-        await ensure_bucket(js, bucket_config(bucket, replicas))
+        owned = service is None or bucket.owner == service
+        await ensure_bucket(js, bucket_config(bucket, replicas), update=owned)

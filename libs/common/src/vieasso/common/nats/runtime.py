@@ -18,6 +18,7 @@ from nats.aio.client import Client
 from nats.errors import ConnectionClosedError
 from nats.js import JetStreamContext
 
+from vieasso.common.nats.connection import broker_options, connect_options
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import JetStreamPublisher
 from vieasso.common.settings import Settings
@@ -47,7 +48,7 @@ class NatsRuntime:
         self.settings = settings
         self.service = service
         self.broker = NatsBroker(
-            servers=settings.nats_servers,
+            **broker_options(settings),
             name=f"vieasso-{service}",
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,
@@ -78,6 +79,13 @@ class NatsRuntime:
         with contextlib.suppress(Exception):
             return self.broker.connection
         return None
+
+    @property
+    def inbox_prefix(self) -> bytes:
+        """Inbox prefix for FastStream subscribers (which default to ``_INBOX.``, whatever
+        the connection's prefix): the only inboxes this service's NATS user may read."""
+        prefix: str = connect_options(self.settings).get("inbox_prefix", "_INBOX")
+        return f"{prefix}.".encode()
 
     @property
     def js(self) -> JetStreamContext:
@@ -120,7 +128,7 @@ class NatsRuntime:
     async def _start_once(self) -> None:
         log.info("connecting to NATS", extra={"servers": self.settings.nats_servers_for_logs})
         await self.broker.connect()
-        await provision(self.js, self.settings.nats_replicas)
+        await provision(self.js, self.settings.nats_replicas, service=self.service)
         self._provisioned.set()
         for step in self._startup_steps:
             await step(self.js)
@@ -178,7 +186,7 @@ class NatsRuntime:
 
     async def _provision_again(self) -> None:
         try:
-            await provision(self.js, self.settings.nats_replicas)
+            await provision(self.js, self.settings.nats_replicas, service=self.service)
         except Exception:
             log.exception("provisioning after reconnection failed; health stays 503")
             self._provisioned.clear()

@@ -17,6 +17,7 @@ from vieasso.common import subjects
 from vieasso.common.clock import SystemClock
 from vieasso.common.directory import DirectoryView
 from vieasso.common.messages.annuaire import AssociationState
+from vieasso.common.nats.connection import broker_options
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import JetStreamPublisher
 
@@ -32,11 +33,11 @@ async def _exists(js: JetStreamContext, key: str) -> bool:
 
 async def run_demo(settings: AgendaSettings) -> list[str]:
     """Publish the demo submissions missing from the agenda; returns French report lines."""
-    broker = NatsBroker(servers=settings.nats_servers, connect_timeout=5)
+    broker = NatsBroker(**broker_options(settings), connect_timeout=5)
     await broker.connect()
     try:
         js: JetStreamContext = broker.config.connection_state.stream
-        await provision(js, settings.nats_replicas)
+        await provision(js, settings.nats_replicas, service="agenda")
         directory = DirectoryView()
         await directory.start(js)
         try:

@@ -55,8 +55,14 @@ def _seq(message: Msg) -> int | None:
 
 
 def build_router(
-    agenda: Callable[[], Agenda], *, durable: str = DURABLE, batch_size: int = 500
+    agenda: Callable[[], Agenda],
+    *,
+    durable: str = DURABLE,
+    batch_size: int = 500,
+    inbox_prefix: bytes = b"_INBOX.",
 ) -> NatsRouter:
+    """`inbox_prefix`: the service's own (`NatsRuntime.inbox_prefix`), which its NATS user
+    may subscribe to; FastStream does not take the connection's."""
     router = NatsRouter()
 
     @router.subscriber(
@@ -70,6 +76,7 @@ def build_router(
             max_ack_pending=20_000,
         ),
         pull_sub=PullSub(batch_size=batch_size, timeout=5.0),
+        inbox_prefix=inbox_prefix,
         max_workers=batch_size,
         ack_policy=AckPolicy.MANUAL,
         decoder=_raw_message,

@@ -1,0 +1,256 @@
+"""NATS users and permissions (deploy/nats/accounts.conf) on a real nats-server.
+
+The three services and their command-line tools run with their own users and work (publish,
+consume, KV); a partner tool of association A submits A's events and nothing else; a service
+reads another's bucket but cannot write it. nats-server logs every permission violation: the
+services' normal work must cause none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import nats
+import pytest
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
+from nats.js.errors import KeyNotFoundError
+
+from tests.security.secured_nats import SecuredNats
+from tests.support.processes import REPO, VENV_BIN, wait_until
+from tests.support.services import SERVICES, ServiceProcess, start_service_process
+from tests.support.smtp import SmtpServer
+from vieasso.annuaire.adapters import demo_data
+from vieasso.common import subjects
+from vieasso.common.messages.agenda import EventSubmission, Place
+from vieasso.common.nats.permissions import render_accounts_conf
+
+pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
+
+SEED = 61
+ACCOUNTS_CONF = REPO / "deploy" / "nats" / "accounts.conf"
+PROBE = "intrusion"  # in the name of the clients that try forbidden things on purpose
+
+
+@dataclass
+class Platform:
+    nats: SecuredNats
+    services: dict[str, ServiceProcess]
+    slugs: list[str]
+    smtp: SmtpServer
+    errors: list[str] = field(default_factory=list)
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+
+def run_cli(platform_nats: SecuredNats, user: str, *argv: str) -> str:
+    env = {**os.environ, "VIEASSO_NATS_URL": platform_nats.url, **platform_nats.service_env(user)}
+    done = subprocess.run(
+        [str(VENV_BIN / f"vieasso-{user}"), *argv],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    workdir = tmp_path_factory.mktemp("secured")
+    slugs = [a.slug for a in demo_data.associations(3, SEED)]
+    server = SecuredNats(workdir=workdir / "nats", partners=slugs[:2]).start()
+    smtp = SmtpServer(maildir=workdir / "mail").start()
+    running: dict[str, ServiceProcess] = {}
+    try:
+        for name in SERVICES:
+            running[name] = start_service_process(
+                name, nats_url=server.url, workdir=workdir, smtp_port=smtp.port,
+                env=server.service_env(name),
+            )  # fmt: skip
+        for svc in running.values():
+            svc.wait_healthy(timeout=60)
+        run_cli(server, "annuaire", "demo", "--count", "3", "--missions", "2", "--seed", str(SEED))
+        run_cli(server, "agenda", "demo")
+        yield Platform(server, running, slugs, smtp)
+    finally:
+        for svc in running.values():
+            svc.stop()
+        smtp.stop()
+        server.stop()
+
+
+@pytest.fixture
+async def connect(platform: Platform) -> AsyncIterator[object]:
+    clients: list[Client] = []
+    errors = platform.errors
+
+    async def open_as(user: str) -> Client:
+        async def on_error(exc: Exception) -> None:
+            errors.append(str(exc))
+
+        client = await nats.connect(
+            **platform.nats.connect_options(user),  # type: ignore[arg-type]
+            error_cb=on_error,
+            allow_reconnect=False,
+            name=f"{PROBE}-probe",  # the violations these tests cause on purpose
+        )
+        clients.append(client)
+        return client
+
+    yield open_as
+    for client in clients:
+        await client.close()
+
+
+def violations(platform: Platform) -> list[str]:
+    log = (platform.nats.workdir / "nats-server.log").read_text(errors="replace")
+    return [line for line in log.splitlines() if "Violation" in line]
+
+
+def submission(slug: str, event_id: str) -> EventSubmission:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=10)
+    return EventSubmission(
+        association=slug,
+        event_id=event_id,
+        title="Atelier réparation de vélos",
+        start=start,
+        end=start + timedelta(hours=2),
+        place=Place(name="Maison de quartier", address="1 rue de Vesoul", postal_code="25000"),
+    )
+
+
+async def publish(client: Client, subject: str, message: EventSubmission) -> None:
+    js = client.jetstream(timeout=1.5)
+    headers = {"Nats-Msg-Id": str(message.message_id)}
+    await js.publish(subject, message.model_dump_json().encode(), headers=headers)
+
+
+def test_shipped_accounts_conf_is_generated_from_the_catalogue() -> None:
+    assert ACCOUNTS_CONF.read_text() == render_accounts_conf()
+
+
+def test_no_client_connects_without_a_password(platform: Platform) -> None:
+    async def anonymous() -> None:
+        async with asyncio.timeout(10):
+            await nats.connect(platform.nats.url, allow_reconnect=False, connect_timeout=2)
+
+    with pytest.raises(NatsError):
+        asyncio.run(anonymous())
+    assert "VIEASSO_NATS_PASSWORD" not in str(platform.nats.service_env("agenda").values())
+
+
+def test_services_and_their_tools_work_with_their_own_users(platform: Platform) -> None:
+    def demo_events_in_feed() -> bool:  # annuaire KV → agenda mirror; submissions consumed
+        feed = httpx.get(f"{platform.url('agenda')}/feeds/agenda.ics", timeout=10)
+        return any(f"UID:{slug}." in feed.text for slug in platform.slugs)
+
+    wait_until(demo_events_in_feed, timeout=20, what="the demo events in the agenda feed")
+    export = httpx.get(f"{platform.url('annuaire')}/export/associations.json", timeout=10)
+    assert {a["slug"] for a in export.json()} >= set(platform.slugs)
+    email = f"permissions-{secrets.token_hex(4)}@example.org"
+    answer = httpx.post(f"{platform.url('newsletter')}/api/subscriptions", json={"email": email})
+    assert answer.status_code == 202
+    wait_until(lambda: any(email in str(m["To"]) for m in platform.smtp.messages()), timeout=20)
+    run_cli(platform.nats, "newsletter", "demo")
+    run_cli(platform.nats, "newsletter", "send-digest", "--dry-run")
+    for svc in platform.services.values():
+        assert svc.health() == 200
+        assert "iolation" not in svc.process.output()
+    assert [v for v in violations(platform) if PROBE not in v] == []
+
+
+async def test_partner_submits_its_own_events_and_the_agenda_publishes_them(
+    platform: Platform, connect: object
+) -> None:
+    slug = platform.slugs[0]
+    event_id = f"atelier-{secrets.token_hex(3)}"
+    partner = await connect(f"partner-{slug}")  # type: ignore[operator]
+    await publish(partner, subjects.submission(slug), submission(slug, event_id))
+
+    page = f"{platform.url('agenda')}/events/{slug}/{event_id}"
+    wait_until(lambda: httpx.get(page).status_code == 200, timeout=20, what="partner's event")
+
+
+async def test_partner_cannot_submit_for_another_association(
+    platform: Platform, connect: object
+) -> None:
+    mine, other = platform.slugs[0], platform.slugs[1]
+    partner = await connect(f"partner-{mine}")  # type: ignore[operator]
+    admin = await connect("admin")  # type: ignore[operator]
+    event_id = f"{PROBE}-{secrets.token_hex(3)}"
+
+    with pytest.raises(NatsError):
+        await publish(partner, subjects.submission(other), submission(other, event_id))
+
+    assert any(subjects.submission(other) in v for v in violations(platform))
+    kv = await admin.jetstream().key_value("agenda_events")
+    with pytest.raises(KeyNotFoundError):
+        await kv.get(f"{other}.{event_id}")
+
+
+async def test_partner_reads_no_bucket_and_no_stream(platform: Platform, connect: object) -> None:
+    slug = platform.slugs[0]
+    partner = await connect(f"partner-{slug}")  # type: ignore[operator]
+    js = partner.jetstream(timeout=1)
+    for bucket in ("annuaire_associations", "newsletter_subscribers", "agenda_events"):
+        with pytest.raises(NatsError):
+            await js.key_value(bucket)
+    with pytest.raises(NatsError):
+        await js.stream_info("NEWSLETTER")
+    with pytest.raises(NatsError):
+        await js.pull_subscribe("newsletter.>", stream="NEWSLETTER")
+    seen: list[bytes] = []
+
+    async def keep(msg: Msg) -> None:
+        seen.append(msg.data)
+
+    forbidden = ("$KV.annuaire_associations.>", "newsletter.>", "_INBOX.>", "_INBOX_agenda.>")
+    for subject in forbidden:
+        await partner.subscribe(subject, cb=keep)
+    await partner.flush()
+    await partner.subscribe(f"agenda.submissions.{PROBE}", cb=keep)
+    await partner.flush()
+    refused = f'"VIEASSO/user:partner-{slug}" - Subscription Violation - Subject "{{}}"'
+
+    def all_refused() -> bool:
+        logged = "\n".join(violations(platform))
+        return all(refused.format(s) in logged for s in forbidden)
+
+    wait_until(all_refused, timeout=5, what="nats-server refusing the partner's subscriptions")
+    assert seen == []
+
+
+async def test_a_service_reads_but_cannot_write_another_services_bucket(
+    platform: Platform, connect: object
+) -> None:
+    agenda = await connect("agenda")  # type: ignore[operator]
+    admin = await connect("admin")  # type: ignore[operator]
+    js = agenda.jetstream(timeout=1)
+    directory = await js.key_value("annuaire_associations")
+    assert (await directory.get(platform.slugs[0])).value  # reading is allowed
+    key = f"{PROBE}-{secrets.token_hex(3)}"
+
+    with pytest.raises(NatsError):
+        await directory.put(key, b"{}")
+    with pytest.raises(NatsError):
+        await js.publish(f"annuaire.associations.{PROBE}.registered", b"{}")
+    with pytest.raises(NatsError):
+        await js.purge_stream("KV_annuaire_associations")
+    with pytest.raises(NatsError):
+        await js.delete_stream("ANNUAIRE")
+    newsletter = await connect("newsletter")  # type: ignore[operator]
+    with pytest.raises(NatsError):
+        await (await newsletter.jetstream(timeout=1).key_value("agenda_events")).put(key, b"{}")
+
+    checked = await admin.jetstream().key_value("annuaire_associations")
+    with pytest.raises(KeyNotFoundError):
+        await checked.get(key)
+    assert (await admin.jetstream().stream_info("ANNUAIRE")).state.messages > 0
