@@ -97,13 +97,14 @@ def test_errors_are_shown_next_to_the_field_people_typed() -> None:
         FieldError(field="place.postal_code", message="Le format n'est pas valide.", code="x"),
         FieldError(field="rrule", message="La récurrence doit se terminer.", code="x"),
         FieldError(field="themes.1", message="Thème inconnu.", code="x"),
+        FieldError(field="exdates.0", message="Exception attendue.", code="x"),
         FieldError(field="start", message="A.", code="x"),
         FieldError(field="start", message="B.", code="x"),
     ]
     shown = errors_by_field(errors, {"all_day": "on"})
     assert shown == {
         "place_postal_code": "Le format n'est pas valide.",
-        "repeat_until": "La récurrence doit se terminer.",
+        "repeat_until": "La récurrence doit se terminer. Exception attendue.",
         "themes": "Thème inconnu.",
         "start_day": "A. B.",
     }

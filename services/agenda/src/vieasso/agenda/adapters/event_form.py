@@ -184,7 +184,8 @@ def errors_by_field(errors: list[FieldError], values: FormValues) -> dict[str, s
     all_day = bool(_text(values, "all_day"))
     shown: dict[str, str] = {}
     for error in errors:
-        name = _FIELD_OF.get(error.field) or error.field.split(".")[0]
+        head = error.field.split(".")[0]
+        name = _FIELD_OF.get(error.field) or _FIELD_OF.get(head) or head
         if all_day and name in ("start", "end"):
             name += "_day"
         shown[name] = f"{shown[name]} {error.message}" if name in shown else error.message
