@@ -201,6 +201,12 @@ ROUTES = [
     ("POST", "/espace-association/missions/les-amis-du-doubs-buvette/clore", "annuaire"),
     ("GET", "/espace-ville", "annuaire"),
     ("POST", "/espace-ville/associations/les-amis-du-doubs/valider", "annuaire"),
+    ("GET", "/agenda?theme=culture&from=2026-12-01", "agenda"),
+    ("GET", "/espace-association/evenements", "agenda"),
+    ("POST", "/espace-association/evenements/nouveau", "agenda"),
+    ("POST", "/espace-association/evenements/concert-2026/annuler", "agenda"),
+    ("GET", "/espace-ville/evenements?page=2", "agenda"),
+    ("POST", "/espace-ville/evenements/les-amis-du-doubs/concert-2026/masquer", "agenda"),
 ]
 
 
