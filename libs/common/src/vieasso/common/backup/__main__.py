@@ -1,0 +1,124 @@
+"""``python -m vieasso.common.backup backup DIR | restore DIR | schedule ROOT``.
+
+Connects with the platform's settings (``VIEASSO_NATS_URL``, ``VIEASSO_NATS_USER`` and
+``VIEASSO_NATS_PASSWORD``: the ``admin`` user in production, the only one allowed to
+snapshot and restore every stream).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import re
+import shutil
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nats
+from nats.aio.client import Client
+
+from vieasso.common.backup.archive import BackupError, Summary, backup, restore_all
+from vieasso.common.backup.snapshot import SnapshotError
+from vieasso.common.logging import configure_logging
+from vieasso.common.nats.connection import connect_options
+from vieasso.common.settings import Settings
+
+log = logging.getLogger("vieasso.backup")
+STAMP = "%Y%m%dT%H%M%SZ"
+STAMPED = re.compile(r"^\d{8}T\d{6}Z$")
+
+
+async def _connect(settings: Settings) -> Client:
+    return await nats.connect(
+        **connect_options(settings), name="vieasso-backup", connect_timeout=5,
+        allow_reconnect=False,
+    )  # fmt: skip
+
+
+def _describe(summary: Summary) -> str:
+    size = f"{summary.bytes / 1024:.1f} Kio".replace(".", ",")
+    return (
+        f"{summary.streams} flux, {summary.messages} messages, {size} "
+        f"en {summary.seconds:.2f} s".replace(".", ",", 1)
+    )
+
+
+async def run_backup(settings: Settings, directory: Path) -> Summary:
+    nc = await _connect(settings)
+    try:
+        return await backup(nc, directory)
+    finally:
+        await nc.close()
+
+
+async def run_restore(settings: Settings, directory: Path, replicas: int | None) -> Summary:
+    nc = await _connect(settings)
+    try:
+        return await restore_all(nc, directory, replicas)
+    finally:
+        await nc.close()
+
+
+async def schedule(settings: Settings, root: Path, every: float, keep: int) -> None:
+    """Back up into ROOT/<UTC time> every `every` seconds, keeping the `keep` newest."""
+    while True:
+        stamp = datetime.now(UTC).strftime(STAMP)
+        partial = root / f".partial-{stamp}"
+        try:
+            summary = await run_backup(settings, partial)
+            partial.rename(root / stamp)
+            log.info("backup done", extra={"directory": stamp, "bytes": summary.bytes,
+                                           "seconds": round(summary.seconds, 3)})  # fmt: skip
+        except Exception:
+            log.exception("backup failed; next attempt at the next period")
+            shutil.rmtree(partial, ignore_errors=True)
+        _prune(root, keep)
+        await asyncio.sleep(every)
+
+
+def _prune(root: Path, keep: int) -> None:
+    for old in sorted(p for p in root.iterdir() if STAMPED.match(p.name))[:-keep]:
+        shutil.rmtree(old)
+
+
+def _say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vieasso.common.backup")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("backup", help="save every stream and bucket").add_argument(
+        "directory", type=Path
+    )
+    restore_cmd = commands.add_parser("restore", help="restore into a server without them")
+    restore_cmd.add_argument("directory", type=Path)
+    restore_cmd.add_argument("--replicas", type=int, help="replicas of the restored streams")
+    sched = commands.add_parser("schedule", help="back up periodically into ROOT/<UTC time>")
+    sched.add_argument("root", type=Path)
+    sched.add_argument("--every", type=float, default=6 * 3600, help="seconds (default 6 h)")
+    sched.add_argument("--keep", type=int, default=28, help="backups kept (default 28)")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    configure_logging("backup", level=settings.log_level, json_lines=settings.log_json)
+    try:
+        if args.command == "backup":
+            summary = asyncio.run(run_backup(settings, args.directory))
+            _say(f"Sauvegarde faite dans {args.directory} : {_describe(summary)}.")
+        elif args.command == "restore":
+            summary = asyncio.run(run_restore(settings, args.directory, args.replicas))
+            _say(f"Restauration faite depuis {args.directory} : {_describe(summary)}.")
+        else:
+            args.root.mkdir(parents=True, exist_ok=True)
+            asyncio.run(schedule(settings, args.root, args.every, max(args.keep, 1)))
+    except (BackupError, SnapshotError, OSError) as exc:
+        sys.stderr.write(f"Échec : {exc}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,129 @@
+"""A backup directory: one JetStream snapshot per stream and bucket, and a manifest.
+
+    DIR/manifest.json        what was saved: streams, files, sizes, sha256, message counts
+    DIR/<stream>.json        the stream's config and state at the snapshot
+    DIR/<stream>.tar.s2      the snapshot itself (KV buckets: KV_<bucket>)
+
+Every stream is a point-in-time copy taken by the server; the streams are saved one after the
+other within a second or so (see docs/deploy.md for what that means while services write).
+A restore checks every file against the manifest before touching the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from nats.aio.client import Client
+
+from vieasso.common.backup.snapshot import restore, snapshot
+from vieasso.common.nats.catalogue import BUCKETS, STREAMS
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+READ_SIZE = 128 * 1024
+
+
+def catalogue_streams() -> list[str]:
+    """Every stream of the platform, KV buckets included (their streams are KV_<bucket>)."""
+    return [s.name for s in STREAMS] + [f"KV_{b.name}" for b in BUCKETS]
+
+
+@dataclass(frozen=True)
+class Summary:
+    streams: int
+    messages: int
+    bytes: int
+    seconds: float
+
+
+class BackupError(RuntimeError):
+    """A backup directory that cannot be written or trusted."""
+
+
+async def backup(nc: Client, directory: Path) -> Summary:
+    """Save every stream and bucket of the catalogue into `directory` (new or empty)."""
+    _prepare_empty(directory)
+    began = time.monotonic()
+    entries: list[dict[str, Any]] = []
+    for name in catalogue_streams():
+        meta, chunks = await snapshot(nc, name)
+        digest, size = hashlib.sha256(), 0
+        with (directory / f"{name}.tar.s2").open("wb") as out:
+            async for chunk in chunks:
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        (directory / f"{name}.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+        state = meta["state"]
+        entries.append({
+            "stream": name, "file": f"{name}.tar.s2", "bytes": size,
+            "sha256": digest.hexdigest(), "messages": state.get("messages", 0),
+            "first_seq": state.get("first_seq", 0), "last_seq": state.get("last_seq", 0),
+        })  # fmt: skip
+    seconds = time.monotonic() - began
+    manifest = {
+        "format": FORMAT,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": round(seconds, 3),
+        "streams": entries,
+    }
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    return _summary(entries, seconds)
+
+
+def read_manifest(directory: Path) -> list[dict[str, Any]]:
+    """The manifest's entries, each file checked (size and sha256)."""
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"{directory}: no readable {MANIFEST}") from exc
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"{directory}: unknown backup format {manifest.get('format')!r}")
+    entries: list[dict[str, Any]] = manifest["streams"]
+    for entry in entries:
+        digest = hashlib.sha256()
+        for chunk in _read(directory / entry["file"]):
+            digest.update(chunk)
+        if digest.hexdigest() != entry["sha256"]:
+            raise BackupError(f"{entry['file']}: sha256 differs from the manifest")
+    return entries
+
+
+async def restore_all(nc: Client, directory: Path, replicas: int | None = None) -> Summary:
+    """Recreate every stream of the backup on a server that has none of them."""
+    entries = read_manifest(directory)
+    began = time.monotonic()
+    for entry in entries:
+        meta = json.loads((directory / f"{entry['stream']}.json").read_text())
+        if replicas is not None:
+            meta["config"]["num_replicas"] = replicas
+        await restore(nc, entry["stream"], meta, _read(directory / entry["file"]))
+    return _summary(entries, time.monotonic() - began)
+
+
+def _prepare_empty(directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    if any(directory.iterdir()):
+        raise BackupError(f"{directory} is not empty")
+
+
+def _read(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as data:
+        while chunk := data.read(READ_SIZE):
+            yield chunk
+
+
+def _summary(entries: list[dict[str, Any]], seconds: float) -> Summary:
+    return Summary(
+        streams=len(entries),
+        messages=sum(e["messages"] for e in entries),
+        bytes=sum(e["bytes"] for e in entries),
+        seconds=seconds,
+    )
