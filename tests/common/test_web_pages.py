@@ -102,6 +102,18 @@ def test_form_fields_keep_the_value_and_show_the_error_beside_them(tmp_path: Pat
         assert f'<label for="{field_id}">' in html
 
 
+def test_a_hint_is_read_before_the_input_and_described_by_it(tmp_path: Path) -> None:
+    page = (
+        '{% import "_forms.html.j2" as forms %}'
+        '{{ forms.field("postal_code", "Code postal", "2500", errors, hint="5 chiffres") }}'
+    )
+    templates = page_templates(_service_dir(tmp_path, page), SETTINGS)
+    html = templates.get_template("page.html.j2").render(errors={"postal_code": "Invalide."})
+    assert html.index('id="f-postal-code-aide"') < html.index("<input")
+    assert html.index("<input") < html.index('id="f-postal-code-erreur"')
+    assert 'aria-describedby="f-postal-code-aide f-postal-code-erreur"' in html
+
+
 def test_every_service_serves_the_same_stylesheet_with_a_long_cache(tmp_path: Path) -> None:
     page = '{% extends "layout.html.j2" %}'
     templates = page_templates(_service_dir(tmp_path, page), SETTINGS)
