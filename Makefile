@@ -22,12 +22,13 @@ export UV_LINK_MODE := copy
 
 PYPROJECTS := pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
 
-.PHONY: help install run test test-fast bench lint format docs clean
+.PHONY: help install run test test-fast bench reliability lint format docs clean
 
 help:
 	@echo "make run    — start NATS, the SMTP sink and the three services with demo data"
 	@echo "make test   — the whole test suite against real nats-server and SMTP"
 	@echo "make bench  — benchmarks (figures and same-run baselines, see BENCHMARKS.md)"
+	@echo "make reliability — fault, SMTP and bad-input scenarios; rewrites RELIABILITY.md"
 	@echo "make lint   — ruff and mypy (strict)"
 	@echo "make docs   — AsyncAPI per service and JSON Schemas of every message, in docs/"
 
@@ -69,6 +70,13 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The scenarios of tests/reliability/ (also part of `make test`, marked slow) record what they
+# did and measured; the table is written even when one fails (its row says so).
+reliability: $(STAMP)
+	@rc=0; VIEASSO_RELIABILITY_JSON=var/reliability.json $(VENV)/bin/pytest tests/reliability -q || rc=$$?; \
+	$(PY) -m tests.reliability.render var/reliability.json RELIABILITY.md; \
+	echo "RELIABILITY.md written"; exit $$rc
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
