@@ -1,0 +1,103 @@
+"""Steps of the issue-7 journey in the browser, one function per person's errand."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tests.support.processes import wait_until
+from tests.web.browser import Visitor
+from tests.web.platform import WebPlatform, link_in
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def register_association(person: Visitor, platform: WebPlatform, name: str) -> str:
+    """Fill the registration form from the home page; the slug the thank-you page shows."""
+    person.open(f"{platform.url('annuaire')}/", "accueil")
+    person.submit(person.page.get_by_role("link", name="Espace association").first)
+    person.submit(person.page.get_by_role("link", name="Inscrire votre association"))
+    page = person.page
+    page.fill("#f-name", name)
+    page.fill("#f-purpose", "Chorale et ateliers de chant ouverts à tous, à Battant.")
+    page.get_by_label("Culture et pratiques artistiques").check()
+    page.fill("#f-address-street", "12 rue Battant")
+    page.fill("#f-address-postal-code", "25000")
+    page.fill("#f-contact-name", "Camille Martin")
+    page.fill("#f-contact-email", "camille.martin@example.org")
+    person.submit("Envoyer l’inscription", "inscription-recue")
+    shown = re.search(r"est <strong>([a-z0-9-]+)</strong>", page.content())
+    assert shown is not None, "the thank-you page names no identifier"
+    return shown.group(1)
+
+
+def city_signs_in(city: Visitor, platform: WebPlatform) -> None:
+    city.open(f"{platform.url('annuaire')}/espace-ville/connexion", "connexion-ville")
+    city.page.fill("#f-token", platform.admin_token)
+    city.submit("Se connecter", "espace-ville")
+    assert "Associations à valider" in city.page.content()
+
+
+def city_validates(city: Visitor, name: str) -> str:
+    """Validate the association from the list of pending ones; the token shown once."""
+    city.submit(city.page.get_by_role("link", name="Associations à valider"))
+    city.submit(city.page.get_by_role("button", name=f"Valider {name}"), "association-validee")
+    return city.page.locator("#jeton").inner_text().strip()
+
+
+def association_signs_in(person: Visitor, platform: WebPlatform, slug: str, token: str) -> None:
+    person.open(f"{platform.url('annuaire')}/espace-association/connexion", "connexion-asso")
+    person.page.fill("#f-slug", slug)
+    person.page.fill("#f-token", token)
+    person.submit("Se connecter", "espace-association")
+
+
+def publish_event(person: Visitor, platform: WebPlatform, name: str, title: str) -> datetime:
+    """Publish an event three days from now at 19:30 (Paris); its start."""
+    events = f"{platform.url('agenda')}/espace-association/evenements"
+
+    def space_ready() -> bool:  # the agenda learns of the validation through NATS
+        person.page.goto(events)
+        return f"Événements de {name}" in person.page.content()
+
+    wait_until(space_ready, timeout=30, interval=0.5, what="the agenda's association space")
+    person.shot("mes-evenements")
+    person.submit(person.page.get_by_role("link", name="Publier un événement"))
+    start = (datetime.now(PARIS) + timedelta(days=3)).replace(
+        hour=19, minute=30, second=0, microsecond=0
+    )
+    page = person.page
+    page.fill("#f-title", title)
+    page.fill("#f-summary", "Le concert de fin d’année de la chorale.")
+    page.fill("#f-start", start.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#f-end", (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.select_option("#f-venue-id", index=1)
+    page.get_by_label("Culture et pratiques artistiques").check()
+    person.submit("Publier l'événement", "evenement-publie")
+    assert title in page.content()
+    return start
+
+
+def resident_subscribes(resident: Visitor, platform: WebPlatform, email: str) -> None:
+    resident.open(f"{platform.url('agenda')}/agenda", "agenda")
+    resident.submit(resident.page.get_by_role("link", name="Lettre d’information").first)
+    resident.fill("Adresse électronique", email)
+    resident.submit("Je m’abonne", "abonnement-envoye")
+    mail = platform.wait_mail(email, "Confirmez votre abonnement")
+    resident.open(link_in(mail, "/abonnement/confirmer"), "abonnement-confirme")
+    assert "Abonnement confirmé" in resident.page.content()
+
+
+def city_sends_the_digest(city: Visitor, platform: WebPlatform) -> None:
+    """Preview, send, then follow the progress page until the edition is sent."""
+    city.open(f"{platform.url('annuaire')}/espace-ville", "espace-ville-retour")
+    city.submit(city.page.get_by_role("link", name="Lettre d’information").last, "lettre")
+    city.submit(city.page.get_by_role("button", name=re.compile("^Envoyer la lettre")), "envoi")
+
+    def sent() -> bool:
+        city.page.reload()
+        return "Lettre envoyée" in city.page.content()
+
+    wait_until(sent, timeout=60, interval=1.0, what="the edition's page to say it was sent")
+    city.shot("lettre-envoyee")
