@@ -130,6 +130,28 @@ async def test_unknown_or_pending_associations_are_a_french_404(annuaire: Client
         assert "existe pas" in html
 
 
+async def test_a_browser_gets_a_french_404_page_and_an_api_client_json(
+    annuaire: Client,
+) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml"}
+    page = await annuaire.http.get("/associations/a/b/c", headers=browser)
+    assert "Cette page n" in assert_french_page(page, status=404)
+    api = await annuaire.http.get("/api/nulle-part", headers=browser)
+    assert api.status_code == 404
+    assert api.json() == {"detail": "Not Found"}
+
+
+async def test_the_missions_page_lists_one_associations_missions(annuaire: Client) -> None:
+    slug, auth = await annuaire.validated()
+    other, other_auth = await annuaire.validated()
+    mine = await _mission(annuaire, slug, auth, title="Peindre les décors")
+    theirs = await _mission(annuaire, other, other_auth, title="Peindre les décors")
+    html = assert_french_page(await annuaire.http.get("/missions", params={"association": slug}))
+    assert f"/missions/{mine}" in html
+    assert f"/missions/{theirs}" not in html
+    assert 'name="association"' in html  # the other filters keep it
+
+
 def _stored_event(slug: str, event_id: str, title: str, start_in: timedelta, **extra: Any) -> bytes:
     start = NOW + start_in
     event = CanonicalEvent.model_validate(

@@ -27,6 +27,7 @@ from vieasso.annuaire.entrypoints.pages_support import (
     unit_of,
 )
 from vieasso.annuaire.handlers.associations import change_association
+from vieasso.common.messages.annuaire import MissionState
 from vieasso.common.web import clear_cookies, set_association_cookie
 
 router = APIRouter(prefix="/espace-association", include_in_schema=False)
@@ -75,7 +76,7 @@ async def dashboard(
     context = {
         "association": record,
         "done": DONE.get(ok or ""),
-        "missions": [m for m in missions if m is not None],
+        "missions": [m for m in missions if m is not None and m.state is not MissionState.CLOSED],
     }
     return render(request, "espace_association.html.j2", context)
 

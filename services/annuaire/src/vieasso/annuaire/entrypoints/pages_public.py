@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -31,6 +32,7 @@ router = APIRouter(include_in_schema=False)
 E = TypeVar("E", MissionKind, RemoteMode)
 Text = Annotated[str | None, Query(max_length=200)]
 NOT_FOUND = "Cette association n'existe pas ou n'est pas (encore) publiée dans l'annuaire."
+MISSIONS_SHOWN = 12
 EVENTS_UNAVAILABLE = "Les événements de l'association ne peuvent pas être affichés pour le moment."
 
 
@@ -55,11 +57,11 @@ async def home(request: Request) -> HTMLResponse:
     app = unit_of(request)
     associations = app.index.search_associations(AssociationQuery())
     missions = app.index.search_missions(MissionQuery())
-    recent = sorted(
+    recent = heapq.nlargest(
+        6,
         (app.index.associations.items[s].value for s in associations),
         key=lambda a: a.validated_at or a.created_at,
-        reverse=True,
-    )[:6]
+    )
     shown = app.index.public_missions(missions[:6])
     context = {
         "association_count": len(associations),
@@ -93,7 +95,7 @@ async def association(request: Request, slug: str) -> HTMLResponse:
     record = app.index.association(slug) if code_or_none(slug) else None
     if record is None or record.state is not AssociationState.VALIDATED:
         raise PageError(404, NOT_FOUND)
-    missions = app.index.search_missions(MissionQuery(association=slug))
+    missions = app.index.search_missions(MissionQuery(association=slug))[:MISSIONS_SHOWN]
     events, events_error = [], None
     try:
         events = await upcoming_events(request.app.state.runtime.js, slug, app.clock.now())
@@ -103,6 +105,8 @@ async def association(request: Request, slug: str) -> HTMLResponse:
     context = {
         "association": record.public(),
         "missions": app.index.public_missions(missions),
+        "more_missions": len(app.index.search_missions(MissionQuery(association=slug)))
+        > MISSIONS_SHOWN,
         "events": events,
         "events_error": events_error,
         "feed": feed,
@@ -128,6 +132,7 @@ async def missions(
     kind: Text = None,
     remote: Text = None,
     mineurs: Text = None,
+    association: Text = None,
     page: Text = None,
 ) -> HTMLResponse:
     app = unit_of(request)
@@ -138,6 +143,7 @@ async def missions(
         remote=_choice(RemoteMode, remote),
         open_to_minors=True if mineurs else None,
         q=(q or "").strip() or None,
+        association=code_or_none(association),
     )
     filters = {
         "q": q or "",
@@ -146,10 +152,12 @@ async def missions(
         "kind": query.kind or "",
         "remote": query.remote or "",
         "mineurs": "1" if mineurs else "",
+        "association": query.association or "",
     }
     context = _paged(app.index.search_missions(query), page, filters)
     items = app.index.public_missions(context.pop("ids"))
-    context |= {"items": items, "names": _names(app, {m.association_slug for m in items})}
+    slugs = {m.association_slug for m in items} | {query.association or ""}
+    context |= {"items": items, "names": _names(app, slugs)}
     return render(request, "missions.html.j2", context)
 
 
