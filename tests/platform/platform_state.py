@@ -1,0 +1,152 @@
+"""A whole platform for end-to-end checks: the three services on one nats-server, demo data
+loaded by their own commands, and everything it stores or shows, captured for comparison.
+
+- `PlatformRun` starts the services (one admin token, one SMTP sink, a fixed public URL so
+  that links in feeds do not depend on the ports) and runs their command-line tools.
+- `stored_state(url)` — every record of every KV bucket and every message of every stream.
+- `public_documents(...)` — every feed and open-data export, as bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+from nats.js.errors import KeyNotFoundError, NoKeysError, NotFoundError
+
+from tests.support.processes import VENV_BIN, wait_until
+from tests.support.services import SERVICES, ServiceProcess, start_service_process
+from tests.support.smtp import SmtpServer
+from vieasso.common.nats.catalogue import BUCKETS, STREAMS
+
+PUBLIC_URL = "https://vie-associative.example.org"
+FEEDS = ("ics", "rss", "atom", "jsonld")
+EXPORTS = ("associations.csv", "associations.json", "missions.csv", "missions.json")
+
+
+@dataclass
+class PlatformRun:
+    nats_url: str
+    workdir: Path
+    smtp: SmtpServer
+    env: dict[str, str] = field(default_factory=dict)
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    token_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    running: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def settings_env(self) -> dict[str, str]:
+        return {
+            "VIEASSO_PUBLIC_BASE_URL": PUBLIC_URL,
+            "VIEASSO_ADMIN_TOKEN": self.admin_token,
+            "VIEASSO_TOKEN_SECRET": self.token_secret,
+            "VIEASSO_SMTP_HOST": "127.0.0.1",
+            "VIEASSO_SMTP_PORT": str(self.smtp.port),
+            **self.env,
+        }
+
+    def start(self) -> PlatformRun:
+        for name in SERVICES:
+            self.running[name] = start_service_process(
+                name, nats_url=self.nats_url, workdir=self.workdir, admin_token=self.admin_token,
+                smtp_port=self.smtp.port, env=self.settings_env(),
+            )  # fmt: skip
+        for svc in self.running.values():
+            svc.wait_healthy(timeout=60)
+        return self
+
+    def stop(self) -> None:
+        for svc in self.running.values():
+            svc.stop()
+        self.running.clear()
+
+    def url(self, name: str) -> str:
+        return self.running[name].url
+
+    def cli(self, service: str, *argv: str, timeout: float = 120) -> str:
+        """Run `vieasso-<service> ARGV` against this platform; its stdout (fails on exit ≠ 0)."""
+        env = {**os.environ, "VIEASSO_NATS_URL": self.nats_url, **self.settings_env()}
+        done = subprocess.run(
+            [str(VENV_BIN / f"vieasso-{service}"), *argv],
+            env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout + done.stderr
+
+    def logs(self) -> str:
+        return "\n".join(svc.process.output() for svc in self.running.values())
+
+
+async def stored_state(url: str) -> dict[str, Any]:
+    """{bucket: {key: (value, revision)}} and {stream: [(seq, subject, data, headers)]}."""
+    nc = await nats.connect(url)
+    js = nc.jetstream(timeout=10)
+    state: dict[str, Any] = {"kv": {}, "streams": {}}
+    try:
+        for bucket in BUCKETS:
+            kv = await js.key_value(bucket.name)
+            try:
+                keys = sorted(await kv.keys())
+            except NoKeysError:
+                keys = []
+            records = {}
+            for key in keys:
+                try:
+                    entry = await kv.get(key)
+                except KeyNotFoundError:
+                    continue
+                records[key] = (entry.value, entry.revision)
+            state["kv"][bucket.name] = records
+        for name in [s.name for s in STREAMS] + [f"KV_{b.name}" for b in BUCKETS]:
+            info = await js.stream_info(name)
+            messages = []
+            first = info.state.first_seq if info.state.messages else info.state.last_seq + 1
+            for seq in range(max(first, 1), info.state.last_seq + 1):
+                try:
+                    msg = await js.get_msg(name, seq)
+                except NotFoundError:
+                    continue
+                messages.append((seq, msg.subject, msg.data, dict(msg.headers or {})))
+            state["streams"][name] = messages
+    finally:
+        await nc.close()
+    return state
+
+
+def public_documents(run: PlatformRun, slugs: list[str]) -> dict[str, tuple[int, bytes]]:
+    """Status and bytes of every feed (city and per association) and every export."""
+    paths = [f"agenda:/feeds/agenda.{ext}" for ext in FEEDS]
+    paths += [
+        f"agenda:/feeds/associations/{slug}.{ext}" for slug in slugs for ext in ("ics", "rss")
+    ]
+    paths += [f"annuaire:/export/{name}" for name in EXPORTS]
+    paths += ["annuaire:/api/associations", "annuaire:/api/missions", "newsletter:/archives"]
+    documents = {}
+    for entry in paths:
+        service, path = entry.split(":", 1)
+        response = httpx.get(run.url(service) + path, timeout=20)
+        documents[entry] = (response.status_code, response.content)
+    return documents
+
+
+def wait_until_agenda_idle(nats_url: str) -> None:
+    """Every submission on AGENDA has been consumed and acknowledged by the agenda."""
+
+    async def idle() -> bool:
+        nc = await nats.connect(nats_url)
+        try:
+            js = nc.jetstream()
+            consumers = await js.consumers_info("AGENDA")
+            return bool(consumers) and all(
+                c.num_pending == 0 and c.num_ack_pending == 0 for c in consumers
+            )
+        finally:
+            await nc.close()
+
+    wait_until(lambda: asyncio.run(idle()), timeout=60, interval=0.5, what="the agenda to be idle")
