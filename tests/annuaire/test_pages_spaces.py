@@ -75,8 +75,11 @@ async def test_a_bad_registration_shows_french_errors_beside_the_typed_values(
 
 async def test_a_registration_lands_pending_and_tells_the_identifier(annuaire: Client) -> None:
     name = unique_name("Jardins partagés")
+    form = assert_french_page(await annuaire.http.get("/associations/inscription"))
+    assert re.search(r'name="address.city" type="text" value="Besançon"', form)  # pre-filled
     response = await annuaire.http.post(
-        "/associations/inscription", data={**REGISTRATION, "name": name}
+        "/associations/inscription",
+        data={**REGISTRATION, "name": name, "address.city": "Besançon", "address.postal_code": ""},
     )
     assert response.status_code == 303
     thanks = assert_french_page(await annuaire.http.get(response.headers["location"]))
@@ -88,6 +91,7 @@ async def test_a_registration_lands_pending_and_tells_the_identifier(annuaire: C
     assert record.state is AssociationState.PENDING
     assert record.private_contact is not None
     assert record.private_contact.email == "camille@exemple.fr"
+    assert record.address is None
 
 
 async def test_sign_in_sets_an_http_only_cookie_and_a_wrong_token_is_refused(

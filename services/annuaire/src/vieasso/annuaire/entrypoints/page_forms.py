@@ -32,6 +32,8 @@ class FormSpec:
     checkboxes: tuple[str, ...] = ()  # one box: checked or not
     nested: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     required_nested: tuple[str, ...] = ()  # objects sent even when empty (on creation)
+    # pre-filled values that alone do not make a nested object (the city of an address)
+    prefilled: Mapping[str, str] = field(default_factory=dict)
 
 
 ASSOCIATION = FormSpec(
@@ -52,6 +54,7 @@ ASSOCIATION = FormSpec(
     booleans=("employs_staff",),
     nested={"address": ("street", "postal_code", "city"), "contact": ("name", "email", "phone")},
     required_nested=("contact",),
+    prefilled={"address.city": "Besançon"},
 )
 MISSION = FormSpec(
     required=("title", "description", "kind", "how_to_apply"),
@@ -109,7 +112,8 @@ def command_data(values: FormValues, spec: FormSpec, *, change: bool) -> dict[st
     for name, parts in spec.nested.items():
         given = {p: str(values.get(f"{name}.{p}", "")).strip() for p in parts}
         given = {p: v for p, v in given.items() if v}
-        if given or (name in spec.required_nested and not change):
+        typed = {p for p, v in given.items() if spec.prefilled.get(f"{name}.{p}") != v}
+        if typed or (name in spec.required_nested and not change):
             data[name] = given
         elif not change or name not in spec.required_nested:
             data[name] = None
