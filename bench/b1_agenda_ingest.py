@@ -46,6 +46,7 @@ class AgendaPlatform:
         self.nats = NatsServer(workdir=self.workdir / "nats").start()
         self.port = free_port()
         self.service: Process | None = None
+        self.cache_dir = self.workdir / "agenda-cache"  # the catalog snapshot (B6)
 
     @property
     def base(self) -> str:
@@ -58,6 +59,7 @@ class AgendaPlatform:
             "VIEASSO_AGENDA_PORT": str(self.port),
             "VIEASSO_LOG_LEVEL": "WARNING",
             "VIEASSO_AGENDA_FEED_MAX_EVENTS": "1000",
+            "VIEASSO_AGENDA_CACHE_DIR": str(self.cache_dir),
         }
         started = time.perf_counter()
         self.service = Process(

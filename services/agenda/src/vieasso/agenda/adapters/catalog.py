@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +31,7 @@ class Entry:
         revision: int,
         *,
         record: StoredEvent | None = None,
-        raw: bytes | None = None,
+        raw: bytes | memoryview | None = None,  # a view into the start-up snapshot
     ) -> None:
         self.listing = listing
         self.revision = revision
@@ -42,11 +42,14 @@ class Entry:
     @property
     def record(self) -> StoredEvent:
         if self._record is None:
-            self._record = StoredEvent.model_validate_json(self._raw or b"")
+            raw = self._raw
+            self._record = StoredEvent.model_validate_json(
+                raw if isinstance(raw, bytes) else bytes(raw or b"")
+            )
             self._raw = None
         return self._record
 
-    def stored(self) -> bytes | StoredEvent:
+    def stored(self) -> bytes | memoryview | StoredEvent:
         """The stored JSON if still unread, else the validated record (for the snapshot)."""
         return self._raw if self._raw is not None else self.record
 
@@ -116,9 +119,14 @@ class Catalog:
         """Add or replace an event from its stored JSON (validated when first rendered)."""
         self._add(Entry(Listing.from_document(json.loads(raw)), revision, raw=raw))
 
-    def put_listing(self, listing: Listing, revision: int, raw: bytes) -> None:
-        """Add or replace an event whose listing is already known (the start-up snapshot)."""
-        self._add(Entry(listing, revision, raw=raw))
+    def restore(self, entries: Iterable[tuple[Listing, int, memoryview]]) -> None:
+        """Fill an empty catalog being loaded from the start-up snapshot, in one go."""
+        if self._entries or not self._loading:
+            raise RuntimeError("restore() fills an empty catalog during its load")
+        self._entries = {listing.key: Entry(listing, rev, raw=raw) for listing, rev, raw in entries}
+        self.last_modified = max(
+            (entry.listing.last_modified for entry in self._entries.values()), default=None
+        )
 
     def remove(self, key: str, revision: int) -> None:
         """Forget `key`, deleted from the bucket at `revision` (unless we hold a later one)."""

@@ -1,8 +1,8 @@
 """Loading the catalog at start (snapshot, then the bucket) and keeping the snapshot fresh.
 
-The snapshot (`snapshot.py`) is written after a load that read many events from NATS, every
-`interval` seconds while the catalog changes, and when the service stops; the file is
-written in a thread so that feeds keep being served meanwhile.
+The snapshot (`snapshot.py`) is written in the background after a load that read many events
+from NATS, every `interval` seconds while the catalog changes, and when the service stops;
+the file is written in a thread so that feeds keep being served meanwhile.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from vieasso.agenda.adapters.catalog import Catalog
 from vieasso.agenda.adapters.snapshot import Origin, SnapshotFile, freeze
 from vieasso.agenda.adapters.store import EventStore
+from vieasso.common.bulkload import collector_paused
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +49,21 @@ class WarmStart:
         info = await store.stream_info()
         self._created = info.created.isoformat() if info.created is not None else ""
         catalog = self._catalog
-        catalog.begin_load()
-        restored = None
-        if self._file is not None:
-            restored = await asyncio.to_thread(self._file.read, self._created, info.state.last_seq)
-        after = 0
-        if restored is not None:
-            for listing, revision, raw in restored.entries:
-                catalog.put_listing(listing, revision, raw)
-            after = restored.seq
-        read = await store.load(
-            catalog.put_stored, known=catalog.holds, forget=catalog.remove, after=after
-        )
-        catalog.end_load()
+        with collector_paused():
+            catalog.begin_load()
+            restored = None
+            if self._file is not None:
+                restored = await asyncio.to_thread(
+                    self._file.read, self._created, info.state.last_seq
+                )
+            after = 0
+            if restored is not None:
+                catalog.restore(restored.entries)
+                after = restored.seq
+            read = await store.load(
+                catalog.put_stored, known=catalog.holds, forget=catalog.remove, after=after
+            )
+            catalog.end_load()
         loaded = Loaded(
             from_snapshot=len(restored.entries) if restored else 0,
             from_nats=read,
@@ -68,9 +71,7 @@ class WarmStart:
         )
         log.info("agenda catalog loaded", extra={"events": len(catalog), **asdict(loaded)})
         if self._file is not None:
-            if read >= WORTH_A_SNAPSHOT:
-                await self.save()
-            self._task = asyncio.create_task(self._every_interval())
+            self._task = asyncio.create_task(self._keep_fresh(now=read >= WORTH_A_SNAPSHOT))
         return loaded
 
     async def save(self) -> None:
@@ -92,7 +93,10 @@ class WarmStart:
                 "agenda snapshot written", extra={"events": len(frozen.entries), "bytes": size}
             )
 
-    async def _every_interval(self) -> None:
+    async def _keep_fresh(self, *, now: bool) -> None:
+        """Save at once (after a long load: the next start is then fast), then periodically."""
+        if now:
+            await self.save()
         while True:
             await asyncio.sleep(self._interval)
             await self.save()

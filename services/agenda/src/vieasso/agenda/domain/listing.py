@@ -87,20 +87,20 @@ class Listing:
 
     @classmethod
     def from_row(cls, row: list[Any]) -> Listing:
-        """Inverse of `to_row` (its instants are already UTC)."""
+        """Inverse of `to_row` (its instants are already UTC). Positional: 50,000 at start."""
         until = row[9]
         return cls(
-            key=row[0],
-            association=sys.intern(row[1]),
-            themes=tuple(row[2]),
-            quartier=row[3],
-            venue=row[4],
-            audience=tuple(row[5]),
-            start=_fromiso(row[6]),
-            end=_fromiso(row[7]),
-            hidden=row[8],
-            visible_until=_fromiso(until) if until is not None else None,
-            last_modified=_fromiso(row[10]),
+            row[0],
+            sys.intern(row[1]),
+            tuple(row[2]),
+            row[3],
+            row[4],
+            tuple(row[5]),
+            _fromiso(row[6]),
+            _fromiso(row[7]),
+            row[8],
+            _fromiso(until) if until is not None else None,
+            _fromiso(row[10]),
         )
 
     def visible_at(self, now: datetime) -> bool:
