@@ -61,7 +61,7 @@ def contents(catalog: Catalog) -> dict[str, tuple[int, object, bytes]]:
     found = {}
     for entry in catalog:
         stored = entry.stored()
-        raw = stored if isinstance(stored, bytes) else encode(stored)
+        raw = bytes(stored) if isinstance(stored, (bytes, memoryview)) else encode(stored)
         found[entry.listing.key] = (entry.revision, entry.listing, raw)
     return found
 
