@@ -19,6 +19,7 @@ from vieasso.agenda.domain.feeds import PARIS
 from vieasso.agenda.domain.recurrence import next_occurrence
 from vieasso.common.messages.agenda import CanonicalEvent, EventStatus
 
+_ITEM = "agenda-item"
 _STATUS = {
     EventStatus.CANCELLED: "Annulé",
     EventStatus.POSTPONED: "Reporté",
@@ -54,6 +55,22 @@ def _place(event: CanonicalEvent) -> str | None:
     return "En ligne" if event.content.online_url is not None else None
 
 
+def _kept(
+    entry: Entry, first_day: date, last_day: date, quartier: Callable[[str], str]
+) -> Item | None:
+    """The entry's item, kept with the event for the last period asked (until the event
+    changes): expanding a rule and reading the event are the costly part of the page."""
+    if entry.pieces is None:
+        entry.pieces = {}
+    kept = entry.pieces.get(_ITEM)
+    if kept is not None and kept[0] == (first_day, last_day):
+        found: Item | None = kept[1]
+        return found
+    found = _item(entry, first_day, last_day, quartier)
+    entry.pieces[_ITEM] = ((first_day, last_day), found)
+    return found
+
+
 def _item(
     entry: Entry, first_day: date, last_day: date, quartier: Callable[[str], str]
 ) -> Item | None:
@@ -64,9 +81,12 @@ def _item(
     except (ZoneInfoNotFoundError, ValueError):
         tz = PARIS
     after = datetime.combine(first_day, time(), PARIS)
-    found = next_occurrence(
-        content.start, content.end, content.rrule, content.exdates, tz=tz, after=after
-    )
+    if content.exdates or entry.listing.start < after:
+        found = next_occurrence(
+            content.start, content.end, content.rrule, content.exdates, tz=tz, after=after
+        )
+    else:  # starts in the period: its first occurrence is the one shown (no rule to expand)
+        found = (content.start, content.end)
     if found is None:
         return None
     start, end = found
@@ -94,7 +114,7 @@ def upcoming(
     entries: Iterable[Entry], first_day: date, last_day: date, quartier: Callable[[str], str]
 ) -> list[Item]:
     """The entries at their next occurrence between `first_day` and `last_day`, in order."""
-    items = [_item(entry, first_day, last_day, quartier) for entry in entries]
+    items = [_kept(entry, first_day, last_day, quartier) for entry in entries]
     return sorted((i for i in items if i is not None), key=lambda i: i.sort_key)
 
 

@@ -104,12 +104,10 @@ def next_occurrence(
         if not rule_text:
             return (start, end) if end > after else None
         skipped = {e for e in exdates if isinstance(e, datetime)}
-        rule = parse_rule(rule_text, start, tz)
         cursor = (after - duration).astimezone(tz)
-        while (found := rule.after(cursor, inc=False)) is not None:
+        for found in _accepted(rule_text, start, tz).xafter(cursor, inc=False):
             if found not in skipped:
                 return found, found + duration
-            cursor = found
         return None
     first, last = _day(start), _day(end)
     days = last - first
@@ -117,13 +115,20 @@ def next_occurrence(
     if not rule_text:
         return (first, last) if last >= today else None
     skipped_days = {e for e in exdates if not isinstance(e, datetime)}
-    rule = parse_rule(rule_text, first, tz)
     cursor_day = datetime.combine(today - days - timedelta(days=1), time())
-    while (found_day := rule.after(cursor_day, inc=False)) is not None:
+    for found_day in _accepted(rule_text, first, tz).xafter(cursor_day, inc=False):
         if found_day.date() not in skipped_days:
             return found_day.date(), found_day.date() + days
-        cursor_day = found_day
     return None
+
+
+def _accepted(text: str, start: datetime | date, tz: ZoneInfo) -> rrule:
+    """A rule `parse_rule` accepted when the event was submitted: not checked again."""
+    dtstart = local_start(start, tz)
+    if not isinstance(start, datetime):
+        dtstart = dtstart.replace(tzinfo=None)
+    rule: rrule = rrulestr(text.removeprefix("RRULE:"), dtstart=dtstart)
+    return rule
 
 
 def _day(value: Moment) -> date:
