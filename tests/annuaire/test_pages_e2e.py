@@ -55,7 +55,7 @@ def test_registration_validation_sign_in_and_an_agenda_event_on_the_page(
         assert signed.status_code == 303
         validated = city.post(f"/espace-ville/associations/{slug}/valider")
         page = assert_french_page(validated)
-        token = re.search(r'<p class="jeton" id="jeton">([^<]+)</p>', page)
+        token = re.search(r'<dd class="jeton" id="jeton">([^<]+)</dd>', page)
         assert token is not None
 
     with httpx.Client(base_url=annuaire, follow_redirects=False, timeout=10) as association:

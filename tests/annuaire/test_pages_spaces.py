@@ -251,7 +251,7 @@ async def test_the_city_validates_an_association_and_its_token_opens_the_space(
     validated = await annuaire.http.post(f"/espace-ville/associations/{slug}/valider")
     page = assert_french_page(validated)
     assert validated.headers["cache-control"] == "no-store"
-    token = re.search(r'<p class="jeton" id="jeton">([^<]+)</p>', page)
+    token = re.search(r'<dd class="jeton" id="jeton">([^<]+)</dd>', page)
     assert token is not None
     record = annuaire.unit.index.association(slug)
     assert record is not None
