@@ -300,7 +300,7 @@ def config_variables(*paths: Path) -> set[str]:
 
 def test_compose_gives_every_container_a_healthcheck_and_a_restart_policy() -> None:
     services = compose()["services"]
-    assert set(services) == {"nats-1", "nats-2", "nats-3", *SERVICES, "proxy"}
+    assert set(services) == {"nats-1", "nats-2", "nats-3", *SERVICES, "backup", "proxy"}
     for name, service in services.items():
         assert service["healthcheck"]["test"][0] == "CMD", name
         assert service["restart"] == "unless-stopped", name
@@ -403,3 +403,46 @@ def test_the_image_uses_the_uv_version_of_the_makefile() -> None:
     version = re.search(r"^UV_VERSION\s*:=\s*(\S+)", makefile, re.MULTILINE)
     assert version is not None
     assert f"FROM ghcr.io/astral-sh/uv:{version.group(1)} AS uv" in dockerfile
+
+
+def test_compose_gives_each_service_its_own_nats_user_and_the_backup_job_the_admin_one() -> None:
+    services = compose()["services"]
+    users = {name: services[name]["environment"] for name in (*SERVICES, "backup")}
+    for name, env in users.items():
+        user = "admin" if name == "backup" else name
+        assert env["VIEASSO_NATS_USER"] == user
+        variable = f"NATS_PASSWORD_{user.upper()}"
+        assert env["VIEASSO_NATS_PASSWORD"].startswith(f"${{{variable}:?"), name
+        for node in nats_nodes().values():
+            assert node["environment"][variable] == env["VIEASSO_NATS_PASSWORD"]
+    template = env_keys(REPO / "deploy" / "nats-users.env.example")
+    needed = {v for v in config_variables(NATS_DIR / "accounts.conf") if v.startswith("NATS_")}
+    assert needed == template
+    assert "nats-users.env" in (REPO / "deploy" / ".gitignore").read_text().split()
+
+
+def test_compose_schedules_backups_with_a_health_check_on_their_age() -> None:
+    backup = compose()["services"]["backup"]
+    command = backup["command"]
+    assert command[:5] == ["python", "-m", "vieasso.common.backup", "schedule", "/backups"]
+    assert "backups:/backups" in backup["volumes"]
+    assert "backups" in compose()["volumes"]
+    assert backup["healthcheck"]["test"][1:6] == [
+        "python",
+        "-m",
+        "vieasso.common.backup",
+        "status",
+        "/backups",
+    ]
+    assert set(backup["depends_on"]) == set(nats_nodes())
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text()
+    assert "install -d -o vieasso -g vieasso /backups" in dockerfile
+    for argv in (command[3:], backup["healthcheck"]["test"][4:]):
+        parsed = subprocess.run(
+            [str(REPO / ".venv" / "bin" / "python"), "-m", "vieasso.common.backup", argv[0],
+             "--help"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert parsed.returncode == 0, parsed.stderr
+        options = [a for a in argv if a.startswith("--")]
+        assert all(option in parsed.stdout for option in options)

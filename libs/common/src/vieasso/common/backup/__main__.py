@@ -1,4 +1,4 @@
-"""``python -m vieasso.common.backup backup DIR | restore DIR | schedule ROOT``.
+"""``python -m vieasso.common.backup backup DIR | restore DIR | schedule ROOT | status ROOT``.
 
 Connects with the platform's settings (``VIEASSO_NATS_URL``, ``VIEASSO_NATS_USER`` and
 ``VIEASSO_NATS_PASSWORD``: the ``admin`` user in production, the only one allowed to
@@ -20,7 +20,7 @@ from pathlib import Path
 import nats
 from nats.aio.client import Client
 
-from vieasso.common.backup.archive import BackupError, Summary, backup, restore_all
+from vieasso.common.backup.archive import MANIFEST, BackupError, Summary, backup, restore_all
 from vieasso.common.backup.snapshot import SnapshotError
 from vieasso.common.logging import configure_logging
 from vieasso.common.nats.connection import connect_options
@@ -79,6 +79,15 @@ async def schedule(settings: Settings, root: Path, every: float, keep: int) -> N
         await asyncio.sleep(every)
 
 
+def newest_age(root: Path) -> float | None:
+    """Seconds since the newest complete backup under `root` (None: there is none)."""
+    done = sorted(p for p in root.iterdir() if STAMPED.match(p.name) and (p / MANIFEST).exists())
+    if not done:
+        return None
+    made = datetime.strptime(done[-1].name, STAMP).replace(tzinfo=UTC)
+    return (datetime.now(UTC) - made).total_seconds()
+
+
 def _prune(root: Path, keep: int) -> None:
     for old in sorted(p for p in root.iterdir() if STAMPED.match(p.name))[:-keep]:
         shutil.rmtree(old)
@@ -101,7 +110,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     sched.add_argument("root", type=Path)
     sched.add_argument("--every", type=float, default=6 * 3600, help="seconds (default 6 h)")
     sched.add_argument("--keep", type=int, default=28, help="backups kept (default 28)")
+    status = commands.add_parser("status", help="exit 1 unless a recent backup is in ROOT")
+    status.add_argument("root", type=Path)
+    status.add_argument("--max-age", type=float, required=True, help="seconds")
     args = parser.parse_args(argv)
+    if args.command == "status":
+        age = newest_age(args.root) if args.root.is_dir() else None
+        if age is None or age > args.max_age:
+            _say(f"Aucune sauvegarde de moins de {args.max_age:.0f} s dans {args.root}.")
+            return 1
+        _say(f"Dernière sauvegarde il y a {age:.0f} s.")
+        return 0
     settings = Settings()
     configure_logging("backup", level=settings.log_level, json_lines=settings.log_json)
     try:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from nats.aio.client import Client
+from nats.js.errors import NotFoundError
 
 from vieasso.common.backup.snapshot import restore, snapshot
 from vieasso.common.nats.catalogue import BUCKETS, STREAMS
@@ -52,7 +53,14 @@ async def backup(nc: Client, directory: Path) -> Summary:
     _prepare_empty(directory)
     began = time.monotonic()
     entries: list[dict[str, Any]] = []
+    missing: list[str] = []
+    js = nc.jetstream()
     for name in catalogue_streams():
+        try:
+            await js.stream_info(name)
+        except NotFoundError:
+            missing.append(name)  # not created yet (no service has started): nothing to save
+            continue
         meta, chunks = await snapshot(nc, name)
         digest, size = hashlib.sha256(), 0
         with (directory / f"{name}.tar.s2").open("wb") as out:
@@ -73,6 +81,7 @@ async def backup(nc: Client, directory: Path) -> Summary:
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
         "streams": entries,
+        "missing": missing,
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2))
     return _summary(entries, seconds)
