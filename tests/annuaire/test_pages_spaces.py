@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.annuaire.conftest import Client, mission_body, unique_name
+from tests.annuaire.conftest import Client, mission_body, running_annuaire, unique_name
+from tests.support.nats_server import NatsServer
 from tests.support.pages import assert_french_page
 from vieasso.common.messages.annuaire import AssociationState, MissionState
 from vieasso.common.web import ASSOCIATION_COOKIE
@@ -266,3 +267,24 @@ async def test_the_city_validates_an_association_and_its_token_opens_the_space(
     assert record.state is AssociationState.ARCHIVED
     # the archived association's token no longer opens its space
     assert_french_page(await annuaire.http.get("/espace-association"), status=403)
+
+
+async def test_without_nats_a_form_answers_a_french_503_page(own_nats: NatsServer) -> None:
+    async with running_annuaire(own_nats.url, nats_publish_timeout=1.0) as annuaire:
+        own_nats.stop()
+        try:
+            response = await annuaire.http.post(
+                "/associations/inscription", data={**REGISTRATION, "name": unique_name()}
+            )
+        finally:
+            own_nats.start()
+        assert "momentanément impossible" in assert_french_page(response, status=503)
+        assert response.headers["retry-after"] == "2"
+
+
+async def test_a_malformed_request_to_a_page_answers_a_french_page(annuaire: Client) -> None:
+    response = await annuaire.http.get("/associations", params={"q": "x" * 500})
+    assert "pas valide" in assert_french_page(response, status=400)
+    api = await annuaire.http.get("/api/associations", params={"q": "x" * 500})
+    assert api.status_code == 422
+    assert api.json()["errors"][0]["field"] == "q"

@@ -14,7 +14,7 @@ from vieasso.annuaire.entrypoints import (
     pages_public,
     pages_registration,
 )
-from vieasso.annuaire.entrypoints.pages_support import install_page_errors
+from vieasso.annuaire.entrypoints.pages_errors import install_page_errors
 from vieasso.common.web import mount_static, page_templates
 
 PACKAGE = Path(__file__).resolve().parent.parent

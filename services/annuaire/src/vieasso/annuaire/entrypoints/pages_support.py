@@ -6,11 +6,9 @@ import hmac
 import re
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.annuaire.domain.associations import AssociationRecord
@@ -25,8 +23,6 @@ PER_PAGE = 20
 MAX_PAGE = 10_000
 CODE_MAX = 80  # slugs and mission ids; theme and quartier codes are shorter
 UNAVAILABLE = 503
-NOT_FOUND = 404
-PAGE_NOT_FOUND = "Cette page n'existe pas. Elle a peut-être été déplacée ou supprimée."
 KINDS = [("ponctuelle", "Ponctuelle"), ("reguliere", "Régulière")]
 REMOTE = [("non", "Sur place"), ("possible", "À distance possible"), ("total", "À distance")]
 MISSION_STATES = {"open": "Ouverte", "filled": "Pourvue", "closed": "Close"}
@@ -53,32 +49,6 @@ class SignInNeeded(Exception):
     def __init__(self, location: str) -> None:
         super().__init__(location)
         self.location = location
-
-
-def install_page_errors(app: FastAPI) -> None:
-    @app.exception_handler(PageError)
-    async def _error(request: Request, exc: PageError) -> Response:
-        context = {"message": exc.message, "status": exc.status}
-        page = render(request, "erreur.html.j2", context, status=exc.status)
-        if exc.status == UNAVAILABLE:
-            page.headers["Retry-After"] = "2"
-        return page
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _not_found(request: Request, exc: StarletteHTTPException) -> Response:
-        """A person's browser asking for a page that does not exist gets a French page;
-        API clients keep FastAPI's JSON answer."""
-        wants_page = "text/html" in request.headers.get("accept", "")
-        api = request.url.path.startswith(("/api/", "/export/", "/docs", "/openapi"))
-        if exc.status_code == NOT_FOUND and wants_page and not api:
-            return render(
-                request, "erreur.html.j2", {"message": PAGE_NOT_FOUND, "status": 404}, 404
-            )
-        return await http_exception_handler(request, exc)
-
-    @app.exception_handler(SignInNeeded)
-    async def _sign_in(_: Request, exc: SignInNeeded) -> Response:
-        return see_other(exc.location)
 
 
 def unit_of(request: Request) -> Annuaire:
