@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
+from devtools.processes import nats_config
+from tests.security.secured_nats import SecuredNats
 from tests.support.caddy import (
     CADDY,
     CADDYFILE,
@@ -31,6 +33,7 @@ from tests.support.nats_server import NATS_SERVER, NatsServer
 from tests.support.processes import REPO
 from vieasso.agenda.config import AgendaSettings
 from vieasso.annuaire.config import AnnuaireSettings
+from vieasso.common.nats.permissions import render_accounts_conf
 from vieasso.newsletter.config import NewsletterSettings
 
 NATS_DIR = REPO / "deploy" / "nats"
@@ -49,14 +52,55 @@ def included_files(conf: str) -> set[str]:
 
 
 def shipped_nats_configs(tmp_path: Path) -> dict[str, Path]:
-    """deploy/nats/*.conf (less the fragments they include) and the tests' generated one."""
+    """deploy/nats/*.conf (less the fragments they include), the copy of dev.conf `make run`
+    writes when var/ is elsewhere, and the configs the tests generate (plain and secured)."""
     files = sorted(NATS_DIR.glob("*.conf"))
     fragments = set().union(*(included_files(f.read_text()) for f in files))
     configs = {f.name: f for f in files if f.name not in fragments}
     generated = tmp_path / "tests-support.conf"
     generated.write_text(NatsServer(workdir=tmp_path, port=4222, monitor_port=8222).config())
     configs["tests/support/nats_server.py"] = generated
+    secured = SecuredNats(workdir=tmp_path, port=4222, monitor_port=8222)
+    (tmp_path / "secured.conf").write_text(secured.config())
+    (tmp_path / "accounts.conf").write_text(render_accounts_conf())
+    configs["tests/security/secured_nats.py"] = tmp_path / "secured.conf"
+    configs["devtools/processes.py (make run, var/ elsewhere)"] = nats_config(tmp_path / "var")
     return configs
+
+
+# Every place that starts nats-server, and the config it starts it with (checked above).
+NATS_LAUNCHERS = {
+    "tests/support/nats_server.py",  # NatsServer.config()
+    "tests/support/nats_cluster.py",  # deploy/nats/cluster.conf
+    "tests/security/secured_nats.py",  # NatsServer.config() + accounts.conf
+    "devtools/processes.py",  # deploy/nats/dev.conf or its copy (nats_config)
+    "tests/platform/test_server_configs.py",  # only `nats-server -t` and `--version`
+}
+
+
+def test_every_process_that_starts_nats_server_uses_a_config_checked_here() -> None:
+    launch = re.compile(r'/ "nats-server"|str\(NATS_SERVER\)|"-js"|"--jetstream"')
+    found = {
+        str(path.relative_to(REPO))
+        for folder in ("libs", "services", "tests", "devtools", "bench")
+        for path in (REPO / folder).rglob("*.py")
+        if launch.search(path.read_text(errors="replace"))
+    }
+    assert found <= NATS_LAUNCHERS, f"new nats-server launcher(s): {found - NATS_LAUNCHERS}"
+    cluster = (REPO / "tests/support/nats_cluster.py").read_text()
+    assert '[str(NATS_SERVER), "-c", str(CLUSTER_CONF)]' in cluster
+    devtools = (REPO / "devtools/processes.py").read_text()
+    assert '"nats-server"), "-c", str(nats_config(var))]' in devtools
+
+
+async def test_the_secured_test_server_runs_with_sync_always(tmp_path: Path) -> None:
+    server = SecuredNats(workdir=tmp_path / "secured").start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.monitor_port, timeout=5)
+        conn.request("GET", "/jsz")
+        assert json.loads(conn.getresponse().read())["config"]["sync_always"] is True
+    finally:
+        server.stop()
 
 
 def test_we_ship_a_dev_and_a_cluster_nats_config(tmp_path: Path) -> None:
