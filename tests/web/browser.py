@@ -32,10 +32,14 @@ SCREENSHOTS = REPO / "var" / "screenshots"
 PAGE_BUDGET = 100_000  # bytes of HTML before images (issue 7)
 
 
+def file_name(text: str) -> str:
+    """`/espace-ville/lettre` → `espace-ville-lettre`; nothing left → `accueil`."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "accueil"
+
+
 def page_name(url: str) -> str:
-    """`/espace-ville/lettre` → `espace-ville-lettre`; `/` → `accueil`."""
-    path = urlsplit(url).path.strip("/")
-    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")[:60] or "accueil"
+    """The name of the page at `url`: its path (`/` → `accueil`)."""
+    return file_name(urlsplit(url).path)
 
 
 @dataclass
@@ -46,7 +50,7 @@ class Screenshots:
     taken: list[Path] = field(default_factory=list)
 
     def take(self, page: Page, name: str) -> Path:
-        path = self.folder / f"{len(self.taken) + 1:02d}-{page_name('/' + name)}.png"
+        path = self.folder / f"{len(self.taken) + 1:02d}-{file_name(name)}.png"
         page.screenshot(path=str(path), full_page=True)
         self.taken.append(path)
         return path

@@ -31,7 +31,7 @@ def web_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebPlatfo
 
 @pytest.fixture
 def browser(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Browser]:
-    folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
+    folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.]+", "-", request.node.name).strip("-")
     shutil.rmtree(folder, ignore_errors=True)  # only this test's pictures of an earlier run
     folder.mkdir(parents=True)
     with sync_playwright() as playwright:

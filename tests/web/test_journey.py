@@ -22,7 +22,7 @@ from tests.web.journey import (
 )
 from tests.web.platform import WebPlatform, link_in, text_of
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def test_association_to_agenda_to_digest_in_the_browser(
