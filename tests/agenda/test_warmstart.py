@@ -58,7 +58,7 @@ async def load(js: JetStreamContext, cache: Path | None) -> tuple[Catalog, Loade
 
 def contents(catalog: Catalog) -> dict[str, tuple[int, object, bytes]]:
     """Every entry as (revision, listing, canonical stored JSON)."""
-    found = {}
+    found: dict[str, tuple[int, object, bytes]] = {}
     for entry in catalog:
         stored = entry.stored()
         raw = bytes(stored) if isinstance(stored, (bytes, memoryview)) else encode(stored)
