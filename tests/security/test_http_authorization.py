@@ -1,0 +1,203 @@
+"""HTTP authorisation across the real services (SPEC §4, §7): association A can never create,
+edit or cancel B's record, missions or events; admin routes need the admin token; a token is
+stored only as its hash (never in a bucket, a stream or a log line).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from tests.annuaire.conftest import association_body, mission_body
+from tests.platform.platform_state import stored_state
+from tests.support.processes import wait_until
+from tests.support.services import Services
+
+pytestmark = [pytest.mark.e2e, pytest.mark.nats]
+PARIS = ZoneInfo("Europe/Paris")
+Attempt = tuple[str, str, str, Any]
+
+
+@dataclass
+class Association:
+    slug: str
+    token: str
+    mission_id: str
+    event_id: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def event_body(event_id: str) -> dict[str, Any]:
+    start = datetime.now(PARIS).date() + timedelta(days=20)
+    return {
+        "event_id": event_id,
+        "title": "Fête de quartier",
+        "start": f"{start}T14:00:00+01:00",
+        "end": f"{start}T18:00:00+01:00",
+        "place": {"name": "Place Pasteur", "address": "Place Pasteur", "postal_code": "25000"},
+    }
+
+
+def future_mission() -> dict[str, Any]:
+    start = datetime.now(PARIS).date() + timedelta(days=30)
+    return mission_body(starts_on=str(start), ends_on=str(start + timedelta(days=1)))
+
+
+def make_association(services: Services) -> Association:
+    annuaire, agenda = services.url("annuaire"), services.url("agenda")
+    slug = httpx.post(f"{annuaire}/api/associations", json=association_body()).json()["slug"]
+    validated = httpx.post(
+        f"{annuaire}/api/associations/{slug}/validate", headers=services.admin_headers
+    )
+    assert validated.status_code == 200, validated.text
+    token = validated.json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    mission = httpx.post(f"{annuaire}/api/associations/{slug}/missions", json=future_mission(),
+                         headers=auth)  # fmt: skip
+    assert mission.status_code == 201, mission.text
+    event_id = f"fete-{secrets.token_hex(3)}"
+
+    def agenda_accepts() -> bool:  # the agenda learns of the validation through NATS
+        answer = httpx.post(f"{agenda}/api/associations/{slug}/events",
+                            json=event_body(event_id), headers=auth)  # fmt: skip
+        return answer.status_code == 202
+
+    wait_until(agenda_accepts, timeout=15, what="the agenda accepting the new association")
+    return Association(slug, token, mission.json()["id"], event_id)
+
+
+@pytest.fixture(scope="module")
+def pair(services: Services) -> tuple[Association, Association]:
+    return make_association(services), make_association(services)
+
+
+def attempts(
+    services: Services, victim: Association, mine: Association
+) -> list[tuple[str, str, str, Any]]:
+    """(method, url, what, body): every write on the victim's data, plus a write on the victim's
+    mission and event through the attacker's own path."""
+    annuaire, agenda = services.url("annuaire"), services.url("agenda")
+    b, m, e = victim.slug, victim.mission_id, victim.event_id
+    return [
+        ("PATCH", f"{annuaire}/api/associations/{b}", "edit B's record", {"name": "Volé"}),
+        ("POST", f"{annuaire}/api/associations/{b}/missions", "mission for B", future_mission()),
+        ("PATCH", f"{annuaire}/api/associations/{b}/missions/{m}", "edit B's mission",
+         {"title": "Détournée"}),
+        ("DELETE", f"{annuaire}/api/associations/{b}/missions/{m}", "close B's mission", None),
+        ("PATCH", f"{annuaire}/api/associations/{mine.slug}/missions/{m}",
+         "B's mission via A's path", {"title": "Détournée"}),
+        ("DELETE", f"{annuaire}/api/associations/{mine.slug}/missions/{m}",
+         "close B's mission via A's path", None),
+        ("POST", f"{agenda}/api/associations/{b}/events", "event for B", event_body("intrus")),
+        ("POST", f"{agenda}/api/associations/{b}/events", "overwrite B's event",
+         event_body(e) | {"title": "Annulé par un tiers"}),
+        ("DELETE", f"{agenda}/api/associations/{b}/events/{e}", "cancel B's event", None),
+    ]  # fmt: skip
+
+
+ADMIN_ROUTES = [
+    ("annuaire", "POST", "/api/associations/{slug}/validate"),
+    ("annuaire", "POST", "/api/associations/{slug}/token"),
+    ("annuaire", "POST", "/api/associations/{slug}/archive"),
+    ("agenda", "POST", "/api/events/{slug}/{event_id}/unpublish"),
+    ("agenda", "POST", "/api/events/{slug}/{event_id}/republish"),
+]
+
+
+def snapshot_of(services: Services, victim: Association) -> list[bytes]:
+    annuaire, agenda = services.url("annuaire"), services.url("agenda")
+    urls = [
+        f"{annuaire}/api/associations/{victim.slug}",
+        f"{annuaire}/api/associations/{victim.slug}/missions/{victim.mission_id}",
+        f"{annuaire}/api/missions?association={victim.slug}",
+        f"{agenda}/events/{victim.slug}/{victim.event_id}.ics",
+    ]
+    return [httpx.get(url).content for url in urls]
+
+
+def test_an_association_cannot_touch_anothers_record_missions_or_events(
+    services: Services, pair: tuple[Association, Association]
+) -> None:
+    mine, victim = pair
+    before = snapshot_of(services, victim)
+    refused = {}
+    for method, url, what, body in attempts(services, victim, mine):
+        answer = httpx.request(method, url, json=body, headers=mine.auth)
+        refused[what] = answer.status_code
+    assert all(status in (403, 404) for status in refused.values()), refused
+    direct = [what for what, _ in refused.items() if "via A's path" not in what]
+    assert {what: refused[what] for what in direct} == dict.fromkeys(direct, 403)
+    assert snapshot_of(services, victim) == before
+
+
+def test_writes_without_a_valid_token_answer_401(
+    services: Services, pair: tuple[Association, Association]
+) -> None:
+    mine, victim = pair
+    forged = [
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": f"Bearer {victim.token[:-1]}"},
+        {"Authorization": f"Bearer {victim.token}x"},
+        {"Authorization": f"Basic {victim.token}"},
+        {"Authorization": f"Bearer {hashlib.sha256(victim.token.encode()).hexdigest()}"},
+    ]
+    for headers in forged:
+        for method, url, what, body in attempts(services, victim, mine):
+            answer = httpx.request(method, url, json=body, headers=headers)
+            assert answer.status_code in (401, 403), (what, headers, answer.status_code)
+            assert answer.status_code != 403 or "Authorization" in headers, (what, headers)
+
+
+@pytest.mark.parametrize(("service", "method", "path"), ADMIN_ROUTES)
+def test_admin_routes_refuse_association_tokens_and_near_misses_of_the_admin_token(
+    services: Services, pair: tuple[Association, Association], service: str, method: str,
+    path: str,
+) -> None:  # fmt: skip
+    mine, victim = pair
+    url = services.url(service) + path.format(slug=victim.slug, event_id=victim.event_id)
+    admin = services.admin_token
+    for token in (mine.token, victim.token):
+        answer = httpx.request(method, url, headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 403, answer.text
+    for near_miss in (admin[:-1], admin + "A", admin.upper(), admin.lower(), f"{admin} {admin}"):
+        answer = httpx.request(method, url, headers={"Authorization": f"Bearer {near_miss}"})
+        assert answer.status_code in (401, 403), (near_miss == admin, answer.status_code)
+    assert httpx.request(method, url).status_code == 401
+
+
+def test_the_admin_token_moderates_any_association(
+    services: Services, pair: tuple[Association, Association]
+) -> None:
+    _, victim = pair
+    agenda = services.url("agenda")
+    path = f"{agenda}/api/events/{victim.slug}/{victim.event_id}"
+    assert httpx.post(f"{path}/unpublish", headers=services.admin_headers).status_code < 300
+    assert httpx.post(f"{path}/republish", headers=services.admin_headers).status_code < 300
+
+
+async def test_tokens_are_stored_only_as_hashes(
+    services: Services, pair: tuple[Association, Association], nats_url: str
+) -> None:
+    state = await stored_state(nats_url)
+    record_of = state["kv"]["annuaire_associations"]
+    for association in pair:
+        digest = hashlib.sha256(association.token.encode()).hexdigest()
+        assert digest.encode() in record_of[association.slug][0]
+        secret = association.token.encode()
+        for bucket, records in state["kv"].items():
+            assert not any(secret in value for value, _ in records.values()), bucket
+        for stream, messages in state["streams"].items():
+            assert not any(secret in data for _, _, data, _ in messages), stream
+        for svc in services.running.values():
+            assert association.token not in svc.process.output()

@@ -1,0 +1,83 @@
+"""Secrets are compared in constant time: every `==`, `!=` or `in` whose operands name a token,
+secret, password, signature or MAC in the services and the common library is listed here with
+the reason it is harmless; every check of a presented credential uses hmac.compare_digest.
+
+A lookup by hash (`by_token.get(sha256(token))`) is not such a comparison: the digest of a
+token the caller chose reveals nothing of a stored one, whatever the time the lookup takes.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from tests.support.processes import REPO
+
+SENSITIVE = re.compile(r"token|secret|password|signature|\bmac\b|_mac\(|digest", re.IGNORECASE)
+EQUALITY = (ast.Eq, ast.NotEq, ast.In, ast.NotIn)
+
+# (file, source of the comparison): why it is not a credential check.
+HARMLESS = {
+    ("libs/common/src/vieasso/common/settings.py", "token == DEV_ADMIN_TOKEN"):
+        "start-up check that production does not run with the development token",
+    ("services/newsletter/src/vieasso/newsletter/config.py", "secret == DEV_TOKEN_SECRET"):
+        "start-up check that production does not run with the development secret",
+    ("services/agenda/src/vieasso/agenda/adapters/store.py", 'tokens[-1] == "0"'):
+        "tokens of a NATS subject, not a credential",
+    ("libs/common/src/vieasso/common/backup/archive.py",
+     'digest.hexdigest() != entry["sha256"]'):
+        "integrity of a backup file against its manifest, not a credential",
+    ("services/annuaire/src/vieasso/annuaire/entrypoints/pages_support.py",
+     "app.index.by_token.get(hash_token(token)) == slug"):
+        "lookup by hash, then the (public) slug compared",
+}  # fmt: skip
+
+# Where a presented credential is checked: each uses hmac.compare_digest.
+CREDENTIAL_CHECKS = (
+    "services/annuaire/src/vieasso/annuaire/entrypoints/deps.py",  # admin token
+    "services/agenda/src/vieasso/agenda/entrypoints/auth.py",  # admin token
+    "services/agenda/src/vieasso/agenda/adapters/tokens.py",  # association token hash
+    "services/newsletter/src/vieasso/newsletter/domain/tokens.py",  # signed mail links
+)
+
+
+def comparisons(
+    base: Path = REPO, folders: tuple[str, ...] = ("services", "libs")
+) -> set[tuple[str, str]]:
+    """(file, source) of every equality test naming something sensitive under `folders`."""
+    found = set()
+    for folder in folders:
+        for path in sorted((base / folder).rglob("*.py")):
+            source = path.read_text()
+            for node in ast.walk(ast.parse(source)):
+                if not isinstance(node, ast.Compare):
+                    continue
+                if not any(isinstance(op, EQUALITY) for op in node.ops):
+                    continue
+                operands = [node.left, *node.comparators]
+                if any(isinstance(o, ast.Constant) and o.value is None for o in operands):
+                    continue
+                text = ast.get_source_segment(source, node) or ""
+                if SENSITIVE.search(text):
+                    found.add((str(path.relative_to(base)), text))
+    return found
+
+
+def test_no_secret_is_compared_with_plain_equality() -> None:
+    unexplained = comparisons() - set(HARMLESS)
+    assert unexplained == set(), "compare secrets with hmac.compare_digest: " + repr(unexplained)
+
+
+def test_every_credential_check_uses_compare_digest() -> None:
+    for name in CREDENTIAL_CHECKS:
+        assert "hmac.compare_digest(" in (REPO / name).read_text(), name
+
+
+def test_the_scan_finds_a_plain_comparison_of_a_token(tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "auth.py").write_text(
+        "def check(token: str, expected: str) -> bool:\n"
+        "    return token == expected or expected is None\n"
+    )
+    assert comparisons(tmp_path, ("svc",)) == {("svc/auth.py", "token == expected")}
