@@ -110,6 +110,9 @@ def child_env(settings: DevSettings, base: dict[str, str]) -> dict[str, str]:
     env["VIEASSO_SMTP_HOST"] = settings.smtp_host
     env["VIEASSO_SMTP_PORT"] = str(settings.smtp_port)
     env.setdefault("VIEASSO_LOG_JSON", "false")
+    # The agenda's catalog snapshot (fast restarts), beside the rest of the local data.
+    cache = REPO / settings.dev_var_dir / "cache" / "agenda"
+    env.setdefault("VIEASSO_AGENDA_CACHE_DIR", str(cache))
     return env
 
 
