@@ -5,6 +5,7 @@ digest the city sends from its page reaches them. Screenshots: var/screenshots/<
 
 from __future__ import annotations
 
+import json
 import secrets
 
 import httpx
@@ -45,7 +46,8 @@ def test_association_to_agenda_to_digest_in_the_browser(
     resident.open(f"{web_platform.url('agenda')}/agenda", "agenda")
     assert title in resident.page.content()
     resident.submit(resident.page.get_by_role("link", name=title), "evenement")
-    assert '"@type": "Event"' in resident.page.content() or '"Event"' in resident.page.content()
+    jsonld = json.loads(resident.page.locator('script[type="application/ld+json"]').inner_text())
+    assert (jsonld["@type"], jsonld["name"]) == ("Event", title)
     feed = httpx.get(f"{web_platform.url('agenda')}/feeds/agenda.ics", timeout=10)
     assert feed.status_code == 200
     assert f"SUMMARY:{title}" in feed.text.replace("\r\n ", "")
