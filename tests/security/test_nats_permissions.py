@@ -191,9 +191,18 @@ async def test_partner_cannot_submit_for_another_association(
         await publish(partner, subjects.submission(other), submission(other, event_id))
 
     assert any(subjects.submission(other) in v for v in violations(platform))
-    kv = await admin.jetstream().key_value("agenda_events")
-    with pytest.raises(KeyNotFoundError):
-        await kv.get(f"{other}.{event_id}")
+    # On its own subject, a body claiming the other association is refused by the agenda.
+    claimed = f"{PROBE}-claimed-{secrets.token_hex(3)}"
+    await publish(partner, subjects.submission(mine), submission(other, claimed))
+    js = admin.jetstream()
+    rejections = await js.subscribe(subjects.rejection(mine), ordered_consumer=True)
+    rejected = await rejections.next_msg(timeout=15)
+    while claimed.encode() not in rejected.data:
+        rejected = await rejections.next_msg(timeout=15)
+    kv = await js.key_value("agenda_events")
+    for key in (f"{other}.{event_id}", f"{other}.{claimed}", f"{mine}.{claimed}"):
+        with pytest.raises(KeyNotFoundError):
+            await kv.get(key)
 
 
 async def test_partner_reads_no_bucket_and_no_stream(platform: Platform, connect: object) -> None:
