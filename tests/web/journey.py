@@ -92,8 +92,17 @@ def resident_subscribes(resident: Visitor, platform: WebPlatform, email: str) ->
 def city_sends_the_digest(city: Visitor, platform: WebPlatform) -> None:
     """Preview, send, then follow the progress page until the edition is sent."""
     city.open(f"{platform.url('annuaire')}/espace-ville", "espace-ville-retour")
-    city.submit(city.page.get_by_role("link", name="Lettre d’information").last, "lettre")
-    city.submit(city.page.get_by_role("button", name=re.compile("^Envoyer la lettre")), "envoi")
+    city.submit(city.page.get_by_role("link", name="Lettre d’information").last)
+    send = city.page.get_by_role("button", name=re.compile("^Envoyer la lettre"))
+
+    def ready() -> bool:  # the newsletter learns of facts and subscribers through NATS
+        if send.count():
+            return True
+        city.page.reload()
+        return False
+
+    wait_until(ready, timeout=30, interval=0.5, what="the letter page's send button")
+    city.submit(send, "envoi")
 
     def sent() -> bool:
         city.page.reload()
