@@ -11,6 +11,7 @@ import secrets
 import httpx
 import pytest
 
+from tests.support.processes import wait_until
 from tests.web.browser import Browser
 from tests.web.journey import (
     association_signs_in,
@@ -43,8 +44,14 @@ def test_association_to_agenda_to_digest_in_the_browser(
     assert name in volunteer.page.content()
     publish_event(volunteer, web_platform, name, title)
 
-    resident.open(f"{web_platform.url('agenda')}/agenda", "agenda")
-    assert title in resident.page.content()
+    agenda = f"{web_platform.url('agenda')}/agenda"
+    wait_until(
+        lambda: resident.page.goto(agenda) is not None and title in resident.page.content(),
+        timeout=30,
+        interval=0.5,
+        what="the event on /agenda",
+    )
+    resident.shot("agenda")
     resident.submit(resident.page.get_by_role("link", name=title), "evenement")
     jsonld = json.loads(resident.page.locator('script[type="application/ld+json"]').inner_text())
     assert (jsonld["@type"], jsonld["name"]) == ("Event", title)
