@@ -161,6 +161,12 @@ def test_services_and_their_tools_work_with_their_own_users(platform: Platform) 
     wait_until(lambda: any(email in str(m["To"]) for m in platform.smtp.messages()), timeout=20)
     run_cli(platform.nats, "newsletter", "demo")
     run_cli(platform.nats, "newsletter", "send-digest", "--dry-run")
+    pages = {  # the annuaire reads the agenda's bucket for an association's upcoming events
+        slug: httpx.get(f"{platform.url('annuaire')}/associations/{slug}", timeout=10).text
+        for slug in platform.slugs
+    }
+    assert not any("ne peuvent pas être affichés" in page for page in pages.values())
+    assert any(f"/events/{slug}/" in page for slug, page in pages.items())
     for svc in platform.services.values():
         assert svc.health() == 200
         assert "iolation" not in svc.process.output()

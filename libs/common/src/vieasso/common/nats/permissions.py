@@ -7,7 +7,8 @@ shipped file equals the output. One user per service, limited to:
 - publishing its own facts (its streams' subjects) and dead letters under its own name;
 - the JetStream API of its streams and buckets (create, update, purge, consumers);
 - reading (never writing) the streams and buckets it consumes from another service: the
-  directory's buckets (the common reference data) for everyone, and `READS` below;
+  directory's buckets (the common reference data) for everyone, and `READS` and
+  `BUCKET_READS` below;
 - creating (never updating, purging or deleting) any other stream or bucket of the catalogue,
   so that whichever service starts first can provision the platform;
 - replies on its own inbox prefix only (``_INBOX_<user>``; see `inbox_prefix`).
@@ -38,6 +39,12 @@ READS: dict[Service, tuple[str, ...]] = {
     Service.ANNUAIRE: (),
     Service.AGENDA: (),
     Service.NEWSLETTER: ("ANNUAIRE", "AGENDA"),
+}
+# Buckets a service reads although another service owns them, besides the directory's.
+BUCKET_READS: dict[Service, tuple[str, ...]] = {
+    Service.ANNUAIRE: ("agenda_events",),  # an association's page lists its upcoming events
+    Service.AGENDA: (),
+    Service.NEWSLETTER: (),
 }
 
 
@@ -109,7 +116,7 @@ def service_user(service: Service) -> User:
     for bucket in BUCKETS:
         if bucket.owner is service:
             publish += [f"$KV.{bucket.name}.>", *_stream_own(_kv_stream(bucket.name))]
-        elif bucket.owner is Service.ANNUAIRE:
+        elif bucket.owner is Service.ANNUAIRE or bucket.name in BUCKET_READS[service]:
             publish += _stream_read(_kv_stream(bucket.name))
     subscribe = (f"{inbox_prefix(service.value)}.>",)
     return User(service.value, Permissions(tuple(publish), subscribe), f"the {service} service")
