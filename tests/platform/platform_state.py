@@ -40,10 +40,12 @@ class PlatformRun:
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     token_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     running: dict[str, ServiceProcess] = field(default_factory=dict)
+    public_url: str | None = PUBLIC_URL  # None: each service links to its own port
 
     def settings_env(self) -> dict[str, str]:
+        public = {"VIEASSO_PUBLIC_BASE_URL": self.public_url} if self.public_url else {}
         return {
-            "VIEASSO_PUBLIC_BASE_URL": PUBLIC_URL,
+            **public,
             "VIEASSO_ADMIN_TOKEN": self.admin_token,
             "VIEASSO_TOKEN_SECRET": self.token_secret,
             "VIEASSO_SMTP_HOST": "127.0.0.1",

@@ -1,0 +1,171 @@
+"""Leak scan (SPEC §7): subscribers' addresses and associations' private contacts, each a
+unique marker, must never appear in a feed, an export, a public page or API answer, a log line
+of the services or their commands, or a fact on the ANNUAIRE, AGENDA, NEWSLETTER (or
+DEADLETTER) streams. They may live only in KV buckets and the deliveries work queue, where
+erasure reaches them — the scan checks they are indeed there, so it is not looking in vain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from tests.annuaire.conftest import association_body, mission_body
+from tests.platform.platform_state import PlatformRun, public_documents, stored_state
+from tests.support.nats_server import NatsServer
+from tests.support.processes import wait_until
+from tests.support.smtp import SmtpServer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(240)]
+
+PARIS = ZoneInfo("Europe/Paris")
+FACT_STREAMS = ("ANNUAIRE", "AGENDA", "NEWSLETTER", "DEADLETTER")
+CRAWL_SEEDS = {
+    "annuaire": ("/", "/associations", "/missions", "/docs", "/openapi.json"),
+    "agenda": ("/agenda", "/docs", "/openapi.json"),
+    "newsletter": ("/abonnement", "/archives", "/docs", "/openapi.json"),
+}
+CRAWL_LIMIT = 300
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [v for k, v in attrs if k in ("href", "src") and v]
+
+
+def crawl(run: PlatformRun) -> dict[str, bytes]:
+    """GET every page reachable by links from the public seeds, on the three services."""
+    origins = {urlsplit(run.url(name)).netloc for name in CRAWL_SEEDS}
+    todo = [run.url(name) + path for name, paths in CRAWL_SEEDS.items() for path in paths]
+    seen: dict[str, bytes] = {}
+    with httpx.Client(timeout=20) as client:
+        while todo and len(seen) < CRAWL_LIMIT:
+            url = todo.pop()
+            if url in seen:
+                continue
+            response = client.get(url)
+            seen[url] = response.content
+            if "html" not in response.headers.get("content-type", ""):
+                continue
+            parser = Links()
+            parser.feed(response.text)
+            for link in parser.found:
+                target = urljoin(url, link).split("#")[0]
+                parts = urlsplit(target)
+                if (
+                    parts.scheme == "http"
+                    and parts.netloc in origins
+                    and "token=" not in parts.query
+                    and target not in seen
+                ):
+                    todo.append(target)
+    return seen
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Iterator[tuple[PlatformRun, SmtpServer]]:
+    server = NatsServer(workdir=tmp_path / "nats").start()
+    smtp = SmtpServer(maildir=tmp_path / "mail").start()
+    run = PlatformRun(server.url, tmp_path / "services", smtp, public_url=None)
+    try:
+        yield run.start(), smtp
+    finally:
+        run.stop()
+        smtp.stop()
+        server.stop()
+
+
+def event_of(i: int, day: date) -> dict[str, object]:
+    place = {"name": "Salle", "address": "1 rue Battant", "postal_code": "25000"}
+    return {"event_id": f"fete-{i}", "title": "Fête", "start": f"{day}T15:00:00+01:00",
+            "end": f"{day}T18:00:00+01:00", "place": place}  # fmt: skip
+
+
+def add_association(run: PlatformRun, i: int, marker: str) -> list[str]:
+    """A validated association whose private contact (then a new one) is marked, with a
+    mission and an event; returns its two contact addresses."""
+    annuaire, agenda = run.url("annuaire"), run.url("agenda")
+    admin = {"Authorization": f"Bearer {run.admin_token}"}
+    first, changed = f"contact{i}{marker}@prive.example", f"nouveau{i}{marker}@prive.example"
+    body = association_body(contact={"name": "Dominique Privé", "email": first})
+    slug = httpx.post(f"{annuaire}/api/associations", json=body).json()["slug"]
+    token = httpx.post(f"{annuaire}/api/associations/{slug}/validate", headers=admin)
+    auth = {"Authorization": f"Bearer {token.json()['token']}"}
+    patch = {"contact": {"name": "Camille Privé", "email": changed}, "short_name": "AP"}
+    edited = httpx.patch(f"{annuaire}/api/associations/{slug}", json=patch, headers=auth)
+    assert edited.status_code == 200, edited.text
+    day = datetime.now(PARIS).date() + timedelta(days=5)
+    mission = mission_body(starts_on=str(day), ends_on=str(day + timedelta(days=2)))
+    published = httpx.post(f"{annuaire}/api/associations/{slug}/missions", json=mission,
+                           headers=auth)  # fmt: skip
+    assert published.status_code == 201, published.text
+    url, event = f"{agenda}/api/associations/{slug}/events", event_of(i, day)
+    wait_until(lambda: httpx.post(url, json=event, headers=auth).status_code == 202, timeout=15)
+    return [first, changed]
+
+
+def add_subscribers(run: PlatformRun, smtp: SmtpServer, marker: str) -> list[str]:
+    """Four marked subscribers, each confirming through the link of their mail."""
+    emails = [f"abonne{i}{marker}@exemple.org" for i in range(4)]
+    for email in emails:
+        answer = httpx.post(f"{run.url('newsletter')}/api/subscriptions", json={"email": email})
+        assert answer.status_code == 202, answer.text
+
+    def mails() -> list[EmailMessage]:
+        return [m for m in smtp.messages() if marker in str(m["To"])]
+
+    wait_until(lambda: len(mails()) >= len(emails), timeout=30, what="confirmation mails")
+    for mail in mails():
+        text = mail.get_body(("plain",))
+        assert text is not None
+        confirm = re.search(r"http\S+/abonnement/confirmer\?token=[\w.=-]+", text.get_content())
+        assert confirm is not None
+        assert httpx.get(confirm.group(0)).status_code == 200
+    return emails
+
+
+def test_no_private_address_leaks_into_feeds_pages_logs_or_facts(
+    platform: tuple[PlatformRun, SmtpServer],
+) -> None:
+    run, smtp = platform
+    marker = secrets.token_hex(6)
+    contacts = [a for i in range(3) for a in add_association(run, i, marker)]
+    subscribers = add_subscribers(run, smtp, marker)
+    digest_output = run.cli("newsletter", "send-digest", timeout=120)
+    exported = httpx.get(run.url("annuaire") + "/export/associations.json").json()
+    slugs = sorted(a["slug"] for a in exported)
+    documents = {k: v for k, (_, v) in public_documents(run, slugs).items()}
+    documents |= crawl(run)
+    state = asyncio.run(stored_state(run.nats_url))
+    facts = {
+        f"{stream}#{seq} {subject}": data + repr(headers).encode()
+        for stream in FACT_STREAMS
+        for seq, subject, data, headers in state["streams"][stream]
+    }
+    logs = run.logs() + "\n" + digest_output
+
+    leaks = [f"document {url}" for url, body in documents.items() if marker.encode() in body]
+    leaks += [f"fact {where}" for where, body in facts.items() if marker.encode() in body]
+    leaks += [f"log: {line[:200]}" for line in logs.splitlines() if marker in line]
+    assert leaks == []
+    kept = b"".join(v for records in state["kv"].values() for v, _ in records.values())
+    assert all(address.encode() in kept for address in subscribers)
+    assert all(address.encode() in kept for address in contacts[1::2])  # the current contacts
+    assert len(documents) > 40
+    assert len(facts) > 20
+    assert len(logs.splitlines()) > 20
