@@ -3,6 +3,7 @@ labelled, and showing what the directory and the agenda's bucket hold."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -202,6 +203,19 @@ async def test_the_association_page_shows_its_upcoming_events_from_the_agenda_bu
     assert re.search(r"jeudi 19 mars 2026 à \d+ h", html)  # French date, Paris time
     assert "Bal d&#39;hier" not in html
     assert "Dépublié" not in html
+
+
+async def test_reading_an_associations_events_leaves_no_consumer_behind(
+    annuaire: Client, js: JetStreamContext
+) -> None:
+    slug, _ = await annuaire.validated()
+    before = (await js.stream_info("KV_agenda_events")).state.consumer_count
+    for _ in range(3):
+        assert_french_page(await annuaire.http.get(f"/associations/{slug}"))
+    deadline = asyncio.get_running_loop().time() + 20
+    while (await js.stream_info("KV_agenda_events")).state.consumer_count > before:
+        assert asyncio.get_running_loop().time() < deadline, "page views left consumers behind"
+        await asyncio.sleep(0.5)
 
 
 async def test_without_nats_the_association_page_still_shows_with_a_french_notice(

@@ -12,15 +12,20 @@ import logging
 from datetime import datetime
 
 from nats.js import JetStreamContext
+from nats.js.kv import KV_DEL, KV_PURGE
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from vieasso.common.messages.agenda import CanonicalEvent, EventStatus
-from vieasso.common.nats.kv import scan
+from vieasso.common.nats.kv import catch_up
 
 log = logging.getLogger(__name__)
 
 BUCKET = "agenda_events"
 READ_TIMEOUT = 3.0
+# The server drops the read's consumer this long after it (nats-py's default is 5 minutes:
+# with one consumer per page view, thousands would linger on the server).
+CONSUMER_LINGER = 2.0
+GONE = (KV_DEL, KV_PURGE)
 
 
 class AgendaUnavailable(Exception):
@@ -57,7 +62,12 @@ async def upcoming_events(
     try:
         async with asyncio.timeout(READ_TIMEOUT):
             kv = await js.key_value(BUCKET)
-            async for entry in scan(kv, f"{slug}.>"):
+            watcher = await kv.watch(f"{slug}.>", inactive_threshold=CONSUMER_LINGER)
+            try:
+                entries = [e async for e in catch_up(watcher) if e.operation not in GONE]
+            finally:
+                await watcher.stop()  # type: ignore[no-untyped-call]
+            for entry in entries:
                 stored = _parse(entry.key, entry.value)
                 if stored is None or stored.event.unpublished or stored.span_end < now:
                     continue
