@@ -1,0 +1,85 @@
+"""A backup of a single server restored into the production cluster configuration (three
+nodes of deploy/nats/cluster.conf, users and permissions on) with 3 replicas, as
+docs/deploy.md tells operators to do: same messages, same KV revisions, three replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+from pathlib import Path
+
+import nats
+import pytest
+from nats.js import JetStreamContext
+
+from tests.platform.platform_state import stored_state
+from tests.support.nats_cluster import NatsCluster
+from tests.support.nats_server import NatsServer
+from tests.support.processes import VENV_BIN
+from vieasso.common import subjects
+from vieasso.common.backup.archive import catalogue_streams
+from vieasso.common.nats.provisioning import provision
+
+pytestmark = [pytest.mark.slow, pytest.mark.nats, pytest.mark.timeout(120)]
+
+
+def backup_cli(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(VENV_BIN / "python"), "-m", "vieasso.common.backup", *argv],
+        env={**os.environ, "VIEASSO_LOG_JSON": "false", **env},
+        capture_output=True, text=True, timeout=90, check=False,
+    )  # fmt: skip
+
+
+async def fill(url: str) -> None:
+    nc = await nats.connect(url)
+    js: JetStreamContext = nc.jetstream()
+    await provision(js, replicas=1)
+    events = await js.key_value("agenda_events")
+    for i in range(40):
+        await events.put(f"asso-{i % 4}.fete-{i}", f'{{"n": {i}}}'.encode())
+    await events.delete("asso-1.fete-1")
+    for i in range(25):
+        subject = subjects.submission(f"asso-{i % 4}")
+        await js.publish(subject, b"{}", headers={"Nats-Msg-Id": f"m-{i}"})
+    await nc.close()
+
+
+def test_a_backup_restores_into_the_three_node_cluster_with_three_replicas(
+    tmp_path: Path,
+) -> None:
+    single = NatsServer(workdir=tmp_path / "single").start()
+    try:
+        asyncio.run(fill(single.url))
+        before = asyncio.run(stored_state(single.url))
+        saved = backup_cli({"VIEASSO_NATS_URL": single.url}, "backup", str(tmp_path / "b"))
+        assert saved.returncode == 0, saved.stderr
+    finally:
+        single.stop()
+
+    cluster = NatsCluster.create(tmp_path / "cluster").start()
+    try:
+        admin = cluster.nodes[0]
+        env = {
+            "VIEASSO_NATS_URL": ",".join(
+                f"nats://127.0.0.1:{n.client_port}" for n in cluster.nodes
+            ),
+            "VIEASSO_NATS_USER": "admin",
+            "VIEASSO_NATS_PASSWORD": admin.passwords["NATS_PASSWORD_ADMIN"],
+        }
+        restored = backup_cli(env, "restore", str(tmp_path / "b"), "--replicas", "3")
+        assert restored.returncode == 0, restored.stdout + restored.stderr
+        after = asyncio.run(stored_state(admin.url))
+
+        async def replicas() -> dict[str, int | None]:
+            nc = await nats.connect(admin.url)
+            js = nc.jetstream()
+            found = {s: (await js.stream_info(s)).config.num_replicas for s in catalogue_streams()}
+            await nc.close()
+            return found
+
+        assert asyncio.run(replicas()) == dict.fromkeys(catalogue_streams(), 3)
+    finally:
+        cluster.stop()
+    assert after == before
