@@ -188,8 +188,10 @@ async def test_same_week_twice_makes_one_edition_and_facts_carry_no_address(
         msg = await js.get_last_msg("NEWSLETTER", f"newsletter.editions.{first.id}.{change}")
         assert "@" not in (msg.data or b"").decode()
         assert json.loads(msg.data or b"{}")["edition_id"] == first.id
-    archive = await newsletter_app.client.get(f"/archives/{first.id}")
-    assert archive.status_code == 200
-    assert "Chorale" in archive.text
-    assert "token=" not in archive.text
+    for path in (f"/archives/{first.id}", f"/archives/{first.id}/lettre"):  # page, mail
+        archive = await newsletter_app.client.get(path)
+        assert archive.status_code == 200
+        assert "Chorale" in archive.text
+        assert "token=" not in archive.text
+    assert 'href="#contenu"' in (await newsletter_app.client.get(f"/archives/{first.id}")).text
     assert first.id in (await newsletter_app.client.get("/archives")).text

@@ -67,6 +67,8 @@ def test_association_to_agenda_to_digest_in_the_browser(
     body = text_of(digest)
     assert title in body
     assert name in body
+    resident.open(link_in(digest, "/archives/"), "lettre-en-ligne")
+    assert title in resident.page.content()
     unsubscribe = str(digest["List-Unsubscribe"]).split(",")[0].strip("<> ")
     resident.open(unsubscribe, "desabonnement")  # a GET shows a button, changes nothing
     resident.open(link_in(digest, "/preferences"), "preferences")

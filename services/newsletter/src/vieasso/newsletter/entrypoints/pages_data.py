@@ -1,5 +1,5 @@
 """Pages of one's data (GDPR export and erasure, from the preferences page) and the archive
-of the editions sent."""
+of the editions sent: each as a page of the site, and as the mail it was."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from vieasso.newsletter.adapters.rendering import HEADINGS
+from vieasso.newsletter.domain.edition import EditionState
+from vieasso.newsletter.domain.subscriber import Topic
 from vieasso.newsletter.domain.tokens import InvalidToken
 from vieasso.newsletter.entrypoints.deps import Service
 from vieasso.newsletter.entrypoints.web import BAD_LINK, NO_STORE, Form, first, message, render
 from vieasso.newsletter.handlers.subscriptions import UnknownSubscriber
 
 OptionalToken = Annotated[str, Query(max_length=400)]
+ARCHIVE_SECTION = 60  # items per section on the archive page (page budget: 100 KB)
 
 
 def build_router() -> APIRouter:
@@ -45,6 +49,36 @@ def build_router() -> APIRouter:
 
     @router.get("/archives/{edition_id}")
     async def archive(request: Request, edition_id: str, service: Service) -> HTMLResponse:
+        """The edition as a page of the site: every item, by section (a long section is cut
+        at `ARCHIVE_SECTION` items, the rest being on the agenda or in the directory)."""
+        found = await service.editions.store.get(edition_id)
+        content = await service.editions.store.content(edition_id)
+        if found is None or found[0].state is EditionState.BUILDING or content is None:
+            return message(request, "Lettre introuvable", "Cette lettre n’existe pas.", status=404)
+        sections = [
+            (topic.value, HEADINGS[topic], items[:ARCHIVE_SECTION], len(items))
+            for topic, items in (
+                (Topic.ASSOCIATIONS, content.associations),
+                (Topic.MISSIONS, content.missions),
+                (Topic.EVENEMENTS, content.events),
+            )
+            if items
+        ]
+        response = render(
+            request,
+            "archive.html.j2",
+            title=found[0].subject or edition_id,
+            edition=found[0],
+            sections=sections,
+            quartiers=service.quartiers,
+            themes=service.themes,
+        )
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        del response.headers["X-Robots-Tag"]
+        return response
+
+    @router.get("/archives/{edition_id}/lettre")
+    async def archive_mail(request: Request, edition_id: str, service: Service) -> HTMLResponse:
         """The letter itself, as mailed (its generic version: no personal link)."""
         html = await service.archive_html(edition_id)
         if html is None:
