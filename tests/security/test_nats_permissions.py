@@ -167,9 +167,10 @@ def test_services_and_their_tools_work_with_their_own_users(platform: Platform) 
     }
     assert not any("ne peuvent pas être affichés" in page for page in pages.values())
     assert any(f"/events/{slug}/" in page for slug, page in pages.items())
-    for svc in platform.services.values():
+    for name, svc in platform.services.items():
         assert svc.health() == 200
         assert "iolation" not in svc.process.output()
+        assert platform.nats.passwords[name] not in svc.process.output()
     assert [v for v in violations(platform) if PROBE not in v] == []
 
 
