@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import nats
 import pytest
 
@@ -116,6 +117,44 @@ async def _kv_put_then_get(url: str, key: str, value: bytes | None) -> bytes | N
         await client.close()
 
 
+_LINK = re.compile(r'href="(http://127\.0\.0\.1:\d+/[^"#]*)"')
+# what people must reach from the home page (issue 7), by path prefix
+_MUST_REACH = (
+    "/associations", "/associations/inscription", "/missions", "/agenda", "/events/",
+    "/abonnement", "/archives", "/espace-association", "/espace-ville",
+)  # fmt: skip
+
+
+def _sample(urls: list[str], per_section: int = 6) -> list[str]:
+    """At most `per_section` new URLs per first path segment (/associations, /events…)."""
+    kept: dict[str, list[str]] = {}
+    for url in dict.fromkeys(urls):
+        if "/feeds/" in url or "/export/" in url:
+            continue
+        section = re.sub(r"^http://[^/]+/", "", url).split("/")[0].split("?")[0]
+        if len(kept.setdefault(section, [])) < per_section:
+            kept[section].append(url)
+    return [url for urls in kept.values() for url in urls]
+
+
+def _crawl(home: str) -> dict[str, int]:
+    """Pages linked from `home` and from the pages it links (two clicks), a sample of each
+    section, GET only, following redirects (a space sends to its sign-in page): url → status."""
+    seen: dict[str, int] = {}
+    frontier = [home]
+    for _ in range(3):
+        found: list[str] = []
+        for url in frontier:
+            if url in seen:
+                continue
+            answer = httpx.get(url, follow_redirects=True, timeout=10)
+            seen[url] = answer.status_code
+            if answer.headers.get("content-type", "").startswith("text/html"):
+                found += [link.replace("&amp;", "&") for link in _LINK.findall(answer.text)]
+        frontier = _sample([url for url in found if url not in seen])
+    return seen
+
+
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_make_run_serves_everything_stops_on_ctrl_c_and_keeps_the_data(tmp_path: Path) -> None:
@@ -129,6 +168,14 @@ def test_make_run_serves_everything_stops_on_ctrl_c_and_keeps_the_data(tmp_path:
         for name in ("ANNUAIRE", "AGENDA", "NEWSLETTER"):
             assert http_status(f"http://127.0.0.1:{env[f'VIEASSO_{name}_PORT']}/healthz") == 200
         assert http_status(f"http://127.0.0.1:{env['VIEASSO_MAIL_VIEWER_PORT']}/") == 200
+        home = re.search(r"page d'accueil.*?(http://\S+)", first.output())
+        assert home is not None
+        assert home.group(1) == f"http://127.0.0.1:{env['VIEASSO_ANNUAIRE_PORT']}/"
+        reached = _crawl(home.group(1))
+        assert {url: code for url, code in reached.items() if code != 200} == {}
+        paths = {re.sub(r"^http://[^/]+", "", url).split("?")[0] for url in reached}
+        for prefix in _MUST_REACH:
+            assert any(path.startswith(prefix) for path in paths), prefix
         asyncio.run(_kv_put_then_get(nats_url, "make-run-test", b"kept"))
     finally:
         code = _interrupt(first)
