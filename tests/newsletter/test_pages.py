@@ -97,6 +97,14 @@ async def test_city_previews_sends_and_follows_the_edition_until_sent(
     page = await newsletter_app.client.get(LETTER, headers=admin(newsletter_app))
     assert page.status_code == 200
     assert "Envoyer la lettre à" in page.text
+    monthly = await newsletter_app.client.get(
+        LETTER, params={"frequence": "mensuelle"}, headers=admin(newsletter_app)
+    )
+    assert '<option value="mensuelle" selected>' in monthly.text
+    unknown = await newsletter_app.client.get(
+        LETTER, params={"frequence": "quotidienne"}, headers=admin(newsletter_app)
+    )
+    assert '<option value="hebdomadaire" selected>' in unknown.text
     preview = await newsletter_app.client.get(f"{LETTER}/apercu", headers=admin(newsletter_app))
     assert name in preview.text
     assert "token=" not in preview.text  # the generic version has no personal link

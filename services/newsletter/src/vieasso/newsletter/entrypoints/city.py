@@ -6,9 +6,9 @@ seconds (`<meta http-equiv="refresh">`, no JavaScript)."""
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vieasso.common.messages.newsletter import Frequency
@@ -34,7 +34,14 @@ OUTCOMES = {  # counters of a sent edition → (ledger state while sending, Fren
     "skipped": ("skipped", "ignorés (désabonnés depuis)"),
     "uncertain": ("", "incertains (envoi interrompu)"),
 }
-FrequencyQuery = Annotated[Frequency, Query(alias="frequence")]
+
+
+def frequency_of(value: str) -> Frequency:
+    """The frequency asked for; the weekly letter for anything else."""
+    try:
+        return Frequency(value)
+    except ValueError:
+        return Frequency.HEBDOMADAIRE
 
 
 def is_admin(request: Request, service: Newsletter) -> bool:
@@ -64,11 +71,10 @@ def build_router() -> APIRouter:
     router = APIRouter(tags=["pages"], include_in_schema=False)
 
     @router.get(PAGE, response_model=None)
-    async def letter(
-        request: Request, service: Service, frequency: FrequencyQuery = Frequency.HEBDOMADAIRE
-    ) -> Response:
+    async def letter(request: Request, service: Service, frequence: str = "") -> Response:
         if not is_admin(request, service):
             return sign_in(service)
+        frequency = frequency_of(frequence)
         found = await preview(service.editions, frequency, service.clock.now())
         return render(
             request,
@@ -83,12 +89,11 @@ def build_router() -> APIRouter:
         )
 
     @router.get(f"{PAGE}/apercu", response_model=None)
-    async def generic_version(
-        request: Request, service: Service, frequency: FrequencyQuery = Frequency.HEBDOMADAIRE
-    ) -> Response:
+    async def generic_version(request: Request, service: Service, frequence: str = "") -> Response:
         if not is_admin(request, service):
             return sign_in(service)
-        found = await preview(service.editions, frequency, service.clock.now())
+        now = service.clock.now()
+        found = await preview(service.editions, frequency_of(frequence), now, recipients=False)
         if found.content.empty:
             return message(request, "Aperçu", "Rien de nouveau : la lettre serait vide.")
         html = generic_html(service.editions, found, f"{service.links.base}/abonnement")

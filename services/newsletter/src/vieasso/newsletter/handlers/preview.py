@@ -30,15 +30,19 @@ class Preview:
         return self.existing is None and not self.content.empty and self.recipients > 0
 
 
-async def preview(editions: Editions, frequency: Frequency, now: datetime) -> Preview:
+async def preview(
+    editions: Editions, frequency: Frequency, now: datetime, *, recipients: bool = True
+) -> Preview:
+    """The edition due `now`; `recipients=False` skips counting them (a pass over every
+    subscriber), for the generic version alone."""
     eid, start = await editions.period(frequency, now)
     found = await editions.store.get(eid)
     existing = found[0] if found is not None else None
     if existing is not None and existing.state is EditionState.BUILDING:
         existing = None  # an interrupted build: sending resumes it
     content = editions.content(start, now)
-    plan = editions.plan(frequency, content)
-    return Preview(eid, frequency, start, now, content, len(plan.deliveries), existing)
+    count = len(editions.plan(frequency, content).deliveries) if recipients else 0
+    return Preview(eid, frequency, start, now, content, count, existing)
 
 
 def generic_html(editions: Editions, found: Preview, subscribe_url: str) -> str:
