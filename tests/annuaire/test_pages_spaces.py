@@ -106,8 +106,9 @@ async def test_sign_in_sets_an_http_only_cookie_and_a_wrong_token_is_refused(
     assert "set-cookie" not in refused.headers
     assert (await annuaire.http.get("/espace-association")).status_code == 303
     token = auth["Authorization"].removeprefix("Bearer ")
+    page_address = f"http://127.0.0.1:8001/associations/{slug}/"  # pasted instead of the slug
     response = await annuaire.http.post(
-        "/espace-association/connexion", data={"slug": slug, "token": token}
+        "/espace-association/connexion", data={"slug": page_address, "token": token}
     )
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"{ASSOCIATION_COOKIE}=")
@@ -226,7 +227,13 @@ async def test_the_association_publishes_fills_and_closes_a_mission(annuaire: Cl
     assert mission is not None
     assert mission.state is MissionState.FILLED
     assert mission.skills == ("Sourire", "Patience")
-    closed = await annuaire.http.post(f"/espace-association/missions/{mission_id}/clore")
+    close = f"/espace-association/missions/{mission_id}/clore"
+    asked = assert_french_page(await annuaire.http.post(close))  # closing cannot be undone
+    assert 'name="confirmation" value="oui"' in asked
+    mission = annuaire.unit.index.mission(mission_id)
+    assert mission is not None
+    assert mission.state is MissionState.FILLED
+    closed = await annuaire.http.post(close, data={"confirmation": "oui"})
     assert closed.status_code == 303
     mission = annuaire.unit.index.mission(mission_id)
     assert mission is not None
@@ -260,7 +267,13 @@ async def test_the_city_validates_an_association_and_its_token_opens_the_space(
     again = await annuaire.http.post(f"/espace-ville/associations/{slug}/valider")
     assert "déjà validée" in assert_french_page(again, status=409)
     await _sign_in(annuaire, slug, {"Authorization": f"Bearer {token.group(1)}"})
-    archived = await annuaire.http.post(f"/espace-ville/associations/{slug}/archiver")
+    archive = f"/espace-ville/associations/{slug}/archiver"
+    asked = assert_french_page(await annuaire.http.post(archive))
+    assert "définitif" in asked
+    record = annuaire.unit.index.association(slug)
+    assert record is not None
+    assert record.state is AssociationState.VALIDATED
+    archived = await annuaire.http.post(archive, data={"confirmation": "oui"})
     assert archived.status_code == 303
     record = annuaire.unit.index.association(slug)
     assert record is not None

@@ -50,7 +50,8 @@ async def sign_in_form(request: Request) -> Response:
 async def sign_in(request: Request, slug: Field = "", token: Field = "") -> Response:
     """The cookie is set only for the association's current token (checked as a hash)."""
     app = unit_of(request)
-    slug, token = slug.strip().lower(), token.strip()
+    # the identifier, or the address of the association's page pasted whole
+    slug, token = slug.strip().rstrip("/").rsplit("/", 1)[-1].lower(), token.strip()
     if not association_token_owner(app, slug, token):
         context = {"values": {"slug": slug}, "errors": {"token": WRONG}}
         return render(request, "connexion_association.html.j2", context, status=401)

@@ -12,6 +12,9 @@ from vieasso.annuaire.domain.search import AssociationQuery
 from vieasso.annuaire.entrypoints.pages_support import (
     PER_PAGE,
     PageError,
+    code_or_none,
+    confirm_page,
+    confirmed,
     is_admin_token,
     page_number,
     render,
@@ -114,8 +117,21 @@ async def new_token(request: Request, slug: str) -> Response:
 
 @router.post("/associations/{slug}/archiver", response_class=HTMLResponse)
 async def archive(request: Request, slug: str) -> Response:
+    """Asks first: archiving cannot be undone (the association cannot be validated again)."""
     require_admin(request)
     app = unit_of(request)
+    record = app.index.association(slug) if code_or_none(slug) else None
+    if record is None:
+        raise PageError(404, "Association introuvable.")
+    if not await confirmed(request):
+        return confirm_page(
+            request,
+            heading=f"Archiver {record.name} ?",
+            question="Sa fiche et ses missions ne seront plus publiées, son jeton ne fonctionnera "
+            "plus. C’est définitif : une association archivée ne peut pas être validée à nouveau.",
+            button="Archiver définitivement",
+            back="/espace-ville/associations",
+        )
     try:
         await handlers.archive_association(app, slug)
     except NotFound as exc:

@@ -24,6 +24,8 @@ from vieasso.annuaire.entrypoints.pages_association import DONE
 from vieasso.annuaire.entrypoints.pages_support import (
     PageError,
     code_or_none,
+    confirm_page,
+    confirmed,
     render,
     see_other,
     signed_in_association,
@@ -151,6 +153,15 @@ async def change(request: Request, mission_id: str) -> Response:
 async def close(request: Request, mission_id: str) -> Response:
     app = unit_of(request)
     mission = _own_mission(app, signed_in_association(request, app), mission_id)
+    if not await confirmed(request):
+        return confirm_page(
+            request,
+            heading=f"Clore la mission « {mission.title} » ?",
+            question="Elle disparaîtra des missions proposées et ne pourra plus être rouverte "
+            "(une mission pourvue peut, elle, être rouverte : modifiez son état).",
+            button="Clore la mission",
+            back=BASE,
+        )
     if mission.state is not MissionState.CLOSED:
         await handlers.close_mission(app, mission.association_slug, mission.id)
     return see_other(f"{BASE}?ok=close")

@@ -137,3 +137,21 @@ def require_admin(request: Request) -> None:
         raise SignInNeeded("/espace-ville/connexion")
     if not is_admin_token(settings_of(request), token):
         raise PageError(403, "Jeton de la Ville invalide : reconnectez-vous.")
+
+
+async def confirmed(request: Request) -> bool:
+    """An irreversible action runs only once confirmed on `confirmer.html.j2` (no script)."""
+    return (await request.form()).get("confirmation") == "oui"
+
+
+def confirm_page(
+    request: Request, *, heading: str, question: str, button: str, back: str
+) -> HTMLResponse:
+    context = {
+        "heading": heading,
+        "question": question,
+        "button": button,
+        "action": request.url.path,
+        "back": back,
+    }
+    return render(request, "confirmer.html.j2", context)
