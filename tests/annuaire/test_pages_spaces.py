@@ -235,6 +235,11 @@ async def test_the_association_publishes_fills_and_closes_a_mission(annuaire: Cl
     assert mission.state is MissionState.FILLED
     closed = await annuaire.http.post(close, data={"confirmation": "oui"})
     assert closed.status_code == 303
+    read_only = assert_french_page(
+        await annuaire.http.get(f"/espace-association/missions/{mission_id}")
+    )
+    assert "ne peut plus être modifiée" in read_only
+    assert '<form method="post" action="http' not in read_only.split("<main")[1]
     mission = annuaire.unit.index.mission(mission_id)
     assert mission is not None
     assert mission.state is MissionState.CLOSED
