@@ -12,6 +12,7 @@ from tests.newsletter import facts
 from tests.newsletter.conftest import App, mails_to, random_email, until
 from tests.newsletter.digest_support import active_subscriber, publish_facts
 from tests.support.smtp import SmtpServer
+from vieasso.common.clock import FrozenClock
 from vieasso.common.messages.newsletter import Frequency
 from vieasso.common.web import ADMIN_COOKIE
 from vieasso.newsletter.domain.edition import Edition, EditionState
@@ -151,3 +152,22 @@ async def test_progress_page_of_an_edition_being_sent_reloads_itself(newsletter_
     assert '<meta http-equiv="refresh" content="2">' in page.text
     assert "envoi en cours" in page.text
     assert "Avancement : 0 sur 3" in page.text
+
+
+async def test_nothing_new_means_no_send_button_and_no_edition(
+    newsletter_app: App, clock: FrozenClock
+) -> None:
+    clock.advance(timedelta(days=366 * (1000 + secrets.randbelow(6000))))  # no one else's facts
+    page = await newsletter_app.client.get(
+        LETTER, params={"frequence": "mensuelle"}, headers=admin(newsletter_app)
+    )
+    assert "Rien de nouveau depuis la dernière lettre" in page.text
+    assert "Envoyer la lettre à" not in page.text
+    sent = await newsletter_app.client.post(
+        f"{LETTER}/envoyer", data={"frequence": "mensuelle"}, headers=admin(newsletter_app)
+    )
+    assert sent.status_code == 303
+    assert sent.headers["Location"] == f"{LETTER}?frequence=mensuelle"
+    now = newsletter_app.newsletter.clock.now()
+    eid, _ = await newsletter_app.newsletter.editions.period(Frequency.MENSUELLE, now)
+    assert await newsletter_app.newsletter.editions.store.get(eid) is None
