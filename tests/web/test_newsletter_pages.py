@@ -1,5 +1,6 @@
 """The newsletter's pages in a real browser (JavaScript off): subscribe, confirm through
-the mailed link, change one's preferences, unsubscribe; a refused form keeps what was typed."""
+the mailed link, change one's preferences, unsubscribe, erase one's data (after a confirmation
+page); a refused form keeps what was typed."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.web.platform import WebPlatform, link_in
 pytestmark = pytest.mark.e2e
 
 
-def test_resident_subscribes_confirms_from_the_mail_changes_preferences_and_unsubscribes(
+def test_resident_subscribes_confirms_changes_preferences_unsubscribes_and_erases(
     web_platform: WebPlatform, browser: Browser
 ) -> None:
     email = f"habitant-{secrets.token_hex(4)}@example.org"
@@ -43,6 +44,15 @@ def test_resident_subscribes_confirms_from_the_mail_changes_preferences_and_unsu
     assert "Vous êtes désabonné·e" in resident.page.content()
     resident.open(manage_url, "preferences-apres-desabonnement")
     assert "état : désabonné" in resident.page.content()
+
+    resident.submit(resident.page.get_by_role("link", name="Effacer toutes mes données"))
+    resident.open(manage_url, "preferences-avant-effacement")  # the confirmation erased nothing
+    assert email in resident.page.content()
+    resident.submit(resident.page.get_by_role("link", name="Effacer toutes mes données"))
+    resident.submit("Effacer mes données", "donnees-effacees")
+    assert "Données effacées" in resident.page.content()
+    resident.open(manage_url, "preferences-apres-effacement")
+    assert "Lien invalide" in resident.page.content()
 
 
 def test_refused_subscription_keeps_the_typed_address_and_marks_the_field(

@@ -32,6 +32,11 @@ def build_router() -> APIRouter:
         headers = {"Content-Disposition": 'attachment; filename="mes-donnees.json"', **NO_STORE}
         return JSONResponse(data, headers=headers)
 
+    @router.get("/donnees/effacer")
+    async def erase_page(request: Request, token: OptionalToken = "") -> HTMLResponse:
+        """Asks to confirm; a GET never erases (link scanners, a slip of the finger)."""
+        return render(request, "effacer.html.j2", title="Effacer mes données", token=token)
+
     @router.post("/donnees/effacer")
     async def erase(request: Request, service: Service, fields: Form) -> HTMLResponse:
         try:
