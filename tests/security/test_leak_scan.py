@@ -157,6 +157,13 @@ def test_no_private_address_leaks_into_feeds_pages_logs_or_facts(
         for stream in FACT_STREAMS
         for seq, subject, data, headers in state["streams"][stream]
     }
+    editions = {subject.split(".")[2] for _, subject, _, _ in state["streams"]["NEWSLETTER"]}
+    assert editions, "the digest built no edition"
+    for edition in editions:  # not linked from a public page for every edition: asked directly
+        for path in (f"/api/editions/{edition}", f"/archives/{edition}"):
+            answer = httpx.get(run.url("newsletter") + path)
+            assert answer.status_code == 200, path
+            documents[f"newsletter:{path}"] = answer.content
     logs = run.logs() + "\n" + digest_output
 
     leaks = [f"document {url}" for url, body in documents.items() if marker.encode() in body]
