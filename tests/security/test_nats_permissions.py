@@ -28,10 +28,12 @@ from tests.security.secured_nats import SecuredNats
 from tests.support.processes import REPO, VENV_BIN, wait_until
 from tests.support.services import SERVICES, ServiceProcess, start_service_process
 from tests.support.smtp import SmtpServer
+from vieasso.agenda.config import AgendaSettings
 from vieasso.annuaire.adapters import demo_data
 from vieasso.common import subjects
 from vieasso.common.messages.agenda import EventSubmission, Place
-from vieasso.common.nats.permissions import render_accounts_conf
+from vieasso.common.nats.permissions import DURABLES, render_accounts_conf
+from vieasso.newsletter.adapters import queue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -270,3 +272,27 @@ async def test_a_service_reads_but_cannot_write_another_services_bucket(
     with pytest.raises(KeyNotFoundError):
         await checked.get(key)
     assert (await admin.jetstream().stream_info("ANNUAIRE")).state.messages > 0
+
+
+def test_the_durables_protected_from_readers_are_the_services_own() -> None:
+    assert {
+        "AGENDA": (AgendaSettings.model_fields["agenda_consumer"].default,),
+        "NEWSLETTER_DELIVERIES": (queue.CONSUMER,),
+    } == DURABLES
+
+
+async def test_a_service_reading_a_stream_cannot_take_messages_from_its_owners_consumer(
+    platform: Platform, connect: object
+) -> None:
+    newsletter = await connect("newsletter")  # type: ignore[operator]
+    js = newsletter.jetstream(timeout=1)
+    await js.stream_info("AGENDA")  # it may read the stream (its own ordered consumers)
+    durable = DURABLES["AGENDA"][0]
+    sub = await js.pull_subscribe_bind(durable, stream="AGENDA")
+    with pytest.raises(NatsError):
+        await sub.fetch(1, timeout=1)
+    with pytest.raises(NatsError):
+        await js.add_consumer("AGENDA", durable_name=durable, ack_wait=1)
+    subject = f"$JS.API.CONSUMER.MSG.NEXT.AGENDA.{durable}"
+    refused = f'"VIEASSO/user:newsletter" - Publish Violation - Subject "{subject}"'
+    wait_until(lambda: any(refused in v for v in violations(platform)), timeout=5)

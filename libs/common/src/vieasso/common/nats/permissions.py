@@ -46,12 +46,20 @@ BUCKET_READS: dict[Service, tuple[str, ...]] = {
     Service.AGENDA: (),
     Service.NEWSLETTER: (),
 }
+# Durable consumers of each stream, used only by the stream's owner (the agenda's default
+# `agenda_consumer`, the newsletter's sender): a service that may read the stream is denied
+# pulling from, acknowledging on or redefining them, so it cannot take the owner's messages.
+DURABLES: dict[str, tuple[str, ...]] = {
+    "AGENDA": ("agenda-submissions",),
+    "NEWSLETTER_DELIVERIES": ("newsletter-sender",),
+}
 
 
 @dataclass(frozen=True)
 class Permissions:
     publish: tuple[str, ...]
     subscribe: tuple[str, ...]
+    publish_deny: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,12 +107,22 @@ def _stream_own(stream: str) -> list[str]:
     ]
 
 
+def _durables_of_others(stream: str) -> list[str]:
+    api = "$JS.API.CONSUMER"
+    denied = []
+    for name in DURABLES.get(stream, ()):
+        denied += [f"{api}.{op}.{stream}.{name}" for op in ("CREATE", "DURABLE.CREATE", "MSG.NEXT")]
+        denied += [f"{api}.CREATE.{stream}.{name}.>", f"$JS.ACK.{stream}.{name}.>"]
+    return denied
+
+
 def _kv_stream(bucket: str) -> str:
     return f"KV_{bucket}"
 
 
 def service_user(service: Service) -> User:
     publish: list[str] = ["$JS.API.INFO", "$JS.API.STREAM.NAMES"]
+    deny: list[str] = []
     publish += [f"$JS.API.STREAM.CREATE.{s.name}" for s in STREAMS]
     publish += [f"$JS.API.STREAM.CREATE.{_kv_stream(b.name)}" for b in BUCKETS]
     for stream in STREAMS:
@@ -112,6 +130,7 @@ def service_user(service: Service) -> User:
             publish += [*stream.subjects, *_stream_own(stream.name)]
         elif stream.owner is None or stream.name in READS[service]:
             publish += _stream_read(stream.name)
+            deny += _durables_of_others(stream.name)
     publish.append(subjects.deadletter(service.value, ">"))
     for bucket in BUCKETS:
         if bucket.owner is service:
@@ -119,7 +138,8 @@ def service_user(service: Service) -> User:
         elif bucket.owner is Service.ANNUAIRE or bucket.name in BUCKET_READS[service]:
             publish += _stream_read(_kv_stream(bucket.name))
     subscribe = (f"{inbox_prefix(service.value)}.>",)
-    return User(service.value, Permissions(tuple(publish), subscribe), f"the {service} service")
+    permissions = Permissions(tuple(publish), subscribe, tuple(deny))
+    return User(service.value, permissions, f"the {service} service")
 
 
 def partner_user(slug: str) -> User:
@@ -147,6 +167,9 @@ def render_user(user: User, indent: str = "      ") -> str:
         lines.append(f"{indent}  permissions: {{")
         lines.append(f"{indent}    publish: {{ allow: [")
         lines += [f'{indent}      "{s}"' for s in user.permissions.publish]
+        if user.permissions.publish_deny:
+            lines.append(f"{indent}    ], deny: [")
+            lines += [f'{indent}      "{s}"' for s in user.permissions.publish_deny]
         lines.append(f"{indent}    ] }}")
         lines.append(f"{indent}    subscribe: {{ allow: [{_quoted(user.permissions.subscribe)}] }}")
         lines.append(f"{indent}  }}")
