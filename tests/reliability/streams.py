@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -56,9 +57,16 @@ async def kv_values(js: JetStreamContext, bucket: str, prefix: str) -> dict[str,
 async def eventually(
     check: Callable[[], Awaitable[bool]], *, within: float, what: str, interval: float = 0.2
 ) -> float:
-    """Poll `check` until true; returns the seconds it took (fails after `within`)."""
+    """Poll `check` until true; returns the seconds it took (fails after `within`).
+
+    A NATS error (an election in a cluster, a reconnection) counts as "not yet"."""
     started = time.monotonic()
-    while not await check():
+    while True:
+        try:
+            if await check():
+                break
+        except (NatsError, TimeoutError):
+            pass
         if time.monotonic() - started > within:
             raise TimeoutError(f"timed out after {within}s waiting for {what}")
         await asyncio.sleep(interval)
