@@ -6,15 +6,19 @@ import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
-from fastapi.testclient import TestClient
 
 from vieasso.common.settings import Settings
 from vieasso.common.web import mount_static, page_templates
 from vieasso.common.web.dates import date_fr, datetime_fr, heure_fr
 
 SETTINGS = Settings(http_host="127.0.0.1", annuaire_port=18001, agenda_port=18002)
+
+
+def _client(app: FastAPI, base_url: str = "http://testserver") -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
 
 
 def _service_dir(tmp_path: Path, page: str) -> Path:
@@ -114,7 +118,7 @@ def test_a_hint_is_read_before_the_input_and_described_by_it(tmp_path: Path) -> 
     assert 'aria-describedby="f-postal-code-aide f-postal-code-erreur"' in html
 
 
-def test_every_service_serves_the_same_stylesheet_with_a_long_cache(tmp_path: Path) -> None:
+async def test_every_service_serves_the_same_stylesheet_with_a_long_cache(tmp_path: Path) -> None:
     page = '{% extends "layout.html.j2" %}'
     templates = page_templates(_service_dir(tmp_path, page), SETTINGS)
     app = FastAPI()
@@ -124,17 +128,19 @@ def test_every_service_serves_the_same_stylesheet_with_a_long_cache(tmp_path: Pa
     async def home(request: Request) -> HTMLResponse:
         return templates.TemplateResponse(request, "page.html.j2")
 
-    with TestClient(app) as client:
-        html = client.get("/").text
+    async with _client(app) as client:
+        html = (await client.get("/")).text
         href = re.search(r'<link rel="stylesheet" href="([^"]+)"', html)
         assert href is not None
         assert href.group(1).startswith("/static/site.css?v=")
-        answer = client.get(href.group(1))
+        answer = await client.get(href.group(1))
         assert answer.status_code == 200
         assert answer.headers["content-type"].startswith("text/css")
         assert "max-age=31536000" in answer.headers["cache-control"]
         assert ":focus-visible" in answer.text
-        again = client.get("/static/site.css", headers={"If-None-Match": answer.headers["etag"]})
+        again = await client.get(
+            "/static/site.css", headers={"If-None-Match": answer.headers["etag"]}
+        )
         assert again.status_code == 304
         assert again.content == b""
         assert 'aria-current="page"' in html  # "/" is the home page of the nav

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
 from fastapi import FastAPI, Request, Response
-from fastapi.testclient import TestClient
 
 from vieasso.common.settings import Settings
 from vieasso.common.web import (
@@ -17,6 +17,10 @@ from vieasso.common.web import (
 )
 
 STRONG = "x" * 32
+
+
+def _client(app: FastAPI, base_url: str = "http://testserver") -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
 
 
 def _app(settings: Settings) -> FastAPI:
@@ -43,9 +47,9 @@ def _app(settings: Settings) -> FastAPI:
     return app
 
 
-def test_cookies_are_http_only_lax_and_read_back() -> None:
-    with TestClient(_app(Settings())) as client:
-        answer = client.post("/connexion/les-amis-de-battant")
+async def test_cookies_are_http_only_lax_and_read_back() -> None:
+    async with _client(_app(Settings())) as client:
+        answer = await client.post("/connexion/les-amis-de-battant")
         headers = answer.headers.get_list("set-cookie")
         assert len(headers) == 2
         for header in headers:
@@ -54,24 +58,24 @@ def test_cookies_are_http_only_lax_and_read_back() -> None:
             assert "samesite=lax" in lowered
             assert "path=/" in lowered
             assert "secure" not in lowered  # plain http in development
-        assert client.get("/qui").json() == {
+        assert (await client.get("/qui")).json() == {
             "association": ["les-amis-de-battant", "jeton-secret_42"],
             "admin": STRONG,
         }
-        client.post("/deconnexion")
-        assert client.get("/qui").json() == {"association": None, "admin": None}
+        await client.post("/deconnexion")
+        assert (await client.get("/qui")).json() == {"association": None, "admin": None}
 
 
-def test_cookies_are_secure_behind_an_https_public_url() -> None:
+async def test_cookies_are_secure_behind_an_https_public_url() -> None:
     settings = Settings(public_base_url="https://vie-associative.example.fr", admin_token=STRONG)
-    with TestClient(_app(settings), base_url="https://testserver") as client:
-        for header in client.post("/connexion/a").headers.get_list("set-cookie"):
+    async with _client(_app(settings), "https://testserver") as client:
+        for header in (await client.post("/connexion/a")).headers.get_list("set-cookie"):
             assert "secure" in header.lower()
 
 
-def test_a_malformed_association_cookie_is_no_credential() -> None:
-    with TestClient(_app(Settings())) as client:
+async def test_a_malformed_association_cookie_is_no_credential() -> None:
+    async with _client(_app(Settings())) as client:
         for value in ("sans-deux-points", "Pas Un Slug:jeton", "slug:", ":jeton", "a:" + "x" * 300):
             client.cookies.set(ASSOCIATION_COOKIE, value)
             client.cookies.set(ADMIN_COOKIE, "")
-            assert client.get("/qui").json() == {"association": None, "admin": None}, value
+            assert (await client.get("/qui")).json() == {"association": None, "admin": None}, value
