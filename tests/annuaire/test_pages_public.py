@@ -80,6 +80,21 @@ async def test_the_association_page_links_its_calendar_and_lists_open_missions(
     assert "camille.secret@exemple.fr" not in html  # the private contact is never shown
 
 
+async def test_the_association_page_carries_its_schema_org_record(annuaire: Client) -> None:
+    name = unique_name("Les <Amis> & co")
+    slug, _ = await annuaire.validated(name=name, website="https://amis.exemple.fr/")
+    html = assert_french_page(await annuaire.http.get(f"/associations/{slug}"))
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert found is not None
+    assert "<" not in found.group(1)  # nothing can close the script early
+    data = json.loads(found.group(1))
+    assert data["@type"] == "NGO"
+    assert data["name"] == name
+    assert data["url"] == f"http://127.0.0.1:8001/associations/{slug}"
+    assert data["sameAs"] == ["https://amis.exemple.fr/"]
+    assert "camille.secret@exemple.fr" not in found.group(1)
+
+
 async def test_search_filters_by_words_theme_and_quartier(annuaire: Client) -> None:
     word = f"mot{secrets.token_hex(3)}"
     sport, _ = await annuaire.validated(

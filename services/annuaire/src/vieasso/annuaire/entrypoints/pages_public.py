@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from vieasso.annuaire.adapters.agenda_events import AgendaUnavailable, upcoming_events
 from vieasso.annuaire.domain.search import AssociationQuery, MissionQuery
+from vieasso.annuaire.entrypoints.page_jsonld import organization
 from vieasso.annuaire.entrypoints.pages_support import (
     PER_PAGE,
     PageError,
@@ -101,8 +102,10 @@ async def association(request: Request, slug: str) -> HTMLResponse:
         events = await upcoming_events(request.app.state.runtime.js, slug, app.clock.now())
     except AgendaUnavailable:
         events_error = EVENTS_UNAVAILABLE
-    feed = f"{site_urls(request.app.state.settings).agenda}/feeds/associations/{slug}.ics"
+    urls = site_urls(request.app.state.settings)
+    feed = f"{urls.agenda}/feeds/associations/{slug}.ics"
     context = {
+        "jsonld": organization(record.public(), f"{urls.annuaire}/associations/{slug}"),
         "association": record.public(),
         "missions": app.index.public_missions(missions),
         "more_missions": len(app.index.search_missions(MissionQuery(association=slug)))
