@@ -5,8 +5,13 @@
     DIR/<stream>.tar.s2      the snapshot itself (KV buckets: KV_<bucket>)
 
 Every stream is a point-in-time copy taken by the server; the streams are saved one after the
-other within a second or so (see docs/deploy.md for what that means while services write).
-A restore checks every file against the manifest before touching the server.
+other within a second or so, the fact and work streams (with their consumers' positions)
+before the KV buckets. That order is what makes a backup taken while services write safe: a
+message consumed between the two snapshots is, in the restored platform, still pending on its
+stream and already applied in its bucket, and every handler is idempotent, so it is applied
+once; the reverse order would restore it as consumed but never applied.
+(tests/platform/test_backup_during_writes.py.) A restore checks every file against the
+manifest before touching the server.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ READ_SIZE = 128 * 1024
 
 
 def catalogue_streams() -> list[str]:
-    """Every stream of the platform, KV buckets included (their streams are KV_<bucket>)."""
+    """Every stream of the platform, then every KV bucket's stream (KV_<bucket>): in the
+    order they are saved (see the module's docstring)."""
     return [s.name for s in STREAMS] + [f"KV_{b.name}" for b in BUCKETS]
 
 
