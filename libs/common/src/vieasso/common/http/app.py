@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
 from vieasso.common.http.errors import install_error_handlers
+from vieasso.common.http.openapi import document_errors
 from vieasso.common.nats.runtime import NatsRuntime
 
 
@@ -51,4 +52,5 @@ def build_app(
 
     for router in routers:
         app.include_router(router)
+    document_errors(app)
     return app
