@@ -8,11 +8,11 @@ ASGI fast path (`fastpath.py`).
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
-from vieasso.agenda.adapters.feedcache import FeedKind
+from vieasso.agenda.adapters.feedcache import MEDIA_TYPES, FeedKind
 from vieasso.agenda.adapters.pages import Pages
 from vieasso.agenda.domain.feeds import FeedQuery
 from vieasso.agenda.domain.model import event_key
@@ -39,7 +39,10 @@ def build_router(wiring: Wiring) -> APIRouter:
         feeds.remember(request.url.path, request.scope["query_string"], found)
         return send(request, found)
 
-    @router.get("/feeds/agenda.{ext}", tags=["flux"], summary="Flux de l'agenda (filtrables)")
+    @router.get(
+        "/feeds/agenda.{ext}", tags=["flux"], summary="Flux de l'agenda (filtrables)",
+        responses=FEED_RESPONSES,
+    )  # fmt: skip
     async def city_feed(
         request: Request,
         ext: FeedKind,
@@ -71,13 +74,19 @@ def build_router(wiring: Wiring) -> APIRouter:
             title = _association_title(wiring, query.associations[0])
         return serve_feed(request, ext, query, title)
 
-    @router.get("/feeds/associations/{slug}.{ext}", tags=["flux"], summary="Flux d'une association")
+    @router.get(
+        "/feeds/associations/{slug}.{ext}", tags=["flux"], summary="Flux d'une association",
+        responses=FEED_RESPONSES,
+    )  # fmt: skip
     async def association_feed(request: Request, slug: SlugPath, ext: FeedKind) -> Response:
         query = FeedQuery(associations=(slug,), limit=feeds.max_events)
         return serve_feed(request, ext, query, _association_title(wiring, slug))
 
     @router.get(
-        "/events/{slug}/{event_id}.ics", tags=["événements"], summary="Un événement en iCal"
+        "/events/{slug}/{event_id}.ics",
+        tags=["événements"],
+        summary="Un événement en iCal",
+        responses=ICS_RESPONSE,
     )
     async def event_ics(request: Request, slug: SlugPath, event_id: EventIdPath) -> Response:
         entry = wiring.catalog.get(event_key(slug, event_id))
@@ -92,7 +101,21 @@ def build_router(wiring: Wiring) -> APIRouter:
     return router
 
 
+FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Le flux, dans le format de l'extension (`ics`, `rss`, `atom`, `jsonld`).",
+        "content": {media.split(";")[0]: {} for media in MEDIA_TYPES.values()},
+    },
+    304: {"description": "Inchangé depuis la version que le client a (ETag, date)."},
+}
+ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "L'événement en iCalendar.", "content": {"text/calendar": {}}},
+    304: {"description": "Inchangé depuis la version que le client a (ETag, date)."},
+}
+
+
 def _association_title(wiring: Wiring, slug: str) -> str:
+    """Title of one association's feed; an unknown one (the `association` filter is free
+    text) gets the city's title: the request's text is never echoed into the feed."""
     found = wiring.directory.association(slug)
-    name = found.name if found is not None else slug
-    return f"{name} — {CITY_TITLE}"
+    return CITY_TITLE if found is None else f"{found.name} — {CITY_TITLE}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
 from vieasso.annuaire.adapters import exports
@@ -26,12 +28,17 @@ def _missions(app: Unit) -> list[MissionPublic]:
     return app.index.public_missions(app.index.search_missions(MissionQuery()))
 
 
+CSV_FILE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Fichier CSV (UTF-8).", "content": {"text/csv": {}}}
+}
+
+
 def _file(body: bytes, media_type: str, name: str) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(body, media_type=media_type, headers=headers)
 
 
-@router.get("/associations.csv", summary="Associations validées (CSV)")
+@router.get("/associations.csv", summary="Associations validées (CSV)", responses=CSV_FILE)
 async def associations_csv(app: Unit) -> Response:
     return _file(exports.associations_csv(_associations(app)), CSV, "associations.csv")
 
@@ -41,7 +48,7 @@ async def associations_json(app: Unit) -> Response:
     return _file(exports.as_json(_associations(app)), JSON, "associations.json")
 
 
-@router.get("/missions.csv", summary="Missions ouvertes (CSV)")
+@router.get("/missions.csv", summary="Missions ouvertes (CSV)", responses=CSV_FILE)
 async def missions_csv(app: Unit) -> Response:
     return _file(exports.missions_csv(_missions(app)), CSV, "missions.csv")
 

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import InvalidKeyError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 from pydantic import TypeAdapter
 
@@ -40,7 +40,7 @@ class EditionStore:
     async def get(self, edition_id: str) -> tuple[Edition, int] | None:
         try:
             entry = await self._kv.get(f"edition.{edition_id}")
-        except KeyNotFoundError:
+        except (KeyNotFoundError, InvalidKeyError):  # an id from a URL may be anything
             return None
         return Edition.model_validate_json(entry.value or b""), entry.revision or 0
 
