@@ -87,3 +87,26 @@ def bodies(slug: str) -> st.SearchStrategy[bytes]:
         as_json,
         as_json,
     )
+
+
+def batch_bodies(edition_id: str) -> st.SearchStrategy[bytes]:
+    """Hostile bodies for `deliveries.newsletter.<edition_id>`; a well-formed batch of an
+    edition that does not exist is among them (it can never be sent either)."""
+    delivery = st.fixed_dictionaries(
+        {"subscriber_id": st.sampled_from(["abc123", "", "A B", "x" * 100, 5]) | json_values,
+         "items": st.lists(st.integers(min_value=-5, max_value=10**12), max_size=5) | json_values},
+    )  # fmt: skip
+    batch = st.fixed_dictionaries(
+        {"edition_id": st.sampled_from([edition_id, "", "../x", 12]) | json_values,
+         "deliveries": st.lists(delivery, max_size=3) | json_values},
+        optional={"message_id": st.sampled_from(["not-a-uuid", 7]), "extra": json_values},
+    )  # fmt: skip
+    as_json = batch.map(lambda v: json.dumps(v).encode())
+    return st.one_of(
+        st.binary(max_size=200),
+        json_values.map(lambda v: json.dumps(v).encode()),
+        as_json.map(lambda b: b[: max(1, len(b) // 2)]),
+        as_json,
+        st.just(json.dumps({"edition_id": edition_id, "deliveries": [
+            {"subscriber_id": "abc123", "items": [0]}]}).encode()),
+    )  # fmt: skip

@@ -30,7 +30,7 @@ from nats.aio.msg import Msg
 
 from tests.agenda.conftest import Directory
 from tests.reliability.conftest import Scenario
-from tests.reliability.junk import NASTY_TEXT, base, bodies
+from tests.reliability.junk import NASTY_TEXT, base, batch_bodies, bodies
 from tests.support.services import StartService
 from vieasso.common import subjects
 from vieasso.common.nats.provisioning import provision
@@ -70,6 +70,13 @@ class Bridge:
         await self.nc.subscribe(subjects.rejection(slug), cb=answer)
         await self.nc.subscribe(f"deadletter.agenda.agenda.submissions.{slug}", cb=answer)
         await self.nc.subscribe(f"agenda.events.{slug}.>", cb=answer)
+
+    async def listen_dead_letters(self, subject: str) -> None:
+        async def answer(msg: Msg) -> None:
+            data = json.loads(msg.data)
+            self.answers[data["original_message_id"] or ""] = ("dead letter", data)
+
+        await self.nc.subscribe(subject, cb=answer)
 
     async def wait(self, msg_id: str, event_id: str | None, within: float = 15) -> str:
         for _ in range(int(within / 0.01)):
@@ -207,3 +214,49 @@ def check_outputs(url: str, slug: str, applied: list[str]) -> None:
         assert page.status_code == 200, (event_id, page.status_code)
         assert "<script>alert" not in page.text
         assert "</script><script>" not in page.text
+
+
+BATCHES = 60
+
+
+def test_hostile_delivery_batches_are_dead_lettered_with_their_reason(
+    nats_url: str, start_service: StartService, scenario: Scenario
+) -> None:
+    scenario.describe(
+        name="hypothesis on deliveries.newsletter.<edition> (real newsletter process)",
+        load=f"{BATCHES} generated batches on the deliveries work queue",
+        faults="none: hostile input only",
+        inputs="random bytes, cut JSON, wrong types, bad subscriber ids and item indexes, "
+        "a well-formed batch of an edition that does not exist",
+        checked="each batch dead-lettered on deadletter.newsletter.<subject> with its reason "
+        "(it can never be sent), the work queue keeps going, /healthz 200 after",
+    )
+    bridge = Bridge(nats_url)
+    try:
+        bridge.run(provision(bridge.js, 1))
+        newsletter = start_service("newsletter").wait_healthy(timeout=60)
+        edition = f"fuzz-{uuid.uuid4().hex[:8]}"
+        subject = subjects.delivery(edition)
+        bridge.run(bridge.listen_dead_letters(subjects.deadletter("newsletter", subject)))
+        reasons: Counter[str] = Counter()
+
+        @settings(
+            max_examples=BATCHES, deadline=None, database=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        )  # fmt: skip
+        @given(body=batch_bodies(edition))
+        def one(body: bytes) -> None:
+            msg_id = str(uuid.uuid4())
+            bridge.run(bridge.js.publish(subject, body, headers={"Nats-Msg-Id": msg_id}))
+            assert bridge.run(bridge.wait(msg_id, None)) == "dead letter"
+            error = bridge.answers[msg_id][1]["error"]
+            assert error
+            unknown = error.startswith("unknown edition")
+            reasons["unknown edition" if unknown else error.split(":")[0]] += 1
+
+        one()
+        assert newsletter.health() == 200
+    finally:
+        bridge.close()
+    for reason, count in sorted(reasons.items()):
+        scenario.figure(f"dead letters “{reason}”", count)

@@ -18,7 +18,9 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from vieasso.common import subjects
 from vieasso.common.messages.newsletter import DeliveryBatch
+from vieasso.common.nats.deadletter import dead_letter_for
 
+SERVICE = "newsletter"
 STREAM = "NEWSLETTER_DELIVERIES"
 CONSUMER = "newsletter-sender"
 ACK_WAIT = 60.0  # seconds (default); senders send `in_progress` while on a batch
@@ -65,6 +67,18 @@ class DeliveryQueue:
             return await self._sub.fetch(count, timeout=wait)
         except (NatsTimeout, TimeoutError):  # nats-py raises either
             return []
+
+    async def dead_letter(self, msg: Msg, error: str) -> None:
+        """Keep a batch that can never be sent on the dead-letter stream, with why."""
+        letter = dead_letter_for(
+            service=SERVICE, subject=msg.subject, body=msg.data,
+            headers=dict(msg.headers or {}), error=error,
+        )  # fmt: skip
+        await self._js.publish(
+            subjects.deadletter(SERVICE, msg.subject),
+            letter.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": str(letter.message_id)},
+        )
 
     async def close(self) -> None:
         if self._sub is not None:

@@ -73,13 +73,15 @@ class Sender:
     async def _handle_batch(self, msg: Msg) -> None:
         try:
             batch = DeliveryBatch.model_validate_json(msg.data)
-        except ValidationError:
-            log.exception("unreadable delivery batch dropped")
+        except ValidationError as exc:
+            log.warning("unreadable delivery batch dead-lettered")
+            await self._queue.dead_letter(msg, f"not a delivery batch: {_first(exc)}")
             await msg.term()
             return
         mail = await self._editions.mails.mail(batch.edition_id)
         if mail is None:
-            log.warning("batch of an unknown edition dropped", extra={"edition": batch.edition_id})
+            log.warning("batch of an unknown edition dead-lettered")
+            await self._queue.dead_letter(msg, f"unknown edition {batch.edition_id!r}")
             await msg.term()
             return
         heartbeat = asyncio.create_task(_keep_alive(msg, self._queue.ack_wait / 3))
@@ -102,6 +104,12 @@ class Sender:
                 await self._loop
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=10)
+
+
+def _first(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "body"
+    return f"{where}: {error['msg']}"
 
 
 async def _keep_alive(msg: Msg, every: float) -> None:
