@@ -13,6 +13,7 @@ import nats
 import pytest
 from nats.js import JetStreamContext
 
+from tests.platform.conftest import Scenario
 from tests.platform.platform_state import stored_state
 from tests.support.nats_cluster import NatsCluster
 from tests.support.nats_server import NatsServer
@@ -47,8 +48,15 @@ async def fill(url: str) -> None:
 
 
 def test_a_backup_restores_into_the_three_node_cluster_with_three_replicas(
-    tmp_path: Path,
+    tmp_path: Path, scenario: Scenario
 ) -> None:
+    scenario.describe(
+        name="Restore into the production cluster with 3 replicas",
+        load="40 KV writes and a delete, 25 submissions on one server",
+        faults="restored into 3 nodes of cluster.conf (users on) with --replicas 3",
+        inputs="the backup of the single server",
+        checked="same messages and KV revisions; every stream and bucket with 3 replicas",
+    )
     single = NatsServer(workdir=tmp_path / "single").start()
     try:
         asyncio.run(fill(single.url))

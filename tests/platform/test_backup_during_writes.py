@@ -17,6 +17,7 @@ from pathlib import Path
 import nats
 import pytest
 
+from tests.platform.conftest import Scenario
 from tests.platform.platform_state import stored_state, wait_until_agenda_idle
 from tests.support.nats_server import NatsServer
 from tests.support.processes import VENV_BIN, wait_until
@@ -66,8 +67,15 @@ def start_pair(url: str, workdir: Path) -> list[ServiceProcess]:
 
 
 def test_backup_during_a_burst_restores_without_losing_a_stored_submission(
-    tmp_path: Path,
+    tmp_path: Path, scenario: Scenario
 ) -> None:
+    scenario.describe(
+        name="Backup in the middle of a burst of submissions",
+        load=f"{BURST} submissions published while the agenda applies them",
+        faults="backup taken mid-burst; restore into a fresh server; agenda restarted on it",
+        inputs="valid submissions for 4 demo associations",
+        checked="every submission of the restored AGENDA stream becomes an event; no other",
+    )
     source = NatsServer(workdir=tmp_path / "source").start()
     services = start_pair(source.url, tmp_path / "a")
     published: list[int] = []
@@ -108,6 +116,10 @@ def test_backup_during_a_burst_restores_without_losing_a_stored_submission(
     assert len(submitted) >= began
     assert submitted <= events, f"lost after restore: {sorted(submitted - events)[:5]}"
     assert events <= burst_keys
+    scenario.figure("published when the backup began", began)
+    scenario.figure("published when it ended", ended)
+    scenario.figure("submissions in the restored stream", len(submitted))
+    scenario.figure("events after restore", len(events))
     print(  # noqa: T201
         f"\nbackup began after {began} and ended after {ended} of {BURST} submissions; "
         f"restored stream: {len(submitted)}, restored events: {len(events)}"

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from devtools.processes import nats_config
+from tests.platform.conftest import Scenario
 from tests.security.secured_nats import SecuredNats
 from tests.support.caddy import (
     CADDY,
@@ -108,8 +109,17 @@ def test_we_ship_a_dev_and_a_cluster_nats_config(tmp_path: Path) -> None:
 
 
 def test_every_shipped_nats_config_fsyncs_each_write_before_acknowledging(
-    tmp_path: Path,
+    tmp_path: Path, scenario: Scenario
 ) -> None:
+    scenario.describe(
+        name="sync_interval: always in every NATS config we ship",
+        load="deploy/nats (dev, cluster), make run's copy, the tests' plain and secured servers",
+        faults="—",
+        inputs="each config file (and a scan for any other nats-server launcher)",
+        checked="a jetstream block with sync_interval: always in each; nats-server -t accepts "
+        "them; running servers report sync_always",
+    )
+    scenario.figure("configs checked", len(shipped_nats_configs(tmp_path)))
     jetstream_syncs_always = re.compile(
         r"jetstream\s*[:=]?\s*\{[^}]*\bsync_interval\s*[:=]\s*always\b", re.DOTALL
     )

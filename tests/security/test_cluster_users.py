@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.security.conftest import Scenario
 from tests.support.nats_cluster import NatsCluster
 from tests.support.processes import VENV_BIN, wait_until
 from tests.support.services import SERVICES, ServiceProcess, start_service_process
@@ -46,8 +47,15 @@ def cluster(tmp_path: Path) -> Iterator[NatsCluster]:
 
 
 def test_services_run_with_their_users_on_the_production_cluster(
-    cluster: NatsCluster, tmp_path: Path
+    cluster: NatsCluster, tmp_path: Path, scenario: Scenario
 ) -> None:
+    scenario.describe(
+        name="NATS users on the production cluster (cluster.conf + accounts.conf, R3)",
+        load="3 services + annuaire and agenda demo commands, each with its own user",
+        faults="3 nodes enforcing the shipped users and permissions",
+        inputs="everything the services and their commands do",
+        checked="healthy, demo events in the feed, no violation logged by any node",
+    )
     running: dict[str, ServiceProcess] = {}
     try:
         for name in SERVICES:

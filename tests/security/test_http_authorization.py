@@ -17,6 +17,7 @@ import pytest
 
 from tests.annuaire.conftest import association_body, mission_body
 from tests.platform.platform_state import stored_state
+from tests.security.conftest import Scenario
 from tests.support.processes import wait_until
 from tests.support.services import Services
 
@@ -126,9 +127,18 @@ def snapshot_of(services: Services, victim: Association) -> list[bytes]:
 
 
 def test_an_association_cannot_touch_anothers_record_missions_or_events(
-    services: Services, pair: tuple[Association, Association]
+    services: Services, pair: tuple[Association, Association], scenario: Scenario
 ) -> None:
     mine, victim = pair
+    scenario.describe(
+        name="HTTP: association A writes B's data with its own token",
+        load="2 validated associations, each with a mission and an event",
+        faults="—",
+        inputs="edit B's record; create/edit/close B's missions (also through A's path); "
+        "create/overwrite/cancel B's events",
+        checked="403 (404 through A's own path), B's record, mission and event unchanged",
+    )
+    scenario.figure("write attempts", len(attempts(services, victim, mine)))
     before = snapshot_of(services, victim)
     refused = {}
     for method, url, what, body in attempts(services, victim, mine):
@@ -141,9 +151,17 @@ def test_an_association_cannot_touch_anothers_record_missions_or_events(
 
 
 def test_writes_without_a_valid_token_answer_401(
-    services: Services, pair: tuple[Association, Association]
+    services: Services, pair: tuple[Association, Association], scenario: Scenario
 ) -> None:
     mine, victim = pair
+    scenario.describe(
+        name="HTTP: writes without a valid token",
+        load="the same 9 writes",
+        faults="—",
+        inputs="no header, empty bearer, token minus/plus a character, Basic scheme, "
+        "the token's sha256 (what the KV stores)",
+        checked="401 (403 from the agenda for a wrong token), never 2xx",
+    )
     forged = [
         {},
         {"Authorization": "Bearer"},
@@ -187,8 +205,16 @@ def test_the_admin_token_moderates_any_association(
 
 
 async def test_tokens_are_stored_only_as_hashes(
-    services: Services, pair: tuple[Association, Association], nats_url: str
-) -> None:
+    services: Services, pair: tuple[Association, Association], nats_url: str,
+    scenario: Scenario,
+) -> None:  # fmt: skip
+    scenario.describe(
+        name="HTTP: association tokens stored only as hashes",
+        load="2 associations' tokens",
+        faults="—",
+        inputs="every KV record, every stream message, the services' logs",
+        checked="the sha256 is in the association's record; the token itself nowhere",
+    )
     state = await stored_state(nats_url)
     record_of = state["kv"]["annuaire_associations"]
     for association in pair:

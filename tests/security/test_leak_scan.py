@@ -23,6 +23,7 @@ import pytest
 
 from tests.annuaire.conftest import association_body, mission_body
 from tests.platform.platform_state import PlatformRun, public_documents, stored_state
+from tests.security.conftest import Scenario
 from tests.support.nats_server import NatsServer
 from tests.support.processes import wait_until
 from tests.support.smtp import SmtpServer
@@ -140,9 +141,19 @@ def add_subscribers(run: PlatformRun, smtp: SmtpServer, marker: str) -> list[str
 
 
 def test_no_private_address_leaks_into_feeds_pages_logs_or_facts(
-    platform: tuple[PlatformRun, SmtpServer],
+    platform: tuple[PlatformRun, SmtpServer], scenario: Scenario
 ) -> None:
     run, smtp = platform
+    scenario.describe(
+        name="Leak scan of subscribers' and private contacts' addresses",
+        load="3 associations (contact changed once), missions, events, 4 confirmed "
+        "subscribers, one digest sent",
+        faults="—",
+        inputs="unique marker in every private address",
+        checked="no marker in any feed, export, API listing, page reachable from the public "
+        "pages, edition status or archive, log line, or fact on ANNUAIRE/AGENDA/NEWSLETTER/"
+        "DEADLETTER; the addresses are in KV",
+    )
     marker = secrets.token_hex(6)
     contacts = [a for i in range(3) for a in add_association(run, i, marker)]
     subscribers = add_subscribers(run, smtp, marker)
@@ -169,6 +180,10 @@ def test_no_private_address_leaks_into_feeds_pages_logs_or_facts(
     leaks = [f"document {url}" for url, body in documents.items() if marker.encode() in body]
     leaks += [f"fact {where}" for where, body in facts.items() if marker.encode() in body]
     leaks += [f"log: {line[:200]}" for line in logs.splitlines() if marker in line]
+    scenario.figure("documents", len(documents))
+    scenario.figure("facts", len(facts))
+    scenario.figure("log lines", len(logs.splitlines()))
+    scenario.figure("leaks", len(leaks))
     assert leaks == []
     kept = b"".join(v for records in state["kv"].values() for v, _ in records.values())
     assert all(address.encode() in kept for address in subscribers)

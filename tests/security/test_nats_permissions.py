@@ -24,6 +24,7 @@ from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.js.errors import KeyNotFoundError
 
+from tests.security.conftest import Scenario
 from tests.security.secured_nats import SecuredNats
 from tests.support.processes import REPO, VENV_BIN, wait_until
 from tests.support.services import SERVICES, ServiceProcess, start_service_process
@@ -149,7 +150,18 @@ def test_no_client_connects_without_a_password(platform: Platform) -> None:
     assert "VIEASSO_NATS_PASSWORD" not in str(platform.nats.service_env("agenda").values())
 
 
-def test_services_and_their_tools_work_with_their_own_users(platform: Platform) -> None:
+def test_services_and_their_tools_work_with_their_own_users(
+    platform: Platform, scenario: Scenario
+) -> None:
+    scenario.describe(
+        name="NATS users: each service with its own user (accounts.conf as generated)",
+        load="3 services + annuaire/agenda/newsletter demo, a subscription, send-digest --dry-run",
+        faults="nats-server enforcing deploy/nats/accounts.conf (+ 2 partner users)",
+        inputs="everything the services and their commands do on NATS",
+        checked="healthy, data flows (directory → agenda feed → annuaire pages, mail sent), "
+        "no permission violation logged by nats-server, no password in the logs",
+    )
+
     def demo_events_in_feed() -> bool:  # annuaire KV → agenda mirror; submissions consumed
         feed = httpx.get(f"{platform.url('agenda')}/feeds/agenda.ics", timeout=10)
         return any(f"UID:{slug}." in feed.text for slug in platform.slugs)
@@ -173,7 +185,9 @@ def test_services_and_their_tools_work_with_their_own_users(platform: Platform) 
         assert svc.health() == 200
         assert "iolation" not in svc.process.output()
         assert platform.nats.passwords[name] not in svc.process.output()
-    assert [v for v in violations(platform) if PROBE not in v] == []
+    unexpected = [v for v in violations(platform) if PROBE not in v]
+    scenario.figure("violations by the services", len(unexpected))
+    assert unexpected == []
 
 
 async def test_partner_submits_its_own_events_and_the_agenda_publishes_them(
@@ -189,8 +203,16 @@ async def test_partner_submits_its_own_events_and_the_agenda_publishes_them(
 
 
 async def test_partner_cannot_submit_for_another_association(
-    platform: Platform, connect: object
+    platform: Platform, connect: object, scenario: Scenario
 ) -> None:
+    scenario.describe(
+        name="NATS users: a partner tool of association A submits for B",
+        load="one partner connection",
+        faults="—",
+        inputs="publish on agenda.submissions.<B>; on its own subject, a body claiming B",
+        checked="publish refused by nats-server (logged), the agenda rejects the claim, "
+        "no event for B",
+    )
     mine, other = platform.slugs[0], platform.slugs[1]
     partner = await connect(f"partner-{mine}")  # type: ignore[operator]
     admin = await connect("admin")  # type: ignore[operator]
@@ -214,7 +236,17 @@ async def test_partner_cannot_submit_for_another_association(
             await kv.get(key)
 
 
-async def test_partner_reads_no_bucket_and_no_stream(platform: Platform, connect: object) -> None:
+async def test_partner_reads_no_bucket_and_no_stream(
+    platform: Platform, connect: object, scenario: Scenario
+) -> None:
+    scenario.describe(
+        name="NATS users: a partner tool tries to read",
+        load="one partner connection",
+        faults="—",
+        inputs="3 KV buckets, NEWSLETTER stream info and consumer, subscriptions to $KV.>, "
+        "newsletter.>, _INBOX.>, another user's inbox",
+        checked="every request times out (refused), every subscription refused, nothing received",
+    )
     slug = platform.slugs[0]
     partner = await connect(f"partner-{slug}")  # type: ignore[operator]
     js = partner.jetstream(timeout=1)
@@ -247,8 +279,16 @@ async def test_partner_reads_no_bucket_and_no_stream(platform: Platform, connect
 
 
 async def test_a_service_reads_but_cannot_write_another_services_bucket(
-    platform: Platform, connect: object
+    platform: Platform, connect: object, scenario: Scenario
 ) -> None:
+    scenario.describe(
+        name="NATS users: a service writes outside its own data",
+        load="agenda and newsletter users",
+        faults="—",
+        inputs="put in annuaire_associations / agenda_events, publish an annuaire fact, "
+        "purge a KV stream, delete the ANNUAIRE stream",
+        checked="reads allowed; every write refused; data unchanged",
+    )
     agenda = await connect("agenda")  # type: ignore[operator]
     admin = await connect("admin")  # type: ignore[operator]
     js = agenda.jetstream(timeout=1)
@@ -282,8 +322,15 @@ def test_the_durables_protected_from_readers_are_the_services_own() -> None:
 
 
 async def test_a_service_reading_a_stream_cannot_take_messages_from_its_owners_consumer(
-    platform: Platform, connect: object
+    platform: Platform, connect: object, scenario: Scenario
 ) -> None:
+    scenario.describe(
+        name="NATS users: the newsletter pulls from the agenda's durable consumer",
+        load="newsletter user (allowed to read AGENDA)",
+        faults="—",
+        inputs="fetch from and redefine the agenda-submissions consumer",
+        checked="both refused by nats-server",
+    )
     newsletter = await connect("newsletter")  # type: ignore[operator]
     js = newsletter.jetstream(timeout=1)
     await js.stream_info("AGENDA")  # it may read the stream (its own ordered consumers)

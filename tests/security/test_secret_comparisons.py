@@ -12,6 +12,7 @@ import ast
 import re
 from pathlib import Path
 
+from tests.security.conftest import Scenario
 from tests.support.processes import REPO
 
 SENSITIVE = re.compile(r"token|secret|password|signature|\bmac\b|_mac\(|digest", re.IGNORECASE)
@@ -64,8 +65,17 @@ def comparisons(
     return found
 
 
-def test_no_secret_is_compared_with_plain_equality() -> None:
-    unexplained = comparisons() - set(HARMLESS)
+def test_no_secret_is_compared_with_plain_equality(scenario: Scenario) -> None:
+    scenario.describe(
+        name="Secrets compared in constant time",
+        load="every Python module of services/ and libs/",
+        faults="—",
+        inputs="every ==, !=, in naming a token, secret, password, signature or MAC",
+        checked="each is a listed harmless one; credential checks use hmac.compare_digest",
+    )
+    found = comparisons()
+    scenario.figure("comparisons found", len(found))
+    unexplained = found - set(HARMLESS)
     assert unexplained == set(), "compare secrets with hmac.compare_digest: " + repr(unexplained)
 
 
