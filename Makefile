@@ -72,9 +72,13 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 # The scenarios of tests/reliability/ (also part of `make test`, marked slow) record what they
-# did and measured; the table is written even when one fails (its row says so).
+# did and measured; the table is written even when one fails (its row says so). The security,
+# backup and fsync scenarios of tests/security and tests/platform record their rows too.
+RELIABILITY_TESTS := tests/reliability tests/security tests/platform/test_backup_restore.py \
+	tests/platform/test_backup_during_writes.py tests/platform/test_backup_cluster.py \
+	tests/platform/test_server_configs.py::test_every_shipped_nats_config_fsyncs_each_write_before_acknowledging
 reliability: $(STAMP)
-	@rc=0; VIEASSO_RELIABILITY_JSON=var/reliability.json $(VENV)/bin/pytest tests/reliability -q || rc=$$?; \
+	@rc=0; VIEASSO_RELIABILITY_JSON=var/reliability.json $(VENV)/bin/pytest $(RELIABILITY_TESTS) -q || rc=$$?; \
 	$(PY) -m tests.reliability.render var/reliability.json RELIABILITY.md; \
 	echo "RELIABILITY.md written"; exit $$rc
 
