@@ -137,6 +137,9 @@ async def test_no_write_after_the_snapshot_needs_no_wait(
     await fill(js)
     _, _, warm = await load(js, cache)
     await warm.close()
+    written = (cache / FILE_NAME).stat().st_mtime_ns
     _, loaded, warm = await load(js, cache)
     await warm.close()
     assert (loaded.from_snapshot, loaded.from_nats) == (COUNT, 0)
+    # Nothing changed: the stop does not write the same snapshot again.
+    assert (cache / FILE_NAME).stat().st_mtime_ns == written

@@ -71,6 +71,8 @@ class WarmStart:
         )
         log.info("agenda catalog loaded", extra={"events": len(catalog), **asdict(loaded)})
         if self._file is not None:
+            if restored is not None and read == 0:
+                self._saved_version = catalog.version  # the file on disk says it all
             self._task = asyncio.create_task(self._keep_fresh(now=read >= WORTH_A_SNAPSHOT))
         return loaded
 
