@@ -6,6 +6,7 @@ python -m tests.reliability.render var/reliability.json RELIABILITY.md
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 from datetime import UTC, datetime
@@ -54,7 +55,10 @@ def render(rows: list[dict[str, Any]], when: datetime, machine: str) -> str:
 def main(argv: list[str]) -> int:
     source, target = Path(argv[0]), Path(argv[1])
     rows = json.loads(source.read_text())
-    machine = f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}"
+    machine = (
+        f"{os.cpu_count()} cores {platform.machine()}, {platform.system()}, "
+        f"Python {platform.python_version()}"
+    )
     target.write_text(render(rows, datetime.now(UTC), machine))
     return 0
 
