@@ -155,7 +155,7 @@ def test_services_and_their_tools_work_with_their_own_users(
 ) -> None:
     scenario.describe(
         name="NATS users: each service with its own user (accounts.conf as generated)",
-        load="3 services + annuaire/agenda/newsletter demo, a subscription, send-digest --dry-run",
+        load="3 services + annuaire/agenda/newsletter demo, a subscription, send-digest",
         faults="nats-server enforcing deploy/nats/accounts.conf (+ 2 partner users)",
         inputs="everything the services and their commands do on NATS",
         checked="healthy, data flows (directory → agenda feed → annuaire pages, mail sent), "
@@ -174,7 +174,9 @@ def test_services_and_their_tools_work_with_their_own_users(
     assert answer.status_code == 202
     wait_until(lambda: any(email in str(m["To"]) for m in platform.smtp.messages()), timeout=20)
     run_cli(platform.nats, "newsletter", "demo")
-    run_cli(platform.nats, "newsletter", "send-digest", "--dry-run")
+    before = len(platform.smtp.messages())
+    run_cli(platform.nats, "newsletter", "send-digest")  # work queue, ledger, editions, facts
+    assert len(platform.smtp.messages()) > before
     pages = {  # the annuaire reads the agenda's bucket for an association's upcoming events
         slug: httpx.get(f"{platform.url('annuaire')}/associations/{slug}", timeout=10).text
         for slug in platform.slugs
