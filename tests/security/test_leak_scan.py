@@ -82,7 +82,8 @@ def crawl(run: PlatformRun) -> dict[str, bytes]:
 def platform(tmp_path: Path) -> Iterator[tuple[PlatformRun, SmtpServer]]:
     server = NatsServer(workdir=tmp_path / "nats").start()
     smtp = SmtpServer(maildir=tmp_path / "mail").start()
-    run = PlatformRun(server.url, tmp_path / "services", smtp, public_url=None)
+    debug = {"VIEASSO_LOG_LEVEL": "DEBUG"}  # every line the services can write, not only INFO
+    run = PlatformRun(server.url, tmp_path / "services", smtp, public_url=None, env=debug)
     try:
         yield run.start(), smtp
     finally:
