@@ -82,7 +82,9 @@ def crawl(run: PlatformRun) -> dict[str, bytes]:
 def platform(tmp_path: Path) -> Iterator[tuple[PlatformRun, SmtpServer]]:
     server = NatsServer(workdir=tmp_path / "nats").start()
     smtp = SmtpServer(maildir=tmp_path / "mail").start()
-    debug = {"VIEASSO_LOG_LEVEL": "DEBUG"}  # every line the services can write, not only INFO
+    # Every line the services can write (DEBUG), as JSON: the production format, the only one
+    # that prints a record's extra fields.
+    debug = {"VIEASSO_LOG_LEVEL": "DEBUG", "VIEASSO_LOG_JSON": "true"}
     run = PlatformRun(server.url, tmp_path / "services", smtp, public_url=None, env=debug)
     try:
         yield run.start(), smtp
