@@ -100,16 +100,17 @@ def event_of(i: int, day: date) -> dict[str, object]:
             "end": f"{day}T18:00:00+01:00", "place": place}  # fmt: skip
 
 
-def add_association(run: PlatformRun, i: int, marker: str) -> list[str]:
+def add_association(run: PlatformRun, i: int, marker: str, tokens: list[str]) -> list[str]:
     """A validated association whose private contact (then a new one) is marked, with a
-    mission and an event; returns its two contact addresses."""
+    mission and an event; returns its two contact addresses (its token goes to `tokens`)."""
     annuaire, agenda = run.url("annuaire"), run.url("agenda")
     admin = {"Authorization": f"Bearer {run.admin_token}"}
     first, changed = f"contact{i}{marker}@prive.example", f"nouveau{i}{marker}@prive.example"
     body = association_body(contact={"name": "Dominique Privé", "email": first})
     slug = httpx.post(f"{annuaire}/api/associations", json=body).json()["slug"]
     token = httpx.post(f"{annuaire}/api/associations/{slug}/validate", headers=admin)
-    auth = {"Authorization": f"Bearer {token.json()['token']}"}
+    tokens.append(token.json()["token"])
+    auth = {"Authorization": f"Bearer {tokens[-1]}"}
     patch = {"contact": {"name": "Camille Privé", "email": changed}, "short_name": "AP"}
     edited = httpx.patch(f"{annuaire}/api/associations/{slug}", json=patch, headers=auth)
     assert edited.status_code == 200, edited.text
@@ -154,11 +155,12 @@ def test_no_private_address_leaks_into_feeds_pages_logs_or_facts(
         faults="—",
         inputs="unique marker in every private address",
         checked="no marker in any feed, export, API listing, page reachable from the public "
-        "pages, edition status or archive, log line, or fact on ANNUAIRE/AGENDA/NEWSLETTER/"
-        "DEADLETTER; the addresses are in KV",
+        "pages, edition status or archive, log line (JSON, DEBUG), or fact on ANNUAIRE/AGENDA/"
+        "NEWSLETTER/DEADLETTER; the addresses are in KV; no association token anywhere",
     )
     marker = secrets.token_hex(6)
-    contacts = [a for i in range(3) for a in add_association(run, i, marker)]
+    tokens: list[str] = []
+    contacts = [a for i in range(3) for a in add_association(run, i, marker, tokens)]
     subscribers = add_subscribers(run, smtp, marker)
     digest_output = run.cli("newsletter", "send-digest", timeout=120)
     exported = httpx.get(run.url("annuaire") + "/export/associations.json").json()
@@ -189,6 +191,12 @@ def test_no_private_address_leaks_into_feeds_pages_logs_or_facts(
     scenario.figure("leaks", len(leaks))
     assert leaks == []
     kept = b"".join(v for records in state["kv"].values() for v, _ in records.values())
+    secrets_seen = [  # association tokens: only their hash is stored, never shown or logged
+        token for token in tokens
+        if token.encode() in kept or token in logs
+        or any(token.encode() in body for body in (*documents.values(), *facts.values()))
+    ]  # fmt: skip
+    assert secrets_seen == []
     assert all(address.encode() in kept for address in subscribers)
     assert all(address.encode() in kept for address in contacts[1::2])  # the current contacts
     assert len(documents) > 40
