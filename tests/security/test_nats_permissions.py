@@ -40,6 +40,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.slow, pytest.mark.t
 
 SEED = 61
 ACCOUNTS_CONF = REPO / "deploy" / "nats" / "accounts.conf"
+# JSON (extra fields printed) at DEBUG: no password may appear in any line the services write.
+VERBOSE = {"VIEASSO_LOG_JSON": "true", "VIEASSO_LOG_LEVEL": "DEBUG"}
 PROBE = "intrusion"  # in the name of the clients that try forbidden things on purpose
 
 
@@ -76,7 +78,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         for name in SERVICES:
             running[name] = start_service_process(
                 name, nats_url=server.url, workdir=workdir, smtp_port=smtp.port,
-                env=server.service_env(name),
+                env={**server.service_env(name), **VERBOSE},
             )  # fmt: skip
         for svc in running.values():
             svc.wait_healthy(timeout=60)
