@@ -150,6 +150,23 @@ def test_an_association_cannot_touch_anothers_record_missions_or_events(
     assert snapshot_of(services, victim) == before
 
 
+def test_an_association_cannot_take_anothers_slug_or_event_ids_through_its_own_routes(
+    services: Services, pair: tuple[Association, Association]
+) -> None:
+    mine, victim = pair
+    annuaire, agenda = services.url("annuaire"), services.url("agenda")
+    before = snapshot_of(services, victim)
+    renamed = httpx.patch(f"{annuaire}/api/associations/{mine.slug}",
+                          json={"slug": victim.slug}, headers=mine.auth)  # fmt: skip
+    assert renamed.status_code == 422
+    claimed = httpx.post(f"{agenda}/api/associations/{mine.slug}/events",
+                         json=event_body(victim.event_id) | {"association": victim.slug},
+                         headers=mine.auth)  # fmt: skip
+    assert claimed.status_code == 422 or claimed.json()["uid"].startswith(f"{mine.slug}.")
+    assert httpx.get(f"{annuaire}/api/associations/{mine.slug}").json()["slug"] == mine.slug
+    assert snapshot_of(services, victim) == before
+
+
 def test_writes_without_a_valid_token_answer_401(
     services: Services, pair: tuple[Association, Association], scenario: Scenario
 ) -> None:
