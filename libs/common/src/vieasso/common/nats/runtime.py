@@ -182,13 +182,25 @@ class NatsRuntime:
     async def _on_reconnected(self) -> None:
         log.info("reconnected to NATS")
         if self._provisioned.is_set():
+            if self._reprovision is not None:
+                self._reprovision.cancel()
             self._reprovision = asyncio.create_task(self._provision_again())
 
     async def _provision_again(self) -> None:
-        try:
-            await provision(self.js, self.settings.nats_replicas, service=self.service)
-        except Exception:
-            log.exception("provisioning after reconnection failed; health stays 503")
-            self._provisioned.clear()
-        else:
-            self._provisioned.set()
+        """Check the streams and buckets after a reconnection, until it succeeds.
+
+        Right after a cluster node dies, JetStream may not answer for a while (elections):
+        a single failure used to leave health at 503 for good.
+        """
+        delay = 1.0
+        while True:
+            try:
+                await provision(self.js, self.settings.nats_replicas, service=self.service)
+            except Exception:
+                log.exception("provisioning after reconnection failed; retrying, health 503")
+                self._provisioned.clear()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, START_RETRY_MAX)
+            else:
+                self._provisioned.set()
+                return
