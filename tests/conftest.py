@@ -5,7 +5,8 @@
 - `settings` — platform `Settings` pointing at it (random admin token).
 - `nc` / `js` — a connected nats-py client and its JetStream context (per test).
 - `smtp_server` — a real aiosmtpd server capturing mails (see tests/support/smtp.py).
-- `services` — session: the three services as real processes, healthy (tests/support/services.py).
+- `services` — session: the three services as real processes, healthy, on a nats-server of
+  their own (tests/support/services.py).
 - `start_service` — factory starting one service process for this test, stopped at its end.
 
 Tests use random ids (slugs, subjects) so they can share the session's server.
@@ -76,16 +77,17 @@ def smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
 
 
 @pytest.fixture(scope="session")
-def services(
-    nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Services]:
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    # Their own nats-server: the newsletter process would otherwise take, from the shared
+    # work queue, the deliveries of the in-process newsletter tests.
     workdir = tmp_path_factory.mktemp("services")
-    group = Services(smtp=SmtpServer(maildir=workdir / "mail").start())
+    own_nats = NatsServer(workdir=workdir / "nats").start()
+    group = Services(smtp=SmtpServer(maildir=workdir / "mail").start(), nats_url=own_nats.url)
     try:
         for name in SERVICES:
             group.running[name] = start_service_process(
                 name,
-                nats_url=nats_server.url,
+                nats_url=own_nats.url,
                 workdir=workdir,
                 admin_token=group.admin_token,
                 smtp_port=group.smtp.port if group.smtp else None,
@@ -97,6 +99,7 @@ def services(
         group.stop_all()
         if group.smtp is not None:
             group.smtp.stop()
+        own_nats.stop()
 
 
 @pytest.fixture

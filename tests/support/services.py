@@ -131,6 +131,7 @@ class Services:
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     running: dict[str, ServiceProcess] = field(default_factory=dict)
     smtp: SmtpServer | None = None  # the SMTP sink the newsletter sends to
+    nats_url: str = ""  # the nats-server they all use
 
     def url(self, name: str) -> str:
         return self.running[name].url
