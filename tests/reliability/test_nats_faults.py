@@ -48,25 +48,6 @@ def cluster(tmp_path: Path) -> Iterator[NatsCluster]:
         cluster.stop()
 
 
-KNOWN_RECONNECT_BUG = (
-    "known, not fixed: now and then a service's nats-py client, connected to the node that "
-    "was killed, logs the disconnection and never reconnects to the two live nodes "
-    "(/healthz 503 for good); the data checks cannot run then"
-)
-
-
-def never_reconnected(svc: ServiceProcess) -> bool:
-    """The exact symptom of the known bug in the service's log, and nothing else wrong."""
-    lines = [line for line in svc.process.output().splitlines() if "nats.runtime" in line]
-    disconnected = [i for i, line in enumerate(lines) if "disconnected from NATS" in line]
-    reconnected = [i for i, line in enumerate(lines) if "reconnected to NATS" in line]
-    return (
-        svc.health() == 503
-        and bool(disconnected)
-        and (not reconnected or reconnected[-1] < disconnected[-1])
-    )
-
-
 def start_all(start: StartService, url: str, replicas: int) -> dict[str, ServiceProcess]:
     env = {"VIEASSO_NATS_REPLICAS": str(replicas)}
     running = {name: start(name, nats_url=url, env=env) for name in SERVICES}
@@ -146,14 +127,7 @@ async def test_cluster_node_killed_mid_burst_loses_nothing(
     leader = cluster.node(info.cluster.leader)
     leader.kill()
     await publisher.all(messages[FAULT_AT:])
-    try:
-        healthy = await asyncio.to_thread(wait_all_healthy, running)
-    except AssertionError:
-        stuck = [name for name, svc in running.items() if never_reconnected(svc)]
-        if not stuck:
-            raise
-        scenario.figure("services whose NATS client never reconnected", ", ".join(stuck))
-        pytest.xfail(KNOWN_RECONNECT_BUG + f" ({', '.join(stuck)})")
+    healthy = await asyncio.to_thread(wait_all_healthy, running)
     settle = await check_applied_once(js, slug, SUBMISSIONS)
     leader.start()
     await asyncio.to_thread(cluster.wait_formed, 60)
