@@ -14,13 +14,17 @@ requests, then an empty request, answered with the restored stream's info.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.errors import NoRespondersError
 
 CHUNK_SIZE = 128 * 1024
+INTEREST_WAIT = 10.0  # seconds for the restoring node's interest to reach ours
 API_TIMEOUT = 30.0  # seconds; a big stream's snapshot starts after the server has read it
 
 
@@ -77,8 +81,21 @@ async def restore(
     reply = await nc.request(f"$JS.API.STREAM.RESTORE.{stream}", body, API_TIMEOUT)
     target = _answer(reply.data, f"restore of {stream}")["deliver_subject"]
     for chunk in chunks:
-        ack = await nc.request(target, chunk, API_TIMEOUT)
+        ack = await _send(nc, target, chunk)
         if ack.data:
             _answer(ack.data, f"restore of {stream}")
-    done = await nc.request(target, b"", API_TIMEOUT)
+    done = await _send(nc, target, b"")
     return _answer(done.data, f"restore of {stream}")
+
+
+async def _send(nc: Client, target: str, chunk: bytes) -> Msg:
+    """One chunk of a restore. In a cluster the server receiving it may be another node than
+    ours: until its subscription is known here, the request finds no responders."""
+    deadline = asyncio.get_running_loop().time() + INTEREST_WAIT
+    while True:
+        try:
+            return await nc.request(target, chunk, API_TIMEOUT)
+        except NoRespondersError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.05)
