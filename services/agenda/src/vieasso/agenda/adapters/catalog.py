@@ -92,6 +92,11 @@ class Catalog:
     def __iter__(self) -> Iterator[Entry]:
         return iter(self._entries.values())
 
+    def in_order(self) -> Iterator[Entry]:
+        """Every entry by first start (once loaded)."""
+        entries = self._entries
+        return (entries[key] for _, key in self._order)
+
     def on_change(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
 
