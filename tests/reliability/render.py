@@ -28,8 +28,9 @@ FOUND = """
   newer submission of that event handled before the redelivery, lost the version's fact
   (`tests/agenda/test_crash_before_fact.py`).
 - newsletter: deliveries waiting for the rate limit were already marked `sending`, so a
-  `kill -9` left up to pool × 16 subscribers never mailed (64 of 300); now at most one
-  per SMTP connection (`tests/newsletter/test_crash_recovery.py`).
+  `kill -9` left up to pool × 16 subscribers never mailed (64 of 300); now at most two
+  per SMTP connection, one on the wire and one claimed ahead
+  (`tests/newsletter/test_crash_recovery.py`).
 - newsletter: a delivery batch that could never be sent was dropped with a log line; it
   now goes to the dead-letter stream with its reason.
 - common: with credentials in the NATS URLs, a service reconnecting after a cluster node

@@ -2,12 +2,13 @@
 
 Order of writes for one (edition, subscriber):
 1. ledger `sending` (compare-and-set: only one worker ever gets past this point), taken
-   only once a pooled connection and a rate-limit slot are held (`SmtpPool.lease`);
+   at most one delivery ahead of each pooled connection (`SmtpPool.lease`);
 2. the SMTP transaction;
 3. ledger `sent` / `bounced` / `failed`, or `deferred` before waiting to try again.
 A crash between 1 and 3 leaves `sending`: the delivery is not sent again (at most once),
 and the edition counts it `uncertain` — the server may or may not have accepted it; at
-most one delivery per SMTP connection is ever in that state.
+most two deliveries per SMTP connection (one on the wire, one about to be) are ever in that
+state.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 
 from vieasso.common.clock import Clock
 from vieasso.common.messages.newsletter import Delivery
@@ -52,6 +54,7 @@ class Deliverer:
         self._links = links
         self._settings = settings
         self._clock = clock
+        self._ahead = asyncio.Semaphore(settings.smtp_pool_size)  # claimed, waiting to send
         self.progress: list[Progress] = []
 
     def message(
@@ -90,12 +93,16 @@ class Deliverer:
         raw = self.message(mail, sid, reader.email, delivery.items)
         s = self._settings
         while True:
-            # The ledger says `sending` only once a connection and a rate slot are ours: a
-            # crash then leaves in doubt just the mails that were really on the wire.
-            async with self._pool.lease() as lease:
-                claim = await self._ledger.claim(eid, sid, self._clock.now())
-                if claim.revision is None:
-                    return claim.state or LedgerState.SENDING
+            # The ledger says `sending` at most one delivery ahead of each connection: a
+            # crash leaves in doubt the mails on the wire and one waiting per connection,
+            # while the next claim (a synced KV write) overlaps the current transaction
+            # instead of keeping the connection idle.
+            async with AsyncExitStack() as held:
+                async with self._ahead:
+                    claim = await self._ledger.claim(eid, sid, self._clock.now())
+                    if claim.revision is None:
+                        return claim.state or LedgerState.SENDING
+                    lease = await held.enter_async_context(self._pool.lease())
                 code: int | None = None
                 detail = "connection"
                 try:
