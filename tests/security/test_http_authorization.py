@@ -74,6 +74,9 @@ def make_association(services: Services) -> Association:
         return answer.status_code == 202
 
     wait_until(agenda_accepts, timeout=15, what="the agenda accepting the new association")
+    # 202 is "accepted": the event exists once the agenda has applied the submission.
+    page = f"{agenda}/events/{slug}/{event_id}.ics"
+    wait_until(lambda: httpx.get(page).status_code == 200, timeout=15, what="the event applied")
     return Association(slug, token, mission.json()["id"], event_id)
 
 
