@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import nats
@@ -78,7 +79,13 @@ def test_a_backup_restores_into_the_three_node_cluster_with_three_replicas(
         }
         restored = backup_cli(env, "restore", str(tmp_path / "b"), "--replicas", "3")
         assert restored.returncode == 0, restored.stdout + restored.stderr
+        # KV reads may be answered by any replica (direct get): the followers catch up with
+        # the restored leader a moment after the restore's answer.
         after = asyncio.run(stored_state(admin.url))
+        deadline = time.monotonic() + 30
+        while after != before and time.monotonic() < deadline:
+            time.sleep(0.5)
+            after = asyncio.run(stored_state(admin.url))
 
         async def replicas() -> dict[str, int | None]:
             nc = await nats.connect(admin.url)
