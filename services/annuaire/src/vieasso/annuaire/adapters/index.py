@@ -173,6 +173,11 @@ class DirectoryIndex:
         found = self.missions.items.get(mission_id)
         return found.value if found else None
 
+    def missions_by(self, slug: str) -> list[MissionRecord]:
+        """Every mission of association `slug` (any state), by id."""
+        found = (self.mission(i) for i in sorted(self.missions_of.get(slug, ())))
+        return [mission for mission in found if mission is not None]
+
     def search_missions(self, query: MissionQuery) -> list[str]:
         """Ids of the matching missions of validated associations, soonest first."""
         if (found := self._answers.get(query)) is not None:

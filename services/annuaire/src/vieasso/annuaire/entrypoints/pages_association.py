@@ -73,11 +73,11 @@ async def dashboard(
 ) -> Response:
     app = unit_of(request)
     record = signed_in_association(request, app)
-    missions = [app.index.mission(i) for i in sorted(app.index.missions_of.get(record.slug, ()))]
+    missions = app.index.missions_by(record.slug)
     context = {
         "association": record,
         "done": DONE.get(ok or ""),
-        "missions": [m for m in missions if m is not None and m.state is not MissionState.CLOSED],
+        "missions": [m for m in missions if m.state is not MissionState.CLOSED],
     }
     return render(request, "espace_association.html.j2", context)
 

@@ -80,10 +80,9 @@ async def own_missions(
 ) -> Response:
     app = unit_of(request)
     record = signed_in_association(request, app)
-    missions = [app.index.mission(i) for i in sorted(app.index.missions_of.get(record.slug, ()))]
     context = {
         "association": record,
-        "missions": [m for m in missions if m is not None],
+        "missions": app.index.missions_by(record.slug),
         "done": DONE.get(ok or ""),
     }
     return render(request, "espace_missions.html.j2", context)
