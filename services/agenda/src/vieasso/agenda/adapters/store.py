@@ -73,6 +73,7 @@ class EventStore:
         known: Known,
         forget: Callable[[str, int], None],
         after: int = 0,
+        info: StreamInfo | None = None,
     ) -> int:
         """Call `apply(value, revision)` for the latest value of every key; returns the count.
 
@@ -80,14 +81,15 @@ class EventStore:
         are read. One ordered consumer stays open: after the initial load it applies later
         writes too, skipping those `known` already holds (our own); a deleted key is passed
         to `forget`. A callback per message, no per-message queue. `seen` is then the stream
-        sequence up to which every write has been applied (what a snapshot records).
+        sequence up to which every write has been applied (what a snapshot records). `info`:
+        the bucket's stream as the caller just read it (read here otherwise).
         """
-        info = await self.stream_info()
+        info = info or await self.stream_info()
         loaded = asyncio.Event()
         count = 0
         if info.state.messages == 0 or info.state.last_seq <= after:
             loaded.set()
-        self.seen = max(after, 0)
+        self.seen = after
 
         async def on_message(msg: Msg) -> None:
             nonlocal count
@@ -140,7 +142,7 @@ class EventStore:
                 return
             info = await sub.consumer_info()
             delivered = info.delivered.stream_seq if info.delivered is not None else 0
-            if info.num_pending == 0 and delivered == 0 and not loaded.is_set():
+            if info.num_pending == 0 and delivered == 0:
                 return  # nothing was there to deliver (every later write was removed)
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"{BUCKET}: still loading after {_LOAD_TIMEOUT:.0f} s")

@@ -61,7 +61,11 @@ class WarmStart:
                 catalog.restore(restored.entries)
                 after = restored.seq
             read = await store.load(
-                catalog.put_stored, known=catalog.holds, forget=catalog.remove, after=after
+                catalog.put_stored,
+                known=catalog.holds,
+                forget=catalog.remove,
+                after=after,
+                info=info,
             )
             catalog.end_load()
         loaded = Loaded(
