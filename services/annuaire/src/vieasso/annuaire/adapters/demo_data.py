@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from vieasso.annuaire.domain.commands import AssociationFields, MissionFields, PrivateContact
-from vieasso.annuaire.domain.rules import luhn_ok, make_slug
+from vieasso.annuaire.domain.rules import association_slug, luhn_ok, make_slug
 
 ACTIVITIES: dict[str, tuple[str, ...]] = {
     "sport": ("Judo Club", "Tennis de table", "Basket Club", "Handball Club", "Club d'escalade",
@@ -79,7 +79,7 @@ class DemoAssociation:
 
     @property
     def slug(self) -> str:
-        return make_slug(self.fields.name)
+        return association_slug(self.fields.name)
 
 
 def _siren(rng: random.Random) -> str:

@@ -18,6 +18,10 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LIGATURES = str.maketrans(
     {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l", "þ": "th", "ð": "d"}
 )
+RESERVED_SLUGS = frozenset({"inscription"})
+"""Path segments a route uses where an association slug is read (`/associations/inscription`):
+never given to an association, whose page the route would hide. Every service's routes and the
+proxy's are checked against this list by tests/annuaire/test_reserved_slugs.py."""
 
 
 def luhn_ok(digits: str) -> bool:
@@ -98,11 +102,18 @@ def make_slug(text: str, *, max_length: int = SLUG_MAX) -> str:
 
 
 def slug_candidates(base: str, *, max_length: int = SLUG_MAX) -> Iterator[str]:
-    """`base`, then `base-2`, `base-3`… `base-99` (kept within `max_length`)."""
-    yield base
+    """`base`, then `base-2`, `base-3`… `base-99` (kept within `max_length`), skipping the
+    reserved slugs: "Inscription" gets `inscription-2`, as if `inscription` were taken."""
+    if base not in RESERVED_SLUGS:
+        yield base
     for n in range(2, 100):
         suffix = f"-{n}"
         yield base[: max_length - len(suffix)].rstrip("-") + suffix
+
+
+def association_slug(name: str) -> str:
+    """The slug an association named `name` gets when no other one holds it."""
+    return next(slug_candidates(make_slug(name)))
 
 
 def normalize(text: str) -> str:

@@ -13,7 +13,7 @@ from vieasso.annuaire.domain import associations as domain
 from vieasso.annuaire.domain.checks import check_association
 from vieasso.annuaire.domain.commands import AssociationFields, ChangeAssociation
 from vieasso.annuaire.domain.errors import DomainError, InvalidInput
-from vieasso.annuaire.domain.rules import make_slug
+from vieasso.annuaire.domain.rules import association_slug
 from vieasso.annuaire.handlers.associations import (
     archive_association,
     change_association,
@@ -54,7 +54,7 @@ def find_existing(app: Annuaire, fields: AssociationFields) -> str | None:
     """By RNA id; else by the slug of the name, unless that record has another RNA id."""
     if fields.rna_id and fields.rna_id in app.index.by_rna:
         return app.index.by_rna[fields.rna_id]
-    slug = make_slug(fields.name)
+    slug = association_slug(fields.name)
     found = app.index.association(slug)
     if found is None or (fields.rna_id and found.rna_id and found.rna_id != fields.rna_id):
         return None
@@ -80,7 +80,7 @@ def _plan(app: Annuaire, slug: str | None, row: Row) -> RowResult:
         if row.dissolved:
             return RowResult(row.line, Action.SKIPPED, None, ("association dissoute",))
         check_association(row.fields, app.index.known, app.today())
-        return RowResult(row.line, Action.CREATED, make_slug(row.fields.name))
+        return RowResult(row.line, Action.CREATED, association_slug(row.fields.name))
     if row.dissolved:
         done = existing.state is AssociationState.ARCHIVED
         return RowResult(row.line, Action.UNCHANGED if done else Action.ARCHIVED, slug)
@@ -113,7 +113,7 @@ def _keys(row: Row) -> set[str]:
     """What a row may match: two rows sharing a key are never imported concurrently."""
     if row.fields is None:
         return set()
-    keys = {f"slug:{make_slug(row.fields.name)}"}
+    keys = {f"slug:{association_slug(row.fields.name)}"}
     if row.fields.rna_id:
         keys.add(f"rna:{row.fields.rna_id}")
     return keys
