@@ -25,6 +25,7 @@ from vieasso.agenda.handlers import Agenda
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import DirectoryView
 from vieasso.common.http.app import build_app
+from vieasso.common.nats.pull import PullConsumer
 from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.web import mount_static
 
@@ -43,6 +44,7 @@ class Wiring:
     warm: WarmStart | None = None
     agenda_: Agenda | None = None
     tokens_: AssociationTokens | None = None
+    consumer: PullConsumer | None = None
     feeds: FeedCache = field(init=False)
 
     def __post_init__(self) -> None:
@@ -64,6 +66,8 @@ class Wiring:
         return self.tokens_
 
     async def close(self) -> None:
+        if self.consumer is not None:
+            await self.consumer.stop()
         if self.warm is not None:
             await self.warm.close()
         if self.store is not None:
@@ -80,14 +84,7 @@ def build_runtime(
 ) -> tuple[NatsRuntime, Wiring]:
     runtime = NatsRuntime(settings, service=SERVICE)
     wiring = Wiring(settings=settings, clock=clock or SystemClock())
-    runtime.broker.include_router(
-        nats.build_router(
-            wiring.agenda,
-            durable=settings.agenda_consumer,
-            batch_size=settings.agenda_batch_size,
-            inbox_prefix=runtime.inbox_prefix,
-        )
-    )
+    runtime.broker.include_router(nats.build_router())
 
     async def start(js: JetStreamContext) -> None:
         # FastStream logs two lines per message at INFO (set up when the broker connects):
@@ -110,6 +107,20 @@ def build_runtime(
             domain=settings.domain,
             public_url=settings.public_url(SERVICE),
         )
+        if wiring.consumer is not None:  # a start-up attempt that failed after this step
+            await wiring.consumer.stop()
+        connection = runtime.connection
+        if connection is None:  # pragma: no cover - connected before the start-up steps
+            raise NotReady
+        wiring.consumer = nats.submissions_consumer(
+            wiring.agenda,
+            connection,
+            js,
+            durable=settings.agenda_consumer,
+            batch_size=settings.agenda_batch_size,
+            inbox_prefix=runtime.inbox_prefix.decode(),
+        )
+        await wiring.consumer.start()
 
     runtime.on_startup(start)
     return runtime, wiring

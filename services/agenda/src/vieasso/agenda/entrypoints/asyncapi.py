@@ -7,10 +7,13 @@ from faststream.specification import AsyncAPI
 
 from vieasso.agenda.bootstrap import build_runtime
 from vieasso.agenda.config import AgendaSettings
+from vieasso.agenda.entrypoints.nats import document_router
 
 
 def create() -> FastStream:
-    runtime, _ = build_runtime(AgendaSettings())
+    settings = AgendaSettings()
+    runtime, _ = build_runtime(settings)
+    runtime.broker.include_router(document_router(settings.agenda_consumer))  # never started
     spec = AsyncAPI(
         runtime.broker,
         title="Agenda — Vie associative Besançon",

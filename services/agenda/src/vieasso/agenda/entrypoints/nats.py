@@ -1,28 +1,29 @@
-"""NATS subscribers of the agenda service (thin: parse, call one handler, return).
+"""NATS entrypoints of the agenda service (thin: parse, call one handler, acknowledge).
 
-Submissions come from a durable pull consumer (explicit acks), fetched `batch_size` at a
-time and handled by as many concurrent workers (a fetch does not wait for the previous one
-to finish: JetStream's writes, each synced to disk, are the bottleneck); each message is
-acknowledged once its event is saved and its fact (or rejection, or dead letter) published;
-one that failed for an infrastructure reason is redelivered after a delay.
+Submissions come from the durable pull consumer `agenda-submissions` (explicit acks),
+through `vieasso.common.nats.pull.PullConsumer`: up to `batch_size` are handled at once (a
+new pull request does not wait for the previous messages to finish: JetStream's writes,
+each synced to disk, are the bottleneck). Each message is acknowledged once its event is
+saved and its fact (or rejection, or dead letter) published; one that failed for an
+infrastructure reason is redelivered after a delay.
 
-FastStream's `PullSub(batch=True)` is not used: in 0.7.8 its fetch loop lets nats-py's
-`asyncio.TimeoutError` escape and drops the messages already fetched in that round, which
-then wait for the ack deadline.
+FastStream is not used for this subscriber: its per-message path (middleware, dependency
+resolution, task group) and nats-py's `fetch()` under it cost more CPU than the handler
+itself at B1's rate. The subscriber is still declared on a FastStream router by
+`document_router`, for the AsyncAPI document only.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
-from faststream import AckPolicy
-from faststream.message import StreamMessage
-from faststream.nats import ConsumerConfig, JStream, NatsRouter, PullSub
+from faststream.nats import ConsumerConfig as FastStreamConsumerConfig
+from faststream.nats import JStream, NatsRouter, PullSub
+from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.js.api import AckPolicy as JsAckPolicy
-from nats.js.api import DeliverPolicy
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from vieasso.agenda.handlers import Agenda, Inbound
 from vieasso.common import subjects
@@ -30,65 +31,45 @@ from vieasso.common.messages.agenda import (
     EventCancelled,
     EventPublished,
     EventRejected,
+    EventSubmission,
     EventUpdated,
 )
 from vieasso.common.messages.base import Message
 from vieasso.common.messages.deadletter import DeadLetter
+from vieasso.common.nats.pull import PullConsumer
 
 log = logging.getLogger(__name__)
 
+STREAM = "AGENDA"
 DURABLE = "agenda-submissions"
 RETRY_DELAY = 2.0
 
 
-async def _raw_message(message: StreamMessage[Any]) -> Any:
-    """Hand the handler the nats-py message itself: no JSON decoding (an undecodable body
-    must reach the handler) and no per-message context lookup."""
-    return message.raw_message
+def consumer_config(durable: str = DURABLE) -> ConsumerConfig:
+    return ConsumerConfig(
+        durable_name=durable,
+        filter_subject=subjects.SUBMISSIONS_ALL,
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_wait=15,  # in flight when a process dies: redelivered after this
+        max_ack_pending=20_000,
+    )
 
 
-def _seq(message: Msg) -> int | None:
-    try:
-        return int(message.metadata.sequence.stream)
-    except (ValueError, AttributeError):
-        return None
-
-
-def build_router(
+def submissions_consumer(
     agenda: Callable[[], Agenda],
+    nc: Client,
+    js: JetStreamContext,
     *,
     durable: str = DURABLE,
     batch_size: int = 500,
-    inbox_prefix: bytes = b"_INBOX.",
-) -> NatsRouter:
+    inbox_prefix: str = "_INBOX",
+) -> PullConsumer:
     """`inbox_prefix`: the service's own (`NatsRuntime.inbox_prefix`), which its NATS user
-    may subscribe to; FastStream does not take the connection's."""
-    router = NatsRouter()
+    may subscribe to."""
 
-    @router.subscriber(
-        subjects.SUBMISSIONS_ALL,
-        stream=JStream(name="AGENDA", declare=False),
-        durable=durable,
-        config=ConsumerConfig(
-            ack_policy=JsAckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.ALL,
-            ack_wait=15,  # in flight when a process dies: redelivered after this
-            max_ack_pending=20_000,
-        ),
-        pull_sub=PullSub(batch_size=batch_size, timeout=5.0),
-        inbox_prefix=inbox_prefix,
-        max_workers=batch_size,
-        ack_policy=AckPolicy.MANUAL,
-        decoder=_raw_message,
-        title="agenda.submissions.<slug>",
-        description=(
-            "Inbound `EventSubmission` (JSON; see docs/schemas): applied, refused with "
-            "reasons on agenda.rejections.<slug>, or dead-lettered."
-        ),
-    )
-    async def on_submission(raw: Any) -> None:  # `Any`: no cast, no context lookup
-        # (`NoCast`/`Context` parameters are resolved in a worker thread per message)
-        inbound = Inbound(raw.subject, raw.data, dict(raw.headers or {}), _seq(raw))
+    async def on_submission(raw: Msg) -> None:
+        inbound = Inbound(raw.subject, raw.data, raw.headers or {}, _seq(raw))
         try:
             await agenda().handle(inbound)
         except Exception:
@@ -97,10 +78,63 @@ def build_router(
         else:
             await raw.ack()
 
+    return PullConsumer(
+        nc,
+        js,
+        stream=STREAM,
+        config=consumer_config(durable),
+        handler=on_submission,
+        inbox_prefix=inbox_prefix,
+        max_in_flight=batch_size,
+    )
+
+
+def _seq(message: Msg) -> int | None:
+    # The reply subject is $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer
+    # seq>.<timestamp>.<pending> (with a domain and an account hash in front since 2.9):
+    # cheaper to split than `msg.metadata`.
+    try:
+        return int(message.reply.split(".")[-4])
+    except (ValueError, AttributeError, IndexError):
+        return None
+
+
+def build_router() -> NatsRouter:
+    """What the agenda publishes (through `JetStreamPublisher`), for the AsyncAPI document."""
+    router = NatsRouter()
     for subject, model in _DOCUMENTED:
         router.publisher(
             subject, schema=model, title=subject, description=(model.__doc__ or "").strip()
         )
+    return router
+
+
+def document_router(durable: str = DURABLE) -> NatsRouter:
+    """The submissions subscriber as FastStream would declare it: for the AsyncAPI document
+    only (the service consumes through `submissions_consumer`)."""
+    router = NatsRouter()
+    config = consumer_config(durable)
+
+    @router.subscriber(
+        subjects.SUBMISSIONS_ALL,
+        stream=JStream(name=STREAM, declare=False),
+        durable=durable,
+        config=FastStreamConsumerConfig(
+            ack_policy=config.ack_policy,
+            deliver_policy=config.deliver_policy,
+            ack_wait=config.ack_wait,
+            max_ack_pending=config.max_ack_pending,
+        ),
+        pull_sub=PullSub(),
+        title="agenda.submissions.<slug>",
+        description=(
+            "Inbound `EventSubmission` (JSON; see docs/schemas): applied, refused with "
+            "reasons on agenda.rejections.<slug>, or dead-lettered."
+        ),
+    )
+    async def on_submission(submission: EventSubmission) -> None:  # pragma: no cover
+        raise NotImplementedError("documentation only")
+
     return router
 
 
@@ -111,4 +145,3 @@ _DOCUMENTED: tuple[tuple[str, type[Message]], ...] = (
     ("agenda.rejections.{slug}", EventRejected),
     ("deadletter.agenda.agenda.submissions.{slug}", DeadLetter),
 )
-"""What the agenda publishes (through `JetStreamPublisher`), for the AsyncAPI document."""

@@ -1,0 +1,178 @@
+"""`PullConsumer`: every message handled, at most `max_in_flight` at once, never stalled."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
+
+from tests.conftest import random_slug
+from vieasso.common.nats.pull import PullConsumer
+
+pytestmark = pytest.mark.nats
+
+
+async def _stream(js: JetStreamContext) -> tuple[str, str]:
+    name = random_slug("pull").replace("-", "_").upper()
+    await js.add_stream(StreamConfig(name=name, subjects=[f"{name.lower()}.>"]))
+    return name, f"{name.lower()}.in"
+
+
+def _config(subject: str, ack_wait: float | None = None) -> ConsumerConfig:
+    return ConsumerConfig(
+        durable_name="worker",
+        filter_subject=subject,
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=ack_wait,
+    )
+
+
+async def _wait(condition: Callable[[], bool], within: float = 20.0) -> None:
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110 - polling what the handlers record
+            await asyncio.sleep(0.02)
+
+
+async def test_every_message_is_handled_once_with_at_most_max_in_flight(
+    nc: Client, js: JetStreamContext
+) -> None:
+    stream, subject = await _stream(js)
+    for i in range(300):
+        await js.publish(subject, str(i).encode())
+    seen: Counter[bytes] = Counter()
+    running = peak = 0
+
+    async def handle(msg: Msg) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01)
+        seen[msg.data] += 1
+        running -= 1
+        await msg.ack()
+
+    consumer = PullConsumer(
+        nc, js, stream=stream, config=_config(subject), handler=handle,
+        inbox_prefix="_INBOX", max_in_flight=40,
+    )  # fmt: skip
+    await consumer.start()
+    try:
+        await _wait(lambda: len(seen) == 300)
+    finally:
+        await consumer.stop()
+
+    assert set(seen) == {str(i).encode() for i in range(300)}
+    assert max(seen.values()) == 1
+    assert 1 < peak <= 40
+    info = await js.consumer_info(stream, "worker")
+    assert info.num_ack_pending == 0
+    assert info.num_pending == 0
+
+
+async def test_a_message_published_after_an_idle_while_is_still_handled(
+    nc: Client, js: JetStreamContext
+) -> None:
+    stream, subject = await _stream(js)
+    got: list[bytes] = []
+
+    async def handle(msg: Msg) -> None:
+        got.append(msg.data)
+        await msg.ack()
+
+    consumer = PullConsumer(
+        nc, js, stream=stream, config=_config(subject), handler=handle,
+        inbox_prefix="_INBOX", expires=0.3,
+    )  # fmt: skip
+    await consumer.start()
+    try:
+        await asyncio.sleep(1.0)  # several pull requests expire (408) meanwhile
+        await js.publish(subject, b"late")
+        await _wait(lambda: got == [b"late"])
+    finally:
+        await consumer.stop()
+
+
+async def test_a_nakd_message_comes_back_and_a_failing_handler_does_not_stop_the_rest(
+    nc: Client, js: JetStreamContext
+) -> None:
+    stream, subject = await _stream(js)
+    for body in (b"nak", b"boom", b"ok"):
+        await js.publish(subject, body)
+    deliveries: Counter[bytes] = Counter()
+
+    async def handle(msg: Msg) -> None:
+        deliveries[msg.data] += 1
+        if msg.data == b"nak" and deliveries[msg.data] == 1:
+            await msg.nak()
+        elif msg.data == b"boom" and deliveries[msg.data] == 1:
+            raise RuntimeError("a bug in the handler")  # not acked: back after ack_wait
+        else:
+            await msg.ack()
+
+    consumer = PullConsumer(
+        nc, js, stream=stream, config=_config(subject, ack_wait=1), handler=handle,
+        inbox_prefix="_INBOX",
+    )  # fmt: skip
+    await consumer.start()
+    try:
+        await _wait(lambda: deliveries == Counter({b"nak": 2, b"boom": 2, b"ok": 1}))
+    finally:
+        await consumer.stop()
+
+
+async def test_the_consumer_is_declared_again_when_it_was_deleted(
+    nc: Client, js: JetStreamContext
+) -> None:
+    stream, subject = await _stream(js)
+    got: list[bytes] = []
+
+    async def handle(msg: Msg) -> None:
+        got.append(msg.data)
+        await msg.ack()
+
+    consumer = PullConsumer(
+        nc, js, stream=stream, config=_config(subject), handler=handle,
+        inbox_prefix="_INBOX", expires=0.5,
+    )  # fmt: skip
+    await consumer.start()
+    try:
+        await js.publish(subject, b"before")
+        await _wait(lambda: got == [b"before"])
+        await js.delete_consumer(stream, "worker")
+        await js.publish(subject, b"after")
+        # declared anew, it delivers the stream from the start again (deliver policy all)
+        await _wait(lambda: b"after" in got)
+    finally:
+        await consumer.stop()
+
+
+async def test_stop_lets_the_messages_being_handled_finish(
+    nc: Client, js: JetStreamContext
+) -> None:
+    stream, subject = await _stream(js)
+    for i in range(5):
+        await js.publish(subject, str(i).encode())
+    started = asyncio.Event()
+    done: list[bytes] = []
+
+    async def handle(msg: Msg) -> None:
+        started.set()
+        await asyncio.sleep(0.3)
+        await msg.ack()
+        done.append(msg.data)
+
+    consumer = PullConsumer(
+        nc, js, stream=stream, config=_config(subject), handler=handle, inbox_prefix="_INBOX"
+    )
+    await consumer.start()
+    await started.wait()
+    await consumer.stop()
+
+    assert len(done) == 5
+    assert consumer.in_flight == 0
