@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from nats.js import JetStreamContext
 
 from vieasso.agenda.adapters.catalog import Catalog
@@ -27,7 +27,7 @@ from vieasso.common.directory import DirectoryView
 from vieasso.common.http.app import build_app
 from vieasso.common.nats.pull import PullConsumer
 from vieasso.common.nats.runtime import NatsRuntime
-from vieasso.common.web import mount_static
+from vieasso.common.web import mount_static, starting_response
 
 SERVICE = "agenda"
 
@@ -140,12 +140,8 @@ def create_app(settings: AgendaSettings | None = None, clock: Clock | None = Non
     runtime.on_shutdown(wiring.close)
 
     @app.exception_handler(NotReady)
-    async def _not_ready(_: Request, __: NotReady) -> JSONResponse:
-        return JSONResponse(
-            {"detail": "Le service démarre : réessayez dans quelques secondes."},
-            status_code=503,
-            headers={"Retry-After": "2"},
-        )
+    async def _not_ready(request: Request, _: NotReady) -> Response:
+        return starting_response(request, settings)
 
     return app
 

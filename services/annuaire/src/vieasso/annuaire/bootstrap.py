@@ -15,6 +15,7 @@ from vieasso.annuaire.service import AnnuaireService
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.http.app import build_app
 from vieasso.common.nats.runtime import NatsRuntime
+from vieasso.common.web import install_starting_page
 
 SERVICE = "annuaire"
 
@@ -43,6 +44,7 @@ def create_app(settings: AnnuaireSettings | None = None, clock: Clock | None = N
     app.state.annuaire = service
     app.state.settings = settings
     http.install_error_handlers(app)
+    install_starting_page(app, settings)
     install_pages(app, settings)
     runtime.on_shutdown(service.stop)
     return app

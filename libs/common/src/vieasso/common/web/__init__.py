@@ -2,7 +2,8 @@
 
 Each service renders its own pages with `page_templates` (its templates first, then these),
 serves the stylesheet with `mount_static`, signs people in with the `session` cookies and
-turns validation errors into per-field French messages with `form_errors`. See docs/web.md.
+turns validation errors into per-field French messages with `form_errors`; while it starts,
+`starting_response` answers a French 503 page (JSON for API clients). See docs/web.md.
 """
 
 from vieasso.common.web.forms import form_errors
@@ -16,18 +17,28 @@ from vieasso.common.web.session import (
     set_admin_cookie,
     set_association_cookie,
 )
+from vieasso.common.web.starting import (
+    STARTING,
+    ServiceStarting,
+    install_starting_page,
+    starting_response,
+)
 
 __all__ = [
     "ADMIN_COOKIE",
     "ASSOCIATION_COOKIE",
+    "STARTING",
+    "ServiceStarting",
     "Urls",
     "admin_credentials",
     "association_credentials",
     "clear_cookies",
     "form_errors",
+    "install_starting_page",
     "mount_static",
     "page_templates",
     "set_admin_cookie",
     "set_association_cookie",
     "site_urls",
+    "starting_response",
 ]

@@ -67,13 +67,18 @@ def page_templates(service_dir: Path, settings: Settings) -> Jinja2Templates:
     Filters: `date_fr`, `heure_fr`, `datetime_fr`.
     """
     own = service_dir if service_dir.name == "templates" else service_dir / "templates"
+    return layout_templates(site_urls(settings), own)
+
+
+def layout_templates(urls: Urls, *own: Path) -> Jinja2Templates:
+    """Templates in the directories `own` first, then the common ones (see `page_templates`)."""
     env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(own), FileSystemLoader(TEMPLATES)]),
+        loader=ChoiceLoader([FileSystemLoader(d) for d in (*own, TEMPLATES)]),
         autoescape=select_autoescape(["html", "j2", "htm"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(urls=site_urls(settings), site_name=SITE_NAME, stylesheet=_CSS.href)
+    env.globals.update(urls=urls, site_name=SITE_NAME, stylesheet=_CSS.href)
     env.filters.update(date_fr=date_fr, heure_fr=heure_fr, datetime_fr=datetime_fr)
     return Jinja2Templates(env=env)
 

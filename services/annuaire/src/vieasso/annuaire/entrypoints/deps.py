@@ -14,8 +14,8 @@ from vieasso.annuaire.handlers.associations import hash_token
 from vieasso.annuaire.handlers.unit import Annuaire
 from vieasso.annuaire.service import AnnuaireService
 from vieasso.common.messages.base import SLUG_PATTERN
+from vieasso.common.web import ServiceStarting
 
-STARTING = "Le service démarre : réessayez dans quelques secondes."
 _BEARER = HTTPBearer(auto_error=False, description="Jeton de la Ville ou de l'association.")
 
 SlugPath = Annotated[
@@ -26,7 +26,7 @@ SlugPath = Annotated[
 def unit(request: Request) -> Annuaire:
     service: AnnuaireService = request.app.state.annuaire
     if service.unit is None:
-        raise HTTPException(503, STARTING, headers={"Retry-After": "2"})
+        raise ServiceStarting
     return service.unit
 
 

@@ -17,7 +17,7 @@ from vieasso.annuaire.handlers.unit import Annuaire
 from vieasso.annuaire.service import AnnuaireService
 from vieasso.common.messages.annuaire import AssociationState
 from vieasso.common.messages.base import SLUG_PATTERN
-from vieasso.common.web import admin_credentials, association_credentials
+from vieasso.common.web import ServiceStarting, admin_credentials, association_credentials
 
 PER_PAGE = 20
 MAX_PAGE = 10_000
@@ -27,7 +27,6 @@ KINDS = [("ponctuelle", "Ponctuelle"), ("reguliere", "Régulière")]
 REMOTE = [("non", "Sur place"), ("possible", "À distance possible"), ("total", "À distance")]
 MISSION_STATES = {"open": "Ouverte", "filled": "Pourvue", "closed": "Close"}
 ASSOCIATION_STATES = {"pending": "En attente", "validated": "Validée", "archived": "Archivée"}
-STARTING = "Le service démarre : réessayez dans quelques secondes."
 SIGN_IN_AGAIN = (
     "Votre session n'est plus valable : reconnectez-vous avec le jeton de l'association."
 )
@@ -54,7 +53,7 @@ class SignInNeeded(Exception):
 def unit_of(request: Request) -> Annuaire:
     service: AnnuaireService = request.app.state.annuaire
     if service.unit is None:
-        raise PageError(UNAVAILABLE, STARTING)
+        raise ServiceStarting
     return service.unit
 
 

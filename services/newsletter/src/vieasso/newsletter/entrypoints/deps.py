@@ -9,16 +9,16 @@ from urllib.parse import parse_qs
 
 from fastapi import Depends, HTTPException, Request
 
+from vieasso.common.web import ServiceStarting
 from vieasso.newsletter.service import Newsletter
 
-STARTING = "Le service démarre : réessayez dans quelques secondes."
 MAX_FORM_BYTES = 64 * 1024
 
 
 def newsletter(request: Request) -> Newsletter:
     found: Newsletter | None = request.app.state.newsletter
     if found is None:
-        raise HTTPException(503, STARTING, headers={"Retry-After": "2"})
+        raise ServiceStarting
     return found
 
 

@@ -1,0 +1,62 @@
+"""While a service starts (NATS not connected yet, indexes still loading): a 503 saying so.
+
+A person opening a page gets a small French page on the shared layout; an API client
+(`/api/…`, feeds, exports, any file-like URL, or `Accept: application/json` without
+`text/html`) gets the JSON answer `{"detail": STARTING}`. Both carry `Retry-After`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from vieasso.common.settings import Settings
+from vieasso.common.web.pages import Urls, layout_templates, site_urls
+
+STARTING = "Le service démarre : réessayez dans quelques secondes."
+RETRY_AFTER_SECONDS = 2
+_NOT_PAGES = ("/api/", "/feeds/", "/export/", "/healthz", "/docs", "/openapi", "/redoc")
+
+
+class ServiceStarting(Exception):
+    """A request needs what the service's start-up has not built yet."""
+
+
+def wants_page(request: Request) -> bool:
+    """A person's browser asking for a page, rather than an API or feed client."""
+    path = request.url.path
+    if path.startswith(_NOT_PAGES) or "." in path.rsplit("/", 1)[-1]:
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "application/json" not in accept
+
+
+@lru_cache(maxsize=8)
+def _templates(urls: Urls) -> Jinja2Templates:
+    return layout_templates(urls)
+
+
+def starting_response(request: Request, settings: Settings) -> Response:
+    """503 with `Retry-After`: the « service démarre » page, or JSON for API clients."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    if not wants_page(request):
+        return JSONResponse({"detail": STARTING}, status_code=503, headers=headers)
+    return _templates(site_urls(settings)).TemplateResponse(
+        request,
+        "demarrage.html.j2",
+        {"retry_after": RETRY_AFTER_SECONDS},
+        status_code=503,
+        headers=headers,
+    )
+
+
+def install_starting_page(app: FastAPI, settings: Settings) -> None:
+    """`ServiceStarting` raised while handling a request answers `starting_response`."""
+
+    async def starting(request: Request, _: Exception) -> Response:
+        return starting_response(request, settings)
+
+    app.add_exception_handler(ServiceStarting, starting)

@@ -1,0 +1,103 @@
+"""A service whose start-up is not finished (here: NATS not reachable yet) answers 503 with
+`Retry-After`: a French page for a person, the JSON answer for API clients."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.support.pages import assert_french_page
+from tests.support.processes import free_port
+from vieasso.agenda.bootstrap import create_app as agenda_app
+from vieasso.agenda.config import AgendaSettings
+from vieasso.annuaire.bootstrap import create_app as annuaire_app
+from vieasso.annuaire.config import AnnuaireSettings
+from vieasso.common.web import ASSOCIATION_COOKIE, STARTING
+from vieasso.newsletter.bootstrap import create_app as newsletter_app
+from vieasso.newsletter.config import NewsletterSettings
+
+COOKIE = {ASSOCIATION_COOKIE: "les-amis:jeton-de-test"}
+BEARER = {"Authorization": "Bearer jeton-de-test"}
+SUBSCRIPTION = {"email": "resident@exemple.fr", "topics": ["evenements"]}
+
+
+@dataclass(frozen=True)
+class Case:
+    create: Callable[..., FastAPI]
+    settings: type[AnnuaireSettings | AgendaSettings | NewsletterSettings]
+    page: str
+    page_cookies: dict[str, str]
+    api: tuple[str, str, dict[str, Any]]
+    """method, path, httpx keyword arguments"""
+
+
+CASES = {
+    "annuaire": Case(
+        annuaire_app,
+        AnnuaireSettings,
+        "/associations?q=chorale",
+        {},
+        ("GET", "/api/associations", {}),
+    ),
+    "agenda": Case(
+        agenda_app,
+        AgendaSettings,
+        "/espace-association/evenements",
+        COOKIE,
+        ("DELETE", "/api/associations/les-amis/events/concert", {"headers": BEARER}),
+    ),
+    "newsletter": Case(
+        newsletter_app,
+        NewsletterSettings,
+        "/abonnement",
+        {},
+        ("POST", "/api/subscriptions", {"json": SUBSCRIPTION}),
+    ),
+}
+
+
+@asynccontextmanager
+async def starting(case: Case) -> AsyncIterator[httpx.AsyncClient]:
+    """The app running, its NATS runtime still trying to reach a server nobody runs."""
+    settings = case.settings(
+        nats_url=f"nats://127.0.0.1:{free_port()}",
+        admin_token=secrets.token_urlsafe(24),
+        log_json=False,
+    )
+    app = case.create(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            assert (await client.get("/healthz")).status_code == 503
+            yield client
+
+
+@pytest.mark.parametrize("service", sorted(CASES))
+async def test_a_page_of_a_starting_service_says_so_in_french_and_the_api_keeps_json(
+    service: str,
+) -> None:
+    case = CASES[service]
+    method, path, kwargs = case.api
+    async with starting(case) as client:  # answers read here, checked once it has stopped
+        client.cookies.update(case.page_cookies)
+        page = await client.get(case.page, headers={"Accept": "text/html,*/*;q=0.8"})
+        asked_json = await client.get(case.page, headers={"Accept": "application/json"})
+        client.cookies.clear()
+        api = await client.request(method, path, **kwargs)
+
+    html = assert_french_page(page, status=503)
+    assert "<h1>Le service démarre</h1>" in html
+    assert "rechargez-la dans un instant" in html
+    assert f'href="{case.page}"' in html.replace("&amp;", "&")
+    for answer in (page, asked_json, api):
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "2"
+    for answer in (asked_json, api):
+        assert answer.json() == {"detail": STARTING}
