@@ -2,16 +2,55 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from devtools.processes import DevSettings
+    from vieasso.annuaire.handlers.demo import DemoAccess
 
 _RULE = "─" * 72
+PARIS = "Europe/Paris"
 _DEFAULT_TOKEN = "dev-admin-token"  # noqa: S105 - the public development default
 
 
-def banner(settings: DevSettings) -> str:
+def try_publishing(
+    annuaire: str, agenda: str, access: Sequence[DemoAccess], today: date
+) -> list[str]:
+    """How to sign in as a demo association and publish an event with its demo token."""
+    if not access:
+        return []
+    first = access[0]
+    paris = ZoneInfo(PARIS)
+    day = today + timedelta(days=7)
+    event = {
+        "event_id": "essai-make-run",
+        "title": "Atelier découverte",
+        "start": datetime.combine(day, time(18, 0), paris).isoformat(),
+        "end": datetime.combine(day, time(20, 0), paris).isoformat(),
+        "place": {"name": "Maison de quartier", "address": "Rue de Vesoul", "postal_code": "25000"},
+    }
+    lines = [
+        " Essayer l'espace association (jetons de DÉMONSTRATION, jamais en production) :",
+        f"   Se connecter                {annuaire}/espace-association/connexion",
+    ]
+    lines += [f"   {a.name} — identifiant {a.slug}, jeton {a.token}" for a in access]
+    lines += [
+        "   Publier un événement par l'API de l'agenda (réponse 202) :",
+        f"   curl -X POST '{agenda}/api/associations/{first.slug}/events' \\",
+        f"     -H 'Authorization: Bearer {first.token}' -H 'Content-Type: application/json' \\",
+        f"     -d '{json.dumps(event, ensure_ascii=False)}'",
+        "",
+    ]
+    return lines
+
+
+def banner(
+    settings: DevSettings, access: Sequence[DemoAccess] = (), today: date | None = None
+) -> str:
     annuaire, agenda, newsletter = (
         settings.service_url(name) for name in ("annuaire", "agenda", "newsletter")
     )
@@ -43,6 +82,7 @@ def banner(settings: DevSettings) -> str:
         f"   Atom                        {feeds}.atom",
         f"   JSON-LD (schema.org)        {feeds}.jsonld",
         "",
+        *try_publishing(annuaire, agenda, access, today or datetime.now(ZoneInfo(PARIS)).date()),
         f" S'abonner à la lettre          {newsletter}/abonnement",
         f" Courriels envoyés (test)       http://{host}:{settings.mail_viewer_port}/"
         f"   (SMTP {settings.smtp_host}:{settings.smtp_port}, fichiers .eml dans {var}/mail/)",

@@ -2,29 +2,44 @@
 and newsletter's (demo subscribers).
 
 The commands are idempotent (running `make run` twice changes nothing). A service that has
-no `demo` command yet is skipped with a note.
+no `demo` command yet is skipped with a note. The annuaire's writes the demo associations'
+tokens to a file (`--acces`) that `demo_access` reads back for the banner.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 from pathlib import Path
 
 from devtools.console import Console
+from vieasso.annuaire.handlers.demo import DemoAccess
 
 DEMO_SERVICES = ("annuaire", "agenda", "newsletter")
 DEMO_TIMEOUT = 300.0
 TYPER_USAGE_ERROR = 2
 
 
+def demo_access(path: Path) -> list[DemoAccess]:
+    """What `vieasso-annuaire demo --acces PATH` wrote; nothing if it did not run."""
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [DemoAccess(r["slug"], r["name"], r["token"]) for r in rows]
+
+
 def load_demo_data(
-    console: Console, env: dict[str, str], bin_dir: Path, stop: threading.Event
+    console: Console, env: dict[str, str], bin_dir: Path, stop: threading.Event, access: Path
 ) -> None:
+    access.unlink(missing_ok=True)
     for service in DEMO_SERVICES:
         if stop.is_set():
             return
         argv = [str(bin_dir / f"vieasso-{service}"), "demo"]
+        if service == "annuaire":
+            argv += ["--acces", str(access)]
         console.say(f"→ données de démonstration : vieasso-{service} demo")
         try:
             done = subprocess.run(  # noqa: S603 - fixed argv

@@ -20,7 +20,7 @@ from honcho.manager import SIGNALS, Manager
 from devtools.banner import banner
 from devtools.checks import describe_status, wait_healthy
 from devtools.console import Console
-from devtools.demo import load_demo_data
+from devtools.demo import demo_access, load_demo_data
 from devtools.processes import (
     BIN,
     INFRASTRUCTURE,
@@ -118,9 +118,10 @@ def main() -> int:
             console.say("  Tout est arrêté.")
             manager.terminate()
             return
-        load_demo_data(console, env, BIN, stop)
+        access = var / "demo-acces.json"
+        load_demo_data(console, env, BIN, stop, access)
         if not stop.is_set():
-            console.say(banner(settings))
+            console.say(banner(settings, demo_access(access)))
 
     watcher = threading.Thread(target=supervise, name="make-run-health", daemon=True)
     watcher.start()

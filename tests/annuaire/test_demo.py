@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
 from datetime import date
 
@@ -14,10 +15,12 @@ from typer.testing import CliRunner
 from tests.support.nats_server import NatsServer
 from vieasso.annuaire.adapters import demo_data
 from vieasso.annuaire.entrypoints.cli import app
+from vieasso.annuaire.handlers.associations import hash_token
 from vieasso.common.directory import ASSOCIATIONS, MISSIONS
 from vieasso.common.reference.loader import load_quartiers, load_themes
 
 pytestmark = pytest.mark.nats
+DEMO_TOKEN = re.compile(r"Jeton de démonstration de « .+? » \(([a-z0-9-]+)\) : (demo-\S+)")
 
 
 def test_the_same_seed_gives_the_same_distinct_realistic_associations() -> None:
@@ -69,8 +72,14 @@ def test_demo_loads_validated_associations_with_missions_and_is_idempotent(
     records, missions = asyncio.run(_stored(nats_url, slugs))
     assert {r["state"] for r in records} == {"validated"}
     assert missions >= 8
+    tokens = dict(DEMO_TOKEN.findall(first.output))
+    assert len(tokens) == 2
+    for record in records:
+        expected = hash_token(tokens[record["slug"]]) if record["slug"] in tokens else None
+        assert record.get("token_hash") == expected
     second = CliRunner().invoke(app, args)
     assert second.exit_code == 0, second.output
     assert "0 créées, 0 mises à jour, 12 déjà à jour" in second.output
     assert "0 missions publiées, 8 déjà présentes" in second.output
+    assert dict(DEMO_TOKEN.findall(second.output)) == tokens  # printed again, still valid
     assert asyncio.run(_stored(nats_url, slugs)) == (records, missions)

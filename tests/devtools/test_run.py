@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -20,6 +22,7 @@ from devtools.banner import banner
 from devtools.processes import DevSettings, child_env, components
 from tests.support.processes import REPO, Process, free_port, port_open, wait_until
 from tests.support.services import http_status
+from vieasso.annuaire.handlers.demo import DemoAccess
 
 
 def test_banner_lists_docs_feeds_webcal_subscription_page_and_mail_viewer() -> None:
@@ -53,6 +56,38 @@ def test_banner_never_prints_a_configured_admin_token() -> None:
 
     assert "s3cret-token-of-the-city" not in text
     assert "VIEASSO_ADMIN_TOKEN" in text
+
+
+_CURL = re.compile(
+    r"curl -X POST '(?P<url>\S+)' \\\s+-H 'Authorization: Bearer (?P<token>\S+)'.*?"
+    r"-d '(?P<body>\{.*?\})'$",
+    re.S | re.M,
+)
+
+
+def _printed_publication(output: str) -> tuple[str, str, dict[str, object]]:
+    """The last `curl` example `make run` printed: URL, token, JSON body."""
+    found = list(_CURL.finditer(output))
+    assert found, output[-5000:]
+    last = found[-1]
+    return last["url"], last["token"], json.loads(last["body"])
+
+
+def test_banner_shows_how_to_sign_in_and_publish_as_a_demo_association() -> None:
+    access = [
+        DemoAccess("chorale-battant", "Chorale Battant", "demo-abc"),
+        DemoAccess("judo-planoise", "Judo Planoise", "demo-xyz"),
+    ]
+    text = banner(DevSettings(_env_file=None), access, today=date(2026, 3, 16))
+
+    assert "http://127.0.0.1:8001/espace-association/connexion" in text
+    assert "identifiant judo-planoise, jeton demo-xyz" in text
+    url, token, body = _printed_publication(text)
+    assert url == "http://127.0.0.1:8002/api/associations/chorale-battant/events"
+    assert token == "demo-abc"
+    assert body["start"] == "2026-03-23T18:00:00+01:00"
+    assert "DÉMONSTRATION" in text
+    assert "curl" not in banner(DevSettings(_env_file=None))
 
 
 def test_ports_and_nats_url_come_from_vieasso_settings() -> None:
@@ -177,6 +212,9 @@ def test_make_run_serves_everything_stops_on_ctrl_c_and_keeps_the_data(tmp_path:
         for prefix in _MUST_REACH:
             assert any(path.startswith(prefix) for path in paths), prefix
         asyncio.run(_kv_put_then_get(nats_url, "make-run-test", b"kept"))
+        url, token, body = _printed_publication(first.output())
+        published = httpx.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
+        assert published.status_code == 202, published.text
     finally:
         code = _interrupt(first)
     output = first.output()
@@ -191,6 +229,10 @@ def test_make_run_serves_everything_stops_on_ctrl_c_and_keeps_the_data(tmp_path:
     try:
         _wait_ready(second)
         assert asyncio.run(_kv_put_then_get(nats_url, "make-run-test", None)) == b"kept"
+        # the same demo token is printed again, and still works
+        assert _printed_publication(second.output())[:2] == (url, token)
+        again = httpx.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
+        assert again.status_code == 202, again.text
     finally:
         assert _interrupt(second) == 0, second.output()
 

@@ -58,10 +58,17 @@ def demo(
         int, typer.Option("--missions", min=0, max=100_000, help="Missions bénévoles.")
     ] = 40,
     seed: Annotated[int, typer.Option("--seed", help="Graine (même graine, mêmes données).")] = 1,
+    access: Annotated[
+        Path | None,
+        typer.Option(
+            "--acces", help="Écrire les jetons de démonstration (JSON : slug, name, token)."
+        ),
+    ] = None,
 ) -> None:
-    """Charger l'annuaire de démonstration (associations validées et missions), sans doublon."""
+    """Charger l'annuaire de démonstration (associations validées, missions, et un jeton de
+    démonstration pour deux d'entre elles), sans doublon."""
     configure_logging("annuaire", level="ERROR", json_lines=False)
-    raise typer.Exit(run_demo(count=count, missions=missions, seed=seed))
+    raise typer.Exit(run_demo(count=count, missions=missions, seed=seed, access_path=access))
 
 
 @app.callback()

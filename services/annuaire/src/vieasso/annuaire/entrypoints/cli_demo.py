@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import time
+from pathlib import Path
 
 from rich.console import Console
 
@@ -15,7 +18,7 @@ from vieasso.annuaire.service import standalone
 CONNECT_TIMEOUT = 15.0
 
 
-def run_demo(*, count: int, missions: int, seed: int) -> int:
+def run_demo(*, count: int, missions: int, seed: int, access_path: Path | None = None) -> int:
     console = Console()
     settings = AnnuaireSettings()
     started = time.perf_counter()
@@ -34,9 +37,24 @@ def run_demo(*, count: int, missions: int, seed: int) -> int:
         f"{report.missions_present} déjà présentes ({time.perf_counter() - started:.1f} s).",
         soft_wrap=True,
     )
+    for access in report.access:
+        console.print(
+            f"Jeton de démonstration de « {access.name} » ({access.slug}) : {access.token}",
+            soft_wrap=True,
+            highlight=False,
+        )
+    if access_path is not None:
+        rows = [dataclasses.asdict(access) for access in report.access]
+        access_path.write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
     return 1 if a.count(Action.REFUSED) else 0
 
 
 async def _demo(settings: AnnuaireSettings, *, count: int, missions: int, seed: int) -> DemoReport:
     async with standalone(settings, connect_timeout=CONNECT_TIMEOUT) as app:
-        return await load_demo(app, count=count, missions=missions, seed=seed)
+        return await load_demo(
+            app,
+            count=count,
+            missions=missions,
+            seed=seed,
+            token_secret=settings.admin_token.get_secret_value(),
+        )

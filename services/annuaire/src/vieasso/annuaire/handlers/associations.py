@@ -94,13 +94,13 @@ async def validate_association(app: Annuaire, slug: str) -> Validated:
     return Validated(await _save(app, record, current.revision), token)
 
 
-async def issue_token(app: Annuaire, slug: str) -> Validated:
-    """A new token for a validated association; the previous one stops working. No fact:
-    nothing public changed."""
+async def issue_token(app: Annuaire, slug: str, token: str | None = None) -> Validated:
+    """A new token (random, or the demo's chosen `token`) for a validated association; the
+    previous one stops working. No fact: nothing public changed."""
     current = await app.associations.get(slug)
     if current is None:
         raise NotFound(NOT_FOUND)
-    token = secrets.token_urlsafe(32)
+    token = token or secrets.token_urlsafe(32)
     record = domain.with_new_token(current.value, hash_token(token))
     await app.associations.update(slug, record, last=current.revision)
     return Validated(record, token)
