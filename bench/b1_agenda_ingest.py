@@ -6,12 +6,20 @@ durable consumer (it acknowledges only after the event is in KV, its fact publis
 in-memory index updated). Baseline, same server, same messages, same publisher: a raw
 nats-py pull consumer (another process) that fetches and acknowledges them.
 `AgendaPlatform` is shared with B3 and B6.
+
+Two more figures explain the first. With `sync_interval: always` nats-server fsyncs every
+stored message, so the disk's fsync rate bounds the stored messages per second: the raw
+baseline stores one message per submission, the agenda three (the submission, the event
+in `agenda_events`, its fact), so the agenda can reach at most about a third of the raw
+rate on one server. The same pair of runs with JetStream's default `sync_interval` (2 min)
+shows what the agenda process itself sustains when the disk is not the limit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -41,9 +49,9 @@ RAW_STREAM, RAW_SUBJECT = "BENCHRAW", "benchraw.submissions"
 class AgendaPlatform:
     """A nats-server (sync_interval: always) and, when started, the agenda service."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, sync_interval: str = "always") -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="vieasso-bench-"))
-        self.nats = NatsServer(workdir=self.workdir / "nats").start()
+        self.nats = NatsServer(workdir=self.workdir / "nats", sync_interval=sync_interval).start()
         self.port = free_port()
         self.service: Process | None = None
         self.cache_dir = self.workdir / "agenda-cache"  # the catalog snapshot (B6)
@@ -195,14 +203,42 @@ async def _raw_consumer(url: str, count: int) -> None:
     await nc.close()
 
 
-def run(quick: bool) -> list[Figure]:
-    count = 2_000 if quick else 20_000
-    platform = AgendaPlatform()
+def fsync_rate(directory: Path, seconds: float = 2.0) -> float:
+    """Appends of 1 KB, each followed by fsync, per second, on the disk under `directory`:
+    with `sync_interval: always` nats-server syncs every stored message, so this bounds
+    the stored messages per second of the whole server."""
+    path = directory / "fsync-probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    count, started = 0, time.perf_counter()
     try:
+        while time.perf_counter() - started < seconds:
+            os.write(fd, b"x" * 1024)
+            os.fsync(fd)
+            count += 1
+    finally:
+        os.close(fd)
+        path.unlink()
+    return count / (time.perf_counter() - started)
+
+
+def _pair(count: int, sync_interval: str) -> tuple[float, float, float]:
+    """(agenda seconds, raw seconds, fsyncs/s) on a fresh server."""
+    platform = AgendaPlatform(sync_interval=sync_interval)
+    try:
+        fsyncs = fsync_rate(platform.workdir)
         raw = asyncio.run(_raw_run(platform, count))
         agenda = asyncio.run(_agenda_run(platform, count))
     finally:
         platform.close()
+    return agenda, raw, fsyncs
+
+
+def run(quick: bool) -> list[Figure]:
+    count = 2_000 if quick else 20_000
+    agenda, raw, fsyncs = _pair(count, "always")
+    # Context, not the SPEC's condition: the same run without a sync per stored message
+    # shows what the agenda itself sustains when the disk is not the limit.
+    lazy_agenda, lazy_raw, _ = _pair(count, "2m")
     return [
         Figure(
             bench="B1",
@@ -212,7 +248,23 @@ def run(quick: bool) -> list[Figure]:
             baseline=count / raw,
             baseline_what="raw nats-py publish + pull consume/ack, same server and messages",
             target="≥ 1,000 msg/s and ≥ 0.3×",
-        )
+        ),
+        Figure(
+            bench="B1",
+            what="disk under the store: 1 KB appends each followed by fsync (one writer); "
+            "a submission costs 3 synced writes (submission, event, fact), the raw baseline 1",
+            value=fsyncs,
+            unit="fsync/s",
+        ),
+        Figure(
+            bench="B1",
+            what=f"context: the same {count:,} submissions with sync_interval: 2m "
+            "(JetStream's default, not the SPEC's condition)",
+            value=count / lazy_agenda,
+            unit="msg/s",
+            baseline=count / lazy_raw,
+            baseline_what="raw nats-py publish + pull consume/ack, same server and messages",
+        ),
     ]
 
 

@@ -18,6 +18,7 @@ class NatsServer:
     port: int = 0
     monitor_port: int = 0
     process: Process | None = None
+    sync_interval: str = "always"  # SPEC §2; benchmarks compare with JetStream's default
 
     @property
     def url(self) -> str:
@@ -34,7 +35,7 @@ class NatsServer:
             "max_payload: 1MB\n"
             "jetstream {\n"
             f'  store_dir: "{self.store_dir}"\n'
-            "  sync_interval: always\n"
+            f"  sync_interval: {self.sync_interval}\n"
             "}\n"
         )
 
