@@ -94,7 +94,20 @@ async def test_agenda_killed_twice_mid_burst_applies_every_acknowledged_submissi
             for v in stored.values()
         )
 
+    async def all_announced() -> bool:
+        """The fact of a version saved just before a kill comes with the redelivery of its
+        submission, after the ack wait (15 s): possibly after every event is stored."""
+        stored = await kv_values(js, "agenda_events", f"{slug}.")
+        facts = await read_stream(js, "AGENDA", f"agenda.events.{slug}.>")
+        announced = {(f["event"]["event_id"], f["event"]["sequence"]) for _, f in facts}
+        return all(
+            (v["event"]["event_id"], sequence) in announced
+            for v in stored.values()
+            for sequence in range(v["event"]["sequence"] + 1)
+        )
+
     settle = await eventually(all_applied, within=90, what="every submission applied")
+    await eventually(all_announced, within=60, what="every stored version announced")
     await asyncio.to_thread(check_healthy, agenda)
     stored = await kv_values(js, "agenda_events", f"{slug}.")
     facts = await read_stream(js, "AGENDA", f"agenda.events.{slug}.>")
