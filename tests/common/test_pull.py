@@ -59,7 +59,7 @@ async def test_every_message_is_handled_once_with_at_most_max_in_flight(
 
     consumer = PullConsumer(
         nc, js, stream=stream, config=_config(subject), handler=handle,
-        inbox_prefix="_INBOX", max_in_flight=40,
+        max_in_flight=40,
     )  # fmt: skip
     await consumer.start()
     try:
@@ -87,7 +87,7 @@ async def test_a_message_published_after_an_idle_while_is_still_handled(
 
     consumer = PullConsumer(
         nc, js, stream=stream, config=_config(subject), handler=handle,
-        inbox_prefix="_INBOX", expires=0.3,
+        expires=0.3,
     )  # fmt: skip
     await consumer.start()
     try:
@@ -117,7 +117,6 @@ async def test_a_nakd_message_comes_back_and_a_failing_handler_does_not_stop_the
 
     consumer = PullConsumer(
         nc, js, stream=stream, config=_config(subject, ack_wait=1), handler=handle,
-        inbox_prefix="_INBOX",
     )  # fmt: skip
     await consumer.start()
     try:
@@ -138,7 +137,7 @@ async def test_the_consumer_is_declared_again_when_it_was_deleted(
 
     consumer = PullConsumer(
         nc, js, stream=stream, config=_config(subject), handler=handle,
-        inbox_prefix="_INBOX", expires=0.5,
+        expires=0.5,
     )  # fmt: skip
     await consumer.start()
     try:
@@ -167,9 +166,7 @@ async def test_stop_lets_the_messages_being_handled_finish(
         await msg.ack()
         done.append(msg.data)
 
-    consumer = PullConsumer(
-        nc, js, stream=stream, config=_config(subject), handler=handle, inbox_prefix="_INBOX"
-    )
+    consumer = PullConsumer(nc, js, stream=stream, config=_config(subject), handler=handle)
     await consumer.start()
     await started.wait()
     await consumer.stop()

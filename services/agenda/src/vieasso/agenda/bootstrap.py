@@ -118,7 +118,6 @@ def build_runtime(
             js,
             durable=settings.agenda_consumer,
             batch_size=settings.agenda_batch_size,
-            inbox_prefix=runtime.inbox_prefix.decode(),
         )
         await wiring.consumer.start()
 

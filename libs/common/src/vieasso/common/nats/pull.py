@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, Header
 
@@ -42,7 +43,8 @@ _CONSUMER_GONE = ("consumer deleted", "consumer not found")
 class PullConsumer:
     """Consume `stream` through the durable consumer `config` describes (created if missing).
 
-    `inbox_prefix`: the connection's (the service's NATS user may read only its own inboxes).
+    Messages come to an inbox of the connection (`Client.new_inbox`: under the connection's
+    inbox prefix, which the service's NATS user may read).
     """
 
     def __init__(
@@ -53,7 +55,6 @@ class PullConsumer:
         stream: str,
         config: ConsumerConfig,
         handler: Handler,
-        inbox_prefix: str,
         max_in_flight: int = 500,
         expires: float = 5.0,
     ) -> None:
@@ -64,7 +65,7 @@ class PullConsumer:
         self._stream = stream
         self._config = config
         self._handler = handler
-        self._inbox = f"{inbox_prefix.rstrip('.')}.{nc._nuid.next().decode()}"
+        self._inbox = nc.new_inbox()
         self._next = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{config.durable_name}"
         self._max = max_in_flight
         self._expires = expires
@@ -75,7 +76,7 @@ class PullConsumer:
         self._deadline = 0.0  # when the current request should have ended, at the latest
         self._declare = True
         self._tasks: set[asyncio.Task[None]] = set()
-        self._sub: object | None = None
+        self._sub: Subscription | None = None
         self._loop_task: asyncio.Task[None] | None = None
 
     @property
@@ -99,7 +100,7 @@ class PullConsumer:
                 await self._loop_task
         if self._sub is not None:
             with contextlib.suppress(Exception):
-                await self._sub.unsubscribe()  # type: ignore[attr-defined]
+                await self._sub.unsubscribe()
             self._sub = None
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=grace)

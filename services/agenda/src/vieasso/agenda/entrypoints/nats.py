@@ -63,10 +63,7 @@ def submissions_consumer(
     *,
     durable: str = DURABLE,
     batch_size: int = 500,
-    inbox_prefix: str = "_INBOX",
 ) -> PullConsumer:
-    """`inbox_prefix`: the service's own (`NatsRuntime.inbox_prefix`), which its NATS user
-    may subscribe to."""
 
     async def on_submission(raw: Msg) -> None:
         inbound = Inbound(raw.subject, raw.data, raw.headers or {}, _seq(raw))
@@ -84,7 +81,6 @@ def submissions_consumer(
         stream=STREAM,
         config=consumer_config(durable),
         handler=on_submission,
-        inbox_prefix=inbox_prefix,
         max_in_flight=batch_size,
     )
 
