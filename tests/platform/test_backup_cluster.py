@@ -16,11 +16,12 @@ from nats.js import JetStreamContext
 
 from tests.platform.conftest import Scenario
 from tests.platform.platform_state import stored_state
-from tests.support.nats_cluster import NatsCluster
+from tests.security.secured_nats import secured_cluster
 from tests.support.nats_server import NatsServer
 from tests.support.processes import VENV_BIN
 from vieasso.common import subjects
 from vieasso.common.backup.archive import catalogue_streams
+from vieasso.common.nats.permissions import ADMIN
 from vieasso.common.nats.provisioning import provision
 
 pytestmark = [pytest.mark.slow, pytest.mark.nats, pytest.mark.timeout(120)]
@@ -67,34 +68,26 @@ def test_a_backup_restores_into_the_three_node_cluster_with_three_replicas(
     finally:
         single.stop()
 
-    cluster = NatsCluster.create(tmp_path / "cluster").start()
-    try:
-        admin = cluster.nodes[0]
-        env = {
-            "VIEASSO_NATS_URL": ",".join(
-                f"nats://127.0.0.1:{n.client_port}" for n in cluster.nodes
-            ),
-            "VIEASSO_NATS_USER": "admin",
-            "VIEASSO_NATS_PASSWORD": admin.passwords["NATS_PASSWORD_ADMIN"],
-        }
-        restored = backup_cli(env, "restore", str(tmp_path / "b"), "--replicas", "3")
+    with secured_cluster(tmp_path / "cluster") as cluster:
+        restored = backup_cli(
+            cluster.client_env(ADMIN), "restore", str(tmp_path / "b"), "--replicas", "3"
+        )
         assert restored.returncode == 0, restored.stdout + restored.stderr
         # KV reads may be answered by any replica (direct get): the followers catch up with
         # the restored leader a moment after the restore's answer.
-        after = asyncio.run(stored_state(admin.url))
+        admin_url = cluster.nodes[0].url
+        after = asyncio.run(stored_state(admin_url))
         deadline = time.monotonic() + 30
         while after != before and time.monotonic() < deadline:
             time.sleep(0.5)
-            after = asyncio.run(stored_state(admin.url))
+            after = asyncio.run(stored_state(admin_url))
 
         async def replicas() -> dict[str, int | None]:
-            nc = await nats.connect(admin.url)
+            nc = await nats.connect(**cluster.connect_options(ADMIN))
             js = nc.jetstream()
             found = {s: (await js.stream_info(s)).config.num_replicas for s in catalogue_streams()}
             await nc.close()
             return found
 
         assert asyncio.run(replicas()) == dict.fromkeys(catalogue_streams(), 3)
-    finally:
-        cluster.stop()
     assert after == before

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.security.conftest import Scenario
-from tests.support.nats_cluster import NatsCluster
+from tests.security.secured_nats import SecuredCluster, secured_cluster
 from tests.support.processes import VENV_BIN, wait_until
 from tests.support.services import SERVICES, ServiceProcess, start_service_process
 from vieasso.annuaire.adapters import demo_data
@@ -28,26 +28,17 @@ DEMOS = (
 )
 
 
-def user_env(cluster: NatsCluster, user: str) -> dict[str, str]:
-    return {
-        "VIEASSO_NATS_URL": ",".join(f"nats://127.0.0.1:{n.client_port}" for n in cluster.nodes),
-        "VIEASSO_NATS_REPLICAS": "3",
-        "VIEASSO_NATS_USER": user,
-        "VIEASSO_NATS_PASSWORD": cluster.nodes[0].passwords[f"NATS_PASSWORD_{user.upper()}"],
-    }
+R3 = {"VIEASSO_NATS_REPLICAS": "3"}
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[NatsCluster]:
-    nodes = NatsCluster.create(tmp_path / "cluster")
-    try:
-        yield nodes.start()
-    finally:
-        nodes.stop()
+def cluster(tmp_path: Path) -> Iterator[SecuredCluster]:
+    with secured_cluster(tmp_path / "cluster") as nodes:
+        yield nodes
 
 
 def test_services_run_with_their_users_on_the_production_cluster(
-    cluster: NatsCluster, tmp_path: Path, scenario: Scenario
+    cluster: SecuredCluster, tmp_path: Path, scenario: Scenario
 ) -> None:
     scenario.describe(
         name="NATS users on the production cluster (cluster.conf + accounts.conf, R3)",
@@ -59,16 +50,16 @@ def test_services_run_with_their_users_on_the_production_cluster(
     running: dict[str, ServiceProcess] = {}
     try:
         for name in SERVICES:
-            env = user_env(cluster, name)
             running[name] = start_service_process(
-                name, nats_url=env.pop("VIEASSO_NATS_URL"), workdir=tmp_path, env=env
-            )
+                name, nats_url=cluster.nats_url, workdir=tmp_path,
+                env={**cluster.service_env(name), **R3},
+            )  # fmt: skip
         for svc in running.values():
             svc.wait_healthy(timeout=90)
         for service, argv in DEMOS:
             done = subprocess.run(
                 [str(VENV_BIN / f"vieasso-{service}"), *argv],
-                env={**os.environ, **user_env(cluster, service)},
+                env={**os.environ, **cluster.client_env(service), **R3},
                 capture_output=True, text=True, timeout=120, check=False,
             )  # fmt: skip
             assert done.returncode == 0, done.stdout + done.stderr

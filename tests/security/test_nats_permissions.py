@@ -25,7 +25,7 @@ from nats.errors import Error as NatsError
 from nats.js.errors import KeyNotFoundError
 
 from tests.security.conftest import Scenario
-from tests.security.secured_nats import SecuredNats
+from tests.security.secured_nats import SecuredNats, secured_server
 from tests.support.processes import REPO, VENV_BIN, wait_until
 from tests.support.services import SERVICES, ServiceProcess, start_service_process
 from tests.support.smtp import SmtpServer
@@ -58,10 +58,10 @@ class Platform:
 
 
 def run_cli(platform_nats: SecuredNats, user: str, *argv: str) -> str:
-    env = {**os.environ, "VIEASSO_NATS_URL": platform_nats.url, **platform_nats.service_env(user)}
     done = subprocess.run(
         [str(VENV_BIN / f"vieasso-{user}"), *argv],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, **platform_nats.client_env(user)},
+        capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
@@ -71,25 +71,25 @@ def run_cli(platform_nats: SecuredNats, user: str, *argv: str) -> str:
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     workdir = tmp_path_factory.mktemp("secured")
     slugs = [a.slug for a in demo_data.associations(3, SEED)]
-    server = SecuredNats(workdir=workdir / "nats", partners=slugs[:2]).start()
-    smtp = SmtpServer(maildir=workdir / "mail").start()
-    running: dict[str, ServiceProcess] = {}
-    try:
-        for name in SERVICES:
-            running[name] = start_service_process(
-                name, nats_url=server.url, workdir=workdir, smtp_port=smtp.port,
-                env={**server.service_env(name), **VERBOSE},
-            )  # fmt: skip
-        for svc in running.values():
-            svc.wait_healthy(timeout=60)
-        run_cli(server, "annuaire", "demo", "--count", "3", "--missions", "2", "--seed", str(SEED))
-        run_cli(server, "agenda", "demo")
-        yield Platform(server, running, slugs, smtp)
-    finally:
-        for svc in running.values():
-            svc.stop()
-        smtp.stop()
-        server.stop()
+    with secured_server(workdir / "nats", partners=slugs[:2]) as server:
+        smtp = SmtpServer(maildir=workdir / "mail").start()
+        running: dict[str, ServiceProcess] = {}
+        try:
+            for name in SERVICES:
+                running[name] = start_service_process(
+                    name, nats_url=server.nats_url, workdir=workdir, smtp_port=smtp.port,
+                    env={**server.service_env(name), **VERBOSE},
+                )  # fmt: skip
+            for svc in running.values():
+                svc.wait_healthy(timeout=60)
+            demo = ("demo", "--count", "3", "--missions", "2", "--seed", str(SEED))
+            run_cli(server, "annuaire", *demo)
+            run_cli(server, "agenda", "demo")
+            yield Platform(server, running, slugs, smtp)
+        finally:
+            for svc in running.values():
+                svc.stop()
+            smtp.stop()
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ async def connect(platform: Platform) -> AsyncIterator[object]:
             errors.append(str(exc))
 
         client = await nats.connect(
-            **platform.nats.connect_options(user),  # type: ignore[arg-type]
+            **platform.nats.connect_options(user),
             error_cb=on_error,
             allow_reconnect=False,
             name=f"{PROBE}-probe",  # the violations these tests cause on purpose
