@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ from vieasso.newsletter.config import NewsletterSettings
 
 COOKIE = {ASSOCIATION_COOKIE: "les-amis:jeton-de-test"}
 BEARER = {"Authorization": "Bearer jeton-de-test"}
+DEADLINE = 30.0
 SUBSCRIPTION = {"email": "resident@exemple.fr", "topics": ["evenements"]}
 
 
@@ -85,7 +87,9 @@ async def test_a_page_of_a_starting_service_says_so_in_french_and_the_api_keeps_
 ) -> None:
     case = CASES[service]
     method, path, kwargs = case.api
-    async with starting(case) as client:  # answers read here, checked once it has stopped
+    # answers read here, checked once the app has stopped; a start or stop that hangs fails
+    # within the deadline instead of the suite's timeout
+    async with asyncio.timeout(DEADLINE), starting(case) as client:
         client.cookies.update(case.page_cookies)
         page = await client.get(case.page, headers={"Accept": "text/html,*/*;q=0.8"})
         asked_json = await client.get(case.page, headers={"Accept": "application/json"})
