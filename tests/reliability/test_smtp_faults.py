@@ -10,33 +10,19 @@ window (with a tolerance of one connection's worth).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import nats
 import pytest
-from nats.js import JetStreamContext
 
-from tests.newsletter import facts
+from tests.newsletter.digest_run import DigestRun, ledger_states, monthly_readers
 from tests.reliability.conftest import Scenario
 from tests.reliability.faulty_smtp import FaultyHandler, FaultySmtp
 from tests.support.nats_server import NatsServer
-from tests.support.processes import VENV_BIN, Process, wait_until
-from vieasso.common.messages.newsletter import Frequency
-from vieasso.common.nats.provisioning import provision
-from vieasso.newsletter.adapters.subscribers import SubscriberStore
-from vieasso.newsletter.domain.delivery import LedgerEntry, LedgerState
-from vieasso.newsletter.domain.edition import edition_id
-from vieasso.newsletter.domain.subscriber import (
-    Consent,
-    Preferences,
-    Subscriber,
-    SubscriberState,
-    new_subscriber_id,
-)
+from vieasso.newsletter.domain.delivery import LedgerState
+from vieasso.newsletter.domain.subscriber import SubscriberState
 
 pytestmark = [pytest.mark.nats, pytest.mark.smtp, pytest.mark.e2e, pytest.mark.slow]
 
@@ -54,67 +40,6 @@ def own_nats(tmp_path: Path) -> Iterator[NatsServer]:
     server = NatsServer(workdir=tmp_path / "nats").start()
     yield server
     server.stop()
-
-
-def send_digest(nats_url: str, smtp: FaultySmtp, log: Path) -> Process:
-    env = {
-        "VIEASSO_NATS_URL": nats_url,
-        "VIEASSO_SMTP_PORT": str(smtp.port),
-        "VIEASSO_SMTP_POOL_SIZE": str(POOL),
-        "VIEASSO_SMTP_TIMEOUT": str(SMTP_TIMEOUT),
-        "VIEASSO_SEND_RATE": str(RATE),
-        "VIEASSO_SEND_RETRY_BASE": "0.2",
-        "VIEASSO_SEND_RETRY_MAX": "1",
-        "VIEASSO_SEND_ACK_WAIT": "3",
-        "VIEASSO_LOG_JSON": "false",
-    }
-    argv = [str(VENV_BIN / "vieasso-newsletter"), "send-digest", "--frequency", "mensuelle"]
-    return Process(argv, log=log, env=env).start()
-
-
-async def platform_with_subscribers(
-    js: JetStreamContext, now: datetime
-) -> tuple[SubscriberStore, dict[str, str]]:
-    """Streams and buckets, one piece of news, and `SUBSCRIBERS` monthly subscribers."""
-    await provision(js, replicas=1)
-    subject, fact = facts.association_validated(
-        now - timedelta(hours=1), name="Les Amis du Doubs", themes=("environnement",), quartier=None
-    )
-    await js.publish(
-        subject, fact.model_dump_json().encode(), headers={"Nats-Msg-Id": str(fact.message_id)}
-    )
-    store = SubscriberStore(await js.key_value("newsletter_subscribers"))
-    ids: dict[str, str] = {}
-    for n in range(SUBSCRIBERS):
-        email = f"lecteur-{n}-{secrets.token_hex(3)}@example.org"
-        subscriber = Subscriber(
-            id=new_subscriber_id(), email=email,
-            preferences=Preferences(frequency=Frequency.MENSUELLE), state=SubscriberState.ACTIVE,
-            consent=Consent(requested_at=now, form_version="test", confirmed_at=now),
-            created_at=now, updated_at=now,
-        )  # fmt: skip
-        assert await store.add(subscriber)
-        ids[email] = subscriber.id
-    return store, ids
-
-
-def send_with_one_kill(nats_url: str, smtp: FaultySmtp, tmp_path: Path) -> int:
-    """send-digest, killed (-9) after a third of the mails, then run again to the end;
-    returns how many mails had been accepted at the kill."""
-    first = send_digest(nats_url, smtp, tmp_path / "first.log")
-    try:
-        wait_until(lambda: len(smtp.handler.accepted) >= SUBSCRIBERS // 3, timeout=60)
-    finally:
-        first.kill()
-    before_kill = len(smtp.handler.accepted)
-    second = send_digest(nats_url, smtp, tmp_path / "second.log")
-    try:
-        wait_until(lambda: not second.running, timeout=120, what="send-digest to finish")
-    finally:
-        second.kill()
-    assert second.popen is not None
-    assert second.popen.returncode == 0, second.output()[-3000:]
-    return before_kill
 
 
 async def test_digest_through_a_faulty_smtp_server_is_delivered_once_bounces_suspend(
@@ -135,21 +60,27 @@ async def test_digest_through_a_faulty_smtp_server_is_delivered_once_bounces_sus
     nc = await nats.connect(own_nats.url)
     js = nc.jetstream()
     now = datetime.now(UTC)
-    store, ids = await platform_with_subscribers(js, now)
+    store, ids = await monthly_readers(js, now, SUBSCRIBERS, "lecteur")
     bouncing = set(list(ids)[:: SUBSCRIBERS // BOUNCING])
     handler = FaultyHandler(FAULT_SHARE, stall_seconds=SMTP_TIMEOUT * 2, reject=bouncing)
     smtp = FaultySmtp(handler).start()
+    digest = DigestRun(
+        own_nats.url, smtp.port, pool=POOL, rate=RATE,
+        env={
+            "VIEASSO_SMTP_TIMEOUT": str(SMTP_TIMEOUT),
+            "VIEASSO_SEND_RETRY_BASE": "0.2",
+            "VIEASSO_SEND_RETRY_MAX": "1",
+        },
+    )  # fmt: skip
     try:
-        before_kill = send_with_one_kill(own_nats.url, smtp, tmp_path)
+        before_kill = digest.killed_then_resumed(
+            lambda: len(handler.accepted), SUBSCRIBERS // 3, tmp_path, finish_within=120
+        )
     finally:
         smtp.stop()
 
-    eid = edition_id(Frequency.MENSUELLE, now, ZoneInfo("Europe/Paris"))
-    kv = await js.key_value("newsletter_deliveries")
-    states: dict[str, LedgerState] = {}
-    for email, sid in ids.items():
-        entry = await kv.get(f"{eid}.{sid}")
-        states[email] = LedgerEntry.model_validate_json(entry.value or b"").state
+    by_id = await ledger_states(js, now, ids.values())
+    states = {email: by_id[sid] for email, sid in ids.items()}
     received = handler.counts()
     assert max(received.values()) == 1, "a subscriber got the edition twice"
     uncertain = [e for e, s in states.items() if s is LedgerState.SENDING]
