@@ -26,6 +26,7 @@ from vieasso.common.settings import Settings
 log = logging.getLogger(__name__)
 
 DRAIN_LOST_GRACE = 0.5  # seconds
+STOP_TIMEOUT = 20.0  # seconds for the broker to drain and close (its graceful timeout is 10)
 START_RETRY_MAX = 30.0  # seconds between start-up attempts, at most
 
 StartupStep = Callable[[JetStreamContext], Awaitable[None]]
@@ -155,7 +156,11 @@ class NatsRuntime:
         if conn is not None and not conn.is_connected:
             await self._close_without_drain(conn)
         self._stopping = asyncio.create_task(self.broker.stop(), name=f"{self.service}-nats-stop")
-        await asyncio.wait({self._stopping})
+        await asyncio.wait({self._stopping}, timeout=STOP_TIMEOUT)
+        if not self._stopping.done():  # a stop must end: the process is asked to exit
+            log.warning("stopping the broker took over %.0f s; closing without it", STOP_TIMEOUT)
+            self._abandon_drain()
+            await asyncio.wait({self._stopping})
         if self._stopping.cancelled():
             if conn is not None:
                 await self._close_without_drain(conn)
