@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from nats.aio.client import Client
@@ -13,7 +15,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
 
 from tests.conftest import random_slug
-from vieasso.common.nats.pull import PullConsumer
+from vieasso.common.nats.pull import Handler, PullConsumer
 
 pytestmark = pytest.mark.nats
 
@@ -31,6 +33,30 @@ def _config(subject: str, ack_wait: float | None = None) -> ConsumerConfig:
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=ack_wait,
     )
+
+
+@asynccontextmanager
+async def _consuming(
+    nc: Client, js: JetStreamContext, stream: str, config: ConsumerConfig, handle: Handler,
+    **options: Any,
+) -> AsyncIterator[PullConsumer]:  # fmt: skip
+    consumer = PullConsumer(nc, js, stream=stream, config=config, handler=handle, **options)
+    await consumer.start()
+    try:
+        yield consumer
+    finally:
+        await consumer.stop()
+
+
+class _Recorder:
+    """A handler that records each body and acknowledges it."""
+
+    def __init__(self) -> None:
+        self.got: list[bytes] = []
+
+    async def __call__(self, msg: Msg) -> None:
+        self.got.append(msg.data)
+        await msg.ack()
 
 
 async def _wait(condition: Callable[[], bool], within: float = 20.0) -> None:
@@ -57,15 +83,8 @@ async def test_every_message_is_handled_once_with_at_most_max_in_flight(
         running -= 1
         await msg.ack()
 
-    consumer = PullConsumer(
-        nc, js, stream=stream, config=_config(subject), handler=handle,
-        max_in_flight=40,
-    )  # fmt: skip
-    await consumer.start()
-    try:
+    async with _consuming(nc, js, stream, _config(subject), handle, max_in_flight=40):
         await _wait(lambda: len(seen) == 300)
-    finally:
-        await consumer.stop()
 
     assert set(seen) == {str(i).encode() for i in range(300)}
     assert max(seen.values()) == 1
@@ -79,23 +98,11 @@ async def test_a_message_published_after_an_idle_while_is_still_handled(
     nc: Client, js: JetStreamContext
 ) -> None:
     stream, subject = await _stream(js)
-    got: list[bytes] = []
-
-    async def handle(msg: Msg) -> None:
-        got.append(msg.data)
-        await msg.ack()
-
-    consumer = PullConsumer(
-        nc, js, stream=stream, config=_config(subject), handler=handle,
-        expires=0.3,
-    )  # fmt: skip
-    await consumer.start()
-    try:
+    record = _Recorder()
+    async with _consuming(nc, js, stream, _config(subject), record, expires=0.3):
         await asyncio.sleep(1.0)  # several pull requests expire (408) meanwhile
         await js.publish(subject, b"late")
-        await _wait(lambda: got == [b"late"])
-    finally:
-        await consumer.stop()
+        await _wait(lambda: record.got == [b"late"])
 
 
 async def test_a_nakd_message_comes_back_and_a_failing_handler_does_not_stop_the_rest(
@@ -115,40 +122,22 @@ async def test_a_nakd_message_comes_back_and_a_failing_handler_does_not_stop_the
         else:
             await msg.ack()
 
-    consumer = PullConsumer(
-        nc, js, stream=stream, config=_config(subject, ack_wait=1), handler=handle,
-    )  # fmt: skip
-    await consumer.start()
-    try:
+    async with _consuming(nc, js, stream, _config(subject, ack_wait=1), handle):
         await _wait(lambda: deliveries == Counter({b"nak": 2, b"boom": 2, b"ok": 1}))
-    finally:
-        await consumer.stop()
 
 
 async def test_the_consumer_is_declared_again_when_it_was_deleted(
     nc: Client, js: JetStreamContext
 ) -> None:
     stream, subject = await _stream(js)
-    got: list[bytes] = []
-
-    async def handle(msg: Msg) -> None:
-        got.append(msg.data)
-        await msg.ack()
-
-    consumer = PullConsumer(
-        nc, js, stream=stream, config=_config(subject), handler=handle,
-        expires=0.5,
-    )  # fmt: skip
-    await consumer.start()
-    try:
+    record = _Recorder()
+    async with _consuming(nc, js, stream, _config(subject), record, expires=0.5):
         await js.publish(subject, b"before")
-        await _wait(lambda: got == [b"before"])
+        await _wait(lambda: record.got == [b"before"])
         await js.delete_consumer(stream, "worker")
         await js.publish(subject, b"after")
         # declared anew, it delivers the stream from the start again (deliver policy all)
-        await _wait(lambda: b"after" in got)
-    finally:
-        await consumer.stop()
+        await _wait(lambda: b"after" in record.got)
 
 
 async def test_stop_lets_the_messages_being_handled_finish(
