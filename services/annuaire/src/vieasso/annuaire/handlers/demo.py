@@ -57,7 +57,7 @@ async def _demo_access(app: Annuaire, slugs: list[str], secret: str) -> tuple[De
         if record is None or record.state is not AssociationState.VALIDATED:
             continue
         token = demo_token(secret, slug)
-        if record.token_hash != hash_token(token):
+        if not hmac.compare_digest(record.token_hash or "", hash_token(token)):
             await issue_token(app, slug, token)
         access.append(DemoAccess(slug, record.name, token))
     return tuple(access)
