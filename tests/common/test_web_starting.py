@@ -105,3 +105,31 @@ async def test_a_page_of_a_starting_service_says_so_in_french_and_the_api_keeps_
         assert answer.headers["retry-after"] == "2"
     for answer in (asked_json, api):
         assert answer.json() == {"detail": STARTING}
+
+
+AGENDA_WHILE_LOADING = {
+    "/feeds/agenda.ics": "json",
+    "/feeds/agenda.rss?theme=culture": "json",
+    "/feeds/associations/les-amis.atom": "json",
+    "/events/les-amis/concert.ics": "json",
+    "/agenda": "page",
+    "/events/les-amis/concert": "page",
+}
+
+
+async def test_the_agenda_serves_no_feed_and_no_agenda_page_before_its_events_are_loaded() -> None:
+    """An empty calendar answered 200 while starting would make every subscribed calendar
+    application delete the city's events: 503 with Retry-After instead."""
+    answers = {}
+    async with asyncio.timeout(DEADLINE), starting(CASES["agenda"]) as client:
+        for path in AGENDA_WHILE_LOADING:
+            answers[path] = await client.get(path, headers={"Accept": "text/html,*/*;q=0.8"})
+
+    for path, kind in AGENDA_WHILE_LOADING.items():
+        answer = answers[path]
+        assert answer.status_code == 503, path
+        assert answer.headers["retry-after"] == "2", path
+        if kind == "json":
+            assert answer.json() == {"detail": STARTING}, path
+        else:
+            assert "<h1>Le service démarre</h1>" in assert_french_page(answer, status=503)

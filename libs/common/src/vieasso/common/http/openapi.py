@@ -40,7 +40,9 @@ REFUSED = {
     "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
 }
 UNAVAILABLE = {
-    "description": "Service momentanément indisponible (NATS injoignable) : réessayez.",
+    "description": (
+        "Service momentanément indisponible (démarrage en cours ou NATS injoignable) : réessayez."
+    ),
     "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
 }
 

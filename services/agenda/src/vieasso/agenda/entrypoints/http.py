@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 
 from vieasso.agenda.adapters.feedcache import MEDIA_TYPES, FeedKind
 from vieasso.agenda.adapters.pages import Pages
@@ -31,7 +31,13 @@ EventIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
 
 
 def build_router(wiring: Wiring) -> APIRouter:
-    router = APIRouter()
+    async def loaded() -> None:
+        """Nothing is answered from the catalog before every event is in it: an empty or
+        partial calendar would make a subscribed calendar application delete events. Until
+        then: 503 with Retry-After (`NotReady`), a page for a person, JSON otherwise."""
+        wiring.agenda()
+
+    router = APIRouter(dependencies=[Depends(loaded)])
     feeds = wiring.feeds
 
     def serve_feed(request: Request, kind: FeedKind, query: FeedQuery, title: str) -> Response:
