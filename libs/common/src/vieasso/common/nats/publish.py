@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Protocol
 
 from faststream.exceptions import IncorrectState
 from faststream.nats import NatsBroker
 from nats.errors import Error as NatsError
-from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
 from vieasso.common.messages.base import Message
@@ -30,11 +28,6 @@ class JetStreamPublisher:
 
     The ``Nats-Msg-Id`` header is the message's ``message_id``, so a retried publish within
     the stream's duplicate window is dropped by the server instead of stored twice.
-
-    Through nats-py's `publish_async` (SPEC §2: "publish_async batching") on the broker's
-    connection: one shared reply subscription and a future per message, where a request
-    (`JetStreamContext.publish`, which FastStream's `broker.publish` calls) costs a timer
-    and a waiter per message. On the agenda's hot path (B1) that is a publish per submission.
     """
 
     def __init__(self, broker: NatsBroker, *, timeout: float) -> None:
@@ -46,15 +39,17 @@ class JetStreamPublisher:
 
     async def publish(self, subject: str, message: Message) -> PubAck:
         message_id = str(message.message_id)
-        headers = {
-            "Nats-Msg-Id": message_id,
-            "Nats-Expected-Stream": stream_for(subject),
-            "content-type": "application/json",
-        }
-        body = message.model_dump_json().encode()
         try:
-            js: JetStreamContext = self._broker.config.connection_state.stream
-            async with asyncio.timeout(self._timeout):
-                return await (await js.publish_async(subject, body, headers=headers))
+            ack = await self._broker.publish(
+                message.model_dump_json().encode(),
+                subject,
+                headers={"Nats-Msg-Id": message_id, "content-type": "application/json"},
+                correlation_id=message_id,
+                stream=stream_for(subject),
+                timeout=self._timeout,
+            )
         except (NatsError, TimeoutError, IncorrectState) as exc:
             raise PublishError(f"{subject}: not acknowledged by JetStream ({exc!r})") from exc
+        if ack is None:  # pragma: no cover - stream= always yields an ack
+            raise PublishError(f"{subject}: no acknowledgement")
+        return ack

@@ -10,8 +10,8 @@ from functools import partial
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy, Header, StreamInfo
-from nats.js.errors import APIError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.api import ConsumerConfig, DeliverPolicy, StreamInfo
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KV_DEL, KV_OP, KV_PURGE, KeyValue
 
 from vieasso.agenda.domain.model import StoredEvent
@@ -57,28 +57,14 @@ class EventStore:
         return StoredEvent.model_validate_json(entry.value), entry.revision or 0
 
     async def save(self, record: StoredEvent, revision: int | None) -> int:
-        """Write `record` if the key is still at `revision` (None: must not exist).
-
-        What `KeyValue.create`/`update` send, through `publish_async` (a future per write
-        instead of a request's timer and waiter: one write per submission on B1's path).
-        """
+        """Write `record` if the key is still at `revision` (None: must not exist)."""
         value = encode(record)
-        expected = {Header.EXPECTED_LAST_SUBJECT_SEQUENCE: str(revision or 0)}
         try:
-            async with asyncio.timeout(_WRITE_TIMEOUT):
-                ack = await (
-                    await self._js.publish_async(_PREFIX + record.key, value, headers=expected)
-                )
-        except APIError as exc:
-            if exc.err_code not in _WRONG_LAST_SEQUENCE:
-                raise
-            if revision is not None:
-                raise ConcurrentWrite(record.key) from exc
-            try:  # nats-py's create: the key may be deleted (a tombstone has a revision)
+            if revision is None:
                 return await self._kv.create(record.key, value)
-            except KeyWrongLastSequenceError as again:
-                raise ConcurrentWrite(record.key) from again
-        return int(ack.seq)
+            return await self._kv.update(record.key, value, last=revision)
+        except KeyWrongLastSequenceError as exc:
+            raise ConcurrentWrite(record.key) from exc
 
     async def load(
         self,
@@ -170,5 +156,3 @@ class EventStore:
 Known = Callable[[str, int], bool]
 _PREFIX = f"$KV.{BUCKET}."
 _LOAD_TIMEOUT = 60.0
-_WRITE_TIMEOUT = 5.0  # nats-py's default for KV writes
-_WRONG_LAST_SEQUENCE = (10071, 10164)  # JSStreamWrongLastSequence(Constant)Err
