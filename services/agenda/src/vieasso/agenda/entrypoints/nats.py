@@ -86,11 +86,9 @@ def submissions_consumer(
 
 
 def _seq(message: Msg) -> int | None:
-    # The reply subject is $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer
-    # seq>.<timestamp>.<pending> (with a domain and an account hash in front since 2.9):
-    # cheaper to split than `msg.metadata`.
+    """The submission's stream sequence (nats-py reads both forms of the ack subject)."""
     try:
-        return int(message.reply.split(".")[-4])
+        return int(message.metadata.sequence.stream)
     except (ValueError, AttributeError, IndexError):
         return None
 
