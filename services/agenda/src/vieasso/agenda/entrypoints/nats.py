@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from faststream.nats import ConsumerConfig as FastStreamConsumerConfig
 from faststream.nats import JStream, NatsRouter, PullSub
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -107,18 +106,12 @@ def document_router(durable: str = DURABLE) -> NatsRouter:
     """The submissions subscriber as FastStream would declare it: for the AsyncAPI document
     only (the service consumes through `submissions_consumer`)."""
     router = NatsRouter()
-    config = consumer_config(durable)
 
     @router.subscriber(
         subjects.SUBMISSIONS_ALL,
         stream=JStream(name=STREAM, declare=False),
         durable=durable,
-        config=FastStreamConsumerConfig(
-            ack_policy=config.ack_policy,
-            deliver_policy=config.deliver_policy,
-            ack_wait=config.ack_wait,
-            max_ack_pending=config.max_ack_pending,
-        ),
+        config=consumer_config(durable),
         pull_sub=PullSub(),
         title="agenda.submissions.<slug>",
         description=(
