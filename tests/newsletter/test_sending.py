@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,8 +12,10 @@ from tests.newsletter.conftest import App, mails_to, random_email
 from tests.newsletter.digest_support import active_subscriber, publish_facts, send_edition
 from tests.support.smtp import SmtpServer
 from vieasso.common.clock import FrozenClock
+from vieasso.common.messages.newsletter import Frequency
 from vieasso.newsletter.adapters.ledger import key
 from vieasso.newsletter.domain.delivery import LedgerEntry, LedgerState, Outcome, classify
+from vieasso.newsletter.domain.edition import edition_id
 from vieasso.newsletter.domain.subscriber import SubscriberState
 
 pytestmark = [pytest.mark.nats, pytest.mark.smtp]
@@ -62,6 +65,32 @@ async def test_hard_bounce_suspends_the_subscriber(
     found = await newsletter_app.newsletter.store.get(subscriber.id)
     assert found is not None
     assert found[0].state is SubscriberState.SUSPENDED
+
+
+async def test_a_bounce_recorded_by_a_stopped_run_suspends_on_the_next_one(
+    newsletter_app: App, smtp_server: SmtpServer, clock: FrozenClock
+) -> None:
+    """A run stopped between writing `bounced` and suspending the subscriber: the next run
+    of the edition suspends, unless the subscriber changed since the bounce."""
+    await some_news(newsletter_app, clock)
+    now = clock.now()
+    eid = edition_id(Frequency.HEBDOMADAIRE, now, ZoneInfo("Europe/Paris"))
+    stopped = await active_subscriber(newsletter_app, random_email("stopped"))
+    changed = await active_subscriber(newsletter_app, random_email("changed"))
+    kv = await newsletter_app.newsletter.js.key_value("newsletter_deliveries")
+    for subscriber, at in ((stopped, now), (changed, now - timedelta(hours=1))):
+        entry = LedgerEntry(state=LedgerState.BOUNCED, attempts=1, at=at, code=550)
+        await kv.create(key(eid, subscriber.id), entry.model_dump_json().encode())
+    edition = await send_edition(newsletter_app)
+    assert edition.id == eid
+    for subscriber, state in (
+        (stopped, SubscriberState.SUSPENDED),
+        (changed, SubscriberState.ACTIVE),
+    ):
+        assert mails_to(smtp_server, subscriber.email) == []
+        found = await newsletter_app.newsletter.store.get(subscriber.id)
+        assert found is not None
+        assert found[0].state is state, subscriber.email
 
 
 async def test_policy_refusal_fails_without_suspending(

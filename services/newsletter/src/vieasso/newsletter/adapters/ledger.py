@@ -22,11 +22,13 @@ BUCKET = "newsletter_deliveries"
 
 @dataclass(frozen=True)
 class Claim:
-    """Either ours to send (`revision` set) or already handled (`state` of the ledger)."""
+    """Either ours to send (`revision` set) or already handled (`state` of the ledger, and
+    its `entry` when it was read)."""
 
     revision: int | None
     attempts: int
     state: LedgerState | None = None
+    entry: LedgerEntry | None = None
 
 
 def key(edition_id: str, subscriber_id: str) -> str:
@@ -52,7 +54,7 @@ class Ledger:
             return Claim(None, 0, LedgerState.SENDING)  # purged meanwhile: leave it alone
         current = LedgerEntry.model_validate_json(entry.value or b"")
         if current.state is not LedgerState.DEFERRED:
-            return Claim(None, current.attempts, current.state)
+            return Claim(None, current.attempts, current.state, current)
         attempts = current.attempts + 1
         retry = LedgerEntry(state=LedgerState.SENDING, attempts=attempts, at=now)
         try:

@@ -17,10 +17,11 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from datetime import datetime
 
 from vieasso.common.clock import Clock
 from vieasso.common.messages.newsletter import Delivery
-from vieasso.newsletter.adapters.ledger import Ledger
+from vieasso.newsletter.adapters.ledger import Claim, Ledger
 from vieasso.newsletter.adapters.mime import compose
 from vieasso.newsletter.adapters.mirror import SubscriberMirror
 from vieasso.newsletter.adapters.rendering import PREFERENCES, UNSUBSCRIBE
@@ -28,6 +29,7 @@ from vieasso.newsletter.adapters.smtp import SmtpPool, SmtpUnavailable
 from vieasso.newsletter.adapters.subscribers import ConcurrentChange, SubscriberStore
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain.delivery import LedgerEntry, LedgerState, Outcome, backoff, classify
+from vieasso.newsletter.domain.subscriber import SubscriberState
 from vieasso.newsletter.handlers.links import Links
 from vieasso.newsletter.handlers.rendered import EditionMail
 
@@ -101,7 +103,7 @@ class Deliverer:
                 async with self._ahead:
                     claim = await self._ledger.claim(eid, sid, self._clock.now())
                     if claim.revision is None:
-                        return claim.state or LedgerState.SENDING
+                        return await self._handled(sid, claim)
                     lease = await held.enter_async_context(self._pool.lease())
                 code: int | None = None
                 detail = "connection"
@@ -130,13 +132,27 @@ class Deliverer:
                 return state
             await asyncio.sleep(backoff(claim.attempts, s.send_retry_base, s.send_retry_max))
 
-    async def _suspend(self, subscriber_id: str, reason: str) -> None:
-        """A hard bounce: stop mailing the address until the person subscribes again."""
+    async def _handled(self, subscriber_id: str, claim: Claim) -> LedgerState:
+        """A delivery handled before; a bounce recorded by a run stopped before it suspended
+        the subscriber is followed through now."""
+        if claim.entry is not None and claim.state is LedgerState.BOUNCED:
+            await self._suspend(subscriber_id, f"{claim.entry.code}", since=claim.entry.at)
+        return claim.state or LedgerState.SENDING
+
+    async def _suspend(
+        self, subscriber_id: str, reason: str, since: datetime | None = None
+    ) -> None:
+        """A hard bounce: stop mailing the address until the person subscribes again. With
+        `since` (the bounce of an earlier run), not if the subscriber changed after it."""
         for _ in range(5):
             found = await self._store.get(subscriber_id)
             if found is None:
                 return
             subscriber, revision = found
+            if since is not None and (
+                subscriber.state is not SubscriberState.ACTIVE or subscriber.updated_at > since
+            ):
+                return
             try:
                 await self._store.save(subscriber.suspended(self._clock.now(), reason), revision)
             except ConcurrentChange:
