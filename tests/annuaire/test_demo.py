@@ -17,6 +17,7 @@ from vieasso.annuaire.adapters import demo_data
 from vieasso.annuaire.entrypoints.cli import app
 from vieasso.annuaire.handlers.associations import hash_token
 from vieasso.common.directory import ASSOCIATIONS, MISSIONS
+from vieasso.common.nats.kv import scan
 from vieasso.common.reference.loader import load_quartiers, load_themes
 
 pytestmark = pytest.mark.nats
@@ -50,7 +51,7 @@ async def _stored(nats_url: str, slugs: list[str]) -> tuple[list[dict[str, objec
         js = nc.jetstream()
         kv = await js.key_value(ASSOCIATIONS)
         records = [json.loads((await kv.get(s)).value or b"") for s in slugs]
-        missions = await (await js.key_value(MISSIONS)).keys()
+        missions = [e.key async for e in scan(await js.key_value(MISSIONS), ">", meta_only=True)]
         mine = [m for m in missions if any(m.startswith(s) for s in slugs)]
         return records, len(mine)
     finally:

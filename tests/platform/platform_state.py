@@ -3,7 +3,9 @@ loaded by their own commands, and everything it stores or shows, captured for co
 
 - `PlatformRun` starts the services (one admin token, one SMTP sink, a fixed public URL so
   that links in feeds do not depend on the ports) and runs their command-line tools.
-- `stored_state(url)` — every record of every KV bucket and every message of every stream.
+- `stored_state(url)` — every record of every KV bucket and every message of every stream;
+  `settled_state(url)` the same once nothing changes any more, `differences(a, b)` what
+  differs between two of them, readably.
 - `public_documents(...)` — every feed and open-data export, as bytes.
 """
 
@@ -19,12 +21,13 @@ from typing import Any
 
 import httpx
 import nats
-from nats.js.errors import KeyNotFoundError, NoKeysError, NotFoundError
+from nats.js.errors import NotFoundError
 
 from tests.support.processes import VENV_BIN, wait_until
 from tests.support.services import SERVICES, ServiceProcess, start_service_process
 from tests.support.smtp import SmtpServer
 from vieasso.common.nats.catalogue import BUCKETS, STREAMS
+from vieasso.common.nats.kv import scan
 
 PUBLIC_URL = "https://vie-associative.example.org"
 FEEDS = ("ics", "rss", "atom", "jsonld")
@@ -92,19 +95,13 @@ async def stored_state(url: str) -> dict[str, Any]:
     state: dict[str, Any] = {"kv": {}, "streams": {}}
     try:
         for bucket in BUCKETS:
+            # Not KeyValue.keys(): its "no more keys" marker can come before the keys (see
+            # vieasso.common.nats.kv), which read a bucket as empty now and then.
             kv = await js.key_value(bucket.name)
-            try:
-                keys = sorted(await kv.keys())
-            except NoKeysError:
-                keys = []
-            records = {}
-            for key in keys:
-                try:
-                    entry = await kv.get(key)
-                except KeyNotFoundError:
-                    continue
-                records[key] = (entry.value, entry.revision)
-            state["kv"][bucket.name] = records
+            entries = [entry async for entry in scan(kv, ">")]
+            state["kv"][bucket.name] = {
+                e.key: (e.value, e.revision) for e in sorted(entries, key=lambda e: e.key)
+            }
         for name in [s.name for s in STREAMS] + [f"KV_{b.name}" for b in BUCKETS]:
             info = await js.stream_info(name)
             messages = []
@@ -119,6 +116,48 @@ async def stored_state(url: str) -> dict[str, Any]:
     finally:
         await nc.close()
     return state
+
+
+async def settled_state(url: str, quiet: float = 1.0, patience: float = 30.0) -> dict[str, Any]:
+    """`stored_state` once two reads `quiet` seconds apart agree: the facts and records that
+    services write after a command returns (e.g. the edition's `sent` fact, published by
+    whichever sender finished it) are in."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    state = await stored_state(url)
+    while True:
+        await asyncio.sleep(quiet)
+        again = await stored_state(url)
+        if again == state:
+            return state
+        if loop.time() > deadline:
+            raise AssertionError("still changing:\n" + "\n".join(differences(state, again)))
+        state = again
+
+
+def differences(a: dict[str, Any], b: dict[str, Any], limit: int = 20) -> list[str]:
+    """One line per KV key or stream message that differs between two `stored_state`s."""
+    lines: list[str] = []
+    for kind in ("kv", "streams"):
+        for name in sorted(a[kind].keys() | b[kind].keys()):
+            left, right = a[kind].get(name), b[kind].get(name)
+            if left == right:
+                continue
+            if left is None or right is None:
+                lines.append(f"{kind} {name}: only in {'second' if left is None else 'first'}")
+                continue
+            if kind == "kv":
+                for key in sorted(left.keys() | right.keys()):
+                    if left.get(key) != right.get(key):
+                        lines.append(f"kv {name} {key}: {left.get(key)!r} ≠ {right.get(key)!r}")
+            else:
+                first, second = {m[0]: m for m in left}, {m[0]: m for m in right}
+                for seq in sorted(first.keys() | second.keys()):
+                    if first.get(seq) != second.get(seq):
+                        lines.append(
+                            f"stream {name} #{seq}: {first.get(seq)!r} ≠ {second.get(seq)!r}"
+                        )
+    return lines[:limit] + ([f"… {len(lines) - limit} more"] if len(lines) > limit else [])
 
 
 def public_documents(run: PlatformRun, slugs: list[str]) -> dict[str, tuple[int, bytes]]:
