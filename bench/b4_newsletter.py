@@ -5,7 +5,8 @@ saving every mail as .eml) run as their own processes. The measured run is the r
 command, `vieasso-newsletter send-digest`, in its own process: rate = recipients / (edition
 finished − edition created), both read from the edition record; its peak RSS (VmHWM) is
 polled from /proc. Baseline, same run, same sink: raw aiosmtplib sending pre-serialised
-mails of the same size over the same number of connections (8), from this process.
+mails of the same size over the same number of connections (8), from this process; the
+mean of two runs, each into an emptied mail directory after `sync`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import os
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -45,6 +47,7 @@ from vieasso.newsletter.domain.subscriber import (
 )
 
 CONNECTIONS = 8
+BASELINE_RUNS = 2  # it moved by a fifth between runs minutes apart
 WRITERS = 64
 
 
@@ -213,21 +216,27 @@ def run(quick: bool) -> list[Figure]:
         assert sink.count() == delivered, (sink.count(), delivered)
         sizes = [p.stat().st_size for p in list(sink.maildir.glob("*.eml"))[:200]]
         size = sum(sizes) // max(1, len(sizes))
-        sink.clear()
-        raw = asyncio.run(baseline(sink.port, delivered, size))
+        raws = []
+        for _ in range(BASELINE_RUNS):
+            sink.clear()
+            os.sync()  # the deleted mails' writes do not land in the baseline's time
+            raws.append(asyncio.run(baseline(sink.port, delivered, size)))
+        raw = statistics.mean(raws)
     finally:
         sink.stop()
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     print(
         f"B4  {delivered:,} mails of ~{size / 1024:.0f} KB, {distinct:,} distinct contents; "
-        f"send-digest wall time {wall:.1f} s (process start, index load, build, send)",
+        f"send-digest wall time {wall:.1f} s (process start, index load, build, send); "
+        f"raw baseline runs: {', '.join(f'{r:.0f}' for r in raws)} mails/s",
         flush=True,
     )
     return [
         Figure(
             "B4", f"digest edition, {delivered:,} mails, {CONNECTIONS} connections", rate,
-            "mails/s", baseline=raw, baseline_what="raw aiosmtplib, pre-serialised",
+            "mails/s", baseline=raw,
+            baseline_what=f"raw aiosmtplib, pre-serialised, mean of {BASELINE_RUNS} runs",
             target="≥ 600 mails/s and ≥ 0.7×",
         ),
         Figure(
