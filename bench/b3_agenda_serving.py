@@ -18,6 +18,7 @@ import subprocess
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
 import nats
 
@@ -68,8 +69,30 @@ def wrk(url: str, seconds: int, headers: dict[str, str]) -> float:
     return float(found.group(1))
 
 
-class Nginx:
+class LocalServer:
+    """A server process answering FEED on a port of the loopback."""
+
+    name = "server"
+    port: int
+    process: Process
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{FEED}"
+
+    def start(self) -> Self:
+        self.process.start()
+        wait_until(lambda: port_open(self.port), timeout=30, what=self.name)
+        return self
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+class Nginx(LocalServer):
     """nginx, one worker, serving `body` (and its gzip) at FEED with ETag."""
+
+    name = "nginx"
 
     def __init__(self, workdir: Path, body: bytes) -> None:
         workdir.chmod(0o755)  # nginx's worker runs as an unprivileged user
@@ -103,18 +126,6 @@ http {{
         )
         self.process = Process(["nginx", "-c", str(conf)], log=workdir / "nginx.log")
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{FEED}"
-
-    def start(self) -> Nginx:
-        self.process.start()
-        wait_until(lambda: port_open(self.port), timeout=10, what="nginx")
-        return self
-
-    def stop(self) -> None:
-        self.process.stop()
-
 
 KINDS = ("gzip", "304", "identity")
 ROUNDS = 3
@@ -130,9 +141,11 @@ def requests_for(url: str) -> dict[str, dict[str, str]]:
     }
 
 
-class BareGranian:
+class BareGranian(LocalServer):
     """granian (one worker, as the agenda) with `bench.granian_bytes`: the same bytes for
     every request, no routing, no headers read — what granian alone allows."""
+
+    name = "bare granian"
 
     def __init__(self, workdir: Path, body: bytes) -> None:
         path = workdir / "bare-body.ics"
@@ -146,18 +159,6 @@ class BareGranian:
         self.process = Process(
             argv, log=workdir / "bare-granian.log", env={"VIEASSO_BENCH_BODY": str(path)}
         )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{FEED}"
-
-    def start(self) -> BareGranian:
-        self.process.start()
-        wait_until(lambda: port_open(self.port), timeout=30, what="bare granian")
-        return self
-
-    def stop(self) -> None:
-        self.process.stop()
 
 
 def measure(
