@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from faststream.exceptions import IncorrectState
-from faststream.nats import NatsBroker
+from faststream.nats import NatsBroker, NatsRouter
 from nats.errors import Error as NatsError
 from nats.js.api import PubAck
+from pydantic import BaseModel
 
 from vieasso.common.messages.base import Message
 from vieasso.common.nats.catalogue import stream_for
@@ -53,3 +55,14 @@ class JetStreamPublisher:
         if ack is None:  # pragma: no cover - stream= always yields an ack
             raise PublishError(f"{subject}: no acknowledgement")
         return ack
+
+
+def documented_publishers(published: Iterable[tuple[str, type[BaseModel]]]) -> NatsRouter:
+    """A router declaring one publisher per (subject, payload model), for the AsyncAPI
+    document only: the handlers publish through `JetStreamPublisher`."""
+    router = NatsRouter()
+    for subject, model in published:
+        router.publisher(
+            subject, schema=model, title=subject, description=(model.__doc__ or "").strip()
+        )
+    return router

@@ -35,6 +35,7 @@ from vieasso.common.messages.agenda import (
 )
 from vieasso.common.messages.base import Message
 from vieasso.common.messages.deadletter import DeadLetter
+from vieasso.common.nats.publish import documented_publishers
 from vieasso.common.nats.pull import PullConsumer
 
 log = logging.getLogger(__name__)
@@ -94,12 +95,7 @@ def _seq(message: Msg) -> int | None:
 
 def build_router() -> NatsRouter:
     """What the agenda publishes (through `JetStreamPublisher`), for the AsyncAPI document."""
-    router = NatsRouter()
-    for subject, model in _DOCUMENTED:
-        router.publisher(
-            subject, schema=model, title=subject, description=(model.__doc__ or "").strip()
-        )
-    return router
+    return documented_publishers(_DOCUMENTED)
 
 
 def document_router(durable: str = DURABLE) -> NatsRouter:

@@ -20,6 +20,7 @@ from vieasso.common.messages.annuaire import (
     VenueArchived,
     VenueUpserted,
 )
+from vieasso.common.nats.publish import documented_publishers
 
 FACTS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("annuaire.associations.{slug}.registered", AssociationRegistered),
@@ -35,9 +36,4 @@ FACTS: tuple[tuple[str, type[BaseModel]], ...] = (
 
 
 def build_router() -> NatsRouter:
-    router = NatsRouter()
-    for subject, model in FACTS:
-        router.publisher(
-            subject, schema=model, title=subject, description=(model.__doc__ or "").strip()
-        )
-    return router
+    return documented_publishers(FACTS)

@@ -14,6 +14,7 @@ from faststream.nats import NatsRouter
 from pydantic import BaseModel
 
 from vieasso.common.messages.newsletter import DeliveryBatch, EditionBuilt, EditionSent
+from vieasso.common.nats.publish import documented_publishers
 
 PUBLISHED: tuple[tuple[str, type[BaseModel]], ...] = (
     ("newsletter.editions.{edition_id}.built", EditionBuilt),
@@ -23,9 +24,4 @@ PUBLISHED: tuple[tuple[str, type[BaseModel]], ...] = (
 
 
 def build_router() -> NatsRouter:
-    router = NatsRouter()
-    for subject, model in PUBLISHED:
-        router.publisher(
-            subject, schema=model, title=subject, description=(model.__doc__ or "").strip()
-        )
-    return router
+    return documented_publishers(PUBLISHED)
