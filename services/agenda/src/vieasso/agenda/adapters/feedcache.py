@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -65,7 +65,8 @@ class FeedCache:
         self.public_url = public_url
         self.max_events = max_events
         self._feeds: dict[tuple[object, ...], Rendered] = {}
-        self._hot: dict[tuple[str, bytes], tuple[date, Rendered]] = {}
+        self._hot: dict[tuple[str, bytes], Rendered] = {}
+        self._hot_until = datetime.min.replace(tzinfo=UTC)  # next local midnight
         catalog.on_change(self.clear)
 
     def clear(self) -> None:
@@ -74,17 +75,20 @@ class FeedCache:
 
     def remember(self, path: str, query: bytes, answer: Rendered) -> None:
         """Let the fast path answer this exact URL until something changes (or midnight)."""
+        now = self._clock.now()
+        if now >= self._hot_until:  # a new day: what was kept showed yesterday's window
+            self._hot.clear()
+            tomorrow = now.astimezone(PARIS).date() + timedelta(days=1)
+            # In UTC, as the clock's: comparing two UTC datetimes needs no offset lookup.
+            self._hot_until = datetime.combine(tomorrow, time(), tzinfo=PARIS).astimezone(UTC)
         _bounded(self._hot)
-        self._hot[(path, query)] = (self._today(), answer)
+        self._hot[(path, query)] = answer
 
     def recall(self, path: str, query: bytes) -> Rendered | None:
-        found = self._hot.get((path, query))
-        if found is None or found[0] != self._today():
+        """The answer kept for this URL today (one clock read: this is every hit's path)."""
+        if self._clock.now() >= self._hot_until:
             return None
-        return found[1]
-
-    def _today(self) -> date:
-        return self._clock.now().astimezone(PARIS).date()
+        return self._hot.get((path, query))
 
     def feed(self, kind: FeedKind, query: FeedQuery, title: str) -> Rendered:
         now = self._clock.now()
