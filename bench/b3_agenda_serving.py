@@ -27,6 +27,7 @@ from bench.b2_agenda_ics import synthetic_records
 from bench.report import Figure
 from tests.support.processes import VENV_BIN, Process, free_port, port_open, wait_until
 from vieasso.agenda.adapters.store import BUCKET, encode
+from vieasso.common.http.server import LOOP
 
 FEED = "/feeds/agenda.ics"
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,8 +143,9 @@ def requests_for(url: str) -> dict[str, dict[str, str]]:
 
 
 class BareGranian(LocalServer):
-    """granian (one worker, as the agenda) with `bench.granian_bytes`: the same bytes for
-    every request, no routing, no headers read — what granian alone allows."""
+    """granian (one worker and the event loop of the agenda's) with `bench.granian_bytes`:
+    the same bytes for every request, no routing, no headers read — what granian alone
+    allows."""
 
     name = "bare granian"
 
@@ -153,7 +155,7 @@ class BareGranian(LocalServer):
         self.port = free_port()
         argv = [
             str(VENV_BIN / "granian"), "--interface", "asgi", "--workers", "1",
-            "--loop", "asyncio", "--no-ws", "--host", "127.0.0.1", "--port", str(self.port),
+            "--loop", LOOP.value, "--no-ws", "--host", "127.0.0.1", "--port", str(self.port),
             "--working-dir", str(ROOT), "bench.granian_bytes:app",
         ]  # fmt: skip
         self.process = Process(

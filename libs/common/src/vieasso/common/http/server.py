@@ -1,6 +1,15 @@
-"""Runs a service's ASGI app on granian (measured faster than uvicorn here, SPEC §2)."""
+"""Runs a service's ASGI app on granian (measured faster than uvicorn here, SPEC §2).
+
+The worker's event loop is uvloop where it is installed (every platform but Windows):
+granian hands each request to the loop from its own threads, and asyncio writes to its
+self-pipe for every such hand-over (8–12% of the worker in a profile of 304s). Measured
+on the agenda's feeds (B3, runs alternating between the two loops): 304s 19.7k → 24.1k
+req/s, gzip 200s 13.6k → 17.2k.
+"""
 
 from __future__ import annotations
+
+from importlib.util import find_spec
 
 from granian.constants import Interfaces, Loops
 from granian.log import LogLevels
@@ -8,6 +17,8 @@ from granian.server import Server
 
 from vieasso.common.logging import configure_logging
 from vieasso.common.settings import Settings
+
+LOOP = Loops.uvloop if find_spec("uvloop") is not None else Loops.asyncio
 
 
 def serve_service(service: str, factory: str, settings: Settings) -> None:
@@ -33,7 +44,7 @@ def serve(factory: str, *, host: str, port: int, log_level: str = "info") -> Non
         interface=Interfaces.ASGI,
         factory=True,
         workers=1,
-        loop=Loops.asyncio,
+        loop=LOOP,
         log_level=LogLevels(log_level.lower()),
         log_access=False,
     ).serve()
