@@ -135,10 +135,16 @@ async def settled_state(url: str, quiet: float = 1.0, patience: float = 30.0) ->
         state = again
 
 
-def differences(a: dict[str, Any], b: dict[str, Any], limit: int = 20) -> list[str]:
-    """One line per KV key or stream message that differs between two `stored_state`s."""
+def differences(
+    a: dict[str, Any],
+    b: dict[str, Any],
+    limit: int = 20,
+    kinds: tuple[str, ...] = ("kv", "streams"),
+) -> list[str]:
+    """One line per KV key or stream message (of `kinds`) that differs between two
+    `stored_state`s."""
     lines: list[str] = []
-    for kind in ("kv", "streams"):
+    for kind in kinds:
         for name in sorted(a[kind].keys() | b[kind].keys()):
             left, right = a[kind].get(name), b[kind].get(name)
             if left == right:
