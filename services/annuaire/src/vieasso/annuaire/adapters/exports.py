@@ -1,14 +1,14 @@
-"""Open-data exports: CSV (UTF-8, comma, CRLF, stable columns) and JSON of public records."""
+"""Open-data exports: CSV (UTF-8, comma, CRLF, stable columns, no cell a spreadsheet would run
+as a formula) and JSON of public records."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from vieasso.common.messages.annuaire import AssociationPublic, MissionPublic
+from vieasso.common.spreadsheet import Cell, csv_bytes
 
 ASSOCIATION_COLUMNS: tuple[str, ...] = (
     "slug", "name", "short_name", "purpose", "rna_id", "siren", "siret", "themes", "quartier",
@@ -24,13 +24,13 @@ MISSION_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
+def _cell(value: Any) -> Cell:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, list | tuple):
-        return "|".join(_cell(v) for v in value)
+        return "|".join(str(v) for v in value)
+    if value is None or isinstance(value, int | float):
+        return value
     return str(value)
 
 
@@ -42,12 +42,7 @@ def _association_row(a: AssociationPublic) -> dict[str, Any]:
 
 
 def _csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
-    return out.getvalue().encode("utf-8")
+    return csv_bytes(columns, ([_cell(row.get(c)) for c in columns] for row in rows))
 
 
 def associations_csv(items: Iterable[AssociationPublic]) -> bytes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 from pathlib import Path
 
 from rich.console import Console
@@ -16,6 +15,7 @@ from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.annuaire.handlers.imports import Action, ImportReport, RowResult, import_rows
 from vieasso.annuaire.service import standalone
 from vieasso.common.messages.annuaire import AssociationState
+from vieasso.common.spreadsheet import write_rows
 
 SHOW_ALL_UP_TO = 100
 
@@ -77,8 +77,6 @@ def _print(console: Console, report: ImportReport, *, details: bool) -> None:
 
 
 def _write(path: Path, report: ImportReport) -> None:
+    rows = ([r.line, r.action.value, r.slug, " ; ".join(r.reasons)] for r in report.results)
     with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["ligne", "resultat", "association", "raisons"])
-        for r in report.results:
-            writer.writerow([r.line, r.action.value, r.slug or "", " ; ".join(r.reasons)])
+        write_rows(out, ["ligne", "resultat", "association", "raisons"], rows)
