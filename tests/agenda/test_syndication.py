@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ET
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import feedparser
 import icalendar
@@ -71,6 +73,52 @@ async def test_rss_and_atom_list_upcoming_events_by_start_with_page_url_as_guid(
         assert parsed.entries[1].title.startswith("Complet")
     rss = await agenda.client.get(f"/feeds/associations/{slug}.rss")
     assert len(feedparser.parse(rss.content).entries) == 3
+
+
+class _Html(HTMLParser):
+    """The tags and the text a feed reader gets from an HTML description."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.text = ""
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+HOSTILE_SUMMARY = "<img src=x onerror=alert(1)> & <b>gras</b>"
+HOSTILE_DESCRIPTION = "Venez !\n<script>alert(2)</script>"
+
+
+async def test_rss_and_atom_descriptions_reach_feed_readers_as_text_not_markup(
+    agenda: Running, directory: Directory, js: JetStreamContext
+) -> None:
+    slug = await directory.association()
+    event = submission(slug, "piege", summary=HOSTILE_SUMMARY, description=HOSTILE_DESCRIPTION)
+    await applied(agenda, js, event)
+    rss = await agenda.client.get(f"/feeds/agenda.rss?association={slug}")
+    (item,) = ET.fromstring(rss.content).iter("item")  # noqa: S314 - the agenda's own XML
+    atom = await agenda.client.get(f"/feeds/agenda.atom?association={slug}")
+    (entry,) = ET.fromstring(atom.content).iter(f"{ATOM}entry")  # noqa: S314
+    content = entry.find(f"{ATOM}content")
+    assert content is not None
+    assert content.get("type") == "html"
+    for html in (item.findtext("description") or "", content.text or ""):
+        seen = _Html(html)
+        assert set(seen.tags) <= {"p", "br"}, html
+        assert HOSTILE_SUMMARY in seen.text
+        assert "<script>alert(2)</script>" in seen.text
+        assert "Venez !" in seen.text
+    for parsed in (feedparser.parse(rss.content), feedparser.parse(atom.content)):
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        assert "&lt;img src=x onerror=alert(1)&gt;" in parsed.entries[0].description
 
 
 async def test_rss_leaves_out_finished_events(

@@ -2,10 +2,19 @@
 
 The item's guid/id is the event page URL; dates come from the events, never from "now",
 so that the bytes stay the same while nothing changes.
+
+Feed readers render an RSS `<description>` as HTML (RSS 2.0: "entity-encoded HTML is
+allowed"), and feedgen only XML-escapes it: an association's `<script>` or `<img onerror>`
+would reach the reader as markup. The event's text is therefore HTML-escaped first (then
+XML-escaped by feedgen), in `<p>` paragraphs with `<br />` line breaks. Atom carries the same
+HTML in `<content type="html">`: a reader that honours the type shows the text, and one that
+treats any content as HTML still gets escaped text (an untyped or `text` content would show
+markup to the latter).
 """
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 
 from feedgen.feed import FeedGenerator
@@ -29,6 +38,12 @@ def _generator(title: str, base_url: str, updated: datetime, self_path: str) -> 
     return fg
 
 
+def _as_html(text: str) -> str:
+    """Plain text as inert HTML: escaped, blank lines as paragraphs, line ends as `<br />`."""
+    paragraphs = (html.escape(p.strip("\n")).replace("\n", "<br />") for p in text.split("\n\n"))
+    return "".join(f"<p>{p}</p>" for p in paragraphs if p)
+
+
 def _fill(fg: FeedGenerator, events: list[CanonicalEvent]) -> None:
     for event in events:
         entry = fg.add_entry(order="append")
@@ -37,7 +52,7 @@ def _fill(fg: FeedGenerator, events: list[CanonicalEvent]) -> None:
         entry.guid(url, permalink=True)
         entry.title(headline(event))
         entry.link(href=url)
-        entry.description(details(event))
+        entry.content(_as_html(details(event)), type="html")
         entry.published(event.created_at)
         entry.updated(event.last_modified)
 
