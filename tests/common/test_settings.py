@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from vieasso.common.settings import Settings
+from vieasso.common.settings import Settings, is_loopback
 
 
 def test_settings_come_from_vieasso_environment_variables(
@@ -49,3 +49,25 @@ def test_behind_the_proxy_every_service_shares_the_public_base_url() -> None:
 def test_a_public_deployment_refuses_the_development_or_a_short_admin_token(token: str) -> None:
     with pytest.raises(ValidationError, match="VIEASSO_ADMIN_TOKEN"):
         Settings(public_base_url="https://asso.besancon.fr", admin_token=token)
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.0.1.1", True), ("localhost", True), ("::1", True),
+     ("[::1]", True), ("0.0.0.0", False), ("::", False), ("", False),  # noqa: S104
+     ("192.168.1.20", False), ("10.0.0.5", False), ("agenda.example.org", False)],
+)  # fmt: skip
+def test_only_loopback_addresses_keep_the_server_on_this_machine(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_unsafe_secrets_names_each_variable_left_at_its_default_or_too_short() -> None:
+    assert Settings().unsafe_secrets() == ["VIEASSO_ADMIN_TOKEN"]
+    assert Settings(admin_token="court").unsafe_secrets() == ["VIEASSO_ADMIN_TOKEN"]
+    assert Settings(admin_token="x" * 24).unsafe_secrets() == []
+
+
+def test_a_refused_setting_does_not_print_the_secrets_beside_it() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(public_base_url="https://asso.besancon.fr", admin_token="secret-mais-court")
+    assert "secret-mais" not in str(refused.value)

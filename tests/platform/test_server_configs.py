@@ -430,7 +430,9 @@ def test_compose_env_files_have_committed_templates_with_every_setting() -> None
             assert Path(env_file).name in ignored, f"{env_file} must never be committed"
             keys[env_file] = env_keys(REPO / f"{env_file}.example")
     assert "VIEASSO_PUBLIC_BASE_URL" in keys["deploy/vieasso.env"]
-    assert {"VIEASSO_ADMIN_TOKEN", "VIEASSO_SMTP_PASSWORD"} <= keys["deploy/secrets.env"]
+    services_settings = (AnnuaireSettings, AgendaSettings, NewsletterSettings)
+    secrets = {f"VIEASSO_{n.upper()}" for s in services_settings for n in s.development_secrets}
+    assert secrets | {"VIEASSO_SMTP_PASSWORD"} <= keys["deploy/secrets.env"]
     smtp = {f"VIEASSO_SMTP_{k}" for k in ("HOST", "PORT", "USERNAME", "PASSWORD", "STARTTLS")}
     assert smtp <= keys["deploy/vieasso.env"] | keys["deploy/secrets.env"]
     assert services["proxy"]["env_file"] == ["deploy/vieasso.env"], "no secrets in the proxy"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
@@ -15,15 +17,17 @@ def _without_credentials(url: str) -> str:
 
 
 DEV_ADMIN_TOKEN = "dev-admin-token"  # noqa: S105 - the development default, refused in production
-MIN_ADMIN_TOKEN_LENGTH = 24
+MIN_SECRET_LENGTH = 24
 
 
 class Settings(BaseSettings):
     """Settings every service reads; each service subclasses it for its own."""
 
+    # hide_input_in_errors: a refused setting must not print the secrets beside it.
     model_config = SettingsConfigDict(
-        env_prefix="VIEASSO_", env_file=".env", extra="ignore", frozen=True
-    )
+        env_prefix="VIEASSO_", env_file=".env", extra="ignore", frozen=True,
+        hide_input_in_errors=True,
+    )  # fmt: skip
 
     nats_url: str = Field(
         default="nats://127.0.0.1:4222",
@@ -67,16 +71,28 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = Field(default=True, description="JSON log lines (one object per line).")
 
+    development_secrets: ClassVar[dict[str, str]] = {"admin_token": DEV_ADMIN_TOKEN}
+    """Secret fields with a development default (field name → that default): a subclass
+    adds its own, and `unsafe_secrets` checks them all."""
+
+    def unsafe_secrets(self) -> list[str]:
+        """Variables of the secrets still at their development default or too short."""
+        unsafe = []
+        for name, development_value in self.development_secrets.items():
+            value: SecretStr = getattr(self, name)
+            secret = value.get_secret_value()
+            if secret == development_value or len(secret) < MIN_SECRET_LENGTH:
+                unsafe.append(f"VIEASSO_{name.upper()}")
+        return unsafe
+
     @model_validator(mode="after")
-    def _production_needs_a_real_admin_token(self) -> Settings:
-        """Behind a public URL, the development token or a short one would open admin routes."""
-        if self.public_base_url is not None:
-            token = self.admin_token.get_secret_value()
-            if token == DEV_ADMIN_TOKEN or len(token) < MIN_ADMIN_TOKEN_LENGTH:
-                raise ValueError(
-                    "VIEASSO_ADMIN_TOKEN must be set to a random secret of at least "
-                    f"{MIN_ADMIN_TOKEN_LENGTH} characters when VIEASSO_PUBLIC_BASE_URL is set"
-                )
+    def _production_needs_real_secrets(self) -> Settings:
+        """Behind a public URL, a development secret would open admin routes or forge links."""
+        if self.public_base_url is not None and (unsafe := self.unsafe_secrets()):
+            raise ValueError(
+                f"{', '.join(unsafe)} must be set to a random secret of at least "
+                f"{MIN_SECRET_LENGTH} characters when VIEASSO_PUBLIC_BASE_URL is set"
+            )
         return self
 
     def public_url(self, service: str) -> str:
@@ -110,3 +126,16 @@ class Settings(BaseSettings):
     @property
     def nats_servers(self) -> list[str]:
         return [url.strip() for url in self.nats_url.split(",") if url.strip()]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding `host` keeps the server on this machine (`localhost`, 127.0.0.0/8,
+    ::1). Anything else — all interfaces (`0.0.0.0`, `::`, empty), a LAN address, a host
+    name that may resolve to one — is reachable from elsewhere."""
+    host = host.strip().removeprefix("[").removesuffix("]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

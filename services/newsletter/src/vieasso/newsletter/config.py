@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 
 from vieasso.common.messages.newsletter import Frequency
 from vieasso.common.settings import Settings
 
 DEV_TOKEN_SECRET = "dev-newsletter-secret-change-me"  # noqa: S105 - development default
-MIN_SECRET_LENGTH = 24
 
 
 class NewsletterSettings(Settings):
     """Newsletter settings: SMTP relay, sender identity, tokens, schedule, abuse limits."""
+
+    development_secrets: ClassVar[dict[str, str]] = {
+        **Settings.development_secrets,
+        "token_secret": DEV_TOKEN_SECRET,
+    }
 
     smtp_host: str = Field(default="127.0.0.1", description="SMTP relay (the `make run` sink).")
     smtp_port: int = 1025
@@ -70,19 +75,6 @@ class NewsletterSettings(Settings):
         default=8, ge=1, description="Items per section in one subscriber's mail."
     )
     default_frequency: Frequency = Frequency.HEBDOMADAIRE
-
-    @model_validator(mode="after")
-    def _production_needs_a_real_token_secret(self) -> NewsletterSettings:
-        """Behind a public URL, the development secret would let anyone forge links."""
-        secret = self.token_secret.get_secret_value()
-        if self.public_base_url is not None and (
-            secret == DEV_TOKEN_SECRET or len(secret) < MIN_SECRET_LENGTH
-        ):
-            raise ValueError(
-                "VIEASSO_TOKEN_SECRET must be a random secret of at least "
-                f"{MIN_SECRET_LENGTH} characters when VIEASSO_PUBLIC_BASE_URL is set"
-            )
-        return self
 
     @property
     def zone(self) -> ZoneInfo:

@@ -9,6 +9,7 @@ req/s, gzip 200s 13.6k → 17.2k.
 
 from __future__ import annotations
 
+import logging
 from importlib.util import find_spec
 
 from granian.constants import Interfaces, Loops
@@ -16,14 +17,28 @@ from granian.log import LogLevels
 from granian.server import Server
 
 from vieasso.common.logging import configure_logging
-from vieasso.common.settings import Settings
+from vieasso.common.settings import MIN_SECRET_LENGTH, Settings, is_loopback
+
+log = logging.getLogger(__name__)
 
 LOOP = Loops.uvloop if find_spec("uvloop") is not None else Loops.asyncio
 
 
 def serve_service(service: str, factory: str, settings: Settings) -> None:
-    """`vieasso-<service> serve`: logging from settings, then `factory` on the service's port."""
+    """`vieasso-<service> serve`: logging from settings, then `factory` on the service's port.
+
+    Exits with status 2, before binding anything, when the address is reachable from other
+    machines while a secret is still its development default (or too short)."""
     configure_logging(service, level=settings.log_level, json_lines=settings.log_json)
+    if not is_loopback(settings.http_host) and (unsafe := settings.unsafe_secrets()):
+        log.critical(
+            "refusing to serve on %s, which other machines can reach: %s %s still the "
+            "development default or shorter than %d characters. Set each to a random secret "
+            "(deploy/secrets.env, docs/deploy.md), or bind loopback (VIEASSO_HTTP_HOST=127.0.0.1)",
+            settings.http_host or "all interfaces", " and ".join(unsafe),
+            "is" if len(unsafe) == 1 else "are", MIN_SECRET_LENGTH,
+        )  # fmt: skip
+        raise SystemExit(2)
     serve(
         factory,
         host=settings.http_host,
