@@ -6,7 +6,6 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import feedparser
 import icalendar
@@ -14,6 +13,7 @@ import pytest
 from nats.js import JetStreamContext
 
 from tests.agenda.conftest import Directory, Running, applied, submission
+from tests.support.pages import tags_and_text
 
 pytestmark = pytest.mark.nats
 
@@ -75,23 +75,6 @@ async def test_rss_and_atom_list_upcoming_events_by_start_with_page_url_as_guid(
     assert len(feedparser.parse(rss.content).entries) == 3
 
 
-class _Html(HTMLParser):
-    """The tags and the text a feed reader gets from an HTML description."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[str] = []
-        self.text = ""
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-
-    def handle_data(self, data: str) -> None:
-        self.text += data
-
-
 ATOM = "{http://www.w3.org/2005/Atom}"
 HOSTILE_SUMMARY = "<img src=x onerror=alert(1)> & <b>gras</b>"
 HOSTILE_DESCRIPTION = "Venez !\n<script>alert(2)</script>"
@@ -111,11 +94,11 @@ async def test_rss_and_atom_descriptions_reach_feed_readers_as_text_not_markup(
     assert content is not None
     assert content.get("type") == "html"
     for html in (item.findtext("description") or "", content.text or ""):
-        seen = _Html(html)
-        assert set(seen.tags) <= {"p", "br"}, html
-        assert HOSTILE_SUMMARY in seen.text
-        assert "<script>alert(2)</script>" in seen.text
-        assert "Venez !" in seen.text
+        tags, text = tags_and_text(html)
+        assert tags <= {"p", "br"}, html
+        assert HOSTILE_SUMMARY in text
+        assert "<script>alert(2)</script>" in text
+        assert "Venez !" in text
     for parsed in (feedparser.parse(rss.content), feedparser.parse(atom.content)):
         assert not parsed.bozo, parsed.get("bozo_exception")
         assert "&lt;img src=x onerror=alert(1)&gt;" in parsed.entries[0].description

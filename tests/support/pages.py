@@ -59,3 +59,24 @@ def assert_french_page(response: httpx.Response, status: int = 200) -> str:
         assert landmark in html, landmark
     assert unlabelled_controls(html) == [], response.url
     return html
+
+
+class _Markup(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def tags_and_text(html: str) -> tuple[set[str], str]:
+    """The elements an HTML fragment opens and the text a reader of it sees."""
+    parser = _Markup()
+    parser.feed(html)
+    parser.close()
+    return set(parser.tags), parser.text
