@@ -28,7 +28,12 @@ from vieasso.agenda.entrypoints.fastpath import FeedFastPath
 from vieasso.common import subjects
 from vieasso.common.clock import FrozenClock
 from vieasso.common.messages.agenda import EventSubmission
-from vieasso.common.messages.annuaire import AssociationPublic, AssociationState, VenuePublic
+from vieasso.common.messages.annuaire import (
+    Accessibility,
+    AssociationPublic,
+    AssociationState,
+    VenuePublic,
+)
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.reference.models import Quartier, Theme
 
@@ -64,7 +69,13 @@ class Directory:
         await kv.put(slug, json.dumps(value).encode())
         return slug
 
-    async def venue(self, venue_id: str | None = None, *, quartier: str = "battant") -> str:
+    async def venue(
+        self,
+        venue_id: str | None = None,
+        *,
+        quartier: str = "battant",
+        accessibility: Accessibility = Accessibility(),  # noqa: B008 - frozen model
+    ) -> str:
         venue_id = venue_id or random_slug("salle")
         record = VenuePublic(
             id=venue_id,
@@ -74,6 +85,7 @@ class Directory:
             lat=47.2378,
             lon=6.0241,
             quartier=quartier,
+            accessibility=accessibility,
         )
         kv = await self.js.key_value("annuaire_venues")
         await kv.put(venue_id, record.model_dump_json().encode())

@@ -1,4 +1,12 @@
-"""schema.org JSON-LD: one `Event` per event, an `ItemList` per feed."""
+"""schema.org JSON-LD: one `Event` per event, an `ItemList` per feed.
+
+Accessibility goes on the event's `Place` as `amenityFeature` (`LocationFeatureSpecification`,
+value true), one per disability: schema.org defines `accessibilityFeature` for a
+`CreativeWork` only (its vocabulary describes documents: captions, large print…), so on an
+`Event` validators report it as unknown; `amenityFeature` is a property of `Place` that
+validators accept. The Place carries what the event offers there: its venue's flags and the
+association's (an online-only event has no Place: its accessibility is in the page and feeds).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,9 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from vieasso.agenda.adapters.labels import DISABILITIES
 from vieasso.agenda.adapters.text import headline
+from vieasso.agenda.domain.accessibility import of_event
 from vieasso.agenda.domain.feeds import PARIS
 from vieasso.agenda.domain.model import StoredEvent
 from vieasso.common.messages.agenda import AttendanceMode, CanonicalEvent, EventStatus
@@ -67,6 +77,15 @@ def _location(event: CanonicalEvent) -> list[dict[str, Any]]:
                 "longitude": place.lon,
             }
         places.append(found)
+    if places and (flags := of_event(event)):
+        places[0]["amenityFeature"] = [
+            {
+                "@type": "LocationFeatureSpecification",
+                "name": f"Accessible aux personnes en situation de handicap {DISABILITIES[f]}",
+                "value": True,
+            }
+            for f in flags
+        ]
     if event.content.online_url is not None:
         places.append({"@type": "VirtualLocation", "url": str(event.content.online_url)})
     return places

@@ -11,10 +11,12 @@ AUDIENCES = {
 }
 ATTENDANCE = {"offline": "Sur place", "online": "En ligne", "mixed": "Sur place et en ligne"}
 STATUSES = {"scheduled": "Prévu", "postponed": "Reporté", "full": "Complet"}
-ACCESSIBILITY = {
-    "motor": "Handicap moteur",
-    "hearing": "Handicap auditif",
-    "visual": "Handicap visuel",
-    "mental": "Handicap mental ou psychique",
+DISABILITIES = {
+    "motor": "moteur",
+    "hearing": "auditif",
+    "visual": "visuel",
+    "mental": "mental ou psychique",
 }
+"""The kind of disability each accessibility flag is about (`handicap moteur`…)."""
+ACCESSIBILITY = {flag: f"Handicap {kind}" for flag, kind in DISABILITIES.items()}
 REPEATS = {"": "Ne se répète pas", "WEEKLY": "Chaque semaine", "MONTHLY": "Chaque mois"}

@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from vieasso.agenda.adapters import jsonld
-from vieasso.agenda.adapters.text import headline, price, when, where
+from vieasso.agenda.adapters.text import accessible, disabilities, headline, price, when, where
+from vieasso.agenda.domain.accessibility import of_venue
 from vieasso.agenda.domain.model import StoredEvent
 from vieasso.common.settings import Settings
 from vieasso.common.web import page_templates
@@ -71,6 +72,8 @@ class Pages:
             when=when(event),
             where=where(event),
             price=price(event),
+            accessible=accessible(event),
+            venue_accessible=disabilities(of_venue(event)),
             cancelled=record.cancelled,
             ics_url=f"{event.url}.ics",
             association_webcal=webcal(association_feed),

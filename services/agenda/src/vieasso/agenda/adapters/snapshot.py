@@ -32,7 +32,7 @@ from vieasso.agenda.domain.listing import Listing
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: listings carry accessibility
 FILE_NAME = "catalog.snapshot"
 
 
@@ -133,13 +133,13 @@ class Restored:
 
 def _entries(source: BinaryIO, rows: list[list[Any]]) -> list[tuple[Listing, int, memoryview]]:
     stored = memoryview(source.read())
-    if len(stored) != sum(row[12] for row in rows):
+    if len(stored) != sum(row[-1] for row in rows):
         raise ValueError("agenda snapshot truncated")
     entries = []
     offset = 0
     from_row = Listing.from_row
-    for row in rows:
-        end = offset + row[12]
-        entries.append((from_row(row), row[11], stored[offset:end]))
+    for row in rows:  # the listing's columns, then the revision and the length
+        end = offset + row[-1]
+        entries.append((from_row(row), row[-2], stored[offset:end]))
         offset = end
     return entries

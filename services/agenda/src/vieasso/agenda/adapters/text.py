@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from vieasso.agenda.adapters.labels import DISABILITIES
+from vieasso.agenda.domain import accessibility
 from vieasso.agenda.domain.feeds import PARIS
 from vieasso.common.messages.agenda import CanonicalEvent, EventStatus
 
@@ -92,6 +94,16 @@ def price(event: CanonicalEvent) -> str | None:
     return content.price
 
 
+def disabilities(flags: tuple[str, ...]) -> str | None:
+    """`handicap moteur, auditif` for ("motor", "hearing"); None for nothing."""
+    return f"handicap {', '.join(DISABILITIES[f] for f in flags)}" if flags else None
+
+
+def accessible(event: CanonicalEvent) -> str | None:
+    """For whom the event is accessible (its association's word or its venue's)."""
+    return disabilities(accessibility.of_event(event))
+
+
 def details(event: CanonicalEvent) -> str:
     """The long description: summary, text, organiser, price, links."""
     c = event.content
@@ -101,6 +113,8 @@ def details(event: CanonicalEvent) -> str:
         lines.append(f"Où : {place}")
     if (cost := price(event)) is not None:
         lines.append(f"Tarif : {cost}")
+    if (welcome := accessible(event)) is not None:
+        lines.append(f"Accessibilité : {welcome}")
     if c.online_url is not None:
         lines.append(f"En ligne : {c.online_url}")
     if c.registration_url is not None:

@@ -22,6 +22,7 @@ class FeedQuery:
     quartier: str | None = None
     venue: str | None = None
     audience: str | None = None
+    accessibility: tuple[str, ...] = ()  # every one of these flags (`domain/accessibility`)
     start: date | None = None
     end: date | None = None
     limit: int = field(default=MAX_EVENTS, compare=True)
@@ -42,7 +43,14 @@ class FeedQuery:
 
     @property
     def unfiltered(self) -> bool:
-        return not (self.associations or self.theme or self.quartier or self.venue or self.audience)
+        return not (
+            self.associations
+            or self.theme
+            or self.quartier
+            or self.venue
+            or self.audience
+            or self.accessibility
+        )
 
     def matches(self, listing: Listing) -> bool:
         if self.associations and listing.association not in self.associations:
@@ -53,7 +61,9 @@ class FeedQuery:
             return False
         if self.venue is not None and listing.venue != self.venue:
             return False
-        return self.audience is None or self.audience in listing.audience
+        if self.audience is not None and self.audience not in listing.audience:
+            return False
+        return all(flag in listing.accessibility for flag in self.accessibility)
 
     def cache_key(self) -> tuple[object, ...]:
         return (
@@ -62,6 +72,7 @@ class FeedQuery:
             self.quartier,
             self.venue,
             self.audience,
+            self.accessibility,
             self.start,
             self.end,
             self.limit,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from vieasso.agenda.domain.accessibility import accessible_for, of_event, shared
 from vieasso.agenda.domain.model import KEEP_CANCELLED_DAYS, StoredEvent, event_key
 from vieasso.common.messages.agenda import EventContent
 
@@ -29,6 +30,7 @@ class Listing:
     hidden: bool
     visible_until: datetime | None  # cancelled events leave the feeds then
     last_modified: datetime
+    accessibility: tuple[str, ...]  # flags of the event or its venue (`accessible_for`)
 
     @classmethod
     def of(cls, record: StoredEvent) -> Listing:
@@ -46,6 +48,7 @@ class Listing:
             hidden=event.unpublished,
             visible_until=_until(record.cancelled, event.last_modified),
             last_modified=event.last_modified.astimezone(UTC),
+            accessibility=of_event(event),
         )
 
     @classmethod
@@ -54,11 +57,12 @@ class Listing:
         event = doc["event"]
         content = event["content"]
         modified = _instant(event["last_modified"])
+        location = event.get("location") or {}
         return cls(
             key=event_key(event["association"], event["event_id"]),
             association=sys.intern(event["association"]),
             themes=tuple(content.get("themes") or ()),
-            quartier=(event.get("location") or {}).get("quartier"),
+            quartier=location.get("quartier"),
             venue=content.get("venue_id"),
             audience=tuple(content.get("audience", _DEFAULT_AUDIENCE)),
             start=_instant(doc["span_start"]),
@@ -66,6 +70,9 @@ class Listing:
             hidden=bool(event.get("unpublished")),
             visible_until=_until(content.get("status") == "cancelled", modified),
             last_modified=modified,
+            accessibility=accessible_for(
+                content.get("accessibility"), (location.get("venue") or {}).get("accessibility")
+            ),
         )
 
     def to_row(self) -> list[Any]:
@@ -83,6 +90,7 @@ class Listing:
             self.hidden,
             until.isoformat() if until is not None else None,
             self.last_modified.isoformat(),
+            list(self.accessibility),
         ]
 
     @classmethod
@@ -101,6 +109,7 @@ class Listing:
             row[8],
             _fromiso(until) if until is not None else None,
             _fromiso(row[10]),
+            shared(row[11]),
         )
 
     def visible_at(self, now: datetime) -> bool:

@@ -1,18 +1,26 @@
 """The filters of the agenda's listings, read once for the feeds and the `/agenda` page.
 
 Both build the same `FeedQuery` and let `Catalog.select` choose the events: one definition
-of what `theme`, `quartier`, `venue`, `association`, `audience`, `from` and `to` mean.
+of what `theme`, `quartier`, `venue`, `association`, `audience`, `accessibilite`, `from` and
+`to` mean.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+from vieasso.agenda.domain.accessibility import Need, flags_of
 from vieasso.agenda.domain.feeds import FeedQuery
 from vieasso.common.messages.agenda import Audience
 from vieasso.common.messages.base import FieldError
 
 MAX_RANGE = timedelta(days=731)
+
+ACCESSIBILITY_FILTER = (
+    "Accessible aux personnes en situation de handicap : `moteur`, `auditif`, `visuel`, "
+    "`mental` (mental ou psychique). Répétable : l'événement doit l'être pour chacun. Un "
+    "événement l'est quand l'association l'indique ou quand son lieu l'est dans l'annuaire."
+)
 
 RANGE_ERROR = FieldError(
     field="to",
@@ -32,6 +40,7 @@ def feed_query(
     quartier: str | None,
     venue: str | None,
     audience: Audience | None,
+    accessibility: list[Need],
     start: date | None,
     end: date | None,
     limit: int,
@@ -44,6 +53,7 @@ def feed_query(
         quartier=quartier,
         venue=venue,
         audience=audience.value if audience is not None else None,
+        accessibility=flags_of(accessibility),
         start=start,
         end=end,
         limit=limit,

@@ -14,11 +14,17 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 
 from vieasso.agenda.adapters.feedcache import MEDIA_TYPES, FeedKind
 from vieasso.agenda.adapters.pages import Pages
+from vieasso.agenda.domain.accessibility import Need
 from vieasso.agenda.domain.feeds import FeedQuery
 from vieasso.agenda.domain.model import event_key
 from vieasso.agenda.entrypoints import api, pages_association, pages_city, pages_public
 from vieasso.agenda.entrypoints.conditional import send
-from vieasso.agenda.entrypoints.filters import RANGE_ERROR, RangeError, feed_query
+from vieasso.agenda.entrypoints.filters import (
+    ACCESSIBILITY_FILTER,
+    RANGE_ERROR,
+    RangeError,
+    feed_query,
+)
 from vieasso.common.http.errors import invalid_response
 from vieasso.common.messages.agenda import Audience
 
@@ -58,6 +64,9 @@ def build_router(wiring: Wiring) -> APIRouter:
         quartier: str | None = None,
         venue: str | None = None,
         audience: Audience | None = None,
+        accessibilite: Annotated[
+            list[Need], Query(max_length=len(Need), description=ACCESSIBILITY_FILTER)
+        ] = [],  # noqa: B006
         from_: Annotated[date | None, Query(alias="from")] = None,
         to: date | None = None,
     ) -> Response:
@@ -69,6 +78,7 @@ def build_router(wiring: Wiring) -> APIRouter:
                 quartier=quartier,
                 venue=venue,
                 audience=audience,
+                accessibility=accessibilite,
                 start=from_,
                 end=to,
                 limit=feeds.max_events,

@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vieasso.agenda.adapters.day_listing import by_day, upcoming
 from vieasso.agenda.adapters.feedcache import Rendered
-from vieasso.agenda.adapters.labels import AUDIENCES
+from vieasso.agenda.adapters.labels import ACCESSIBILITY, AUDIENCES
 from vieasso.agenda.adapters.pages import Pages, webcal
+from vieasso.agenda.domain.accessibility import FLAGS, Need
 from vieasso.agenda.domain.feeds import PARIS
 from vieasso.agenda.domain.model import event_key
 from vieasso.agenda.entrypoints.conditional import send
@@ -33,6 +34,7 @@ PER_PAGE = 30
 LISTING_LIMIT = 5000
 MAX_ASSOCIATION_OPTIONS = 300
 SlugPath = Annotated[str, Path(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+REPEATABLE = ("association", "accessibilite")
 EventIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
 
 
@@ -46,6 +48,7 @@ class AgendaFilters(BaseModel):
     quartier: str | None = None
     venue: str | None = None
     audience: Audience | None = None
+    accessibilite: list[Need] = Field(default=[], max_length=len(Need))
     from_: date | None = Field(default=None, alias="from")
     to: date | None = None
     page: int = Field(default=1, ge=1, le=10_000)
@@ -57,7 +60,8 @@ def _typed(request: Request) -> dict[str, str | list[str]]:
     typed: dict[str, str | list[str]] = {
         name: value.strip() for name, value in params.items() if value.strip()
     }
-    typed["association"] = [v for v in params.getlist("association") if v.strip()]
+    for repeatable in REPEATABLE:
+        typed[repeatable] = [v for v in params.getlist(repeatable) if v.strip()]
     return typed
 
 
@@ -79,6 +83,7 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
                 ((v.id, v.name) for v in directory.venues() if not v.archived), key=lambda o: o[1]
             ),
             "audiences": list(AUDIENCES.items()),
+            "needs": [(need.value, ACCESSIBILITY[flag]) for need, flag in FLAGS.items()],
         }
 
     def association_options(slugs: set[str]) -> list[tuple[str, str]]:
@@ -102,6 +107,7 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
                 quartier=filters.quartier,
                 venue=filters.venue,
                 audience=filters.audience,
+                accessibility=filters.accessibilite,
                 start=filters.from_ or today,
                 end=filters.to,
                 limit=LISTING_LIMIT,
