@@ -109,7 +109,7 @@ class Listing:
             row[8],
             _fromiso(until) if until is not None else None,
             _fromiso(row[10]),
-            shared(row[11]),
+            shared(row[11]) if row[11] else (),
         )
 
     def visible_at(self, now: datetime) -> bool:

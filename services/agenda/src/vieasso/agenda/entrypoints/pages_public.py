@@ -34,8 +34,8 @@ PER_PAGE = 30
 LISTING_LIMIT = 5000
 MAX_ASSOCIATION_OPTIONS = 300
 SlugPath = Annotated[str, Path(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
-REPEATABLE = ("association", "accessibilite")
 EventIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
+REPEATABLE = ("association", "accessibilite")
 
 
 class AgendaFilters(BaseModel):
