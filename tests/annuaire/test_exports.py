@@ -6,9 +6,17 @@ import csv
 import io
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from nats.js import JetStreamContext
 
-from tests.annuaire.conftest import Client, mission_body, read_facts, unique_name
+from tests.annuaire.conftest import (
+    Client,
+    association_body,
+    mission_body,
+    read_facts,
+    unique_name,
+)
 from vieasso.annuaire.adapters.exports import ASSOCIATION_COLUMNS, MISSION_COLUMNS
 
 pytestmark = pytest.mark.nats
@@ -130,3 +138,42 @@ async def test_csv_exports_neutralise_cells_a_spreadsheet_would_run_as_formulas(
     assert mission["association_slug"] == slug
     json_export = (await annuaire.http.get("/export/associations.json")).json()
     assert next(a for a in json_export if a["slug"] == slug)["name"] == name
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "＝", "＋", "－", "＠")
+
+
+def formula_cells(body: bytes) -> list[str]:
+    """Every cell of a CSV export a spreadsheet would read as a formula."""
+    rows = csv.reader(io.StringIO(body.decode("utf-8")))
+    return [cell for row in rows for cell in row if cell.lstrip(" ").startswith(FORMULA_STARTS)]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    start=st.sampled_from([*FORMULA_STARTS, " =", "  @"]),
+    rest=st.text(st.characters(codec="utf-8"), min_size=2, max_size=60),
+)
+async def test_no_exported_cell_starts_a_formula_whatever_an_association_types(
+    annuaire: Client, start: str, rest: str
+) -> None:
+    text = f"{start}{rest} {unique_name('')}"
+    response = await annuaire.http.post(
+        "/api/associations", json=association_body(name=text[:200], short_name=text[:60])
+    )
+    assume(response.status_code == 201)  # control characters, line breaks: refused anyway
+    slug = response.json()["slug"]
+    validated = await annuaire.http.post(
+        f"/api/associations/{slug}/validate", headers=annuaire.admin
+    )
+    assert validated.status_code == 200, validated.text
+    auth = {"Authorization": f"Bearer {validated.json()['token']}"}
+    mission = await annuaire.http.post(
+        f"/api/associations/{slug}/missions", json=mission_body(title=text[:140]), headers=auth
+    )
+    assert mission.status_code in {201, 422}, mission.text
+    for path in ("/export/associations.csv", "/export/missions.csv"):
+        export = await annuaire.http.get(path)
+        assert formula_cells(export.content) == [], path
