@@ -118,7 +118,10 @@ async def test_feeds_filter_on_every_accessibility_asked(
     assert sorted(_descriptions(calendar)) == ["rampe", "signe"]
     refused = await agenda.client.get(f"{base}&accessibilite=roulant")
     assert refused.status_code == 422
-    assert "accessibilite" in refused.text
+    (error,) = refused.json()["errors"]
+    assert error["field"].startswith("accessibilite")
+    assert "Valeur inconnue" in error["message"]
+    assert "moteur" in error["message"]
 
 
 async def test_agenda_page_filters_on_accessibility_with_checkboxes(
