@@ -16,9 +16,9 @@ import yaml
 from nats.js import JetStreamContext
 from nats.js.errors import KeyNotFoundError
 
-from tests.conftest import StartService
 from tests.support.caddy import CaddyProxy
 from tests.support.processes import REPO
+from tests.support.services import StartService
 from tests.support.smtp import SmtpServer
 from vieasso.common.settings import COMPOSE_SUBNET
 from vieasso.newsletter.adapters.subscribers import BUCKET, index_key, record_key
