@@ -23,6 +23,7 @@ from vieasso.annuaire.handlers.unit import Annuaire
 from vieasso.annuaire.handlers.venues import save_venue, seed_reference
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import ASSOCIATIONS, MISSIONS, REFERENCE, VENUES
+from vieasso.common.http.ratelimit import RateLimit
 from vieasso.common.messages.annuaire import VenuePublic
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import Publish
@@ -39,6 +40,9 @@ class AnnuaireService:
         self.clock = clock
         self.index = DirectoryIndex()
         self.unit: Annuaire | None = None
+        self.registrations = RateLimit(
+            settings.registration_limit_per_ip, settings.registration_window_seconds
+        )
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self, js: JetStreamContext, *, background: bool = True) -> Annuaire:
