@@ -12,12 +12,15 @@ from datetime import timedelta
 
 from nats.js import JetStreamContext
 
+from vieasso.annuaire.adapters.identifiers import BUCKET as IDENTIFIERS
+from vieasso.annuaire.adapters.identifiers import Identifiers
 from vieasso.annuaire.adapters.index import DirectoryIndex
 from vieasso.annuaire.adapters.kv import KvRepository
 from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.annuaire.domain.associations import AssociationRecord
 from vieasso.annuaire.domain.missions import MissionRecord
 from vieasso.annuaire.handlers.facts import association_fact, mission_fact
+from vieasso.annuaire.handlers.identifiers import hold_validated_numbers
 from vieasso.annuaire.handlers.missions import close_expired_missions
 from vieasso.annuaire.handlers.unit import Annuaire
 from vieasso.annuaire.handlers.venues import save_venue, seed_reference
@@ -54,10 +57,12 @@ class AnnuaireService:
             ),
             missions=KvRepository(await js.key_value(MISSIONS), self.index.missions, MissionRecord),
             venues=KvRepository(await js.key_value(VENUES), self.index.venues, VenuePublic),
+            identifiers=Identifiers(await js.key_value(IDENTIFIERS)),
             index=self.index,
             publish=self.publish,
             clock=self.clock,
         )
+        await hold_validated_numbers(unit)
         for venue in load_venues():
             if venue.id not in self.index.venues.items:
                 await save_venue(unit, venue)

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from vieasso.annuaire.domain.commands import AssociationFields, RegisterAssociation
-from vieasso.annuaire.domain.errors import AlreadyExists, InvalidInput
+from vieasso.annuaire.domain.errors import AlreadyExists, InvalidInput, NumberHeld
 from vieasso.annuaire.entrypoints.deps import TOO_MANY_REGISTRATIONS, registration_wait
 from vieasso.annuaire.entrypoints.page_forms import (
     ASSOCIATION,
@@ -69,10 +69,10 @@ async def register(request: Request) -> Response:
         record = await register_association(app, fields, body.contact)
     except (ValidationError, InvalidInput) as exc:
         return _form(request, values, errors_of(exc, values, ASSOCIATION), 422)
+    except NumberHeld as exc:
+        return _form(request, values, {exc.field: exc.message}, 422)
     except AlreadyExists as exc:
-        return _form(
-            request, values, {"rna_id" if "RNA" in exc.message else "name": exc.message}, 422
-        )
+        return _form(request, values, {"name": exc.message}, 422)
     return see_other(f"{PATH}/merci?identifiant={record.slug}")
 
 
