@@ -40,13 +40,17 @@ def test_memory_is_bounded_by_evicting_the_least_recently_seen_key() -> None:
     assert limit.hit("b") == 0.0  # forgotten: starts afresh
 
 
-def test_a_flood_of_addresses_does_not_reset_a_recent_visitors_counter() -> None:
-    limit = RateLimit(1, 60, max_keys=1000, clock=Clock())
+def test_a_flood_of_addresses_never_resets_an_active_visitors_counter() -> None:
+    """Beyond `max_keys` the old limiter cleared every counter at once; the LRU forgets only
+    the least recently seen, so a visitor who keeps trying stays limited."""
+    limit = RateLimit(1, 60, max_keys=100, clock=Clock())
     limit.hit("198.51.100.4")
-    for i in range(500):
+    for i in range(1000):
         limit.hit(f"10.0.{i // 256}.{i % 256}")
+        if i % 50 == 0:
+            assert limit.hit("198.51.100.4") > 0, f"counter lost after {i} other addresses"
 
-    assert limit.hit("198.51.100.4") > 0
+    assert len(limit) == 100
 
 
 def test_ipv6_visitors_are_counted_per_64() -> None:
