@@ -5,6 +5,7 @@ blocks the real association."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 
 import pytest
@@ -144,3 +145,25 @@ async def test_validated_records_without_a_held_number_take_it_at_start(nats_url
         )
         assert duplicate.status_code == 409
         assert slug in duplicate.json()["detail"]
+
+
+async def test_two_validated_associations_with_one_number_are_logged_at_start(
+    nats_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    number = rna()
+    async with running_annuaire(nats_url) as annuaire:
+        first, _ = await annuaire.validated(rna_id=number)
+        record = annuaire.unit.index.association(first)
+        assert record is not None
+        twin = record.model_copy(update={"slug": f"{first}-jumelle"})  # as before the rule
+        await annuaire.unit.associations.create(twin.slug, twin)
+    with caplog.at_level(logging.WARNING, logger="vieasso.annuaire.handlers.identifiers"):
+        async with running_annuaire(nats_url):
+            pass
+
+    clashes = [
+        r.association  # type: ignore[attr-defined]
+        for r in caplog.records
+        if r.getMessage() == "number held by another association" and r.number == f"RNA {number}"  # type: ignore[attr-defined]
+    ]
+    assert clashes == [twin.slug]

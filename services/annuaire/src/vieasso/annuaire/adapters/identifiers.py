@@ -13,11 +13,11 @@ from nats.js.errors import (
     KeyDeletedError,
     KeyNotFoundError,
     KeyWrongLastSequenceError,
-    NoKeysError,
 )
 from nats.js.kv import KeyValue
 
 from vieasso.annuaire.adapters.kv import StorageError
+from vieasso.common.nats.kv import scan
 
 BUCKET = "annuaire_identifiers"
 
@@ -61,8 +61,10 @@ class Identifiers:
         except NatsError as exc:
             raise StorageError(f"{BUCKET}/{key}: {exc!r}") from exc
 
-    async def keys(self) -> set[str]:
-        try:
-            return set(await self._kv.keys())
-        except NoKeysError:
-            return set()
+    async def holders(self) -> dict[str, str]:
+        """Every held number and its holder, in one pass over the bucket."""
+        return {
+            entry.key: (entry.value or b"").decode()
+            async for entry in scan(self._kv, ">")
+            if entry.value
+        }

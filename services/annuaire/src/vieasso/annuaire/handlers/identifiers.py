@@ -77,18 +77,29 @@ async def give_back(app: Annuaire, identifiers: Iterable[Identifier], slug: str)
         await app.identifiers.give_back(identifier.key, slug)
 
 
+async def _take_free(app: Annuaire, identifier: Identifier, slug: str) -> str:
+    """Take a number found free; the holder after (`slug`, or who took it meanwhile)."""
+    if await app.identifiers.take(identifier.key, slug):
+        return slug
+    found = await app.identifiers.holder(identifier.key)
+    return found[0] if found else slug
+
+
 async def hold_validated_numbers(app: Annuaire) -> None:
     """At start: validated records whose numbers are not held yet (written before numbers
-    were held, or a taking interrupted) take them; a clash is logged for the city."""
-    held = await app.identifiers.keys()
+    were held, or a taking interrupted) take them; two validated associations with the same
+    number (validated before this rule) are logged for the city to settle."""
+    held = await app.identifiers.holders()
     for item in list(app.index.associations.items.values()):
         record = item.value
         if record.state is not AssociationState.VALIDATED:
             continue
         for identifier in identifiers_of(record):
-            if identifier.key in held:
-                continue
-            if not await app.identifiers.take(identifier.key, record.slug):
+            holder = held.get(identifier.key)
+            if holder is None:
+                holder = await _take_free(app, identifier, record.slug)
+                held[identifier.key] = holder
+            if holder != record.slug:
                 log.warning(
                     "number held by another association",
                     extra={"association": record.slug, "number": identifier.label},
