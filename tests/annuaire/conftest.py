@@ -119,7 +119,11 @@ async def annuaire_fast_sweep(nats_url: str) -> AsyncIterator[Client]:
 
 @asynccontextmanager
 async def running_annuaire(nats_url: str, **overrides: Any) -> AsyncIterator[Client]:
-    values: dict[str, Any] = {"republish_window_seconds": 0, **overrides}
+    values: dict[str, Any] = {
+        "republish_window_seconds": 0,
+        "registration_limit_per_ip": 10_000,  # tests register many; test_abuse sets its own
+        **overrides,
+    }
     settings = AnnuaireSettings(
         nats_url=nats_url, admin_token=secrets.token_urlsafe(24), log_json=False, **values
     )

@@ -43,11 +43,11 @@ async def test_slug_is_ascii_from_an_accented_name_and_survives_collisions(
     assert second["slug"] == first["slug"] + "-2"
 
 
-async def test_a_second_registration_with_the_same_rna_id_is_refused_409(
+async def test_a_registration_with_the_rna_id_of_a_validated_association_is_refused_409(
     annuaire: Client,
 ) -> None:
     rna = f"W25{int.from_bytes(__import__('os').urandom(3)) % 10**7:07d}"
-    await annuaire.register(rna_id=rna)
+    await annuaire.validated(rna_id=rna)  # only validated associations hold their number
     response = await annuaire.http.post("/api/associations", json=association_body(rna_id=rna))
     assert response.status_code == 409
     assert "RNA" in response.json()["detail"]

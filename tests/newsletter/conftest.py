@@ -8,6 +8,7 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
@@ -75,19 +76,30 @@ def clock() -> FrozenClock:
     return FrozenClock(random_monday())
 
 
+def client_from(app: FastAPI, peer: str) -> httpx.AsyncClient:
+    """An HTTP client of `app` whose connections come from `peer`."""
+    transport = httpx.ASGITransport(app=app, client=(peer, 4444))
+    return httpx.AsyncClient(transport=transport, base_url=BASE)
+
+
+@asynccontextmanager
+async def running(settings: NewsletterSettings, clock: FrozenClock) -> AsyncIterator[App]:
+    """The app started and healthy, with a client from 203.0.113.7 (no proxy)."""
+    app = create_app(settings, clock)
+    async with app.router.lifespan_context(app), client_from(app, "203.0.113.7") as client:
+        deadline = time.monotonic() + 20
+        while (await client.get("/healthz")).status_code != 200:
+            assert time.monotonic() < deadline, "newsletter never became healthy"
+            await asyncio.sleep(0.05)
+        yield App(app, client)
+
+
 @pytest.fixture
 async def newsletter_app(
     newsletter_settings: NewsletterSettings, clock: FrozenClock
 ) -> AsyncIterator[App]:
-    app = create_app(newsletter_settings, clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4444))
-        async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
-            deadline = time.monotonic() + 20
-            while (await client.get("/healthz")).status_code != 200:
-                assert time.monotonic() < deadline, "newsletter never became healthy"
-                await asyncio.sleep(0.05)
-            yield App(app, client)
+    async with running(newsletter_settings, clock) as app:
+        yield app
 
 
 def random_email(prefix: str = "abonne") -> str:

@@ -90,6 +90,8 @@ def service_env(
         "VIEASSO_LOG_JSON": "false",
         "VIEASSO_HTTP_HOST": "127.0.0.1",
         "PYTHONUNBUFFERED": "1",
+        # The session's processes serve every test from 127.0.0.1: tests of the limit set theirs.
+        "VIEASSO_REGISTRATION_LIMIT_PER_IP": "100000",
     }
     for name, port in ports.items():
         env[f"VIEASSO_{name.upper()}_PORT"] = str(port)

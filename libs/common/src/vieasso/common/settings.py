@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import cached_property
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vieasso.common.http.client import Network, parse_networks
 
 
 def _without_credentials(url: str) -> str:
@@ -16,6 +19,8 @@ def _without_credentials(url: str) -> str:
     return parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host).geturl()
 
 
+# The compose network of the proxy and the services (docker-compose.yml pins its subnet).
+COMPOSE_SUBNET = "172.30.80.0/24"
 DEV_ADMIN_TOKEN = "dev-admin-token"  # noqa: S105 - the development default, refused in production
 MIN_SECRET_LENGTH = 24
 
@@ -68,6 +73,13 @@ class Settings(BaseSettings):
     annuaire_port: int = 8001
     agenda_port: int = 8002
     newsletter_port: int = 8003
+    trusted_proxies: str = Field(
+        default=f"127.0.0.0/8,::1/128,{COMPOSE_SUBNET}",
+        description=(
+            "Comma-separated networks of the reverse proxies whose X-Forwarded-For is believed "
+            "(docs/deploy.md, 'Behind the proxy'): loopback and the compose network by default."
+        ),
+    )
     log_level: str = "INFO"
     log_json: bool = Field(default=True, description="JSON log lines (one object per line).")
 
@@ -84,6 +96,16 @@ class Settings(BaseSettings):
             if secret == development_value or len(secret) < MIN_SECRET_LENGTH:
                 unsafe.append(f"VIEASSO_{name.upper()}")
         return unsafe
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)  # ValueError names the bad entry
+        return value
+
+    @cached_property
+    def trusted_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

@@ -25,3 +25,11 @@ class AnnuaireSettings(Settings):
             "0 turns it off."
         ),
     )
+    registration_limit_per_ip: int = Field(
+        default=10,
+        ge=1,
+        description="Registrations accepted per visitor (IPv6: per /64) per window.",
+    )
+    registration_window_seconds: int = Field(
+        default=3600, ge=1, description="Window of registration_limit_per_ip (seconds)."
+    )

@@ -12,17 +12,21 @@ from datetime import timedelta
 
 from nats.js import JetStreamContext
 
+from vieasso.annuaire.adapters.identifiers import BUCKET as IDENTIFIERS
+from vieasso.annuaire.adapters.identifiers import Identifiers
 from vieasso.annuaire.adapters.index import DirectoryIndex
 from vieasso.annuaire.adapters.kv import KvRepository
 from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.annuaire.domain.associations import AssociationRecord
 from vieasso.annuaire.domain.missions import MissionRecord
 from vieasso.annuaire.handlers.facts import association_fact, mission_fact
+from vieasso.annuaire.handlers.identifiers import hold_validated_numbers
 from vieasso.annuaire.handlers.missions import close_expired_missions
 from vieasso.annuaire.handlers.unit import Annuaire
 from vieasso.annuaire.handlers.venues import save_venue, seed_reference
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import ASSOCIATIONS, MISSIONS, REFERENCE, VENUES
+from vieasso.common.http.ratelimit import RateLimit
 from vieasso.common.messages.annuaire import VenuePublic
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import Publish
@@ -39,6 +43,9 @@ class AnnuaireService:
         self.clock = clock
         self.index = DirectoryIndex()
         self.unit: Annuaire | None = None
+        self.registrations = RateLimit(
+            settings.registration_limit_per_ip, settings.registration_window_seconds
+        )
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self, js: JetStreamContext, *, background: bool = True) -> Annuaire:
@@ -50,10 +57,12 @@ class AnnuaireService:
             ),
             missions=KvRepository(await js.key_value(MISSIONS), self.index.missions, MissionRecord),
             venues=KvRepository(await js.key_value(VENUES), self.index.venues, VenuePublic),
+            identifiers=Identifiers(await js.key_value(IDENTIFIERS)),
             index=self.index,
             publish=self.publish,
             clock=self.clock,
         )
+        await hold_validated_numbers(unit)
         for venue in load_venues():
             if venue.id not in self.index.venues.items:
                 await save_venue(unit, venue)

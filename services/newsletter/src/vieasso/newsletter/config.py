@@ -65,6 +65,16 @@ class NewsletterSettings(Settings):
         default=10, ge=1, description="Subscription requests per IP per window."
     )
     subscribe_window_seconds: int = Field(default=600, ge=1)
+    confirmation_interval_seconds: int = Field(
+        default=3600,
+        ge=0,
+        description="At most one confirmation mail per address in this many seconds.",
+    )
+    subscribe_queue: int = Field(
+        default=1000,
+        ge=1,
+        description="Subscription requests taken but not yet handled, beyond which 503.",
+    )
 
     digest_weekday: int = Field(default=0, ge=0, le=6, description="0 = Monday.")
     digest_time: time = Field(default=time(8, 0), description="Local time of the weekly run.")

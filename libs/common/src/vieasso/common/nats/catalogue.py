@@ -72,6 +72,11 @@ BUCKETS: tuple[BucketSpec, ...] = (
     BucketSpec("annuaire_venues", Service.ANNUAIRE, "Venues by id."),
     BucketSpec("annuaire_missions", Service.ANNUAIRE, "Volunteer missions by id."),
     BucketSpec("annuaire_reference", Service.ANNUAIRE, "Themes and quartiers by code."),
+    BucketSpec(
+        "annuaire_identifiers",
+        Service.ANNUAIRE,
+        "RNA and SIREN numbers held by validated associations: `rna.<id>`, `siren.<id>` → slug.",
+    ),
     BucketSpec("agenda_events", Service.AGENDA, "Canonical events by `<slug>.<event_id>`."),
     BucketSpec("newsletter_subscribers", Service.NEWSLETTER, "Subscribers and their consent."),
     BucketSpec(

@@ -60,7 +60,7 @@ class DirectoryIndex:
         )
         self.reference: Mirror[BaseModel] = Mirror(REFERENCE, _reference)
         self.by_token: dict[str, str] = {}
-        self.by_rna: dict[str, str] = {}
+        self._rna_slugs: dict[str, set[str]] = defaultdict(set)
         self.entries: dict[str, AssociationEntry] = {}
         self.validated: set[str] = set()
         self.association_themes: dict[str, frozenset[str]] = {}
@@ -97,8 +97,8 @@ class DirectoryIndex:
         if old is not None:
             if old.value.token_hash:
                 self.by_token.pop(old.value.token_hash, None)
-            if old.value.rna_id and self.by_rna.get(old.value.rna_id) == slug:
-                del self.by_rna[old.value.rna_id]
+            if old.value.rna_id:
+                self._rna_slugs[old.value.rna_id].discard(slug)
             self.entries.pop(slug, None)
             self.validated.discard(slug)
             self.association_themes.pop(slug, None)
@@ -107,7 +107,7 @@ class DirectoryIndex:
             if record.token_hash:
                 self.by_token[record.token_hash] = slug
             if record.rna_id:
-                self.by_rna[record.rna_id] = slug
+                self._rna_slugs[record.rna_id].add(slug)
             self.entries[slug] = AssociationEntry.of(record)
             self.association_themes[slug] = frozenset(record.themes)
             if record.state is AssociationState.VALIDATED:
@@ -164,6 +164,17 @@ class DirectoryIndex:
 
     def public_missions(self, ids: Iterable[str]) -> list[MissionPublic]:
         return [self.missions.items[i].value.public() for i in ids]
+
+    def association_with_rna(self, rna_id: str) -> str | None:
+        """The record an RNA id designates: the validated one, else a pending one, else an
+        archived one (several may carry it: only validation makes a number exclusive)."""
+        order = (AssociationState.VALIDATED, AssociationState.PENDING, AssociationState.ARCHIVED)
+        found = [
+            (order.index(record.state), slug)
+            for slug in self._rna_slugs.get(rna_id, ())
+            if (record := self.association(slug)) is not None
+        ]
+        return min(found)[1] if found else None
 
     def association(self, slug: str) -> AssociationRecord | None:
         found = self.associations.items.get(slug)

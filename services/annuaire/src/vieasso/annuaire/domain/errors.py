@@ -35,6 +35,14 @@ class AlreadyExists(ConflictError):
     """A record with the same key or the same RNA id already exists."""
 
 
+class NumberHeld(AlreadyExists):
+    """Another association holds this RNA or SIREN number; `field` names the form field."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class InvalidInput(DomainError):
     """Input that passed the schema but breaks a rule (unknown theme, end before start…)."""
 

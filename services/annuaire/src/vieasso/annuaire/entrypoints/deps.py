@@ -13,6 +13,8 @@ from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.annuaire.handlers.associations import hash_token
 from vieasso.annuaire.handlers.unit import Annuaire
 from vieasso.annuaire.service import AnnuaireService
+from vieasso.common.http.client import client_ip
+from vieasso.common.http.ratelimit import client_key
 from vieasso.common.messages.base import SLUG_PATTERN
 from vieasso.common.web import ServiceStarting
 
@@ -31,6 +33,18 @@ def unit(request: Request) -> Annuaire:
 
 
 Unit = Annotated[Annuaire, Depends(unit)]
+
+TOO_MANY_REGISTRATIONS = (
+    "Trop d'inscriptions envoyées depuis votre connexion : réessayez plus tard, ou écrivez au "
+    "Service Vie Associative, qui peut inscrire plusieurs associations pour vous."
+)
+
+
+def registration_wait(request: Request) -> float:
+    """Count one registration of this visitor: 0.0 when allowed, else seconds to wait."""
+    service: AnnuaireService = request.app.state.annuaire
+    visitor = client_ip(request, service.settings.trusted_networks)
+    return service.registrations.hit(client_key(visitor))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 
 from vieasso.annuaire.domain.commands import (
     AssociationFields,
@@ -13,16 +13,19 @@ from vieasso.annuaire.domain.commands import (
 )
 from vieasso.annuaire.domain.search import AssociationQuery
 from vieasso.annuaire.entrypoints.deps import (
+    TOO_MANY_REGISTRATIONS,
     Admin,
     AnyCaller,
     Editor,
     SlugPath,
     Unit,
+    registration_wait,
     revision_of,
 )
 from vieasso.annuaire.entrypoints.views import AssociationDetail, Page, ValidationAnswer
 from vieasso.annuaire.handlers import associations as handlers
 from vieasso.annuaire.handlers.associations import NOT_FOUND
+from vieasso.common.http.ratelimit import retry_after
 from vieasso.common.messages.annuaire import AssociationPublic, AssociationState
 from vieasso.common.messages.base import SLUG_PATTERN
 
@@ -32,9 +35,16 @@ CodeQuery = Annotated[str | None, Query(max_length=40, pattern=SLUG_PATTERN)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Inscrire une association")
-async def register(body: RegisterAssociation, app: Unit, response: Response) -> AssociationPublic:
-    """Public registration: the record lands `pending` until the city validates it."""
+async def register(
+    body: RegisterAssociation, app: Unit, who: AnyCaller, request: Request, response: Response
+) -> AssociationPublic:
+    """Public registration: the record lands `pending` until the city validates it. At most
+    `registration_limit_per_ip` per visitor per window (429 with `Retry-After` beyond), except
+    for the city (admin token), which may register many associations on their behalf."""
     fields = AssociationFields.model_validate(body.model_dump(exclude={"contact"}))
+    wait = 0.0 if who.admin else registration_wait(request)
+    if wait:
+        raise HTTPException(429, TOO_MANY_REGISTRATIONS, headers=retry_after(wait))
     record = await handlers.register_association(app, fields, body.contact)
     response.headers["Location"] = f"/api/associations/{record.slug}"
     return record.public()

@@ -1,9 +1,14 @@
-"""Use cases on associations: register, edit, validate (issues the token), archive."""
+"""Use cases on associations: register, edit, validate (issues the token), archive.
+
+Only a validated association holds its RNA and SIREN numbers (handlers/identifiers.py):
+validating takes them, archiving gives them back, an edit of a validated record moves them.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from vieasso.annuaire.domain import associations as domain
@@ -11,7 +16,9 @@ from vieasso.annuaire.domain.associations import AssociationRecord
 from vieasso.annuaire.domain.checks import check_association
 from vieasso.annuaire.domain.commands import AssociationFields, ChangeAssociation, PrivateContact
 from vieasso.annuaire.domain.errors import AlreadyExists, ConflictError, NotFound
+from vieasso.annuaire.domain.identifiers import Identifier, identifiers_of
 from vieasso.annuaire.domain.rules import make_slug, slug_candidates
+from vieasso.annuaire.handlers import identifiers
 from vieasso.annuaire.handlers.facts import association_fact
 from vieasso.annuaire.handlers.missions import close_missions_of
 from vieasso.annuaire.handlers.unit import Annuaire, revalidate
@@ -24,14 +31,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _check_rna_free(app: Annuaire, rna_id: str | None, slug: str | None = None) -> None:
-    owner = app.index.by_rna.get(rna_id) if rna_id else None
-    if owner is not None and owner != slug:
-        raise AlreadyExists(f"Une association portant ce numéro RNA est déjà inscrite ({owner}).")
-
-
-async def _save(app: Annuaire, record: AssociationRecord, last: int) -> AssociationRecord:
-    revision = await app.associations.update(record.slug, record, last=last)
+async def _save(
+    app: Annuaire, record: AssociationRecord, last: int, taken: Iterable[Identifier] = ()
+) -> AssociationRecord:
+    """Write `record` (compare-and-set on `last`); the numbers just `taken` for it are given
+    back when the write fails."""
+    try:
+        revision = await app.associations.update(record.slug, record, last=last)
+    except BaseException:
+        await identifiers.give_back(app, taken, record.slug)
+        raise
     await association_fact(app.publish, record, revision)
     return record
 
@@ -45,16 +54,23 @@ async def register_association(
 ) -> AssociationRecord:
     """A new record under a free slug derived from the name (`-2`, `-3`… on collisions)."""
     check_association(fields, app.index.known, app.today())
-    _check_rna_free(app, fields.rna_id)
+    validated = state is AssociationState.VALIDATED
+    if not validated:
+        await identifiers.check_free(app, fields)
     now = app.clock.now()
     for slug in slug_candidates(make_slug(fields.name)):
         if app.index.association(slug) is not None:
             continue
         record = domain.register(slug, fields, contact, now, state=state)
+        taken = await identifiers.take(app, record) if validated else []
         try:
             revision = await app.associations.create(slug, record)
         except AlreadyExists:
+            await identifiers.give_back(app, taken, slug)
             continue  # created meanwhile by someone else: try the next slug
+        except BaseException:
+            await identifiers.give_back(app, taken, slug)
+            raise
         await association_fact(app.publish, record, revision)
         return record
     raise AlreadyExists("Trop d'associations portent déjà ce nom : précisez-le.")
@@ -71,11 +87,16 @@ async def change_association(
         raise ConflictError()
     fields = revalidate(AssociationFields, domain.merged_fields(current.value, change))
     check_association(fields, app.index.known, app.today())
-    _check_rna_free(app, fields.rna_id, slug)
     record = domain.apply_change(current.value, fields, change.contact, app.clock.now())
     if domain.same_content(record, current.value):
         return current.value
-    return await _save(app, record, current.revision)
+    if record.state is not AssociationState.VALIDATED:
+        await identifiers.check_free(app, record, slug)
+        return await _save(app, record, current.revision)
+    saved = await _save(app, record, current.revision, await identifiers.take(app, record))
+    dropped = set(identifiers_of(current.value)) - set(identifiers_of(record))
+    await identifiers.give_back(app, dropped, slug)
+    return saved
 
 
 @dataclass(frozen=True)
@@ -91,7 +112,8 @@ async def validate_association(app: Annuaire, slug: str) -> Validated:
         raise NotFound(NOT_FOUND)
     token = secrets.token_urlsafe(32)
     record = domain.validate(current.value, hash_token(token), app.clock.now())
-    return Validated(await _save(app, record, current.revision), token)
+    taken = await identifiers.take(app, record)  # NumberHeld: the city is told who has it
+    return Validated(await _save(app, record, current.revision, taken), token)
 
 
 async def issue_token(app: Annuaire, slug: str, token: str | None = None) -> Validated:
@@ -112,5 +134,6 @@ async def archive_association(app: Annuaire, slug: str) -> AssociationRecord:
     if current is None:
         raise NotFound(NOT_FOUND)
     record = await _save(app, domain.archive(current.value, app.clock.now()), current.revision)
+    await identifiers.give_back(app, identifiers_of(record), slug)
     await close_missions_of(app, slug)
     return record

@@ -52,8 +52,8 @@ class ImportReport:
 
 def find_existing(app: Annuaire, fields: AssociationFields) -> str | None:
     """By RNA id; else by the slug of the name, unless that record has another RNA id."""
-    if fields.rna_id and fields.rna_id in app.index.by_rna:
-        return app.index.by_rna[fields.rna_id]
+    if fields.rna_id and (holder := app.index.association_with_rna(fields.rna_id)):
+        return holder
     slug = association_slug(fields.name)
     found = app.index.association(slug)
     if found is None or (fields.rna_id and found.rna_id and found.rna_id != fields.rna_id):

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
+from vieasso.annuaire.adapters.identifiers import Identifiers
 from vieasso.annuaire.adapters.index import DirectoryIndex
 from vieasso.annuaire.adapters.kv import KvRepository
 from vieasso.annuaire.domain.associations import AssociationRecord
@@ -28,6 +29,7 @@ class Annuaire:
     associations: KvRepository[AssociationRecord]
     missions: KvRepository[MissionRecord]
     venues: KvRepository[VenuePublic]
+    identifiers: Identifiers
     index: DirectoryIndex
     publish: Publish
     clock: Clock

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
@@ -97,9 +97,14 @@ class Subscriber(BaseModel):
     def with_preferences(self, preferences: Preferences, at: datetime) -> Subscriber:
         return self.model_copy(update={"preferences": preferences, "updated_at": at})
 
-    def asked_again(self, preferences: Preferences, consent: Consent, at: datetime) -> Subscriber:
-        """A new request on the form: a new consent to confirm, unless already active."""
-        if self.state is SubscriberState.ACTIVE:
+    def asked_again(
+        self, preferences: Preferences, consent: Consent, at: datetime, resend_after: timedelta
+    ) -> Subscriber:
+        """A new request on the form: a new consent to confirm, unless already active or the
+        last confirmation mail left less than `resend_after` ago (each request that mails
+        renews the consent): one mail per address per period, whoever asks and from
+        wherever, so nobody can flood someone else's mailbox from the city's domain."""
+        if self.state is SubscriberState.ACTIVE or at - self.consent.requested_at < resend_after:
             return self
         return self.model_copy(
             update={

@@ -1,18 +1,20 @@
-"""Shared pieces of the HTTP entrypoints: the running newsletter, forms, rate limit."""
+"""Shared pieces of the HTTP entrypoints: the running newsletter, forms, visitor, rate limit."""
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
 from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import Depends, HTTPException, Request
 
+from vieasso.common.http.client import client_ip as visitor_ip
+from vieasso.common.http.ratelimit import RateLimit, client_key
 from vieasso.common.web import ServiceStarting
+from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.service import Newsletter
 
 MAX_FORM_BYTES = 64 * 1024
+BUSY = "Le service reçoit trop de demandes en ce moment : réessayez dans une minute."
 
 
 def newsletter(request: Request) -> Newsletter:
@@ -34,25 +36,20 @@ async def form(request: Request) -> dict[str, list[str]]:
 
 
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The visitor's address (X-Forwarded-For believed from trusted proxies only)."""
+    settings: NewsletterSettings = request.app.state.settings
+    return visitor_ip(request, settings.trusted_networks)
 
 
-class PerIpLimit:
-    """At most `limit` requests per `window` seconds per IP (in this process)."""
+class SubscribeLimit:
+    """Subscription requests per visitor (IPv6: per /64) per window, in this process."""
 
-    def __init__(self, limit: int, window: float) -> None:
-        self._limit = limit
-        self._window = window
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
+    def __init__(self) -> None:
+        self._limit: RateLimit | None = None
 
-    def allow(self, ip: str | None) -> bool:
-        now = time.monotonic()
-        hits = self._hits[ip or "?"]
-        while hits and hits[0] <= now - self._window:
-            hits.popleft()
-        if len(hits) >= self._limit:
-            return False
-        hits.append(now)
-        if len(self._hits) > 100_000:  # noqa: PLR2004 - bound memory under a flood
-            self._hits.clear()
-        return True
+    def wait(self, request: Request, service: Newsletter) -> float:
+        """0.0 when the request may go on, else the seconds before the next one may."""
+        if self._limit is None:
+            s = service.settings
+            self._limit = RateLimit(s.subscribe_limit_per_ip, s.subscribe_window_seconds)
+        return self._limit.hit(client_key(client_ip(request)))

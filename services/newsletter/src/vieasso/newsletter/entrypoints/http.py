@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
+from vieasso.common.http.ratelimit import retry_after
 from vieasso.newsletter.domain.tokens import InvalidToken
 from vieasso.newsletter.entrypoints import city, pages, pages_data
-from vieasso.newsletter.entrypoints.deps import PerIpLimit, Service, client_ip
+from vieasso.newsletter.entrypoints.deps import BUSY, Service, SubscribeLimit, client_ip
 from vieasso.newsletter.entrypoints.schemas import SubscriptionRequest, unknown_codes
-from vieasso.newsletter.handlers.subscriptions import UnknownSubscriber
+from vieasso.newsletter.handlers.subscriptions import Busy, UnknownSubscriber
 
 ACCEPTED = (
     "Merci ! Si cette adresse peut recevoir la lettre, un message de confirmation vient d'y "
@@ -24,30 +25,26 @@ TokenQuery = Annotated[str, Query(min_length=10, max_length=400)]
 
 def build_router() -> APIRouter:
     router = APIRouter()
-    limits: dict[str, PerIpLimit] = {}
-
-    def allowed(request: Request, service: Service) -> bool:
-        limit = limits.get("subscribe")
-        if limit is None:
-            s = service.settings
-            limit = limits["subscribe"] = PerIpLimit(
-                s.subscribe_limit_per_ip, s.subscribe_window_seconds
-            )
-        return limit.allow(client_ip(request))
+    limit = SubscribeLimit()
 
     @router.post("/api/subscriptions", status_code=202, tags=["abonnements"], summary="S'abonner")
     async def subscribe(
         body: SubscriptionRequest, request: Request, service: Service
     ) -> JSONResponse:
-        """Always 202 with the same answer, whether the address is known or not."""
-        if not allowed(request, service):
-            return JSONResponse({"detail": TOO_MANY}, status_code=429)
+        """Always 202 with the same answer, whether the address is known or not: the
+        request is handled after the answer (`Subscriptions.submit`)."""
+        wait = limit.wait(request, service)
+        if wait:
+            return JSONResponse({"detail": TOO_MANY}, status_code=429, headers=retry_after(wait))
         preferences = body.preferences()
         errors = unknown_codes(service, preferences)
         if errors:
             return JSONResponse({"detail": "; ".join(errors)}, status_code=422)
         if not body.website:  # the honeypot: robots fill every field
-            await service.subscriptions.request(body.email, preferences, client_ip(request))
+            try:
+                service.subscriptions.submit(body.email, preferences, client_ip(request))
+            except Busy:
+                return JSONResponse({"detail": BUSY}, status_code=503, headers=retry_after(60))
         return JSONResponse({"detail": ACCEPTED}, status_code=202)
 
     @router.get("/api/subscriptions/me", tags=["RGPD"], summary="Exporter mes données")
@@ -76,7 +73,7 @@ def build_router() -> APIRouter:
             raise HTTPException(404, "Édition inconnue.")
         return status
 
-    router.include_router(pages.build_router(allowed))
+    router.include_router(pages.build_router(limit))
     router.include_router(pages_data.build_router())
     router.include_router(city.build_router())
     return router

@@ -10,7 +10,6 @@ field and every typed value kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -18,9 +17,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
+from vieasso.common.http.ratelimit import retry_after
 from vieasso.newsletter.domain.subscriber import Preferences, SubscriberState
 from vieasso.newsletter.domain.tokens import InvalidToken, Purpose
-from vieasso.newsletter.entrypoints.deps import Service, client_ip
+from vieasso.newsletter.entrypoints.deps import BUSY, Service, SubscribeLimit, client_ip
 from vieasso.newsletter.entrypoints.schemas import SubscriptionRequest
 from vieasso.newsletter.entrypoints.web import (
     BAD_LINK,
@@ -33,7 +33,7 @@ from vieasso.newsletter.entrypoints.web import (
     preferences_from,
     render,
 )
-from vieasso.newsletter.handlers.subscriptions import UnknownSubscriber
+from vieasso.newsletter.handlers.subscriptions import Busy, UnknownSubscriber
 from vieasso.newsletter.service import Newsletter
 
 OptionalToken = Annotated[str, Query(max_length=400)]
@@ -47,7 +47,7 @@ SUBSCRIBE = "S’abonner à la lettre"
 BAD_EMAIL = "Saisissez une adresse électronique valide, par exemple nom@exemple.fr."
 
 
-def build_router(allowed: Callable[[Request, Newsletter], bool]) -> APIRouter:
+def build_router(limit: SubscribeLimit) -> APIRouter:
     router = APIRouter(tags=["pages"], include_in_schema=False)
 
     def subscribe_page(
@@ -72,8 +72,11 @@ def build_router(allowed: Callable[[Request, Newsletter], bool]) -> APIRouter:
     async def subscribe(
         request: Request, service: Service, fields: Form
     ) -> HTMLResponse | RedirectResponse:
-        if not allowed(request, service):
-            return message(request, "Trop de demandes", "Réessayez plus tard.", status=429)
+        wait = limit.wait(request, service)
+        if wait:
+            page = message(request, "Trop de demandes", "Réessayez plus tard.", status=429)
+            page.headers.update(retry_after(wait))
+            return page
         email = first(fields, "email").strip()
         preferences, errors = preferences_from(service, fields)
         try:
@@ -83,7 +86,12 @@ def build_router(allowed: Callable[[Request, Newsletter], bool]) -> APIRouter:
         if errors or preferences is None:
             return subscribe_page(request, service, fields, errors)
         if not first(fields, "website"):  # the honeypot: robots fill every field
-            await service.subscriptions.request(email, preferences, client_ip(request))
+            try:
+                service.subscriptions.submit(email, preferences, client_ip(request))
+            except Busy:
+                page = message(request, "Service surchargé", BUSY, status=503)
+                page.headers.update(retry_after(60))
+                return page
         return RedirectResponse(f"{service.links.base}/abonnement/envoye", status_code=303)
 
     @router.get("/abonnement/envoye")

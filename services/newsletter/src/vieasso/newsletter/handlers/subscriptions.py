@@ -1,7 +1,8 @@
 """Subscribing (double opt-in), confirming, preferences, unsubscribing, GDPR export/erase.
 
-`request` answers the same way whatever the address: whether it is already known, the
-caller never learns (the mail, when one is due, leaves in the background).
+`submit` answers the same way and in the same time whatever the address: the request is
+handled after the answer (`request`, in the background), so neither its outcome nor its
+duration tells whether the address is known.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from vieasso.common.clock import Clock
@@ -30,6 +32,10 @@ log = logging.getLogger(__name__)
 
 SendConfirmation = Callable[[Subscriber, str], Awaitable[None]]
 ATTEMPTS = 5
+
+
+class Busy(RuntimeError):
+    """Too many requests taken and not yet handled: the caller should come back later."""
 
 
 class UnknownSubscriber(LookupError):
@@ -54,6 +60,13 @@ class Subscriptions:
         self._clock = clock
         self._background: set[asyncio.Task[None]] = set()
 
+    def submit(self, email: str, preferences: Preferences, ip: str | None) -> None:
+        """Take a request from the form or the API: handled after the answer (raises `Busy`
+        when `subscribe_queue` requests already wait)."""
+        if len(self._background) >= self._settings.subscribe_queue:
+            raise Busy
+        self._in_background(self.request(email, preferences, ip))
+
     async def request(self, email: str, preferences: Preferences, ip: str | None) -> None:
         """Record the request and mail a confirmation link (if one is due)."""
         now = self._clock.now()
@@ -75,9 +88,10 @@ class Subscriptions:
                     break
                 continue
             current, revision = found
-            subscriber = current.asked_again(preferences, consent, now)
+            resend_after = timedelta(seconds=self._settings.confirmation_interval_seconds)
+            subscriber = current.asked_again(preferences, consent, now, resend_after)
             if subscriber is current:
-                return  # already active: nothing to confirm, and the caller learns nothing
+                return  # already active, or mailed within the hour: nothing to send
             try:
                 await self._store.save(subscriber, revision)
                 break
@@ -85,21 +99,21 @@ class Subscriptions:
                 continue
         else:
             raise ConcurrentChange("subscription request")
-        self._in_background(self._send_confirmation(subscriber, self._links.confirm(subscriber.id)))
+        await self._send_confirmation(subscriber, self._links.confirm(subscriber.id))
 
     def _in_background(self, job: Awaitable[None]) -> None:
         async def run() -> None:
             try:
                 await job
             except Exception:
-                log.exception("confirmation mail not sent")
+                log.exception("subscription request failed (no confirmation mail sent)")
 
         task = asyncio.create_task(run())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
     async def drain(self) -> None:
-        """Wait for the mails still leaving (tests, shutdown)."""
+        """Wait for the requests still being handled (tests, shutdown)."""
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
 
@@ -164,4 +178,4 @@ class Subscriptions:
         log.info("subscriber erased", extra={"subscriber": subscriber.id})
 
 
-__all__ = ["InvalidToken", "Subscriptions", "UnknownSubscriber"]
+__all__ = ["Busy", "InvalidToken", "Subscriptions", "UnknownSubscriber"]
