@@ -66,6 +66,22 @@ class Settings(BaseSettings):
     newsletter_port: int = 8003
     log_level: str = "INFO"
     log_json: bool = Field(default=True, description="JSON log lines (one object per line).")
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest request body a service reads (bytes; 413 beyond). A route that needs more "
+            "(image uploads) gets its own limit in code: `build_app(body_limits=...)`."
+        ),
+    )
+    frame_ancestors: str = Field(
+        default="'none'",
+        pattern=r"^[A-Za-z0-9'*:/.\- ]+$",
+        description=(
+            "CSP frame-ancestors: who may show the pages in a frame ('none'; 'self'; or "
+            "origins separated by spaces, for the embeds to come)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _production_needs_a_real_admin_token(self) -> Settings:

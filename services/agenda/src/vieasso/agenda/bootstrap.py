@@ -148,4 +148,4 @@ def create_app(settings: AgendaSettings | None = None, clock: Clock | None = Non
 def create_asgi(settings: AgendaSettings | None = None) -> FeedFastPath:
     """What `vieasso-agenda serve` runs: the app behind the feeds' fast path."""
     app = create_app(settings)
-    return FeedFastPath(app, app.state.wiring.feeds)
+    return FeedFastPath(app, app.state.wiring.feeds, app.state.security_headers)

@@ -7,15 +7,27 @@ background at start-up (HTTP answers health at once), drained and closed at shut
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 
 from vieasso.common.http.errors import install_error_handlers
+from vieasso.common.http.headers import (
+    DOCS_PATHS,
+    DOCS_SOURCES,
+    SecurityHeaders,
+    content_security_policy,
+    encoded,
+    security_headers,
+)
+from vieasso.common.http.limits import FORM_LIMITS, BodyLimit, BodyTooLarge
 from vieasso.common.http.openapi import document_errors
+from vieasso.common.http.origin import CrossOriginGuard
+from vieasso.common.http.refusal import refusal
 from vieasso.common.nats.runtime import NatsRuntime
+from vieasso.common.settings import Settings
 
 
 def build_app(
@@ -24,7 +36,14 @@ def build_app(
     title: str,
     description: str,
     routers: Iterable[APIRouter] = (),
+    body_limits: Mapping[str, int] = {},
+    open_to_other_sites: Iterable[str] = (),
 ) -> FastAPI:
+    """The service's app with its edge guards (outermost first): security headers, the
+    cross-origin guard (`open_to_other_sites`: exact paths it lets through) and the body
+    limit (`body_limits`: {path prefix: bytes} for routes that need more than the setting).
+    """
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         runtime.start_in_background()
@@ -33,9 +52,16 @@ def build_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        form_limits=FORM_LIMITS,
+    )
     app.state.runtime = runtime
     install_error_handlers(app)
+    install_edge_guards(app, runtime.settings, body_limits, open_to_other_sites)
 
     @app.get("/healthz", tags=["santé"], summary="État du service")
     async def healthz() -> JSONResponse:
@@ -54,3 +80,26 @@ def build_app(
         app.include_router(router)
     document_errors(app)
     return app
+
+
+def install_edge_guards(
+    app: FastAPI,
+    settings: Settings,
+    body_limits: Mapping[str, int],
+    open_to_other_sites: Iterable[str],
+) -> None:
+    """Starlette runs the middleware added last first: headers wrap the refusals too."""
+
+    async def too_large(request: Request, exc: BodyTooLarge) -> Response:
+        return refusal(request, settings, exc.status_code, exc.detail)
+
+    app.add_exception_handler(BodyTooLarge, too_large)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimit, settings=settings, body_limits=body_limits)
+    app.add_middleware(CrossOriginGuard, settings=settings, open_paths=open_to_other_sites)
+    docs = encoded(security_headers(settings, content_security_policy(settings, DOCS_SOURCES)))
+    app.state.security_headers = encoded(security_headers(settings))
+    app.add_middleware(
+        SecurityHeaders,
+        headers=app.state.security_headers,
+        by_path=dict.fromkeys(DOCS_PATHS, docs),
+    )
