@@ -144,3 +144,9 @@ def test_frame_options_follow_the_frame_ancestors_setting(
 def test_a_frame_ancestors_setting_cannot_inject_other_directives() -> None:
     with pytest.raises(ValidationError):
         settings(frame_ancestors="'none'; script-src *")
+
+
+def test_frame_ancestors_keywords_whose_quotes_an_env_file_ate_are_understood() -> None:
+    assert settings(frame_ancestors="self https://mairie.example").frame_ancestors == (
+        "'self' https://mairie.example"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -82,6 +82,12 @@ class Settings(BaseSettings):
             "origins separated by spaces, for the embeds to come)."
         ),
     )
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _keywords_quoted(cls, value: str) -> str:
+        """`none`/`self` written without their quotes (an env file ate them) mean the keywords."""
+        return " ".join(f"'{t}'" if t in {"none", "self"} else t for t in value.split())
 
     @model_validator(mode="after")
     def _production_needs_a_real_admin_token(self) -> Settings:
