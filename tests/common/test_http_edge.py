@@ -118,6 +118,20 @@ def test_a_form_with_too_many_fields_is_refused(services: Services) -> None:
     assert "Formulaire refusé" in response.text
 
 
+def test_a_form_with_too_many_fields_for_form_parameters_is_refused_in_french(
+    services: Services,
+) -> None:
+    fields = "&".join(f"champ{i}=x" for i in range(MAX_FORM_FIELDS + 1))
+    response = httpx.post(
+        services.url("annuaire") + "/espace-ville/connexion",  # `Form()` parameters
+        content=fields,
+        headers={"Content-Type": "application/x-www-form-urlencoded", **HTML},
+    )
+
+    assert response.status_code == 413
+    assert "Formulaire refusé" in response.text
+
+
 # --- cross-origin guard ---------------------------------------------------------------------
 
 

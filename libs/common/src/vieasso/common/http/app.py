@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vieasso.common.http.errors import install_error_handlers
 from vieasso.common.http.headers import (
@@ -22,7 +24,13 @@ from vieasso.common.http.headers import (
     encoded,
     security_headers,
 )
-from vieasso.common.http.limits import FORM_LIMITS, BodyLimit, BodyTooLarge
+from vieasso.common.http.limits import (
+    FORM_LIMITS,
+    FORM_TOO_LARGE,
+    BodyLimit,
+    BodyTooLarge,
+    is_form_limit,
+)
 from vieasso.common.http.openapi import document_errors
 from vieasso.common.http.origin import CrossOriginGuard
 from vieasso.common.http.refusal import refusal
@@ -93,7 +101,16 @@ def install_edge_guards(
     async def too_large(request: Request, exc: BodyTooLarge) -> Response:
         return refusal(request, settings, exc.status_code, exc.detail)
 
+    async def bad_request(request: Request, exc: StarletteHTTPException) -> Response:
+        """`Form()` parameters past `FORM_LIMITS`: the French 413 rather than Starlette's 400."""
+        if is_form_limit(exc):
+            return refusal(request, settings, 413, FORM_TOO_LARGE)
+        handler = request.app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
+        response: Response = await handler(request, exc)
+        return response
+
     app.add_exception_handler(BodyTooLarge, too_large)  # type: ignore[arg-type]
+    app.add_exception_handler(400, bad_request)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit, settings=settings, body_limits=body_limits)
     app.add_middleware(CrossOriginGuard, settings=settings, open_paths=open_to_other_sites)
     docs = encoded(security_headers(settings, content_security_policy(settings, DOCS_SOURCES)))

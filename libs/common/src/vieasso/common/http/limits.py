@@ -42,6 +42,7 @@ class FormLimits(TypedDict, total=False):
 FORM_LIMITS: Final = FormLimits(
     max_files=0, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FORM_PART_BYTES
 )
+_FORM_LIMIT_MESSAGES = ("Too many fields", "Too many files", "Field exceeded maximum size")
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -115,9 +116,15 @@ async def bounded_form(request: Request) -> FormData:
             max_files=0, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FORM_PART_BYTES
         )
     except HTTPException as exc:
-        if exc.status_code != 400:  # noqa: PLR2004 - Starlette's status for a refused form
+        if not is_form_limit(exc):
             raise
         raise BodyTooLarge(FORM_TOO_LARGE) from exc
+
+
+def is_form_limit(exc: HTTPException) -> bool:
+    """Starlette's 400 for a form past `max_fields`/`max_files`/`max_part_size` (the form
+    parser has no exception of its own for them: its English message tells)."""
+    return exc.status_code == 400 and str(exc.detail).startswith(_FORM_LIMIT_MESSAGES)  # noqa: PLR2004
 
 
 async def read_body(request: Request, limit: int) -> bytes:
