@@ -10,32 +10,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
 
+from vieasso.common.http.edge import install_edge_guards
 from vieasso.common.http.errors import install_error_handlers
-from vieasso.common.http.headers import (
-    DOCS_PATHS,
-    DOCS_SOURCES,
-    SecurityHeaders,
-    content_security_policy,
-    encoded,
-    security_headers,
-)
-from vieasso.common.http.limits import (
-    FORM_LIMITS,
-    FORM_TOO_LARGE,
-    BodyLimit,
-    BodyTooLarge,
-    is_form_limit,
-)
+from vieasso.common.http.limits import FORM_LIMITS
 from vieasso.common.http.openapi import document_errors
-from vieasso.common.http.origin import CrossOriginGuard
-from vieasso.common.http.refusal import refusal
 from vieasso.common.nats.runtime import NatsRuntime
-from vieasso.common.settings import Settings
 
 
 def build_app(
@@ -88,35 +70,3 @@ def build_app(
         app.include_router(router)
     document_errors(app)
     return app
-
-
-def install_edge_guards(
-    app: FastAPI,
-    settings: Settings,
-    body_limits: Mapping[str, int],
-    open_to_other_sites: Iterable[str],
-) -> None:
-    """Starlette runs the middleware added last first: headers wrap the refusals too."""
-
-    async def too_large(request: Request, exc: BodyTooLarge) -> Response:
-        return refusal(request, settings, exc.status_code, exc.detail)
-
-    async def bad_request(request: Request, exc: StarletteHTTPException) -> Response:
-        """`Form()` parameters past `FORM_LIMITS`: the French 413 rather than Starlette's 400."""
-        if is_form_limit(exc):
-            return refusal(request, settings, 413, FORM_TOO_LARGE)
-        handler = request.app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
-        response: Response = await handler(request, exc)
-        return response
-
-    app.add_exception_handler(BodyTooLarge, too_large)  # type: ignore[arg-type]
-    app.add_exception_handler(400, bad_request)  # type: ignore[arg-type]
-    app.add_middleware(BodyLimit, settings=settings, body_limits=body_limits)
-    app.add_middleware(CrossOriginGuard, settings=settings, open_paths=open_to_other_sites)
-    docs = encoded(security_headers(settings, content_security_policy(settings, DOCS_SOURCES)))
-    app.state.security_headers = encoded(security_headers(settings))
-    app.add_middleware(
-        SecurityHeaders,
-        headers=app.state.security_headers,
-        by_path=dict.fromkeys(DOCS_PATHS, docs),
-    )
