@@ -22,9 +22,8 @@ from fastapi import FastAPI
 from nats.js import JetStreamContext
 
 from tests.conftest import random_slug
-from vieasso.agenda.bootstrap import Wiring, create_app
+from vieasso.agenda.bootstrap import Wiring, create_app, with_fast_path
 from vieasso.agenda.config import AgendaSettings
-from vieasso.agenda.entrypoints.fastpath import FeedFastPath
 from vieasso.common import subjects
 from vieasso.common.clock import FrozenClock
 from vieasso.common.messages.agenda import EventSubmission
@@ -147,7 +146,7 @@ async def agenda(nats_url: str, directory: Directory) -> AsyncIterator[Running]:
     clock = FrozenClock(NOW)
     app = create_app(settings, clock)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=FeedFastPath(app, app.state.wiring.feeds))
+        transport = httpx.ASGITransport(app=with_fast_path(app))
         async with httpx.AsyncClient(transport=transport, base_url="http://agenda.test") as client:
             runtime = app.state.runtime
             await asyncio.wait_for(runtime.wait_ready(), timeout=20)

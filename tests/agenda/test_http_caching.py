@@ -70,6 +70,23 @@ async def test_feed_is_byte_stable_and_revalidates_with_304(
     assert b"SUMMARY:Chang" in changed.content
 
 
+async def test_the_fast_path_answers_with_the_same_security_headers_as_the_route(
+    agenda: Running, directory: Directory, js: JetStreamContext
+) -> None:
+    slug = await directory.association()
+    await applied(agenda, js, submission(slug, "entetes"))
+    url = f"/feeds/agenda.rss?association={slug}"
+    routed = await agenda.client.get(url)
+    recall = agenda.wiring.feeds.recall("/feeds/agenda.rss", f"association={slug}".encode())
+    cached = await agenda.client.get(url)  # answered by the ASGI fast path
+    fresh = await agenda.client.get(url, headers={"If-None-Match": cached.headers["etag"]})
+
+    assert recall is not None  # the route handed this URL to the fast path
+    for name in ("content-security-policy", "x-content-type-options", "referrer-policy"):
+        assert cached.headers.get_list(name) == routed.headers.get_list(name) != [], name
+        assert fresh.headers.get_list(name) == routed.headers.get_list(name), name
+
+
 async def test_gzip_when_asked_with_its_own_etag(
     agenda: Running, directory: Directory, js: JetStreamContext
 ) -> None:

@@ -20,12 +20,14 @@ import yaml
 from devtools.processes import nats_config
 from tests.platform.conftest import Scenario
 from tests.security.secured_nats import SecuredNats
+from tests.support.bodies import post
 from tests.support.caddy import (
     CADDY,
     CADDYFILE,
     FEED_BODY,
     FEED_ETAG,
     FEED_GZIP,
+    OWN_CSP,
     CaddyProxy,
     FakeService,
 )
@@ -332,6 +334,74 @@ def test_proxy_tells_the_service_who_the_client_is(
     forwarded = services["newsletter"].received[-1].headers
     assert forwarded["x-forwarded-for"] == "127.0.0.1"
     assert forwarded["x-forwarded-proto"] == "http"
+
+
+UPLOAD = 3 * 1000 * 1000  # past the proxy's 2MB
+PROXY_HEADERS = {
+    "strict-transport-security": "max-age=31536000",
+    "content-security-policy": "default-src 'self'; script-src 'none'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+}
+
+
+@pytest.mark.parametrize("path", ["/api/venues", "/abonnement", "/feeds/agenda.ics"])
+def test_proxy_adds_the_security_headers_a_response_lacks(proxy: CaddyProxy, path: str) -> None:
+    response, _ = request(proxy, "GET", path)
+
+    for name, value in PROXY_HEADERS.items():
+        assert response.headers.get_all(name) == [value], name
+
+
+def test_proxy_never_doubles_a_header_the_service_set(proxy: CaddyProxy) -> None:
+    response, _ = request(proxy, "GET", "/archives/2026-w48/lettre")
+
+    assert response.headers.get_all("Content-Security-Policy") == [OWN_CSP]
+    assert response.headers.get_all("X-Content-Type-Options") == ["nosniff"]
+
+
+def test_proxys_own_answers_carry_the_headers_and_refuse_frames(proxy: CaddyProxy) -> None:
+    response, _ = request(proxy, "GET", "/nulle-part")
+
+    assert response.status == 404
+    assert response.getheader("X-Frame-Options") == "DENY"
+    assert response.getheader("Content-Security-Policy") == PROXY_HEADERS["content-security-policy"]
+
+
+def test_the_frame_ancestors_of_the_proxy_come_from_the_services_setting(
+    services: dict[str, FakeService], tmp_path: Path
+) -> None:
+    upstreams = {name: fake.address for name, fake in services.items()}
+    ancestors = "'self' https://mairie.example"
+    proxy = CaddyProxy(tmp_path, upstreams, extra_env={"VIEASSO_FRAME_ANCESTORS": ancestors})
+    try:
+        response, _ = request(proxy.start(), "GET", "/api/venues")
+    finally:
+        proxy.stop()
+
+    csp = response.getheader("Content-Security-Policy") or ""
+    assert csp.endswith(f"frame-ancestors {ancestors}")
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_proxy_refuses_a_body_past_its_limit_in_french(
+    proxy: CaddyProxy, services: dict[str, FakeService], chunked: bool
+) -> None:
+    before = len(services["newsletter"].received)
+    answer = post(proxy.port, "/api/subscriptions", size=UPLOAD, chunked=chunked)
+
+    assert answer.status == 413
+    assert answer.body.decode() == "Envoi trop volumineux : la demande dépasse la taille acceptée."
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert all(r.read < UPLOAD for r in services["newsletter"].received[before:])
+
+
+def test_proxy_lets_a_body_under_its_limit_through_whole(proxy: CaddyProxy) -> None:
+    answer = post(proxy.port, "/api/subscriptions", size=UPLOAD // 2, chunked=True)
+
+    assert answer.status == 200
+    assert json.loads(answer.body) == {"service": "newsletter", "read": UPLOAD // 2}
 
 
 # --- docker-compose.yml --------------------------------------------------------------------

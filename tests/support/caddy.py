@@ -22,6 +22,7 @@ CADDYFILE = REPO / "deploy" / "proxy" / "Caddyfile"
 FEED_BODY = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n" * 50
 FEED_GZIP = gzip.compress(FEED_BODY, mtime=0)
 FEED_ETAG = '"feed-v1"'
+OWN_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Received:
     method: str
     path: str
     headers: dict[str, str]
+    read: int = 0
+    """body bytes the service read"""
 
 
 @dataclass
@@ -56,10 +59,31 @@ class FakeService:
                 )
                 if self.path.startswith("/feeds/"):
                     self._feed()
+                elif self.path.endswith("/lettre"):  # a page with its own CSP (mail HTML)
+                    self._reply(
+                        200, b"<p>lettre</p>", "text/html", {"Content-Security-Policy": OWN_CSP}
+                    )
                 else:
                     self._reply(200, json.dumps({"service": service.name}).encode())
 
-            do_POST = do_DELETE = do_PATCH = do_GET
+            def do_POST(self) -> None:
+                """Reads the whole body first (as a service parsing it would), and says how much."""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                size = len(self._body())
+                service.received.append(Received(self.command, self.path, headers, size))
+                self._reply(200, json.dumps({"service": service.name, "read": size}).encode())
+
+            do_DELETE = do_PATCH = do_POST
+
+            def _body(self) -> bytes:
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    chunks = []
+                    while size := int(self.rfile.readline().split(b";")[0], 16):
+                        chunks.append(self.rfile.read(size))
+                        self.rfile.readline()
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
             def _feed(self) -> None:
                 if self.headers.get("If-None-Match") == FEED_ETAG:
@@ -112,9 +136,11 @@ class CaddyProxy:
     port: int = field(default_factory=free_port)
     admin_port: int = field(default_factory=free_port)
     process: Process | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
         env = {
+            **self.extra_env,
             "VIEASSO_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}",
             "VIEASSO_PROXY_ADMIN": f"127.0.0.1:{self.admin_port}",
             "HOME": str(self.workdir),

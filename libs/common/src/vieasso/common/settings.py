@@ -82,6 +82,28 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     log_json: bool = Field(default=True, description="JSON log lines (one object per line).")
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest request body a service reads (bytes; 413 beyond). A route that needs more "
+            "(image uploads) gets its own limit in code: `build_app(body_limits=...)`."
+        ),
+    )
+    frame_ancestors: str = Field(
+        default="'none'",
+        pattern=r"^[A-Za-z0-9'*:/.\- ]+$",
+        description=(
+            "CSP frame-ancestors: who may show the pages in a frame ('none'; 'self'; or "
+            "origins separated by spaces, for the embeds to come)."
+        ),
+    )
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _keywords_quoted(cls, value: str) -> str:
+        """`none`/`self` written without their quotes (an env file ate them) mean the keywords."""
+        return " ".join(f"'{t}'" if t in {"none", "self"} else t for t in value.split())
 
     development_secrets: ClassVar[dict[str, str]] = {"admin_token": DEV_ADMIN_TOKEN}
     """Secret fields with a development default (field name → that default): a subclass

@@ -147,5 +147,9 @@ def create_app(settings: AgendaSettings | None = None, clock: Clock | None = Non
 
 def create_asgi(settings: AgendaSettings | None = None) -> FeedFastPath:
     """What `vieasso-agenda serve` runs: the app behind the feeds' fast path."""
-    app = create_app(settings)
-    return FeedFastPath(app, app.state.wiring.feeds)
+    return with_fast_path(create_app(settings))
+
+
+def with_fast_path(app: FastAPI) -> FeedFastPath:
+    """`app` behind the feeds' fast path, which answers with the app's security headers."""
+    return FeedFastPath(app, app.state.wiring.feeds, app.state.security_headers)

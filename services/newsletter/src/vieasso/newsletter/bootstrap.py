@@ -33,6 +33,8 @@ def create_app(settings: NewsletterSettings | None = None, clock: Clock | None =
         title="Newsletter — Vie associative Besançon",
         description="Abonnements, lettres d’information et envois.",
         routers=[http.build_router()],
+        # RFC 8058 one-click unsubscription: posted by mail providers, authorised by its token
+        open_to_other_sites=["/desabonnement"],
     )
     app.state.settings = settings
     app.state.newsletter = None

@@ -7,13 +7,15 @@ background at start-up (HTTP answers health at once), drained and closed at shut
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
+from vieasso.common.http.edge import install_edge_guards
 from vieasso.common.http.errors import install_error_handlers
+from vieasso.common.http.limits import FORM_LIMITS
 from vieasso.common.http.openapi import document_errors
 from vieasso.common.nats.runtime import NatsRuntime
 
@@ -24,7 +26,14 @@ def build_app(
     title: str,
     description: str,
     routers: Iterable[APIRouter] = (),
+    body_limits: Mapping[str, int] = {},
+    open_to_other_sites: Iterable[str] = (),
 ) -> FastAPI:
+    """The service's app with its edge guards (outermost first): security headers, the
+    cross-origin guard (`open_to_other_sites`: exact paths it lets through) and the body
+    limit (`body_limits`: {path prefix: bytes} for routes that need more than the setting).
+    """
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         runtime.start_in_background()
@@ -33,9 +42,16 @@ def build_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        form_limits=FORM_LIMITS,
+    )
     app.state.runtime = runtime
     install_error_handlers(app)
+    install_edge_guards(app, runtime.settings, body_limits, open_to_other_sites)
 
     @app.get("/healthz", tags=["santé"], summary="État du service")
     async def healthz() -> JSONResponse:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -81,6 +82,12 @@ def layout_templates(urls: Urls, *own: Path) -> Jinja2Templates:
     env.globals.update(urls=urls, site_name=SITE_NAME, stylesheet=_CSS.href)
     env.filters.update(date_fr=date_fr, heure_fr=heure_fr, datetime_fr=datetime_fr)
     return Jinja2Templates(env=env)
+
+
+@lru_cache(maxsize=8)
+def shared_templates(urls: Urls) -> Jinja2Templates:
+    """The common templates alone, for the pages any service answers (start-up, refusals)."""
+    return layout_templates(urls)
 
 
 _CSS = _stylesheet()

@@ -7,14 +7,11 @@ A person opening a page gets a small French page on the shared layout; an API cl
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from vieasso.common.settings import Settings
-from vieasso.common.web.pages import Urls, layout_templates, site_urls
+from vieasso.common.web.pages import shared_templates, site_urls
 
 STARTING = "Le service démarre : réessayez dans quelques secondes."
 RETRY_AFTER_SECONDS = 2
@@ -34,17 +31,12 @@ def wants_page(request: Request) -> bool:
     return "text/html" in accept or "application/json" not in accept
 
 
-@lru_cache(maxsize=8)
-def _templates(urls: Urls) -> Jinja2Templates:
-    return layout_templates(urls)
-
-
 def starting_response(request: Request, settings: Settings) -> Response:
     """503 with `Retry-After`: the « service démarre » page, or JSON for API clients."""
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
     if not wants_page(request):
         return JSONResponse({"detail": STARTING}, status_code=503, headers=headers)
-    return _templates(site_urls(settings)).TemplateResponse(
+    return shared_templates(site_urls(settings)).TemplateResponse(
         request,
         "demarrage.html.j2",
         {"retry_after": RETRY_AFTER_SECONDS},

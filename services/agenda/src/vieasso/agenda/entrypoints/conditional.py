@@ -5,6 +5,7 @@ Used by the FastAPI routes and by the ASGI fast path, so both answer alike.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import Request, Response
@@ -39,8 +40,10 @@ def wire_answer(
     accept_encoding: str,
     if_none_match: str | None,
     if_modified_since: str | None,
+    extra: Sequence[tuple[bytes, bytes]] = (),
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """Like `answer`, with the headers encoded once per (encoding, status) and kept."""
+    """Like `answer`, with the headers encoded once per (encoding, status) and kept, `extra`
+    (already encoded) appended."""
     status, headers, body = answer(
         rendered,
         accept_encoding=accept_encoding,
@@ -57,7 +60,7 @@ def wire_answer(
             if_none_match=if_none_match,
             if_modified_since=if_modified_since,
         )
-        encoded = rendered.wire[key] = [(k.encode(), v.encode()) for k, v in headers]
+        encoded = rendered.wire[key] = [(k.encode(), v.encode()) for k, v in headers] + [*extra]
     return status, encoded, body
 
 

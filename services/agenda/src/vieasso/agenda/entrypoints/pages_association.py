@@ -25,6 +25,7 @@ from vieasso.agenda.adapters.event_list import listed
 from vieasso.agenda.domain.feeds import PARIS
 from vieasso.agenda.entrypoints import submitting
 from vieasso.agenda.entrypoints.pages_form import AssociationSpace, applied
+from vieasso.common.http.limits import bounded_form
 
 if TYPE_CHECKING:
     from vieasso.agenda.adapters.pages import Pages
@@ -76,7 +77,7 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
         slug = await space.signed_in(request)
         if isinstance(slug, Response):
             return slug
-        values = read_form((await request.form()).multi_items())
+        values = read_form((await bounded_form(request)).multi_items())
         ref = values.get("ref")
         event_id = new_event_id(values, ref if isinstance(ref, str) else None)
         return await space.submit(request, slug, values, event_id, new=True)
@@ -95,7 +96,7 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
         found = await space.owned(request, event_id)
         if isinstance(found, Response):
             return found
-        values = read_form((await request.form()).multi_items())
+        values = read_form((await bounded_form(request)).multi_items())
         return await space.submit(request, found[0], values, event_id, new=False)
 
     @router.get("/{event_id}/annuler")

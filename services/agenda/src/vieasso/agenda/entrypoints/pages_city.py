@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse
 
 from vieasso.agenda.adapters.event_list import listed
 from vieasso.agenda.entrypoints.auth import is_admin
+from vieasso.common.http.limits import bounded_form
 from vieasso.common.web import admin_credentials, site_urls
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
             return pages.message(
                 request, 404, "Événement introuvable", text, link=(SPACE, "Retour")
             )
-        back = (await request.form()).get("retour")
+        back = (await bounded_form(request)).get("retour")
         query = back if isinstance(back, str) and back.startswith("page=") else ""
         notice = "masque" if unpublished else "republie"
         return RedirectResponse(f"{SPACE}?{notice}=1&{query}".rstrip("&"), status_code=303)

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import Request
 from pydantic import BaseModel
 
+from vieasso.common.http.limits import bounded_form
 from vieasso.common.web import form_errors
 
 FormValues = dict[str, Any]
@@ -77,7 +78,7 @@ MISSION = FormSpec(
 
 async def read_form(request: Request, spec: FormSpec) -> FormValues:
     """The typed values, by input name (strings; lists for checkbox groups)."""
-    form = await request.form()
+    form = await bounded_form(request)
     values: FormValues = {name: [] for name in spec.lists}
     for key, value in form.multi_items():
         if not isinstance(value, str):

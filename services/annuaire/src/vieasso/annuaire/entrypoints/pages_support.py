@@ -15,6 +15,7 @@ from vieasso.annuaire.domain.associations import AssociationRecord
 from vieasso.annuaire.handlers.associations import hash_token
 from vieasso.annuaire.handlers.unit import Annuaire
 from vieasso.annuaire.service import AnnuaireService
+from vieasso.common.http.limits import bounded_form
 from vieasso.common.messages.annuaire import AssociationState
 from vieasso.common.messages.base import SLUG_PATTERN
 from vieasso.common.web import ServiceStarting, admin_credentials, association_credentials
@@ -140,7 +141,7 @@ def require_admin(request: Request) -> None:
 
 async def confirmed(request: Request) -> bool:
     """An irreversible action runs only once confirmed on `confirmer.html.j2` (no script)."""
-    return (await request.form()).get("confirmation") == "oui"
+    return (await bounded_form(request)).get("confirmation") == "oui"
 
 
 def confirm_page(

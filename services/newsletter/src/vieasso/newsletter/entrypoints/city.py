@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from vieasso.common.http.headers import mail_html_headers
 from vieasso.common.messages.newsletter import Frequency
 from vieasso.common.web import admin_credentials
 from vieasso.newsletter.domain.edition import Edition, EditionState
@@ -97,7 +98,9 @@ def build_router() -> APIRouter:
         if found.content.empty:
             return message(request, "Aperçu", "Rien de nouveau : la lettre serait vide.")
         html = generic_html(service.editions, found, f"{service.links.base}/abonnement")
-        return HTMLResponse(html, headers=NO_STORE)
+        return HTMLResponse(
+            html, headers={**NO_STORE, **mail_html_headers(service.settings, framed_here=True)}
+        )
 
     @router.post(f"{PAGE}/envoyer", response_model=None)
     async def send(request: Request, service: Service, fields: Form) -> Response:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 
 from vieasso.common.http.client import client_ip as visitor_ip
+from vieasso.common.http.limits import read_body
 from vieasso.common.http.ratelimit import RateLimit, client_key
 from vieasso.common.web import ServiceStarting
 from vieasso.newsletter.config import NewsletterSettings
@@ -28,10 +29,9 @@ Service = Annotated[Newsletter, Depends(newsletter)]
 
 
 async def form(request: Request) -> dict[str, list[str]]:
-    """An `application/x-www-form-urlencoded` body (no multipart needed here)."""
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise HTTPException(413, "Formulaire trop volumineux.")
+    """An `application/x-www-form-urlencoded` body (no multipart needed here), refused with
+    a 413 as soon as it passes `MAX_FORM_BYTES` (never read whole first)."""
+    body = await read_body(request, MAX_FORM_BYTES)
     return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
 
 

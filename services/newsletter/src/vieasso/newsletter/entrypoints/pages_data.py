@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from vieasso.common.http.headers import mail_html_headers
 from vieasso.newsletter.adapters.rendering import HEADINGS
 from vieasso.newsletter.domain.edition import EditionState
 from vieasso.newsletter.domain.subscriber import Topic
@@ -88,6 +89,7 @@ def build_router() -> APIRouter:
         html = await service.archive_html(edition_id)
         if html is None:
             return message(request, "Lettre introuvable", "Cette lettre n’existe pas.", status=404)
-        return HTMLResponse(html, headers={"Cache-Control": "public, max-age=3600"})
+        headers = {"Cache-Control": "public, max-age=3600", **mail_html_headers(service.settings)}
+        return HTMLResponse(html, headers=headers)
 
     return router
