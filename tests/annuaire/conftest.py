@@ -119,10 +119,12 @@ async def annuaire_fast_sweep(nats_url: str) -> AsyncIterator[Client]:
 
 @asynccontextmanager
 async def running_annuaire(nats_url: str, **overrides: Any) -> AsyncIterator[Client]:
-    values: dict[str, Any] = {"republish_window_seconds": 0, **overrides}
-    settings = AnnuaireSettings(
-        nats_url=nats_url, admin_token=secrets.token_urlsafe(24), log_json=False, **values
-    )
+    values: dict[str, Any] = {
+        "republish_window_seconds": 0,
+        "admin_token": secrets.token_urlsafe(24),
+        **overrides,
+    }
+    settings = AnnuaireSettings(nats_url=nats_url, log_json=False, **values)
     clock = FrozenClock(NOW)
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
