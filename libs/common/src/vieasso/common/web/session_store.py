@@ -23,9 +23,12 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
@@ -34,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from vieasso.common.clock import Clock
 from vieasso.common.directory import ASSOCIATIONS
 from vieasso.common.messages.annuaire import AssociationState
+from vieasso.common.web.starting import ServiceStarting
 
 SESSIONS = "annuaire_sessions"
 ASSOCIATION_LIFETIME = timedelta(days=7)
@@ -41,6 +45,20 @@ CITY_LIFETIME = timedelta(hours=8)
 LONGEST = max(ASSOCIATION_LIFETIME, CITY_LIFETIME)
 SESSION_ID_BYTES = 32
 _DOMAIN = b"vieasso-session-credential:"
+
+
+class SessionsUnavailable(ServiceStarting):
+    """NATS did not answer: the page answers 503 « réessayez » rather than a 500."""
+
+
+@contextmanager
+def _unavailable_as_503() -> Iterator[None]:
+    try:
+        yield
+    except KeyNotFoundError:
+        raise
+    except (NatsError, TimeoutError) as exc:
+        raise SessionsUnavailable from exc
 
 
 class Kind(StrEnum):
@@ -119,17 +137,19 @@ class SessionStore:
             expires_at=now + lifetime,
         )
         session_id = secrets.token_urlsafe(SESSION_ID_BYTES)
-        await self._bucket().create(
-            session_key(session_id),
-            record.model_dump_json().encode(),
-            msg_ttl=lifetime.total_seconds(),
-        )
+        with _unavailable_as_503():
+            await self._bucket().create(
+                session_key(session_id),
+                record.model_dump_json().encode(),
+                msg_ttl=lifetime.total_seconds(),
+            )
         return session_id
 
     async def get(self, session_id: str) -> SessionRecord | None:
         """The session of `session_id`, or None: unknown, deleted, expired or unreadable."""
         try:
-            entry = await self._bucket().get(session_key(session_id))
+            with _unavailable_as_503():
+                entry = await self._bucket().get(session_key(session_id))
         except KeyNotFoundError:
             return None
         try:
@@ -140,14 +160,16 @@ class SessionStore:
 
     async def revoke(self, session_id: str) -> None:
         """Delete the session (signing out): its cookie, even copied, opens nothing any more."""
-        await self._bucket().delete(session_key(session_id))
+        with _unavailable_as_503():
+            await self._bucket().delete(session_key(session_id))
 
     async def association_credential(self, slug: str) -> str | None:
         """The credential of validated association `slug`'s current token, else None."""
         if self._associations is None:
             raise RuntimeError("the session store is not open yet")
         try:
-            entry = await self._associations.get(slug)
+            with _unavailable_as_503():
+                entry = await self._associations.get(slug)
         except KeyNotFoundError:
             return None
         try:
