@@ -119,6 +119,10 @@ async def test_cookies_hold_a_session_id_and_sign_out_revokes_it(
         stored = await kv.get(session_key(session_id))
         assert stored.value is not None
         assert json.loads(stored.value)["credential"] == credential_of(token_hash(token))
+        for kind, seconds in ((Kind.ASSOCIATION, 7 * 86400), (Kind.CITY, 8 * 3600)):
+            key = session_key(client.cookies[cookie_name(kind, Settings())])
+            raw = await provisioned.get_last_msg(f"KV_{SESSIONS}", f"$KV.{SESSIONS}.{key}")
+            assert (raw.headers or {}).get("Nats-TTL") == str(seconds)  # its own TTL
         copied = dict(client.cookies)
         await client.post("/deconnexion")
         assert (await client.get("/qui")).json() == {"association": None, "city": False}
