@@ -100,7 +100,11 @@ async def signed_up(directory: Directory, http: httpx.AsyncClient) -> tuple[str,
 
     async def known() -> bool:
         listing = await http.get(SPACE, headers=me)
-        return listing.status_code == 200 and name in listing.text
+        return (
+            listing.status_code == 200
+            and name in listing.text
+            and "/espace-association/deconnexion" in listing.text
+        )
 
     await eventually(known, what=f"{slug} in the agenda's directory")
     return slug, token
@@ -313,6 +317,7 @@ async def test_only_the_city_moderates_events_from_its_space(
     admin = await as_city(directory, ADMIN)
     listed = page(await http.get(f"/espace-ville/evenements?association={slug}", headers=admin))
     assert "Fête de quartier" in listed
+    assert '/espace-ville/deconnexion"><button type="submit"' in listed  # sign out here too
     hidden = await http.post(hide, data={"retour": "page=1"}, headers=admin)
     assert hidden.status_code == 303
     assert hidden.headers["location"] == "/espace-ville/evenements?masque=1&page=1"

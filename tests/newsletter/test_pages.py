@@ -109,6 +109,7 @@ async def test_city_previews_sends_and_follows_the_edition_until_sent(
     page = await newsletter_app.client.get(LETTER, headers=await admin(newsletter_app))
     assert page.status_code == 200
     assert "Envoyer la lettre à" in page.text
+    assert "/espace-ville/deconnexion" in page.text  # the « Se déconnecter » button
     monthly = await newsletter_app.client.get(
         LETTER, params={"frequence": "mensuelle"}, headers=await admin(newsletter_app)
     )
