@@ -20,9 +20,10 @@ import pytest
 
 from tests.agenda.conftest import Directory
 from tests.support.services import ServiceProcess, start_service_process
+from tests.support.sessions import session_cookie
 from vieasso.agenda.adapters.event_form import to_body
 from vieasso.agenda.adapters.tokens import token_digest
-from vieasso.common.web import ADMIN_COOKIE, ASSOCIATION_COOKIE
+from vieasso.common.web import Kind
 from vieasso.common.web.dates import date_fr
 
 pytestmark = pytest.mark.nats
@@ -64,13 +65,14 @@ async def eventually(
     raise TimeoutError(f"timed out waiting for {what}")
 
 
-def as_association(slug: str, token: str) -> dict[str, str]:
-    """The headers of a browser holding the annuaire's sign-in cookie."""
-    return {"Cookie": f"{ASSOCIATION_COOKIE}={slug}:{token}"}
+async def as_association(directory: Directory, slug: str, token: str) -> dict[str, str]:
+    """The headers of a browser holding the session cookie the annuaire's sign-in sets."""
+    return await session_cookie(directory.js, Kind.ASSOCIATION, token, slug)
 
 
-def as_city(token: str) -> dict[str, str]:
-    return {"Cookie": f"{ADMIN_COOKIE}={token}"}
+async def as_city(directory: Directory, token: str) -> dict[str, str]:
+    """A city session opened with `token` (refused unless it is the admin token)."""
+    return await session_cookie(directory.js, Kind.CITY, token)
 
 
 def page(response: httpx.Response, status: int = 200) -> str:
@@ -94,9 +96,15 @@ async def signed_up(directory: Directory, http: httpx.AsyncClient) -> tuple[str,
     slug = await directory.association(token_hash=token_digest(token))
     name = f"Les Amis de {slug}"
 
+    me = await as_association(directory, slug, token)
+
     async def known() -> bool:
-        listing = await http.get(SPACE, headers=as_association(slug, token))
-        return listing.status_code == 200 and name in listing.text
+        listing = await http.get(SPACE, headers=me)
+        return (
+            listing.status_code == 200
+            and name in listing.text
+            and "/espace-association/deconnexion" in listing.text
+        )
 
     await eventually(known, what=f"{slug} in the agenda's directory")
     return slug, token
@@ -165,7 +173,7 @@ async def test_an_association_publishes_a_weekly_event_that_appears_on_the_agend
     http: httpx.AsyncClient, directory: Directory
 ) -> None:
     slug, token = await signed_up(directory, http)
-    me = as_association(slug, token)
+    me = await as_association(directory, slug, token)
     blank = page(await http.get(f"{SPACE}/nouveau", headers=me))
     ref = re.search(r'name="ref" value="([a-z0-9]+)"', blank)
     assert ref is not None
@@ -203,7 +211,7 @@ async def test_a_refused_event_form_comes_back_422_with_each_reason_by_its_field
     http: httpx.AsyncClient, directory: Directory
 ) -> None:
     slug, token = await signed_up(directory, http)
-    me = as_association(slug, token)
+    me = await as_association(directory, slug, token)
     start = next_week_at(20)
     shape = form(
         "",
@@ -254,7 +262,8 @@ async def test_an_association_edits_and_cancels_its_own_events_only(
 ) -> None:
     slug, token = await signed_up(directory, http)
     other, other_token = await signed_up(directory, http)
-    me, intruder = as_association(slug, token), as_association(other, other_token)
+    me = await as_association(directory, slug, token)
+    intruder = await as_association(directory, other, other_token)
     start = next_week_at(10)
     path = await published(http, slug, token, api_body("vide-grenier", "Vide-grenier", start))
     edit = f"{SPACE}/vide-grenier"
@@ -302,12 +311,13 @@ async def test_only_the_city_moderates_events_from_its_space(
         .endswith("/espace-ville/connexion")
     )
     assert (await http.post(hide)).status_code == 401
-    assert (await http.post(hide, headers=as_city(token))).status_code == 403
+    assert (await http.post(hide, headers=await as_city(directory, token))).status_code == 403
     assert (await http.get(path)).status_code == 200
 
-    admin = as_city(ADMIN)
+    admin = await as_city(directory, ADMIN)
     listed = page(await http.get(f"/espace-ville/evenements?association={slug}", headers=admin))
     assert "Fête de quartier" in listed
+    assert '/espace-ville/deconnexion"><button type="submit"' in listed  # sign out here too
     hidden = await http.post(hide, data={"retour": "page=1"}, headers=admin)
     assert hidden.status_code == 303
     assert hidden.headers["location"] == "/espace-ville/evenements?masque=1&page=1"

@@ -121,12 +121,11 @@ async def annuaire_fast_sweep(nats_url: str) -> AsyncIterator[Client]:
 async def running_annuaire(nats_url: str, **overrides: Any) -> AsyncIterator[Client]:
     values: dict[str, Any] = {
         "republish_window_seconds": 0,
+        "admin_token": secrets.token_urlsafe(24),
         "registration_limit_per_ip": 10_000,  # tests register many; test_abuse sets its own
         **overrides,
     }
-    settings = AnnuaireSettings(
-        nats_url=nats_url, admin_token=secrets.token_urlsafe(24), log_json=False, **values
-    )
+    settings = AnnuaireSettings(nats_url=nats_url, log_json=False, **values)
     clock = FrozenClock(NOW)
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):

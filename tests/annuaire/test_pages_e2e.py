@@ -93,3 +93,49 @@ def test_registration_validation_sign_in_and_an_agenda_event_on_the_page(
     )
     html = assert_french_page(httpx.get(f"{annuaire}/associations/{slug}"))
     assert f"/events/{slug}/premiere" in html
+
+
+def test_one_sign_in_works_on_the_three_services_and_one_sign_out_ends_it_everywhere(
+    services: Services,
+) -> None:
+    """The session opened by the annuaire is read from NATS by the agenda and the newsletter;
+    the cookie copied before signing out opens nothing anywhere afterwards."""
+    annuaire, agenda, newsletter = (services.url(s) for s in ("annuaire", "agenda", "newsletter"))
+    admin = {"Authorization": f"Bearer {services.admin_token}"}
+    body = {
+        "name": f"Chorale {secrets.token_hex(4)}",
+        "purpose": "Chanter ensemble à Battant.",
+        "themes": ["culture"],
+        "email": "chorale@exemple.fr",
+        "contact": {"name": "Alex Durand", "email": "alex@exemple.fr"},
+    }
+    created = httpx.post(f"{annuaire}/api/associations", json=body, timeout=10)
+    assert created.status_code == 201, created.text
+    slug = created.json()["slug"]
+    validated = httpx.post(f"{annuaire}/api/associations/{slug}/validate", headers=admin)
+    assert validated.status_code == 200, validated.text
+    signed_in_pages = (
+        f"{annuaire}/espace-association",
+        f"{annuaire}/espace-ville",
+        f"{agenda}/espace-association/evenements",
+        f"{agenda}/espace-ville/evenements",
+        f"{newsletter}/espace-ville/lettre",
+    )
+    with httpx.Client(follow_redirects=False, timeout=10) as person:
+        signed = person.post(
+            f"{annuaire}/espace-association/connexion",
+            data={"slug": slug, "token": validated.json()["token"]},
+        )
+        assert signed.status_code == 303
+        signed = person.post(
+            f"{annuaire}/espace-ville/connexion", data={"token": services.admin_token}
+        )
+        assert signed.status_code == 303
+        for url in signed_in_pages:
+            assert person.get(url).status_code == 200, url
+        copied = dict(person.cookies)
+        assert len(copied) == 2
+        assert person.post(f"{annuaire}/espace-ville/deconnexion").status_code == 303
+    with httpx.Client(follow_redirects=False, timeout=10, cookies=copied) as thief:
+        for url in signed_in_pages:
+            assert thief.get(url).status_code in (303, 403), url

@@ -24,7 +24,7 @@ from vieasso.common.web import ASSOCIATION_COOKIE, STARTING
 from vieasso.newsletter.bootstrap import create_app as newsletter_app
 from vieasso.newsletter.config import NewsletterSettings
 
-COOKIE = {ASSOCIATION_COOKIE: "les-amis:jeton-de-test"}
+COOKIE = {ASSOCIATION_COOKIE: "s" * 43}  # a session id: checking it needs NATS
 BEARER = {"Authorization": "Bearer jeton-de-test"}
 DEADLINE = 30.0
 SUBSCRIPTION = {"email": "resident@exemple.fr", "topics": ["evenements"]}

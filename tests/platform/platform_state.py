@@ -26,7 +26,8 @@ from nats.js.errors import NotFoundError
 from tests.support.processes import VENV_BIN, wait_until
 from tests.support.services import SERVICES, ServiceProcess, start_service_process
 from tests.support.smtp import SmtpServer
-from vieasso.common.nats.catalogue import BUCKETS, STREAMS
+from vieasso.common.backup.archive import catalogue_streams
+from vieasso.common.nats.catalogue import BUCKETS
 from vieasso.common.nats.kv import scan
 
 PUBLIC_URL = "https://vie-associative.example.org"
@@ -94,7 +95,7 @@ async def stored_state(url: str) -> dict[str, Any]:
     js = nc.jetstream(timeout=10)
     state: dict[str, Any] = {"kv": {}, "streams": {}}
     try:
-        for bucket in BUCKETS:
+        for bucket in (b for b in BUCKETS if b.backed_up):  # what a backup holds
             # Not KeyValue.keys(): its "no more keys" marker can come before the keys (see
             # vieasso.common.nats.kv), which read a bucket as empty now and then.
             kv = await js.key_value(bucket.name)
@@ -102,7 +103,7 @@ async def stored_state(url: str) -> dict[str, Any]:
             state["kv"][bucket.name] = {
                 e.key: (e.value, e.revision) for e in sorted(entries, key=lambda e: e.key)
             }
-        for name in [s.name for s in STREAMS] + [f"KV_{b.name}" for b in BUCKETS]:
+        for name in catalogue_streams():
             info = await js.stream_info(name)
             messages = []
             first = info.state.first_seq if info.state.messages else info.state.last_seq + 1

@@ -257,6 +257,8 @@ ROUTES = [
     ("POST", "/espace-association/missions/les-amis-du-doubs-buvette/clore", "annuaire"),
     ("GET", "/espace-ville", "annuaire"),
     ("POST", "/espace-ville/associations/les-amis-du-doubs/valider", "annuaire"),
+    ("POST", "/espace-ville/deconnexion", "annuaire"),
+    ("POST", "/espace-association/deconnexion", "annuaire"),
     ("GET", "/agenda?theme=culture&from=2026-12-01", "agenda"),
     ("GET", "/espace-association/evenements", "agenda"),
     ("POST", "/espace-association/evenements/nouveau", "agenda"),

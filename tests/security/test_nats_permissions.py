@@ -185,6 +185,7 @@ def test_services_and_their_tools_work_with_their_own_users(
     }
     assert not any("ne peuvent pas être affichés" in page for page in pages.values())
     assert any(f"/events/{slug}/" in page for slug, page in pages.items())
+    city_signs_in_and_out_on_every_service(platform)
     for name, svc in platform.services.items():
         assert svc.health() == 200
         assert "iolation" not in svc.process.output()
@@ -192,6 +193,25 @@ def test_services_and_their_tools_work_with_their_own_users(
     unexpected = [v for v in violations(platform) if PROBE not in v]
     scenario.figure("violations by the services", len(unexpected))
     assert unexpected == []
+
+
+def city_signs_in_and_out_on_every_service(platform: Platform) -> None:
+    """The annuaire writes the session (with its own TTL), the agenda and the newsletter read
+    it, signing out deletes it: all with the services' own users."""
+    pages = (
+        f"{platform.url('annuaire')}/espace-ville",
+        f"{platform.url('agenda')}/espace-ville/evenements",
+        f"{platform.url('newsletter')}/espace-ville/lettre",
+    )
+    with httpx.Client(follow_redirects=False, timeout=10) as city:
+        signed = city.post(
+            f"{platform.url('annuaire')}/espace-ville/connexion",
+            data={"token": "test-admin-token"},  # start_service_process's default
+        )
+        assert signed.status_code == 303, signed.text
+        assert [city.get(page).status_code for page in pages] == [200, 200, 200]
+        out = city.post(f"{platform.url('annuaire')}/espace-ville/deconnexion")
+        assert out.status_code == 303
 
 
 async def test_partner_submits_its_own_events_and_the_agenda_publishes_them(
@@ -289,8 +309,8 @@ async def test_a_service_reads_but_cannot_write_another_services_bucket(
         name="NATS users: a service writes outside its own data",
         load="agenda and newsletter users",
         faults="—",
-        inputs="put in annuaire_associations / agenda_events, publish an annuaire fact, "
-        "purge a KV stream, delete the ANNUAIRE stream",
+        inputs="put in annuaire_associations / annuaire_sessions / agenda_events, publish an "
+        "annuaire fact, purge a KV stream, delete the ANNUAIRE stream",
         checked="reads allowed; every write refused; data unchanged",
     )
     agenda = await connect("agenda")  # type: ignore[operator]
@@ -302,6 +322,8 @@ async def test_a_service_reads_but_cannot_write_another_services_bucket(
 
     with pytest.raises(NatsError):
         await directory.put(key, b"{}")
+    with pytest.raises(NatsError):  # nor forge a sign-in session
+        await (await js.key_value("annuaire_sessions")).put(key, b"{}")
     with pytest.raises(NatsError):
         await js.publish(f"annuaire.associations.{PROBE}.registered", b"{}")
     with pytest.raises(NatsError):

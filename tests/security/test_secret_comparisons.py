@@ -38,8 +38,8 @@ CREDENTIAL_CHECKS = (
     "services/agenda/src/vieasso/agenda/entrypoints/auth.py",  # admin token
     "services/agenda/src/vieasso/agenda/adapters/tokens.py",  # association token hash
     "services/newsletter/src/vieasso/newsletter/domain/tokens.py",  # signed mail links
-    "services/annuaire/src/vieasso/annuaire/entrypoints/pages_support.py",  # admin cookie
-    "services/newsletter/src/vieasso/newsletter/entrypoints/city.py",  # admin cookie
+    "services/annuaire/src/vieasso/annuaire/entrypoints/pages_support.py",  # admin sign-in
+    "libs/common/src/vieasso/common/web/session.py",  # a session's credential
 )
 
 

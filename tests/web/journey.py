@@ -38,6 +38,15 @@ def city_signs_in(city: Visitor, platform: WebPlatform) -> None:
     assert "Associations à valider" in city.page.content()
 
 
+def signs_out(person: Visitor, platform: WebPlatform, space: str) -> None:
+    """From the space's dashboard, the « Se déconnecter » button; the space then asks to
+    sign in again."""
+    person.open(f"{platform.url('annuaire')}/{space}", f"{space}-avant-deconnexion")
+    person.submit(person.page.get_by_role("button", name="Se déconnecter"), "deconnecte")
+    person.open(f"{platform.url('annuaire')}/{space}", f"{space}-apres-deconnexion")
+    assert "/connexion" in person.page.url
+
+
 def city_validates(city: Visitor, name: str) -> str:
     """Validate the association from the list of pending ones; the token shown once."""
     city.submit(city.page.get_by_role("link", name="Associations à valider"))

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.web.browser import Browser, Visitor, page_name
+from tests.web.journey import city_signs_in
 from tests.web.platform import WebPlatform
-from vieasso.common.web import ADMIN_COOKIE
 
 pytestmark = pytest.mark.e2e
 
@@ -85,10 +85,7 @@ def test_pages_have_landmarks_labels_and_a_keyboard_path_to_their_form(
     web_platform: WebPlatform, browser: Browser
 ) -> None:
     visitor = browser.visitor("clavier")
-    city = web_platform.url("newsletter")
-    visitor.context.add_cookies(
-        [{"name": ADMIN_COOKIE, "value": web_platform.admin_token, "url": city}]
-    )
+    city_signs_in(visitor, web_platform)  # the city's pages are among them
     problems = {
         f"{service}{path}": found
         for service, path, has_form in PAGES

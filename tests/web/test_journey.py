@@ -1,7 +1,8 @@
 """Issue 7's journey, in headless Chromium with JavaScript off, on the real platform: an
 association registers, the city validates it, the association publishes an event, the event
 is on the agenda and in its feed, a resident subscribes and confirms from the mail, and the
-digest the city sends from its page reaches them. Screenshots: var/screenshots/<test>/."""
+digest the city sends from its page reaches them; the city and the association sign out.
+Screenshots: var/screenshots/<test>/."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tests.web.journey import (
     publish_event,
     register_association,
     resident_subscribes,
+    signs_out,
 )
 from tests.web.platform import WebPlatform, link_in, text_of
 
@@ -62,6 +64,9 @@ def test_association_to_agenda_to_digest_in_the_browser(
 
     resident_subscribes(resident, web_platform, email)
     city_sends_the_digest(city, web_platform)
+
+    signs_out(city, web_platform, "espace-ville")
+    signs_out(volunteer, web_platform, "espace-association")
 
     digest = web_platform.wait_mail(email, "La lettre de la vie associative")
     body = text_of(digest)

@@ -27,7 +27,7 @@ from vieasso.common.directory import DirectoryView
 from vieasso.common.http.app import build_app
 from vieasso.common.nats.pull import PullConsumer
 from vieasso.common.nats.runtime import NatsRuntime
-from vieasso.common.web import mount_static, starting_response
+from vieasso.common.web import Sessions, install_starting_page, mount_static, starting_response
 
 SERVICE = "agenda"
 
@@ -46,8 +46,10 @@ class Wiring:
     tokens_: AssociationTokens | None = None
     consumer: PullConsumer | None = None
     feeds: FeedCache = field(init=False)
+    sessions: Sessions = field(init=False)
 
     def __post_init__(self) -> None:
+        self.sessions = Sessions(self.settings, self.clock)
         self.feeds = FeedCache(
             self.catalog,
             self.clock,
@@ -98,6 +100,7 @@ def build_runtime(
         )
         await wiring.warm.load(store)
         wiring.tokens_ = AssociationTokens(js)
+        await wiring.sessions.open(js)
         wiring.agenda_ = Agenda(
             directory=wiring.directory,
             store=store,
@@ -135,7 +138,9 @@ def create_app(settings: AgendaSettings | None = None, clock: Clock | None = Non
         routers=[http.build_router(wiring)],
     )
     mount_static(app)
+    install_starting_page(app, settings)
     app.state.wiring = wiring
+    app.state.sessions = wiring.sessions
     runtime.on_shutdown(wiring.close)
 
     @app.exception_handler(NotReady)

@@ -15,7 +15,7 @@ from vieasso.annuaire.service import AnnuaireService
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.http.app import build_app
 from vieasso.common.nats.runtime import NatsRuntime
-from vieasso.common.web import install_starting_page
+from vieasso.common.web import Sessions, install_starting_page
 
 SERVICE = "annuaire"
 
@@ -30,9 +30,11 @@ def create_app(settings: AnnuaireSettings | None = None, clock: Clock | None = N
     settings = settings or AnnuaireSettings()
     runtime = build_runtime(settings)
     service = AnnuaireService(settings, runtime.publish, clock or SystemClock())
+    sessions = Sessions(settings, service.clock)
 
     async def start(js: JetStreamContext) -> None:
         await service.start(js)
+        await sessions.open(js)
 
     runtime.on_startup(start)
     app = build_app(
@@ -43,6 +45,7 @@ def create_app(settings: AnnuaireSettings | None = None, clock: Clock | None = N
     )
     app.state.annuaire = service
     app.state.settings = settings
+    app.state.sessions = sessions
     http.install_error_handlers(app)
     install_starting_page(app, settings)
     install_pages(app, settings)

@@ -11,7 +11,7 @@ from nats.js import JetStreamContext
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.http.app import build_app
 from vieasso.common.nats.runtime import NatsRuntime
-from vieasso.common.web import install_starting_page, mount_static
+from vieasso.common.web import Sessions, install_starting_page, mount_static
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.entrypoints import http, nats, web
 from vieasso.newsletter.service import Newsletter
@@ -38,12 +38,15 @@ def create_app(settings: NewsletterSettings | None = None, clock: Clock | None =
     )
     app.state.settings = settings
     app.state.newsletter = None
+    clock = clock or SystemClock()
+    app.state.sessions = sessions = Sessions(settings, clock)
     app.state.pages = web.templates_for(settings)
     mount_static(app)
     install_starting_page(app, settings)
 
     async def start(js: JetStreamContext) -> None:
-        newsletter = Newsletter(settings, js, runtime.publish, clock or SystemClock())
+        newsletter = Newsletter(settings, js, runtime.publish, clock)
+        await sessions.open(js)
         app.state.newsletter = await newsletter.open()
         await newsletter.start_background()
 

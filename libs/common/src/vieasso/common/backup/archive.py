@@ -38,8 +38,9 @@ READ_SIZE = 128 * 1024
 
 def catalogue_streams() -> list[str]:
     """Every stream of the platform, then every KV bucket's stream (KV_<bucket>): in the
-    order they are saved (see the module's docstring)."""
-    return [s.name for s in STREAMS] + [f"KV_{b.name}" for b in BUCKETS]
+    order they are saved (see the module's docstring). Not the sign-in sessions: a restore
+    would bring back sessions signed out since the backup."""
+    return [s.name for s in STREAMS] + [f"KV_{b.name}" for b in BUCKETS if b.backed_up]
 
 
 @dataclass(frozen=True)

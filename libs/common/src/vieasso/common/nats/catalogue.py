@@ -38,6 +38,7 @@ class BucketSpec:
     description: str
     history: int = 1
     ttl: timedelta | None = None
+    backed_up: bool = True  # False: left out of backups (restoring it would revive old state)
 
 
 STREAMS: tuple[StreamSpec, ...] = (
@@ -76,6 +77,13 @@ BUCKETS: tuple[BucketSpec, ...] = (
         "annuaire_identifiers",
         Service.ANNUAIRE,
         "RNA and SIREN numbers held by validated associations: `rna.<id>`, `siren.<id>` → slug.",
+    ),
+    BucketSpec(
+        "annuaire_sessions",
+        Service.ANNUAIRE,
+        "Sign-in sessions by sha256 of their id (vieasso.common.web.session_store).",
+        ttl=timedelta(days=7),  # the longest session; each record has its own shorter TTL
+        backed_up=False,  # a restore must not bring back sessions signed out since
     ),
     BucketSpec("agenda_events", Service.AGENDA, "Canonical events by `<slug>.<event_id>`."),
     BucketSpec("newsletter_subscribers", Service.NEWSLETTER, "Subscribers and their consent."),

@@ -1,70 +1,143 @@
-"""Sign-in cookies of the association and city spaces.
+"""Sign-in cookies of the association and city spaces, backed by server-side sessions.
 
-The association cookie holds "<slug>:<token>" (the association's own token, checked by each
-service exactly like its Bearer token: hashed, compared with the stored hash); the admin
-cookie holds the city's admin token. HttpOnly (no script reads them), SameSite=Lax (a
-cross-site form cannot post with them), Path=/, Secure behind an https public URL.
+Signing in on the annuaire (after checking the token exactly like a Bearer token) opens a
+session in the KV bucket `annuaire_sessions` (`session_store`) and sets a cookie holding only
+the session's random id, never a token. Every service reads the same cookie and asks the
+bucket who it is (`Sessions.association`, `Sessions.city`); signing out deletes the session,
+so a copy of the cookie opens nothing any more.
+
+Cookies: HttpOnly (no script reads them), SameSite=Lax, Path=/, no Domain; behind an https
+public URL they are Secure and named with the `__Host-` prefix (the browser then refuses
+one set by another host or over http). In development over http://127.0.0.1 a Secure cookie
+would not come back, so the plain names are used (`cookie_name` decides, from the settings).
 """
 
 from __future__ import annotations
 
+import hmac
 import re
 
 from fastapi import Request, Response
+from nats.js import JetStreamContext
 
-from vieasso.common.messages.base import SLUG_PATTERN
+from vieasso.common.clock import Clock
 from vieasso.common.settings import Settings
+from vieasso.common.web.session_store import (
+    LIFETIMES,
+    Kind,
+    SessionStore,
+    credential_of,
+    token_hash,
+)
+from vieasso.common.web.starting import ServiceStarting
 
 ASSOCIATION_COOKIE = "vieasso_association"
 ADMIN_COOKIE = "vieasso_admin"
-ASSOCIATION_MAX_AGE = 7 * 24 * 3600
-ADMIN_MAX_AGE = 8 * 3600
-_MAX_TOKEN = 200
-
-_SLUG = re.compile(SLUG_PATTERN)
+HOST_PREFIX = "__Host-"
+_BASE_NAMES = {Kind.ASSOCIATION: ASSOCIATION_COOKIE, Kind.CITY: ADMIN_COOKIE}
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{20,100}")
 
 
-def _secure(settings: Settings) -> bool:
+def secure_cookies(settings: Settings) -> bool:
+    """Secure, `__Host-` cookies: the platform is served over https."""
     base = settings.public_base_url
     return base is not None and base.scheme == "https"
 
 
-def _set(response: Response, name: str, value: str, max_age: int, settings: Settings) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=_secure(settings),
-    )
+def cookie_name(kind: Kind, settings: Settings) -> str:
+    """`__Host-vieasso_…` behind https, `vieasso_…` in development over http."""
+    base = _BASE_NAMES[kind]
+    return f"{HOST_PREFIX}{base}" if secure_cookies(settings) else base
 
 
-def set_association_cookie(response: Response, slug: str, token: str, settings: Settings) -> None:
-    _set(response, ASSOCIATION_COOKIE, f"{slug}:{token}", ASSOCIATION_MAX_AGE, settings)
+class Sessions:
+    """Each service's view of the sign-in sessions (`app.state.sessions`)."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.store = SessionStore(clock)
+        self._admin_credential = credential_of(token_hash(settings.admin_token.get_secret_value()))
+
+    async def open(self, js: JetStreamContext) -> None:
+        await self.store.open(js)
+
+    def _ready(self) -> SessionStore:
+        if not self.store.ready:
+            raise ServiceStarting
+        return self.store
+
+    def session_id(self, request: Request, kind: Kind) -> str | None:
+        """The cookie's session id (well-formed, not yet checked), or None."""
+        value = request.cookies.get(cookie_name(kind, self.settings), "")
+        return value if _SESSION_ID.fullmatch(value) else None
+
+    def has_cookie(self, request: Request, kind: Kind) -> bool:
+        """The browser sent the space's cookie (valid or not)."""
+        return bool(request.cookies.get(cookie_name(kind, self.settings)))
+
+    async def sign_in(
+        self, response: Response, kind: Kind, hashed_token: str, slug: str | None = None
+    ) -> None:
+        """Open a session for a token already checked, and set its cookie on `response`."""
+        session_id = await self._ready().create(kind, hashed_token, slug)
+        response.set_cookie(
+            cookie_name(kind, self.settings),
+            session_id,
+            max_age=int(LIFETIMES[kind].total_seconds()),
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=secure_cookies(self.settings),
+        )
+
+    async def sign_in_city(self, response: Response) -> None:
+        """The admin token was checked: a city session."""
+        admin_token = self.settings.admin_token.get_secret_value()
+        await self.sign_in(response, Kind.CITY, token_hash(admin_token))
+
+    async def association(self, request: Request) -> str | None:
+        """The slug of the signed-in association, or None (no session, or it ended: signed
+        out, expired, token issued again, association archived)."""
+        session_id = self.session_id(request, Kind.ASSOCIATION)
+        if session_id is None:
+            return None
+        store = self._ready()
+        record = await store.get(session_id)
+        if record is None or record.kind is not Kind.ASSOCIATION or record.slug is None:
+            return None
+        current = await store.association_credential(record.slug)
+        if current is None or not hmac.compare_digest(current, record.credential):
+            return None
+        return record.slug
+
+    async def city(self, request: Request) -> bool:
+        """A valid city session, opened with the current admin token."""
+        session_id = self.session_id(request, Kind.CITY)
+        if session_id is None:
+            return False
+        record = await self._ready().get(session_id)
+        return (
+            record is not None
+            and record.kind is Kind.CITY
+            and hmac.compare_digest(record.credential, self._admin_credential)
+        )
+
+    async def sign_out(self, request: Request, response: Response) -> None:
+        """Delete the sessions of both spaces' cookies, and the cookies."""
+        for kind in Kind:
+            session_id = self.session_id(request, kind)
+            if session_id is not None:
+                await self._ready().revoke(session_id)
+            response.delete_cookie(
+                cookie_name(kind, self.settings),
+                path="/",
+                secure=secure_cookies(self.settings),
+                httponly=True,
+                samesite="lax",
+            )
 
 
-def set_admin_cookie(response: Response, token: str, settings: Settings) -> None:
-    _set(response, ADMIN_COOKIE, token, ADMIN_MAX_AGE, settings)
-
-
-def clear_cookies(response: Response) -> None:
-    """Sign out of both spaces."""
-    for name in (ASSOCIATION_COOKIE, ADMIN_COOKIE):
-        response.delete_cookie(name, path="/", httponly=True, samesite="lax")
-
-
-def association_credentials(request: Request) -> tuple[str, str] | None:
-    """(slug, token) from the cookie, or None when absent or malformed (not yet checked)."""
-    raw = request.cookies.get(ASSOCIATION_COOKIE, "")
-    slug, sep, token = raw.partition(":")
-    if not sep or not token or len(token) > _MAX_TOKEN or not _SLUG.fullmatch(slug):
-        return None
-    return slug, token
-
-
-def admin_credentials(request: Request) -> str | None:
-    """The admin token from the cookie (not yet checked), or None."""
-    token = request.cookies.get(ADMIN_COOKIE, "")
-    return token if token and len(token) <= _MAX_TOKEN else None
+def sessions_of(request: Request) -> Sessions:
+    """The running service's sessions (set by its `create_app`)."""
+    sessions: Sessions = request.app.state.sessions
+    return sessions

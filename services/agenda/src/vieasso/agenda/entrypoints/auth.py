@@ -1,7 +1,7 @@
 """Who may act: the city's admin token, or an association's own token for its slug.
 
-The same checks serve the API's `Authorization: Bearer` header and the pages' sign-in
-cookies (vieasso.common.web.session), so a token means the same thing everywhere.
+These checks serve the API's `Authorization: Bearer` header; the pages' sign-in cookies hold
+sessions opened on the annuaire after the same check (vieasso.common.web.session).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """The association space's events: list, publish, edit, cancel (issue 7).
 
-The association signs in on the annuaire; its cookie ("<slug>:<token>") is checked here
-exactly like the API's Bearer token (`auth.may_act_for`). A form is translated to the API's
-JSON body and goes through the API's own path (`submitting`): the same model, the same rules,
-the same French reasons, then NATS. Success → 303 to the list, once the agenda has applied
-the submission (or after a short wait); failure → the form again, 422, as typed.
-"""
+The association signs in on the annuaire (its token checked like the API's Bearer token); its
+cookie holds a session (vieasso.common.web.session), checked here on every request. A form is
+translated to the API's JSON body and goes through the API's own path (`submitting`): the
+same model, the same rules, the same French reasons, then NATS. Success → 303 to the list,
+once the agenda has applied the submission (or after a short wait); failure → the form again,
+422, as typed."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """The city space's events: every event, hidden or not, to unpublish or republish (issue 7).
 
-The admin cookie is checked like the API's admin Bearer token (`auth.is_admin`); the
-buttons call the same use case as `POST /api/events/{slug}/{event_id}/unpublish`
-(`Agenda.moderate`), which hides the event from every feed and page, or shows it again.
+The city signs in on the annuaire; its session (vieasso.common.web.session) is checked here
+on every request; the buttons call the same use case as
+`POST /api/events/{slug}/{event_id}/unpublish` (`Agenda.moderate`), which hides the event
+from every feed and page, or shows it again.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
 from vieasso.agenda.adapters.event_list import listed
-from vieasso.agenda.entrypoints.auth import is_admin
 from vieasso.common.http.limits import bounded_form
-from vieasso.common.web import admin_credentials, site_urls
+from vieasso.common.web import Kind, site_urls
 
 if TYPE_CHECKING:
     from vieasso.agenda.adapters.pages import Pages
@@ -34,20 +34,20 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
     router = APIRouter(prefix=SPACE, include_in_schema=False)
     sign_in = f"{site_urls(wiring.settings).annuaire}/espace-ville/connexion"
 
-    def refused(request: Request) -> Response | None:
+    async def refused(request: Request) -> Response | None:
         """None for the city's staff; otherwise the sign-in page or a refusal."""
-        token = admin_credentials(request)
-        if token is not None and is_admin(wiring, token):
+        if await wiring.sessions.city(request):
             return None
-        if token is None and request.method == "GET":
+        cookie = wiring.sessions.has_cookie(request, Kind.CITY)
+        if not cookie and request.method == "GET":
             return RedirectResponse(sign_in, status_code=303)
-        status = 401 if token is None else 403
+        status = 403 if cookie else 401
         text = "Cette page est réservée au Service Vie associative de la Ville."
         return pages.message(request, status, "Accès réservé", text, link=(sign_in, "Se connecter"))
 
     @router.get("")
     async def events(request: Request, page: int = 1, association: str = "") -> Response:
-        if (refusal := refused(request)) is not None:
+        if (refusal := await refused(request)) is not None:
             return refusal
         chosen = (
             e for e in wiring.catalog if not association or e.listing.association == association
@@ -66,7 +66,7 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
     async def moderate(
         request: Request, slug: str, event_id: str, *, unpublished: bool
     ) -> Response:
-        if (refusal := refused(request)) is not None:
+        if (refusal := await refused(request)) is not None:
             return refusal
         record = await wiring.agenda().moderate(slug, event_id, unpublished=unpublished)
         if record is None:

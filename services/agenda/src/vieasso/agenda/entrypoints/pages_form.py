@@ -13,10 +13,9 @@ from vieasso.agenda.adapters.event_form import FormValues, errors_by_field, to_b
 from vieasso.agenda.adapters.labels import ACCESSIBILITY, ATTENDANCE, AUDIENCES, REPEATS, STATUSES
 from vieasso.agenda.domain.feeds import PARIS
 from vieasso.agenda.domain.model import event_key
-from vieasso.agenda.entrypoints.auth import may_act_for
 from vieasso.agenda.entrypoints.submitting import Accepted, parse_draft, submit_draft
 from vieasso.common.messages.agenda import EventContent
-from vieasso.common.web import association_credentials, site_urls
+from vieasso.common.web import site_urls
 
 if TYPE_CHECKING:
     from vieasso.agenda.adapters.catalog import Entry
@@ -78,10 +77,10 @@ class AssociationSpace:
         self._sign_in = f"{site_urls(wiring.settings).annuaire}/espace-association/connexion"
 
     async def signed_in(self, request: Request) -> str | Response:
-        """The association of the cookie, or the answer for someone not signed in."""
-        credentials = association_credentials(request)
-        if credentials is not None and await may_act_for(self._wiring, *credentials):
-            return credentials[0]
+        """The association of the sign-in session, or the answer for someone not signed in."""
+        slug = await self._wiring.sessions.association(request)
+        if slug is not None:
+            return slug
         if request.method == "GET":
             return RedirectResponse(self._sign_in, status_code=303)
         text = "Connectez-vous à l'espace association pour gérer vos événements."

@@ -22,13 +22,13 @@ from vieasso.annuaire.entrypoints.pages_support import (
     association_token_owner,
     render,
     see_other,
-    settings_of,
+    sign_out,
     signed_in_association,
     unit_of,
 )
-from vieasso.annuaire.handlers.associations import change_association
+from vieasso.annuaire.handlers.associations import change_association, hash_token
 from vieasso.common.messages.annuaire import MissionState
-from vieasso.common.web import clear_cookies, set_association_cookie
+from vieasso.common.web import Kind, sessions_of
 
 router = APIRouter(prefix="/espace-association", include_in_schema=False)
 WRONG = "Identifiant ou jeton incorrect (ou association pas encore validée)."
@@ -48,7 +48,7 @@ async def sign_in_form(request: Request) -> Response:
 
 @router.post("/connexion", response_class=HTMLResponse)
 async def sign_in(request: Request, slug: Field = "", token: Field = "") -> Response:
-    """The cookie is set only for the association's current token (checked as a hash)."""
+    """A session is opened only for the association's current token (checked as a hash)."""
     app = unit_of(request)
     # the identifier, or the address of the association's page pasted whole
     slug, token = slug.strip().rstrip("/").rsplit("/", 1)[-1].lower(), token.strip()
@@ -56,15 +56,11 @@ async def sign_in(request: Request, slug: Field = "", token: Field = "") -> Resp
         context = {"values": {"slug": slug}, "errors": {"token": WRONG}}
         return render(request, "connexion_association.html.j2", context, status=401)
     response = see_other("/espace-association")
-    set_association_cookie(response, slug, token, settings_of(request))
+    await sessions_of(request).sign_in(response, Kind.ASSOCIATION, hash_token(token), slug)
     return response
 
 
-@router.api_route("/deconnexion", methods=["GET", "POST"], response_class=HTMLResponse)
-async def sign_out() -> Response:
-    response = see_other("/")
-    clear_cookies(response)
-    return response
+router.add_api_route("/deconnexion", sign_out, methods=["GET", "POST"], response_class=HTMLResponse)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -72,7 +68,7 @@ async def dashboard(
     request: Request, ok: Annotated[str | None, Query(max_length=20)] = None
 ) -> Response:
     app = unit_of(request)
-    record = signed_in_association(request, app)
+    record = await signed_in_association(request, app)
     missions = app.index.missions_by(record.slug)
     context = {
         "association": record,
@@ -82,11 +78,11 @@ async def dashboard(
     return render(request, "espace_association.html.j2", context)
 
 
-def _record_form(
+async def _record_form(
     request: Request, values: FormValues, errors: dict[str, str], status: int = 200
 ) -> Response:
     app = unit_of(request)
-    record = signed_in_association(request, app)
+    record = await signed_in_association(request, app)
     found = app.index.associations.items.get(record.slug)
     context = {
         "association": record,
@@ -99,8 +95,8 @@ def _record_form(
 
 @router.get("/fiche", response_class=HTMLResponse)
 async def record_form(request: Request) -> Response:
-    record = signed_in_association(request, unit_of(request))
-    return _record_form(request, values_of(record, ASSOCIATION), {})
+    record = await signed_in_association(request, unit_of(request))
+    return await _record_form(request, values_of(record, ASSOCIATION), {})
 
 
 @router.post("/fiche", response_class=HTMLResponse)
@@ -108,7 +104,7 @@ async def change_record(request: Request) -> Response:
     """Same validation as `PATCH /api/associations/{slug}`, compare-and-set on the revision
     the form was filled from: a change made meanwhile is never silently overwritten."""
     app = unit_of(request)
-    record = signed_in_association(request, app)
+    record = await signed_in_association(request, app)
     values = await read_form(request, ASSOCIATION)
     revision = str(values.get("revision", ""))
     try:
@@ -120,8 +116,8 @@ async def change_record(request: Request) -> Response:
             expected_revision=int(revision) if revision.isdigit() else None,
         )
     except (ValidationError, InvalidInput) as exc:
-        return _record_form(request, values, errors_of(exc, values, ASSOCIATION), 422)
+        return await _record_form(request, values, errors_of(exc, values, ASSOCIATION), 422)
     except (ConflictError, InvalidState) as exc:
         values["revision"] = ""  # the next try starts from the current record
-        return _record_form(request, values, {"__root__": exc.message}, 409)
+        return await _record_form(request, values, {"__root__": exc.message}, 409)
     return see_other("/espace-association?ok=fiche")

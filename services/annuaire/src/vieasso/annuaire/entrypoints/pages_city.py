@@ -21,11 +21,12 @@ from vieasso.annuaire.entrypoints.pages_support import (
     require_admin,
     see_other,
     settings_of,
+    sign_out,
     unit_of,
 )
 from vieasso.annuaire.handlers import associations as handlers
 from vieasso.common.messages.annuaire import AssociationState
-from vieasso.common.web import set_admin_cookie
+from vieasso.common.web import sessions_of
 
 router = APIRouter(prefix="/espace-ville", include_in_schema=False)
 Short = Annotated[str | None, Query(max_length=200)]
@@ -45,13 +46,16 @@ async def sign_in(request: Request, token: Annotated[str, Form(max_length=200)] 
     if not is_admin_token(settings, token.strip()):
         return render(request, "connexion_ville.html.j2", {"errors": {"token": WRONG}}, 401)
     response = see_other("/espace-ville")
-    set_admin_cookie(response, token.strip(), settings)
+    await sessions_of(request).sign_in_city(response)
     return response
+
+
+router.add_api_route("/deconnexion", sign_out, methods=["GET", "POST"], response_class=HTMLResponse)
 
 
 @router.get("", response_class=HTMLResponse)
 async def dashboard(request: Request) -> Response:
-    require_admin(request)
+    await require_admin(request)
     app = unit_of(request)
     counts = {
         state.value: len(app.index.search_associations(AssociationQuery(state=state)))
@@ -64,7 +68,7 @@ async def dashboard(request: Request) -> Response:
 async def associations(
     request: Request, state: Short = None, q: Short = None, page: Short = None, ok: Short = None
 ) -> Response:
-    require_admin(request)
+    await require_admin(request)
     app = unit_of(request)
     chosen = AssociationState(state) if state in set(AssociationState) else AssociationState.PENDING
     found = app.index.search_associations(
@@ -104,21 +108,21 @@ async def _token_page(request: Request, slug: str, *, new: bool) -> Response:
 @router.post("/associations/{slug}/valider", response_class=HTMLResponse)
 async def validate(request: Request, slug: str) -> Response:
     """Validates and shows the association's token, this once (never stored in clear)."""
-    require_admin(request)
+    await require_admin(request)
     return await _token_page(request, slug, new=False)
 
 
 @router.post("/associations/{slug}/jeton", response_class=HTMLResponse)
 async def new_token(request: Request, slug: str) -> Response:
     """A new token for a validated association (lost, or imported without one)."""
-    require_admin(request)
+    await require_admin(request)
     return await _token_page(request, slug, new=True)
 
 
 @router.post("/associations/{slug}/archiver", response_class=HTMLResponse)
 async def archive(request: Request, slug: str) -> Response:
     """Asks first: archiving cannot be undone (the association cannot be validated again)."""
-    require_admin(request)
+    await require_admin(request)
     app = unit_of(request)
     record = app.index.association(slug) if code_or_none(slug) else None
     if record is None:

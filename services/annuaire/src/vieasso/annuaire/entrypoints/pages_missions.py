@@ -55,7 +55,7 @@ def _own_mission(app: Annuaire, record: AssociationRecord, mission_id: str) -> M
     return mission
 
 
-def _form(
+async def _form(
     request: Request,
     values: FormValues,
     errors: dict[str, str],
@@ -65,7 +65,7 @@ def _form(
 ) -> Response:
     app = unit_of(request)
     context = {
-        "association": signed_in_association(request, app),
+        "association": await signed_in_association(request, app),
         "mission": mission,
         "values": values,
         "errors": errors,
@@ -79,7 +79,7 @@ async def own_missions(
     request: Request, ok: Annotated[str | None, Query(max_length=20)] = None
 ) -> Response:
     app = unit_of(request)
-    record = signed_in_association(request, app)
+    record = await signed_in_association(request, app)
     context = {
         "association": record,
         "missions": app.index.missions_by(record.slug),
@@ -90,43 +90,43 @@ async def own_missions(
 
 @router.get("/nouvelle", response_class=HTMLResponse)
 async def new_mission_form(request: Request) -> Response:
-    signed_in_association(request, unit_of(request))
-    return _form(request, {"themes": [], "kind": "ponctuelle", "remote": "non"}, {})
+    await signed_in_association(request, unit_of(request))
+    return await _form(request, {"themes": [], "kind": "ponctuelle", "remote": "non"}, {})
 
 
 @router.post("/nouvelle", response_class=HTMLResponse)
 async def publish(request: Request) -> Response:
     """Same validation as `POST /api/associations/{slug}/missions`."""
     app = unit_of(request)
-    record = signed_in_association(request, app)
+    record = await signed_in_association(request, app)
     values = await read_form(request, MISSION)
     try:
         fields = MissionFields.model_validate(command_data(values, MISSION, change=False))
         await handlers.publish_mission(app, record.slug, fields)
     except (ValidationError, InvalidInput) as exc:
-        return _form(request, values, errors_of(exc, values, MISSION), status=422)
+        return await _form(request, values, errors_of(exc, values, MISSION), status=422)
     except (ConflictError, InvalidState) as exc:
-        return _form(request, values, {"__root__": exc.message}, status=409)
+        return await _form(request, values, {"__root__": exc.message}, status=409)
     return see_other(f"{BASE}?ok=mission")
 
 
 @router.get("/{mission_id}", response_class=HTMLResponse)
 async def mission_form(request: Request, mission_id: str) -> Response:
     app = unit_of(request)
-    mission = _own_mission(app, signed_in_association(request, app), mission_id)
+    mission = _own_mission(app, await signed_in_association(request, app), mission_id)
     found = app.index.missions.items.get(mission.id)
     values = values_of(mission, MISSION) | {
         "state": mission.state.value,
         "revision": str(found.revision) if found else "",
     }
-    return _form(request, values, {}, mission=mission)
+    return await _form(request, values, {}, mission=mission)
 
 
 @router.post("/{mission_id}", response_class=HTMLResponse)
 async def change(request: Request, mission_id: str) -> Response:
     """Same validation as `PATCH …/missions/{id}`; `state` marks it filled or open again."""
     app = unit_of(request)
-    mission = _own_mission(app, signed_in_association(request, app), mission_id)
+    mission = _own_mission(app, await signed_in_association(request, app), mission_id)
     values = await read_form(request, MISSION)
     revision = str(values.get("revision", ""))
     data = command_data(values, MISSION, change=True)
@@ -140,18 +140,19 @@ async def change(request: Request, mission_id: str) -> Response:
             expected_revision=int(revision) if revision.isdigit() else None,
         )
     except (ValidationError, InvalidInput) as exc:
-        return _form(request, values, errors_of(exc, values, MISSION), mission=mission, status=422)
+        errors = errors_of(exc, values, MISSION)
+        return await _form(request, values, errors, mission=mission, status=422)
     except (ConflictError, InvalidState) as exc:
         current = app.index.missions.items.get(mission.id)
         values["revision"] = str(current.revision) if current else ""
-        return _form(request, values, {"__root__": exc.message}, mission=mission, status=409)
+        return await _form(request, values, {"__root__": exc.message}, mission=mission, status=409)
     return see_other(f"{BASE}?ok=mission")
 
 
 @router.post("/{mission_id}/clore", response_class=HTMLResponse)
 async def close(request: Request, mission_id: str) -> Response:
     app = unit_of(request)
-    mission = _own_mission(app, signed_in_association(request, app), mission_id)
+    mission = _own_mission(app, await signed_in_association(request, app), mission_id)
     if not await confirmed(request):
         return confirm_page(
             request,

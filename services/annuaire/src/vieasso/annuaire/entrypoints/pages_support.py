@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from vieasso.annuaire.config import AnnuaireSettings
@@ -18,7 +18,7 @@ from vieasso.annuaire.service import AnnuaireService
 from vieasso.common.http.limits import bounded_form
 from vieasso.common.messages.annuaire import AssociationState
 from vieasso.common.messages.base import SLUG_PATTERN
-from vieasso.common.web import ServiceStarting, admin_credentials, association_credentials
+from vieasso.common.web import Kind, ServiceStarting, sessions_of
 
 PER_PAGE = 20
 MAX_PAGE = 10_000
@@ -99,19 +99,18 @@ def page_number(value: str | None) -> int:
     return int(value) if value and value.isdigit() and 0 < int(value) < MAX_PAGE else 1
 
 
-def signed_in_association(request: Request, app: Annuaire) -> AssociationRecord:
-    """The association of the cookie, checked like a Bearer token (hash of the token).
+async def signed_in_association(request: Request, app: Annuaire) -> AssociationRecord:
+    """The association of the sign-in session (`vieasso.common.web.session`).
 
-    No cookie: 303 to the sign-in page. A cookie whose token is not (or no longer) the
-    association's own: 403.
+    No cookie: 303 to the sign-in page. A session that ended (signed out, expired, token
+    issued again, association archived) or an unknown cookie: 403.
     """
-    credentials = association_credentials(request)
-    if credentials is None:
-        raise SignInNeeded("/espace-association/connexion")
-    slug, token = credentials
-    owner = app.index.by_token.get(hash_token(token))
-    record = app.index.association(slug)
-    if owner != slug or record is None or record.state is not AssociationState.VALIDATED:
+    sessions = sessions_of(request)
+    slug = await sessions.association(request)
+    record = app.index.association(slug) if slug is not None else None
+    if record is None or record.state is not AssociationState.VALIDATED:
+        if not sessions.has_cookie(request, Kind.ASSOCIATION):
+            raise SignInNeeded("/espace-association/connexion")
         raise PageError(403, SIGN_IN_AGAIN)
     return record
 
@@ -130,13 +129,30 @@ def is_admin_token(settings: AnnuaireSettings, token: str) -> bool:
     return hmac.compare_digest(token.encode(), settings.admin_token.get_secret_value().encode())
 
 
-def require_admin(request: Request) -> None:
-    """City pages: 303 to the sign-in page without the cookie, 403 with a wrong one."""
-    token = admin_credentials(request)
-    if token is None:
+async def require_admin(request: Request) -> None:
+    """City pages: 303 to the sign-in page without the cookie, 403 with an ended session."""
+    sessions = sessions_of(request)
+    if await sessions.city(request):
+        return
+    if not sessions.has_cookie(request, Kind.CITY):
         raise SignInNeeded("/espace-ville/connexion")
-    if not is_admin_token(settings_of(request), token):
-        raise PageError(403, "Jeton de la Ville invalide : reconnectez-vous.")
+    raise PageError(403, "Votre session de la Ville n'est plus valable : reconnectez-vous.")
+
+
+async def sign_out(request: Request) -> Response:
+    """POST (the pages' button): deletes the sessions of both spaces and their cookies. GET
+    (a link followed, a prefetch) signs no one out: it shows the button."""
+    if request.method != "POST":
+        return confirm_page(
+            request,
+            heading="Se déconnecter ?",
+            question="Vous serez déconnecté de l'espace association et de l'espace ville.",
+            button="Se déconnecter",
+            back="/",
+        )
+    response = see_other("/")
+    await sessions_of(request).sign_out(request, response)
+    return response
 
 
 async def confirmed(request: Request) -> bool:

@@ -1,11 +1,10 @@
 """The city's digest pages (`/espace-ville/lettre`): preview the edition due now, send it,
-follow its progress. Signed in with the admin cookie (set by the annuaire's
-`/espace-ville/connexion`); the page of an edition being sent reloads itself every few
-seconds (`<meta http-equiv="refresh">`, no JavaScript)."""
+follow its progress. Signed in with the city's session (opened by the annuaire's
+`/espace-ville/connexion`, vieasso.common.web.session); the page of an edition being sent
+reloads itself every few seconds (`<meta http-equiv="refresh">`, no JavaScript)."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vieasso.common.http.headers import mail_html_headers
 from vieasso.common.messages.newsletter import Frequency
-from vieasso.common.web import admin_credentials
+from vieasso.common.web import sessions_of
 from vieasso.newsletter.domain.edition import Edition, EditionState
 from vieasso.newsletter.entrypoints.deps import Service
 from vieasso.newsletter.entrypoints.web import NO_STORE, Form, first, message, render
@@ -45,10 +44,8 @@ def frequency_of(value: str) -> Frequency:
         return Frequency.HEBDOMADAIRE
 
 
-def is_admin(request: Request, service: Newsletter) -> bool:
-    token = admin_credentials(request)
-    expected = service.settings.admin_token.get_secret_value()
-    return token is not None and hmac.compare_digest(token.encode(), expected.encode())
+async def is_admin(request: Request) -> bool:
+    return await sessions_of(request).city(request)
 
 
 def sign_in(service: Newsletter) -> RedirectResponse:
@@ -73,7 +70,7 @@ def build_router() -> APIRouter:
 
     @router.get(PAGE, response_model=None)
     async def letter(request: Request, service: Service, frequence: str = "") -> Response:
-        if not is_admin(request, service):
+        if not await is_admin(request):
             return sign_in(service)
         frequency = frequency_of(frequence)
         found = await preview(service.editions, frequency, service.clock.now())
@@ -91,7 +88,7 @@ def build_router() -> APIRouter:
 
     @router.get(f"{PAGE}/apercu", response_model=None)
     async def generic_version(request: Request, service: Service, frequence: str = "") -> Response:
-        if not is_admin(request, service):
+        if not await is_admin(request):
             return sign_in(service)
         now = service.clock.now()
         found = await preview(service.editions, frequency_of(frequence), now, recipients=False)
@@ -104,7 +101,7 @@ def build_router() -> APIRouter:
 
     @router.post(f"{PAGE}/envoyer", response_model=None)
     async def send(request: Request, service: Service, fields: Form) -> Response:
-        if not is_admin(request, service):
+        if not await is_admin(request):
             return sign_in(service)
         try:
             frequency = Frequency(first(fields, "frequence"))
@@ -120,7 +117,7 @@ def build_router() -> APIRouter:
 
     @router.get(PAGE + "/{edition_id}", response_model=None)
     async def sending(request: Request, edition_id: str, service: Service) -> Response:
-        if not is_admin(request, service):
+        if not await is_admin(request):
             return sign_in(service)
         status = await service.edition_status(edition_id)
         if status is None:
