@@ -1,7 +1,7 @@
 """Idempotent creation of every stream and KV bucket of the catalogue.
 
 Running it again (another service, a restart, a reconnection) changes nothing; a changed
-definition in the catalogue (replicas, history, max age) is applied as an update by the
+definition in the catalogue (replicas, history, max age, size limits) is applied as an update by the
 stream's or bucket's owner (or by an unrestricted caller). A service creates what is missing
 but never updates what another service owns: its NATS user may not (deploy/nats/accounts.conf).
 """
@@ -12,13 +12,12 @@ import logging
 
 from nats.js import JetStreamContext
 from nats.js.api import (
-    DiscardPolicy,
     KeyValueConfig,
     RetentionPolicy,
     StorageType,
     StreamConfig,
 )
-from nats.js.errors import BadRequestError
+from nats.js.errors import APIError, BadRequestError
 
 from vieasso.common.nats.catalogue import BUCKETS, STREAMS, BucketSpec, StreamSpec
 
@@ -41,8 +40,9 @@ def stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
         num_replicas=replicas,
         max_age=spec.max_age.total_seconds() if spec.max_age else None,
         max_msg_size=spec.max_msg_size,
+        max_bytes=spec.max_bytes,
         duplicate_window=spec.duplicate_window.total_seconds(),
-        discard=DiscardPolicy.OLD,
+        discard=spec.discard,
     )
 
 
@@ -54,18 +54,29 @@ def bucket_config(spec: BucketSpec, replicas: int) -> KeyValueConfig:
         ttl=spec.ttl.total_seconds() if spec.ttl else None,
         storage=StorageType.FILE,
         replicas=replicas,
+        max_bytes=spec.max_bytes,
+        max_value_size=spec.max_value_size,
     )
+
+
+def _in_use(exc: APIError) -> bool:
+    """The stream exists with another configuration (anything else is a refusal)."""
+    return isinstance(exc, BadRequestError) and exc.err_code == STREAM_NAME_IN_USE
 
 
 async def ensure_stream(js: JetStreamContext, config: StreamConfig, *, update: bool = True) -> None:
     try:
         await js.add_stream(config)
-    except BadRequestError as exc:
-        if exc.err_code != STREAM_NAME_IN_USE:
+    except APIError as exc:
+        # e.g. 10047 insufficient storage: the account's or the server's limits are too low
+        if not _in_use(exc):
             raise ProvisioningError(f"stream {config.name}: {exc.description}") from exc
         if not update:
             return
-        await js.update_stream(config)
+        try:
+            await js.update_stream(config)
+        except APIError as refused:
+            raise ProvisioningError(f"stream {config.name}: {refused.description}") from refused
         log.info("stream updated", extra={"stream": config.name})
 
 
@@ -74,19 +85,24 @@ async def ensure_bucket(
 ) -> None:
     try:
         await js.create_key_value(config)
-    except BadRequestError as exc:
-        if exc.err_code != STREAM_NAME_IN_USE:
+    except APIError as exc:
+        if not _in_use(exc):
             raise ProvisioningError(f"bucket {config.bucket}: {exc.description}") from exc
         if not update:
             return
         info = await js.stream_info(f"KV_{config.bucket}")
-        await js.update_stream(
-            info.config.evolve(
-                num_replicas=config.replicas,
-                max_msgs_per_subject=config.history,
-                description=config.description,
+        try:
+            await js.update_stream(
+                info.config.evolve(
+                    num_replicas=config.replicas,
+                    max_msgs_per_subject=config.history,
+                    description=config.description,
+                    max_bytes=config.max_bytes,
+                    max_msg_size=config.max_value_size,
+                )
             )
-        )
+        except APIError as refused:
+            raise ProvisioningError(f"bucket {config.bucket}: {refused.description}") from refused
         log.info("bucket updated", extra={"bucket": config.bucket})
 
 

@@ -51,7 +51,9 @@ class JetStreamPublisher:
                 timeout=self._timeout,
             )
         except (NatsError, TimeoutError, IncorrectState) as exc:
-            raise PublishError(f"{subject}: not acknowledged by JetStream ({exc!r})") from exc
+            # str() of a JetStream error carries the server's reason ("maximum bytes exceeded")
+            reason = str(exc) or repr(exc)
+            raise PublishError(f"{subject}: not acknowledged by JetStream ({reason})") from exc
         if ack is None:  # pragma: no cover - stream= always yields an ack
             raise PublishError(f"{subject}: no acknowledgement")
         return ack
