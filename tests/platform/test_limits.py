@@ -8,6 +8,7 @@ are left alone): the catalogue's limits are shrunk on one stream to reach them q
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -21,10 +22,13 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, StreamConfig
 from nats.js.errors import APIError, BadRequestError
 
+from tests.annuaire.conftest import association_body, running_annuaire
 from tests.security.secured_nats import SecuredNats, secured_server
 from tests.support.nats_server import NatsServer
 from tests.support.processes import REPO
+from vieasso.annuaire.domain.rules import make_slug
 from vieasso.common import subjects
+from vieasso.common.backup.archive import backup, restore_all
 from vieasso.common.messages import EventRejected, FieldError
 from vieasso.common.nats.catalogue import BUCKETS, STREAMS, StreamSpec
 from vieasso.common.nats.permissions import ADMIN, render_accounts_conf
@@ -234,3 +238,46 @@ async def test_the_account_refuses_a_stream_without_a_size_limit_or_too_big_for_
             )
     finally:
         await client.close()
+
+
+@pytest.mark.nats
+async def test_a_backup_made_before_the_limits_restores_into_the_limited_account(
+    own_js: JetStreamContext, server: NatsServer, secured: SecuredNats, tmp_path: Path
+) -> None:
+    js = own_js
+    for stream in STREAMS:
+        await js.add_stream(without_limits(stream_config(stream, 1)))
+    for bucket in BUCKETS:
+        kv = bucket_config(bucket, 1)
+        await js.create_key_value(replace(kv, max_bytes=None, max_value_size=None))
+    await js.publish(subjects.submission("les-amis"), b"{}")
+    plain = await nats.connect(server.url)
+    try:
+        await backup(plain, tmp_path / "backup")
+    finally:
+        await plain.close()
+
+    admin = await nats.connect(**secured.connect_options(ADMIN))
+    try:
+        await restore_all(admin, tmp_path / "backup")
+        info = await admin.jetstream().stream_info("AGENDA")
+    finally:
+        await admin.close()
+    assert (info.state.messages, info.config.max_bytes) == (1, spec("AGENDA").max_bytes)
+
+
+@pytest.mark.nats
+async def test_the_annuaire_answers_503_and_logs_why_when_its_fact_stream_is_full(
+    server: NatsServer, own_js: JetStreamContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_annuaire(server.url) as annuaire:
+        await shrink(own_js, "ANNUAIRE", 256)
+        body = association_body()
+        with caplog.at_level(logging.ERROR, logger="vieasso.common.nats.publish"):
+            response = await annuaire.http.post("/api/associations", json=body)
+
+        assert response.status_code == 503
+        assert response.headers["Retry-After"]
+        assert any("maximum bytes exceeded" in getattr(r, "reason", "") for r in caplog.records)
+        # saved, not announced: the fact is published at a later start (test_facts_recovery)
+        assert annuaire.unit.index.association(make_slug(body["name"])) is not None

@@ -9,6 +9,7 @@ but never updates what another service owns: its NATS user may not (deploy/nats/
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.api import (
@@ -62,6 +63,17 @@ def bucket_config(spec: BucketSpec, replicas: int) -> KeyValueConfig:
 def _in_use(exc: APIError) -> bool:
     """The stream exists with another configuration (anything else is a refusal)."""
     return isinstance(exc, BadRequestError) and exc.err_code == STREAM_NAME_IN_USE
+
+
+def with_catalogue_limits(config: dict[str, Any]) -> dict[str, Any]:
+    """A stream configuration (JSON, e.g. from a backup made before streams had limits) with
+    the catalogue's max_bytes where it has none: the account refuses streams without one."""
+    if config.get("max_bytes", -1) > 0:
+        return config
+    limits = {s.name: s.max_bytes for s in STREAMS} | {f"KV_{b.name}": b.max_bytes for b in BUCKETS}
+    if config.get("name") not in limits:
+        return config
+    return {**config, "max_bytes": limits[config["name"]]}
 
 
 async def ensure_stream(js: JetStreamContext, config: StreamConfig, *, update: bool = True) -> None:
