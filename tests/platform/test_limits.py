@@ -281,3 +281,19 @@ async def test_the_annuaire_answers_503_and_logs_why_when_its_fact_stream_is_ful
         assert any("maximum bytes exceeded" in getattr(r, "reason", "") for r in caplog.records)
         # saved, not announced: the fact is published at a later start (test_facts_recovery)
         assert annuaire.unit.index.association(make_slug(body["name"])) is not None
+
+
+@pytest.mark.nats
+async def test_operators_set_sizes_with_vieasso_nats_max_bytes(
+    own_js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIEASSO_NATS_MAX_BYTES", '{"AGENDA": "3GiB", "agenda_events": "100MB"}')
+    await provision(own_js, replicas=1)
+
+    assert (await own_js.stream_info("AGENDA")).config.max_bytes == 3 * 1024**3
+    assert (await own_js.stream_info("KV_agenda_events")).config.max_bytes == 100 * 1000**2
+    assert (await own_js.stream_info("ANNUAIRE")).config.max_bytes == spec("ANNUAIRE").max_bytes
+
+    monkeypatch.setenv("VIEASSO_NATS_MAX_BYTES", '{"AGENDAS": "3GiB"}')
+    with pytest.raises(ProvisioningError, match="AGENDAS"):
+        await provision(own_js, replicas=1)

@@ -9,6 +9,8 @@ but never updates what another service owns: its NATS user may not (deploy/nats/
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -19,6 +21,8 @@ from nats.js.api import (
     StreamConfig,
 )
 from nats.js.errors import APIError, BadRequestError
+from pydantic import ByteSize, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vieasso.common.nats.catalogue import BUCKETS, STREAMS, BucketSpec, StreamSpec
 
@@ -118,12 +122,49 @@ async def ensure_bucket(
         log.info("bucket updated", extra={"bucket": config.bucket})
 
 
-async def provision(js: JetStreamContext, replicas: int, *, service: str | None = None) -> None:
+class StorageLimits(BaseSettings):
+    """The operators' say on the catalogue's sizes (every process provisioning reads it from the
+    same environment, deploy/vieasso.env, so no two processes disagree)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VIEASSO_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    nats_max_bytes: dict[str, ByteSize] = Field(
+        default_factory=dict,
+        description=(
+            "max_bytes of streams or buckets by name, replacing the catalogue's, as JSON: "
+            '{"AGENDA": "4GiB", "agenda_events": "2GiB"} (docs/deploy.md, "Limits").'
+        ),
+    )
+
+
+def sized(overrides: Mapping[str, int]) -> tuple[list[StreamSpec], list[BucketSpec]]:
+    """The catalogue with `overrides` (max_bytes by stream or bucket name) applied."""
+    known = {s.name for s in STREAMS} | {b.name for b in BUCKETS}
+    if unknown := sorted(set(overrides) - known):
+        raise ProvisioningError(f"VIEASSO_NATS_MAX_BYTES: no stream or bucket named {unknown}")
+    return (
+        [replace(s, max_bytes=int(overrides.get(s.name, s.max_bytes))) for s in STREAMS],
+        [replace(b, max_bytes=int(overrides.get(b.name, b.max_bytes))) for b in BUCKETS],
+    )
+
+
+async def provision(
+    js: JetStreamContext,
+    replicas: int,
+    *,
+    service: str | None = None,
+    max_bytes: Mapping[str, int] | None = None,
+) -> None:
     """Create every stream and bucket of the platform (all services share them); update those
-    `service` owns (all of them when `service` is None: operators, tests)."""
-    for stream in STREAMS:
+    `service` owns (all of them when `service` is None: operators, tests). Sizes are the
+    catalogue's unless `max_bytes` (by default VIEASSO_NATS_MAX_BYTES) replaces some."""
+    overrides = StorageLimits().nats_max_bytes if max_bytes is None else max_bytes
+    streams, buckets = sized(overrides)
+    for stream in streams:
         owned = service is None or stream.owner == service
         await ensure_stream(js, stream_config(stream, replicas), update=owned)
-    for bucket in BUCKETS:
+    for bucket in buckets:
         owned = service is None or bucket.owner == service
         await ensure_bucket(js, bucket_config(bucket, replicas), update=owned)
