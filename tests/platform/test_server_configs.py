@@ -447,7 +447,8 @@ def test_compose_runs_three_nats_nodes_from_the_one_cluster_conf() -> None:
         assert env["NATS_SERVER_NAME"] == name
         assert env["NATS_STORE_DIR"].startswith("/data/")
         routes = {env[f"NATS_ROUTE_{i}"] for i in (1, 2, 3)}
-        assert routes == {f"nats://{n}:{env['NATS_CLUSTER_PORT']}" for n in nodes}
+        credentials = f"route:{env['NATS_ROUTE_PASSWORD']}"  # tests/platform/test_nats_routes.py
+        assert routes == {f"nats://{credentials}@{n}:{env['NATS_CLUSTER_PORT']}" for n in nodes}
 
 
 def test_compose_pins_the_nats_and_caddy_versions_the_tests_run() -> None:
@@ -545,7 +546,7 @@ def test_compose_gives_each_service_its_own_nats_user_and_the_backup_job_the_adm
             assert node["environment"][variable] == env["VIEASSO_NATS_PASSWORD"]
     template = env_keys(REPO / "deploy" / "nats-users.env.example")
     needed = {v for v in config_variables(NATS_DIR / "accounts.conf") if v.startswith("NATS_")}
-    assert needed == template
+    assert needed | {"NATS_ROUTE_PASSWORD"} == template  # the routes' (cluster.conf)
     assert "nats-users.env" in (REPO / "deploy" / ".gitignore").read_text().split()
 
 

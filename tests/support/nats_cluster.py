@@ -2,7 +2,8 @@
 
 Docker cannot run on the test machines, so the tests start the very configuration file the
 compose nodes use, with the same binary family; only the environment variables differ
-(loopback, free ports, store directories under a temporary directory).
+(loopback, free ports, store directories under a temporary directory, route certificates made
+by the command operators run, `python3 -m devtools.nats_certs`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devtools.nats_certs import RouteCertificates, generate
 from tests.support.nats_server import NATS_SERVER
 from tests.support.processes import REPO, Process, free_port, port_open, wait_until
 from vieasso.common.nats.permissions import ADMIN, users
@@ -21,17 +23,31 @@ from vieasso.common.nats.permissions import ADMIN, users
 CLUSTER_CONF = REPO / "deploy" / "nats" / "cluster.conf"
 
 
+def random_password() -> str:
+    return f"pw-{secrets.token_hex(16)}"
+
+
 def random_passwords() -> dict[str, str]:
     """A password for every user of deploy/nats/accounts.conf (NATS_PASSWORD_<USER>)."""
-    return {user.password_variable: f"pw-{secrets.token_hex(16)}" for user in users()}
+    return {user.password_variable: random_password() for user in users()}
+
+
+def route_certificates(directory: Path, nodes: list[str]) -> RouteCertificates:
+    """A route CA and a certificate per node, valid for loopback (where the tests run)."""
+    return generate(directory, nodes, extra_names=["IP:127.0.0.1"])
 
 
 @dataclass
 class ClusterNode:
-    """One node: its ports, its store and its process; the routes name every node."""
+    """One node: its ports, its store and its process; the routes name every node.
+
+    `route_password` and `certs` are what it presents to open a route (and what it asks of
+    the others): the cluster's for a member, something else for an intruder."""
 
     name: str
     workdir: Path
+    certs: RouteCertificates
+    route_password: str
     routes: list[str] = field(default_factory=list)
     passwords: dict[str, str] = field(default_factory=random_passwords)
     client_port: int = field(default_factory=free_port)
@@ -50,7 +66,8 @@ class ClusterNode:
 
     @property
     def route(self) -> str:
-        return f"nats://127.0.0.1:{self.cluster_port}"
+        """Where the other nodes open a route to this one (without credentials)."""
+        return f"127.0.0.1:{self.cluster_port}"
 
     @property
     def store_dir(self) -> Path:
@@ -63,10 +80,19 @@ class ClusterNode:
             "NATS_HOST": "127.0.0.1",
             "NATS_CLIENT_PORT": str(self.client_port),
             "NATS_CLUSTER_PORT": str(self.cluster_port),
-            "NATS_MONITOR_PORT": str(self.monitor_port),
+            "NATS_MONITOR_LISTEN": f"127.0.0.1:{self.monitor_port}",
             "NATS_STORE_DIR": str(self.store_dir),
+            "NATS_ROUTE_PASSWORD": self.route_password,
+            "NATS_ROUTE_CA": str(self.certs.ca),
+            "NATS_ROUTE_CERT": str(self.certs.cert(self.name)),
+            "NATS_ROUTE_KEY": str(self.certs.key(self.name)),
         }
-        env.update({f"NATS_ROUTE_{i}": route for i, route in enumerate(self.routes, start=1)})
+        env.update(
+            {
+                f"NATS_ROUTE_{i}": f"nats://route:{self.route_password}@{route}"
+                for i, route in enumerate(self.routes, start=1)
+            }
+        )
         env.update(self.passwords)
         return env
 
@@ -99,6 +125,10 @@ class ClusterNode:
             data: dict[str, Any] = json.load(response)
         return data
 
+    def route_peers(self) -> set[str]:
+        """Names of the servers this node has a route with (/routez)."""
+        return {route["remote_name"] for route in self.monitor("routez").get("routes") or []}
+
     def meta_cluster(self) -> dict[str, Any]:
         """This node's view of the JetStream meta group ({} when it does not answer)."""
         try:
@@ -115,9 +145,12 @@ class NatsCluster:
     @classmethod
     def create(cls, workdir: Path, size: int = 3) -> NatsCluster:
         passwords = random_passwords()
+        names = [f"nats-{i}" for i in range(1, size + 1)]
+        certs = route_certificates(workdir / "certs", names)
+        route_password = random_password()
         nodes = [
-            ClusterNode(f"nats-{i}", workdir / f"nats-{i}", passwords=passwords)
-            for i in range(1, size + 1)
+            ClusterNode(name, workdir / name, certs, route_password, passwords=passwords)
+            for name in names
         ]
         routes = [node.route for node in nodes]
         for node in nodes:

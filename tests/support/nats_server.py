@@ -36,6 +36,10 @@ class NatsServer:
             "jetstream {\n"
             f'  store_dir: "{self.store_dir}"\n'
             f"  sync_interval: {self.sync_interval}\n"
+            # Accounting of what streams reserve, not disk taken: above the shipped account's
+            # max_file (secured_nats.py includes accounts.conf; tests/platform/test_limits.py)
+            "  max_memory_store: 256MB\n"
+            "  max_file_store: 64GB\n"
             "}\n"
         )
 

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from nats.js import JetStreamContext
 
 from vieasso.agenda.adapters.catalog import Catalog
@@ -25,11 +25,14 @@ from vieasso.agenda.handlers import Agenda
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import DirectoryView
 from vieasso.common.http.app import build_app
+from vieasso.common.nats.publish import PublishError
 from vieasso.common.nats.pull import PullConsumer
 from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.web import Sessions, install_starting_page, mount_static, starting_response
+from vieasso.common.web.starting import wants_page
 
 SERVICE = "agenda"
+NOT_SAVED = "Enregistrement momentanément impossible : réessayez plus tard."
 
 
 @dataclass
@@ -146,6 +149,15 @@ def create_app(settings: AgendaSettings | None = None, clock: Clock | None = Non
     @app.exception_handler(NotReady)
     async def _not_ready(request: Request, _: NotReady) -> Response:
         return starting_response(request, settings)
+
+    @app.exception_handler(PublishError)
+    async def _not_saved(request: Request, _: PublishError) -> Response:
+        """JetStream refused or did not acknowledge the submission (e.g. the AGENDA stream is
+        full, docs/deploy.md "Limits"; the publisher logged why): 503, nothing was saved."""
+        if wants_page(request):
+            return starting_response(request, settings)
+        headers = {"Retry-After": "5", "Cache-Control": "no-store"}
+        return JSONResponse({"detail": NOT_SAVED}, status_code=503, headers=headers)
 
     return app
 

@@ -30,6 +30,7 @@ from nats.js.errors import NotFoundError
 
 from vieasso.common.backup.snapshot import restore, snapshot
 from vieasso.common.nats.catalogue import BUCKETS, STREAMS
+from vieasso.common.nats.provisioning import with_catalogue_limits
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -120,6 +121,7 @@ async def restore_all(nc: Client, directory: Path, replicas: int | None = None) 
         meta = json.loads((directory / f"{entry['stream']}.json").read_text())
         if replicas is not None:
             meta["config"]["num_replicas"] = replicas
+        meta["config"] = with_catalogue_limits(meta["config"])  # backups older than limits
         await restore(nc, entry["stream"], meta, _read(directory / entry["file"]))
     return _summary(entries, time.monotonic() - began)
 

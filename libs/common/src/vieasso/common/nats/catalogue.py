@@ -2,6 +2,13 @@
 
 "Saved" means acknowledged by JetStream: every server we configure sets
 ``sync_interval: always`` (see ``deploy/nats/``), streams use file storage.
+
+Every stream and bucket has a size limit, so that none can fill the disk (docs/deploy.md,
+"Limits"). Where the history is the product (facts, current state), a full stream or bucket
+refuses new writes (``discard: new``): the publish fails, the service answers 503 and logs
+it, nothing already saved is lost. Only the dead letters, kept for inspection, drop their
+oldest entries instead. Their sum stays below every server's ``max_file_store`` and the
+account's ``max_file`` (tests/platform/test_limits.py).
 """
 
 from __future__ import annotations
@@ -10,7 +17,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from nats.js.api import DiscardPolicy
+
 from vieasso.common import subjects
+
+KIB = 1024
+MIB = 1024 * KIB
+GIB = 1024 * MIB
 
 
 class Service(StrEnum):
@@ -29,6 +42,8 @@ class StreamSpec:
     max_age: timedelta | None = None
     duplicate_window: timedelta = timedelta(minutes=2)
     max_msg_size: int = 1024 * 1024
+    max_bytes: int = 256 * MIB
+    discard: DiscardPolicy = DiscardPolicy.NEW
 
 
 @dataclass(frozen=True)
@@ -39,18 +54,27 @@ class BucketSpec:
     history: int = 1
     ttl: timedelta | None = None
     backed_up: bool = True  # False: left out of backups (restoring it would revive old state)
+    max_bytes: int = 64 * MIB
+    max_value_size: int = 256 * KIB
 
 
 STREAMS: tuple[StreamSpec, ...] = (
-    StreamSpec("ANNUAIRE", ("annuaire.>",), Service.ANNUAIRE, "Directory facts."),
+    StreamSpec(
+        "ANNUAIRE", ("annuaire.>",), Service.ANNUAIRE, "Directory facts.", max_bytes=1 * GIB
+    ),
     StreamSpec(
         "AGENDA",
         ("agenda.>",),
         Service.AGENDA,
         "Inbound submissions, canonical event facts and rejections.",
+        max_bytes=2 * GIB,
     ),
     StreamSpec(
-        "NEWSLETTER", ("newsletter.>",), Service.NEWSLETTER, "Digest facts (no personal data)."
+        "NEWSLETTER",
+        ("newsletter.>",),
+        Service.NEWSLETTER,
+        "Digest facts (no personal data).",
+        max_bytes=256 * MIB,
     ),
     StreamSpec(
         "DEADLETTER",
@@ -58,6 +82,8 @@ STREAMS: tuple[StreamSpec, ...] = (
         None,
         "Messages a service could not process, with the error.",
         max_age=timedelta(days=90),
+        max_bytes=512 * MIB,
+        discard=DiscardPolicy.OLD,
     ),
     StreamSpec(
         "NEWSLETTER_DELIVERIES",
@@ -65,18 +91,45 @@ STREAMS: tuple[StreamSpec, ...] = (
         Service.NEWSLETTER,
         "Work queue of digest deliveries (personal data; erased with the subscriber).",
         work_queue=True,
+        max_age=timedelta(days=30),
+        max_bytes=1 * GIB,
     ),
 )
 
 BUCKETS: tuple[BucketSpec, ...] = (
-    BucketSpec("annuaire_associations", Service.ANNUAIRE, "Association records by slug."),
+    BucketSpec(
+        "annuaire_associations",
+        Service.ANNUAIRE,
+        "Association records by slug.",
+        max_bytes=256 * MIB,
+    ),
     BucketSpec("annuaire_venues", Service.ANNUAIRE, "Venues by id."),
-    BucketSpec("annuaire_missions", Service.ANNUAIRE, "Volunteer missions by id."),
-    BucketSpec("annuaire_reference", Service.ANNUAIRE, "Themes and quartiers by code."),
+    BucketSpec(
+        "annuaire_missions", Service.ANNUAIRE, "Volunteer missions by id.", max_bytes=256 * MIB
+    ),
+    BucketSpec(
+        "annuaire_reference",
+        Service.ANNUAIRE,
+        "Themes and quartiers by code.",
+        max_bytes=16 * MIB,
+    ),
+    BucketSpec(
+        "agenda_events",
+        Service.AGENDA,
+        "Canonical events by `<slug>.<event_id>`.",
+        max_bytes=1 * GIB,
+    ),
+    BucketSpec(
+        "newsletter_subscribers",
+        Service.NEWSLETTER,
+        "Subscribers and their consent.",
+        max_bytes=256 * MIB,
+    ),
     BucketSpec(
         "annuaire_identifiers",
         Service.ANNUAIRE,
         "RNA and SIREN numbers held by validated associations: `rna.<id>`, `siren.<id>` → slug.",
+        max_bytes=16 * MIB,
     ),
     BucketSpec(
         "annuaire_sessions",
@@ -85,18 +138,19 @@ BUCKETS: tuple[BucketSpec, ...] = (
         ttl=timedelta(days=7),  # the longest session; each record has its own shorter TTL
         backed_up=False,  # a restore must not bring back sessions signed out since
     ),
-    BucketSpec("agenda_events", Service.AGENDA, "Canonical events by `<slug>.<event_id>`."),
-    BucketSpec("newsletter_subscribers", Service.NEWSLETTER, "Subscribers and their consent."),
     BucketSpec(
         "newsletter_deliveries",
         Service.NEWSLETTER,
         "Delivery ledger by `<edition_id>.<subscriber_id>`.",
         ttl=timedelta(days=120),
+        max_bytes=512 * MIB,
     ),
     BucketSpec(
         "newsletter_editions",
         Service.NEWSLETTER,
         "Digest editions: `edition.<id>` record, `content.<id>` items, `last.<frequency>`.",
+        max_bytes=256 * MIB,
+        max_value_size=1 * MIB,
     ),
 )
 

@@ -1,7 +1,7 @@
 """Idempotent creation of every stream and KV bucket of the catalogue.
 
 Running it again (another service, a restart, a reconnection) changes nothing; a changed
-definition in the catalogue (replicas, history, max age) is applied as an update by the
+definition in the catalogue (replicas, history, max age, size limits) is applied as an update by the
 stream's or bucket's owner (or by an unrestricted caller). A service creates what is missing
 but never updates what another service owns: its NATS user may not (deploy/nats/accounts.conf).
 """
@@ -9,16 +9,20 @@ but never updates what another service owns: its NATS user may not (deploy/nats/
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.api import (
-    DiscardPolicy,
     KeyValueConfig,
     RetentionPolicy,
     StorageType,
     StreamConfig,
 )
-from nats.js.errors import BadRequestError
+from nats.js.errors import APIError, BadRequestError
+from pydantic import ByteSize, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vieasso.common.nats.catalogue import BUCKETS, STREAMS, BucketSpec, StreamSpec
 
@@ -41,8 +45,9 @@ def stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
         num_replicas=replicas,
         max_age=spec.max_age.total_seconds() if spec.max_age else None,
         max_msg_size=spec.max_msg_size,
+        max_bytes=spec.max_bytes,
         duplicate_window=spec.duplicate_window.total_seconds(),
-        discard=DiscardPolicy.OLD,
+        discard=spec.discard,
     )
 
 
@@ -54,18 +59,40 @@ def bucket_config(spec: BucketSpec, replicas: int) -> KeyValueConfig:
         ttl=spec.ttl.total_seconds() if spec.ttl else None,
         storage=StorageType.FILE,
         replicas=replicas,
+        max_bytes=spec.max_bytes,
+        max_value_size=spec.max_value_size,
     )
+
+
+def _in_use(exc: APIError) -> bool:
+    """The stream exists with another configuration (anything else is a refusal)."""
+    return isinstance(exc, BadRequestError) and exc.err_code == STREAM_NAME_IN_USE
+
+
+def with_catalogue_limits(config: dict[str, Any]) -> dict[str, Any]:
+    """A stream configuration (JSON, e.g. from a backup made before streams had limits) with
+    the catalogue's max_bytes where it has none: the account refuses streams without one."""
+    if config.get("max_bytes", -1) > 0:
+        return config
+    limits = {s.name: s.max_bytes for s in STREAMS} | {f"KV_{b.name}": b.max_bytes for b in BUCKETS}
+    if config.get("name") not in limits:
+        return config
+    return {**config, "max_bytes": limits[config["name"]]}
 
 
 async def ensure_stream(js: JetStreamContext, config: StreamConfig, *, update: bool = True) -> None:
     try:
         await js.add_stream(config)
-    except BadRequestError as exc:
-        if exc.err_code != STREAM_NAME_IN_USE:
+    except APIError as exc:
+        # e.g. 10047 insufficient storage: the account's or the server's limits are too low
+        if not _in_use(exc):
             raise ProvisioningError(f"stream {config.name}: {exc.description}") from exc
         if not update:
             return
-        await js.update_stream(config)
+        try:
+            await js.update_stream(config)
+        except APIError as refused:
+            raise ProvisioningError(f"stream {config.name}: {refused.description}") from refused
         log.info("stream updated", extra={"stream": config.name})
 
 
@@ -74,28 +101,70 @@ async def ensure_bucket(
 ) -> None:
     try:
         await js.create_key_value(config)
-    except BadRequestError as exc:
-        if exc.err_code != STREAM_NAME_IN_USE:
+    except APIError as exc:
+        if not _in_use(exc):
             raise ProvisioningError(f"bucket {config.bucket}: {exc.description}") from exc
         if not update:
             return
         info = await js.stream_info(f"KV_{config.bucket}")
-        await js.update_stream(
-            info.config.evolve(
-                num_replicas=config.replicas,
-                max_msgs_per_subject=config.history,
-                description=config.description,
+        try:
+            await js.update_stream(
+                info.config.evolve(
+                    num_replicas=config.replicas,
+                    max_msgs_per_subject=config.history,
+                    description=config.description,
+                    max_bytes=config.max_bytes,
+                    max_msg_size=config.max_value_size,
+                )
             )
-        )
+        except APIError as refused:
+            raise ProvisioningError(f"bucket {config.bucket}: {refused.description}") from refused
         log.info("bucket updated", extra={"bucket": config.bucket})
 
 
-async def provision(js: JetStreamContext, replicas: int, *, service: str | None = None) -> None:
+class StorageLimits(BaseSettings):
+    """The operators' say on the catalogue's sizes (every process provisioning reads it from the
+    same environment, deploy/vieasso.env, so no two processes disagree)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VIEASSO_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    nats_max_bytes: dict[str, ByteSize] = Field(
+        default_factory=dict,
+        description=(
+            "max_bytes of streams or buckets by name, replacing the catalogue's, as JSON: "
+            '{"AGENDA": "4GiB", "agenda_events": "2GiB"} (docs/deploy.md, "Limits").'
+        ),
+    )
+
+
+def sized(overrides: Mapping[str, int]) -> tuple[list[StreamSpec], list[BucketSpec]]:
+    """The catalogue with `overrides` (max_bytes by stream or bucket name) applied."""
+    known = {s.name for s in STREAMS} | {b.name for b in BUCKETS}
+    if unknown := sorted(set(overrides) - known):
+        raise ProvisioningError(f"VIEASSO_NATS_MAX_BYTES: no stream or bucket named {unknown}")
+    return (
+        [replace(s, max_bytes=int(overrides.get(s.name, s.max_bytes))) for s in STREAMS],
+        [replace(b, max_bytes=int(overrides.get(b.name, b.max_bytes))) for b in BUCKETS],
+    )
+
+
+async def provision(
+    js: JetStreamContext,
+    replicas: int,
+    *,
+    service: str | None = None,
+    max_bytes: Mapping[str, int] | None = None,
+) -> None:
     """Create every stream and bucket of the platform (all services share them); update those
-    `service` owns (all of them when `service` is None: operators, tests)."""
-    for stream in STREAMS:
+    `service` owns (all of them when `service` is None: operators, tests). Sizes are the
+    catalogue's unless `max_bytes` (by default VIEASSO_NATS_MAX_BYTES) replaces some."""
+    overrides = StorageLimits().nats_max_bytes if max_bytes is None else max_bytes
+    streams, buckets = sized(overrides)
+    for stream in streams:
         owned = service is None or stream.owner == service
         await ensure_stream(js, stream_config(stream, replicas), update=owned)
-    for bucket in BUCKETS:
+    for bucket in buckets:
         owned = service is None or bucket.owner == service
         await ensure_bucket(js, bucket_config(bucket, replicas), update=owned)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -13,6 +14,8 @@ from pydantic import BaseModel
 
 from vieasso.common.messages.base import Message
 from vieasso.common.nats.catalogue import stream_for
+
+log = logging.getLogger(__name__)
 
 
 class PublishError(RuntimeError):
@@ -51,7 +54,12 @@ class JetStreamPublisher:
                 timeout=self._timeout,
             )
         except (NatsError, TimeoutError, IncorrectState) as exc:
-            raise PublishError(f"{subject}: not acknowledged by JetStream ({exc!r})") from exc
+            # str() of a JetStream error carries the server's reason ("maximum bytes exceeded")
+            reason = str(exc) or repr(exc)
+            log.error(  # noqa: TRY400 - the reason is the whole story; no traceback
+                "publish not acknowledged", extra={"subject": subject, "reason": reason}
+            )
+            raise PublishError(f"{subject}: not acknowledged by JetStream ({reason})") from exc
         if ack is None:  # pragma: no cover - stream= always yields an ack
             raise PublishError(f"{subject}: no acknowledgement")
         return ack
