@@ -146,19 +146,24 @@ async def test_stop_lets_the_messages_being_handled_finish(
     stream, subject = await _stream(js)
     for i in range(5):
         await js.publish(subject, str(i).encode())
-    started = asyncio.Event()
+    handling: list[bytes] = []
+    release = asyncio.Event()
     done: list[bytes] = []
 
     async def handle(msg: Msg) -> None:
-        started.set()
-        await asyncio.sleep(0.3)
+        handling.append(msg.data)
+        await release.wait()
         await msg.ack()
         done.append(msg.data)
 
     consumer = PullConsumer(nc, js, stream=stream, config=_config(subject), handler=handle)
     await consumer.start()
-    await started.wait()
-    await consumer.stop()
+    await _wait(lambda: len(handling) == 5)  # all five in hand before stop() is called
+    stopping = asyncio.create_task(consumer.stop())
+    finished, _ = await asyncio.wait({stopping}, timeout=0.5)
+    assert not finished, "stop() returned while five messages were still being handled"
+    release.set()
+    await stopping
 
-    assert len(done) == 5
+    assert sorted(done) == [str(i).encode() for i in range(5)]
     assert consumer.in_flight == 0
