@@ -10,12 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.reliability.junk import rrules
 from vieasso.agenda.adapters.catalog import Catalog
+from vieasso.agenda.adapters.ics import vevent_bytes
 from vieasso.agenda.adapters.store import EventStore
 from vieasso.agenda.domain.model import StoredEvent
 from vieasso.agenda.domain.recurrence import next_occurrence
@@ -164,3 +166,5 @@ def test_any_recurrence_rule_is_answered_within_the_bound_and_lists_within_it(ru
     tz = ZoneInfo(content.timezone)
     for after in (NOW, stored.span_start + timedelta(days=200), stored.span_end):
         next_occurrence(content.start, content.end, content.rrule, (), tz=tz, after=after)
+    written = icalendar.Event.from_ical(vevent_bytes(stored)[0])  # the feed can write it
+    assert str(written["RRULE"].to_ical().decode()).startswith("FREQ=")

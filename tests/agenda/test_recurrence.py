@@ -107,6 +107,7 @@ def test_a_rule_with_no_date_or_too_many_is_refused(text: str, words: str) -> No
         ("FREQ=DAILY;COUNT=2;X-NAME=1", "X-NAME"),
         ("FREQ=DAILY;COUNT=2;;", "invalide"),
         ("COUNT=2", "FREQ"),
+        ("rrule:freq=weekly;count=3", "RRULE:FREQ"),  # the ICS feed wrote COUNT=3;RRULE:FREQ=…
     ],
 )
 def test_every_malformed_part_gets_a_french_reason_naming_it(text: str, words: str) -> None:

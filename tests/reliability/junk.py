@@ -83,8 +83,18 @@ def _rule_text(parts: tuple[str, str, str, dict[str, str], str, str]) -> str:
     return ";".join(p for p in (*pieces, extra) if p)
 
 
+# Ordinary rules, so that accepted ones reach the store, the feeds and the listings too.
+ORDINARY_RRULES = [
+    "FREQ=MONTHLY;BYDAY=2TU;COUNT=6", "freq=weekly;count=3", "FREQ=DAILY;COUNT=1000",
+    "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;UNTIL=20280101T000000Z",
+    "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;UNTIL=20281231T000000Z",
+    "FREQ=WEEKLY;INTERVAL=2;BYDAY=SA,SU;WKST=MO;COUNT=20",
+]  # fmt: skip
+
+
 def rrules() -> st.SearchStrategy[Any]:
-    return st.sampled_from(RRULES + PATHOLOGICAL_RRULES) | rrule_texts()
+    listed = st.sampled_from(RRULES + PATHOLOGICAL_RRULES + ORDINARY_RRULES)
+    return listed | rrule_texts()
 
 
 URLS = ["javascript:alert(1)", "http://", "ftp://x", "https://exemple.fr/\r\nx", "x" * 5000]

@@ -74,7 +74,7 @@ def _rule(text: str, start: datetime | date, tz: ZoneInfo) -> rrule:
     if not isinstance(start, datetime):
         dtstart = dtstart.replace(tzinfo=None)
     try:
-        rule = rrulestr(text.upper().removeprefix("RRULE:"), dtstart=dtstart)
+        rule = rrulestr(text.removeprefix("RRULE:").upper(), dtstart=dtstart)
     except Exception as exc:  # dateutil raises ValueError, TypeError, OverflowError…
         hint = ""
         if "UNTIL" in str(exc):

@@ -84,7 +84,7 @@ def _check_value(name: str, value: str) -> None:
 
 def rule_parts(text: str) -> dict[str, str]:
     """The parts of `text` (upper case, without the ``RRULE:`` prefix), each checked."""
-    body = text.upper().removeprefix("RRULE:")
+    body = text.removeprefix("RRULE:").upper()  # as the ICS feed writes it: a prefix in capitals
     parts: dict[str, str] = {}
     for part in body.split(";"):
         name, equals, value = part.partition("=")
