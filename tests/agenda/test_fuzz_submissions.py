@@ -167,4 +167,6 @@ def test_any_recurrence_rule_is_answered_within_the_bound_and_lists_within_it(ru
     for after in (NOW, stored.span_start + timedelta(days=200), stored.span_end):
         next_occurrence(content.start, content.end, content.rrule, (), tz=tz, after=after)
     written = icalendar.Event.from_ical(vevent_bytes(stored)[0])  # the feed can write it
-    assert bytes(written["RRULE"].to_ical()).startswith(b"FREQ=")
+    recurrence = written["RRULE"].to_ical()
+    assert isinstance(recurrence, bytes)
+    assert recurrence.startswith(b"FREQ=")
