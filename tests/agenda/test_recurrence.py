@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
 
 from vieasso.agenda.domain.recurrence import (
     RecurrenceError,
@@ -18,6 +19,7 @@ from vieasso.agenda.domain.recurrence import (
     parse_rule,
     span,
 )
+from vieasso.agenda.domain.rrule_bounds import Expansion, bounded, expand
 
 TZ = ZoneInfo("Europe/Paris")
 START = datetime(2026, 12, 7, 10, 0, tzinfo=TZ)
@@ -75,6 +77,15 @@ def test_an_interval_that_leaves_no_second_date_within_two_years_is_refused(
 )
 def test_a_rule_that_matches_no_date_is_refused_without_searching_for_ever(text: str) -> None:
     assert "aucune date" in reason(text)
+
+
+def test_the_search_of_a_rule_that_matches_nothing_is_cut_by_the_bound() -> None:
+    """Pins the dateutil internals the bound counts on (`rrule_bounds`): without them this
+    search would end at the year 9999, not cut."""
+    rule = rrulestr("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;COUNT=3", dtstart=START)
+    assert expand(bounded(rule), 5) == Expansion((), cut=True)
+    ordinary = rrulestr("FREQ=MONTHLY;COUNT=3", dtstart=START)
+    assert len(expand(bounded(ordinary), 5).dates) == 3
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ time it enters a new month (daily and weekly rules) or a new period (monthly and
 ones), and each rebuild reads the rule's ``_byeaster``. `_BoundedRule` counts those reads
 and ends the search after `MAX_PERIODS`: at least that many months were searched, which is
 more than the two-year horizon of an event whatever its first day. Only an accepted rule's
-dates matter, and they all fall within the horizon, so nothing is lost. The test module
-``tests/agenda/test_recurrence.py`` fails (by its timeout) if dateutil stops reading it.
+dates matter, and they all fall within the horizon, so nothing is lost.
+``tests/agenda/test_recurrence.py`` fails if a dateutil release stops reading it there.
 """
 
 from __future__ import annotations
