@@ -1,7 +1,7 @@
 """Poison messages on a durable work consumer: dead-lettered after their deliveries, the rest
 flows (issue 12). The consumer is `PullConsumer`, the agenda's, with its retry and dead-letter
 policy (`vieasso.common.nats.redelivery`), on a real nats-server; only the attempts and delays
-are shortened, so that the scenario takes seconds rather than the five minutes of retries a
+are shortened, so that the scenario takes seconds rather than the six minutes of retries a
 service allows."""
 
 from __future__ import annotations
