@@ -96,6 +96,28 @@ async def test_invalid_submission_answers_422_with_french_reasons_per_field(
     assert "se terminer" in reasons["rrule"]
 
 
+@pytest.mark.timeout(60)  # INTERVAL=0 used to freeze the app: a hang fails here
+async def test_a_recurrence_that_would_freeze_or_crash_answers_422_in_french(
+    agenda: Running, directory: Directory
+) -> None:
+    slug = await directory.association()
+    await wait_for(lambda: agenda.wiring.directory.association(slug), what="directory")
+    admin = bearer(agenda.settings.admin_token.get_secret_value())
+    rules = {
+        "FREQ=DAILY;INTERVAL=0;UNTIL=20271231T000000Z": "INTERVAL",
+        "FREQ=DAILY;INTERVAL=-1;COUNT=3": "INTERVAL",  # a bare ValueError: HTTP 500
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=3": "aucune date",
+        "FREQ=YEARLY;BYEASTER=400;COUNT=2": "BYEASTER",  # an IndexError inside dateutil
+    }
+    for n, (rule, words) in enumerate(rules.items()):
+        answer = await agenda.client.post(
+            f"/api/associations/{slug}/events", json=body(f"r{n}", rrule=rule), headers=admin
+        )
+        assert answer.status_code == 422, (rule, answer.text)
+        reasons = {e["field"]: e["message"] for e in answer.json()["errors"]}
+        assert words in reasons["rrule"], reasons
+
+
 async def test_admin_unpublishes_and_republishes_an_event(
     agenda: Running, directory: Directory
 ) -> None:

@@ -1,18 +1,26 @@
 """Property: whatever arrives on `agenda.submissions.<slug>`, the handler answers (a rejection
-with reasons or a dead letter) and never raises, so the consumer never stalls."""
+with reasons or a dead letter, or the fact of a valid event) and never raises, within a time
+bound per message, so the consumer never stalls."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import cast
+from zoneinfo import ZoneInfo
 
+import icalendar
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.reliability.junk import rrules
 from vieasso.agenda.adapters.catalog import Catalog
+from vieasso.agenda.adapters.ics import vevent_bytes
 from vieasso.agenda.adapters.store import EventStore
+from vieasso.agenda.domain.model import StoredEvent
+from vieasso.agenda.domain.recurrence import next_occurrence
 from vieasso.agenda.handlers import Agenda, Inbound, Outcome
 from vieasso.common.clock import FrozenClock
 from vieasso.common.messages.agenda import EventRejected
@@ -21,6 +29,9 @@ from vieasso.common.messages.base import Message
 from vieasso.common.reference.models import Theme
 
 NOW = datetime(2026, 3, 10, tzinfo=UTC)
+# Each message answered within this (hypothesis's deadline per example): a hang detector, not
+# a speed target. A rule searched until the year 9999 took 4.5 s; INTERVAL=0 never ended.
+PER_MESSAGE = timedelta(seconds=5)
 
 
 class Published:
@@ -104,3 +115,58 @@ def test_any_inbound_message_is_answered_and_never_raises(body: bytes) -> None:
         assert all(r.message and r.field for r in reasons)
     else:
         assert subject == "deadletter.agenda.agenda.submissions.club"
+
+
+class MemoryStore:
+    """Keeps what an accepted submission saves (the KV bucket's part in `Agenda._apply`)."""
+
+    def __init__(self) -> None:
+        self.saved: list[StoredEvent] = []
+
+    async def save(self, record: StoredEvent, revision: int | None) -> int:
+        self.saved.append(record)
+        return len(self.saved)
+
+
+@pytest.mark.timeout(120)  # a rule that never ends its search fails here instead of hanging
+@settings(max_examples=300, deadline=PER_MESSAGE, suppress_health_check=[HealthCheck.too_slow])
+@given(rule=rrules())
+def test_any_recurrence_rule_is_answered_within_the_bound_and_lists_within_it(rule: object) -> None:
+    """A valid event but for its rule: refused in French, or stored with its span; a stored
+    rule then gives the day listing its next date without an unbounded search."""
+    published = Published()
+    store = MemoryStore()
+    agenda = Agenda(
+        directory=OneAssociation(),
+        store=cast(EventStore, store),
+        catalog=Catalog(),
+        publish=published,
+        clock=FrozenClock(NOW),
+        domain="example.org",
+        public_url="https://example.org",
+    )
+    body = {
+        "association": "club", "event_id": "fz", "title": "Atelier",
+        "start": "2026-04-14T14:00:00+02:00", "end": "2026-04-14T18:00:00+02:00",
+        "place": {"name": "Salle", "address": "1 rue Battant", "postal_code": "25000"},
+        "rrule": rule,
+    }  # fmt: skip
+    inbound = Inbound("agenda.submissions.club", json.dumps(body).encode(), {}, 1)
+    outcome = asyncio.run(agenda.handle(inbound))
+    assert outcome in (Outcome.REJECTED, Outcome.APPLIED)
+    [(subject, message)] = published.messages
+    if outcome is Outcome.REJECTED:
+        assert subject == "agenda.rejections.club"
+        reasons = cast(EventRejected, message).reasons
+        assert any(r.field == "rrule" and r.message for r in reasons), reasons
+        return
+    [stored] = store.saved
+    content = stored.event.content
+    assert stored.span_end - stored.span_start <= timedelta(days=732)
+    tz = ZoneInfo(content.timezone)
+    for after in (NOW, stored.span_start + timedelta(days=200), stored.span_end):
+        next_occurrence(content.start, content.end, content.rrule, (), tz=tz, after=after)
+    written = icalendar.Event.from_ical(vevent_bytes(stored)[0])  # the feed can write it
+    recurrence = written["RRULE"].to_ical()
+    assert isinstance(recurrence, bytes)
+    assert recurrence.startswith(b"FREQ=")

@@ -171,3 +171,32 @@ async def test_wrong_shape_is_rejected_and_undecodable_goes_to_dead_letter_witho
     fields = {r.field for r in rejection.reasons}
     assert {"title", "start", "end"} <= fields
     assert all(r.message for r in rejection.reasons)
+
+
+@pytest.mark.timeout(90)  # INTERVAL=0 used to freeze the consumer: a hang fails here
+async def test_a_recurrence_that_would_freeze_or_crash_is_rejected_and_the_next_applied(
+    agenda: Running, directory: Directory, js: JetStreamContext, inbox: Inbox
+) -> None:
+    slug = await directory.association()
+    rules = {
+        "gel": "FREQ=DAILY;INTERVAL=0;UNTIL=20271231T000000Z",  # hung rule.after() for ever
+        "moins-un": "FREQ=DAILY;INTERVAL=-1;COUNT=3",  # ValueError: redelivered for ever
+        "fevrier": "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;UNTIL=20271231T000000Z",  # 4.5 s each
+    }
+    for event_id, rule in rules.items():
+        await submit(js, submission(slug, event_id, rrule=rule))
+    await submit(js, submission(slug, "apres"))
+    rejected = subjects.rejection(slug)
+    await wait_for(lambda: len(on(inbox, rejected)) == 3, within=30, what="three rejections")
+    await wait_for(
+        lambda: agenda.wiring.catalog.get(event_key(slug, "apres")) is not None,
+        what="the next valid submission applied",
+    )
+    reasons = {
+        r.event_id: {reason.field: reason.message for reason in r.reasons}
+        for r in (EventRejected.model_validate_json(m.data) for m in on(inbox, rejected))
+    }
+    assert set(reasons) == set(rules)
+    assert "INTERVAL" in reasons["gel"]["rrule"]
+    assert "au moins 1" in reasons["moins-un"]["rrule"]
+    assert "aucune date" in reasons["fevrier"]["rrule"]

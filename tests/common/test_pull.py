@@ -15,9 +15,16 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
 
 from tests.conftest import random_slug
+from vieasso.agenda.entrypoints.nats import consumer_config as agenda_consumer_config
+from vieasso.common import subjects
+from vieasso.common.messages.deadletter import DeadLetter
+from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.pull import Handler, PullConsumer
+from vieasso.common.nats.redelivery import MAX_DELIVER
+from vieasso.newsletter.adapters.queue import consumer_config as newsletter_consumer_config
 
 pytestmark = pytest.mark.nats
+SERVICE = "pulltest"
 
 
 async def _stream(js: JetStreamContext) -> tuple[str, str]:
@@ -32,6 +39,7 @@ def _config(subject: str, ack_wait: float | None = None) -> ConsumerConfig:
         filter_subject=subject,
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=ack_wait,
+        max_deliver=MAX_DELIVER,
     )
 
 
@@ -40,7 +48,9 @@ async def _consuming(
     nc: Client, js: JetStreamContext, stream: str, config: ConsumerConfig, handle: Handler,
     **options: Any,
 ) -> AsyncIterator[PullConsumer]:  # fmt: skip
-    consumer = PullConsumer(nc, js, stream=stream, config=config, handler=handle, **options)
+    consumer = PullConsumer(
+        nc, js, stream=stream, config=config, handler=handle, service=SERVICE, **options
+    )
     await consumer.start()
     try:
         yield consumer
@@ -63,6 +73,17 @@ async def _wait(condition: Callable[[], bool], within: float = 20.0) -> None:
     async with asyncio.timeout(within):
         while not condition():  # noqa: ASYNC110 - polling what the handlers record
             await asyncio.sleep(0.02)
+
+
+async def _settled(js: JetStreamContext, stream: str, within: float = 20.0) -> None:
+    """Wait until the consumer has nothing pending nor unacknowledged: the server applies
+    acknowledgements from a queue of its own, so its info may lag the last ack a moment."""
+    async with asyncio.timeout(within):
+        while True:
+            info = await js.consumer_info(stream, "worker")
+            if info.num_ack_pending == 0 and info.num_pending == 0:
+                return
+            await asyncio.sleep(0.05)
 
 
 async def test_every_message_is_handled_once_with_at_most_max_in_flight(
@@ -89,9 +110,7 @@ async def test_every_message_is_handled_once_with_at_most_max_in_flight(
     assert set(seen) == {str(i).encode() for i in range(300)}
     assert max(seen.values()) == 1
     assert 1 < peak <= 40
-    info = await js.consumer_info(stream, "worker")
-    assert info.num_ack_pending == 0
-    assert info.num_pending == 0
+    await _settled(js, stream)
 
 
 async def test_a_message_published_after_an_idle_while_is_still_handled(
@@ -146,19 +165,137 @@ async def test_stop_lets_the_messages_being_handled_finish(
     stream, subject = await _stream(js)
     for i in range(5):
         await js.publish(subject, str(i).encode())
-    started = asyncio.Event()
+    handling: list[bytes] = []
+    release = asyncio.Event()
     done: list[bytes] = []
 
     async def handle(msg: Msg) -> None:
-        started.set()
-        await asyncio.sleep(0.3)
+        handling.append(msg.data)
+        await release.wait()
         await msg.ack()
         done.append(msg.data)
 
-    consumer = PullConsumer(nc, js, stream=stream, config=_config(subject), handler=handle)
+    consumer = PullConsumer(
+        nc, js, stream=stream, config=_config(subject), handler=handle, service=SERVICE
+    )
     await consumer.start()
-    await started.wait()
-    await consumer.stop()
+    await _wait(lambda: len(handling) == 5)  # all five in hand before stop() is called
+    stopping = asyncio.create_task(consumer.stop())
+    finished, _ = await asyncio.wait({stopping}, timeout=0.5)
+    assert not finished, "stop() returned while five messages were still being handled"
+    release.set()
+    await stopping
 
-    assert len(done) == 5
+    assert sorted(done) == [str(i).encode() for i in range(5)]
     assert consumer.in_flight == 0
+
+
+class _DeadLetters:
+    """The dead letters of one subject, as published (a core subscription)."""
+
+    def __init__(self) -> None:
+        self.letters: list[DeadLetter] = []
+
+    async def collect(self, msg: Msg) -> None:
+        self.letters.append(DeadLetter.model_validate_json(msg.data))
+
+
+async def _dead_letters(nc: Client, js: JetStreamContext, subject: str) -> _DeadLetters:
+    await provision(js, 1)  # the DEADLETTER stream
+    box = _DeadLetters()
+    await nc.subscribe(subjects.deadletter(SERVICE, subject), cb=box.collect)
+    return box
+
+
+async def test_a_poison_message_is_dead_lettered_after_max_deliver_and_the_rest_flows(
+    nc: Client, js: JetStreamContext
+) -> None:
+    stream, subject = await _stream(js)
+    box = await _dead_letters(nc, js, subject)
+    for body in (b"poison", *(f"ok-{i}".encode() for i in range(10))):
+        await js.publish(subject, body)
+    calls: Counter[bytes] = Counter()
+    record = _Recorder()
+
+    async def handle(msg: Msg) -> None:
+        calls[msg.data] += 1
+        if msg.data == b"poison":
+            raise RuntimeError("this body can never be handled")
+        await record(msg)
+
+    async with _consuming(
+        nc, js, stream, _config(subject), handle, attempts=3, retry_delay=0.05
+    ) as consumer:
+        await _wait(lambda: len(box.letters) == 1 and len(record.got) == 10)
+        await _wait(lambda: consumer.in_flight == 0)
+
+    [letter] = box.letters
+    assert calls[b"poison"] == 3  # its attempts; the fourth delivery went to the dead letters
+    assert letter.payload == "poison"
+    assert letter.original_subject == subject
+    assert "delivered 4 times without being acknowledged" in letter.error
+    assert "RuntimeError: this body can never be handled" in letter.error
+    await _settled(js, stream)
+
+
+async def test_a_message_whose_handler_hangs_is_dead_lettered_once_redelivered_enough(
+    nc: Client, js: JetStreamContext
+) -> None:
+    """A hung handler never naks: the server's redeliveries after ack_wait count all the
+    same (after a restart too: the count is the server's)."""
+    stream, subject = await _stream(js)
+    box = await _dead_letters(nc, js, subject)
+    await js.publish(subject, b"hang")
+    await js.publish(subject, b"fine")
+    release = asyncio.Event()
+    record = _Recorder()
+    hung = 0
+
+    async def handle(msg: Msg) -> None:
+        nonlocal hung
+        if msg.data == b"hang":
+            hung += 1
+            await release.wait()  # "for ever": never acks, never naks
+            return
+        await record(msg)
+
+    config = _config(subject, ack_wait=1)
+    async with _consuming(nc, js, stream, config, handle, attempts=2) as consumer:
+        try:
+            await _wait(lambda: len(box.letters) == 1)
+        finally:
+            release.set()
+        await _wait(lambda: consumer.in_flight == 0)
+
+    [letter] = box.letters
+    assert hung == 2
+    assert record.got == [b"fine"]
+    assert "delivered 3 times" in letter.error
+    assert "none seen by this process" in letter.error
+    await _settled(js, stream)
+
+
+def test_a_consumer_without_room_to_dead_letter_is_refused(
+    nc: Client, js: JetStreamContext
+) -> None:
+    config = ConsumerConfig(durable_name="worker", max_deliver=3)
+    with pytest.raises(ValueError, match="max_deliver"):
+        PullConsumer(nc, js, stream="S", config=config, handler=_Recorder(), service=SERVICE)
+
+
+async def test_a_durable_declared_before_max_deliver_existed_gets_it_at_start(
+    nc: Client, js: JetStreamContext
+) -> None:
+    stream, subject = await _stream(js)
+    old = ConsumerConfig(
+        durable_name="worker", filter_subject=subject, ack_policy=AckPolicy.EXPLICIT
+    )
+    await js.add_consumer(stream, old)
+    async with _consuming(nc, js, stream, _config(subject), _Recorder()):
+        info = await js.consumer_info(stream, "worker")
+    assert info.config.max_deliver == MAX_DELIVER
+
+
+def test_every_durable_work_consumer_is_declared_with_max_deliver() -> None:
+    assert agenda_consumer_config().max_deliver == MAX_DELIVER
+    assert newsletter_consumer_config().max_deliver == MAX_DELIVER

@@ -29,6 +29,74 @@ RRULES: list[Any] = [
     "FREQ=WEEKLY;BYDAY=MO,TU;COUNT=5\r\nX-INJECT:1", "RRULE:FREQ=DAILY;COUNT=3", 42,
     "FREQ=HOURLY;COUNT=100000",
 ]  # fmt: skip
+# Rules that froze (INTERVAL=0; BYxxx parts that match nothing, searched until 9999) or
+# crashed (IndexError, OverflowError, bare ValueError) the agenda before issue 12.
+PATHOLOGICAL_RRULES = [
+    "FREQ=DAILY;INTERVAL=0;UNTIL=20271231T000000Z", "FREQ=DAILY;INTERVAL=-1;COUNT=3",
+    "FREQ=WEEKLY;INTERVAL=99999999999999999999;COUNT=2",
+    "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;UNTIL=20271231T000000Z",
+    "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=3", "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=10;COUNT=3",
+    "FREQ=YEARLY;BYSETPOS=400;COUNT=2", "FREQ=WEEKLY;BYWEEKNO=60;COUNT=2",
+    "FREQ=WEEKLY;BYYEARDAY=400;COUNT=2", "FREQ=DAILY;COUNT=1000000",
+    "FREQ=DAILY;COUNT=99999999999999999999999", "FREQ=DAILY;UNTIL=20200101T000000Z",
+    "FREQ=YEARLY;BYEASTER=400;COUNT=2", "FREQ=MONTHLY;BYDAY=+53MO;COUNT=2",
+    "FREQ=DAILY;UNTIL=99999999999999999999T000000Z", "FREQ=DAILY;COUNT=2;BYDAY=MO(+1)",
+    "FREQ=DAILY;COUNT=2;;", "FREQ=DAILY;=;COUNT=2", "FREQ=DAILY;COUNT=2;COUNT=3",
+]  # fmt: skip
+_BY_PARTS = ["BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYSETPOS", "BYHOUR", "BYEASTER"]
+_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU", "XX", ""]
+
+
+def rrule_texts() -> st.SearchStrategy[str]:
+    """Generated RRULEs, most of them absurd: any INTERVAL, huge or negative COUNT, UNTIL
+    before the start or past 9999, BYxxx combinations that match nothing, malformed parts."""
+    number = (
+        st.integers(-31, 60)
+        | st.integers(-400, 400)
+        | st.sampled_from([0, 366, 10**6, 10**20, -(10**20)])
+    )
+    values = st.lists(number, min_size=1, max_size=3).map(lambda v: ",".join(map(str, v)))
+    days = st.lists(
+        st.tuples(st.sampled_from(["", "1", "-1", "5", "+60", "0"]), st.sampled_from(_DAYS)),
+        min_size=1, max_size=3,
+    ).map(lambda v: ",".join(n + d for n, d in v))  # fmt: skip
+    until = st.sampled_from(
+        ["20200101T000000Z", "20271231T000000Z", "20281231", "99991231T235959Z", "2027", "x"]
+    )
+    ending = st.one_of(
+        number.map(lambda n: f"COUNT={n}"), until.map(lambda u: f"UNTIL={u}"), st.just("")
+    )
+    parts = st.tuples(
+        st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY", "HOURLY", "daily", ""]),
+        number.map(lambda n: f"INTERVAL={n}") | st.just(""),
+        ending,
+        st.dictionaries(st.sampled_from(_BY_PARTS), values, max_size=3),
+        days.map(lambda d: f"BYDAY={d}") | st.just(""),
+        st.sampled_from(["", "WKST=MO", "X-NAME=1", ";", "=", "COUNT=2", "BYMONTH"]),
+    )
+    return parts.map(_rule_text)
+
+
+def _rule_text(parts: tuple[str, str, str, dict[str, str], str, str]) -> str:
+    freq, interval, ending, by, byday, extra = parts
+    pieces = [f"FREQ={freq}", interval, ending, *(f"{k}={v}" for k, v in by.items()), byday]
+    return ";".join(p for p in (*pieces, extra) if p)
+
+
+# Ordinary rules, so that accepted ones reach the store, the feeds and the listings too.
+ORDINARY_RRULES = [
+    "FREQ=MONTHLY;BYDAY=2TU;COUNT=6", "freq=weekly;count=3", "FREQ=DAILY;COUNT=1000",
+    "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;UNTIL=20280101T000000Z",
+    "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;UNTIL=20281231T000000Z",
+    "FREQ=WEEKLY;INTERVAL=2;BYDAY=SA,SU;WKST=MO;COUNT=20",
+]  # fmt: skip
+
+
+def rrules() -> st.SearchStrategy[Any]:
+    listed = st.sampled_from(RRULES + PATHOLOGICAL_RRULES + ORDINARY_RRULES)
+    return listed | rrule_texts()
+
+
 URLS = ["javascript:alert(1)", "http://", "ftp://x", "https://exemple.fr/\r\nx", "x" * 5000]
 
 json_values = st.recursive(
@@ -61,7 +129,7 @@ def near_valid(slug: str) -> st.SearchStrategy[dict[str, Any]]:
             "description": st.sampled_from(NASTY_TEXT) | st.just("d" * 10_001),
             "start": st.sampled_from(ABSURD_DATES),
             "end": st.sampled_from(ABSURD_DATES),
-            "rrule": st.sampled_from(RRULES),
+            "rrule": rrules(),
             "exdates": st.lists(st.sampled_from(ABSURD_DATES), max_size=3),
             "all_day": json_values,
             "online_url": st.sampled_from(URLS),
@@ -80,12 +148,14 @@ def near_valid(slug: str) -> st.SearchStrategy[dict[str, Any]]:
 
 def bodies(slug: str) -> st.SearchStrategy[bytes]:
     as_json = near_valid(slug).map(lambda v: json.dumps(v).encode())
+    recurring = rrules().map(lambda r: json.dumps({**base(slug), "rrule": r}).encode())
     return st.one_of(
         st.binary(max_size=200),
         json_values.map(lambda v: json.dumps(v).encode()),
         as_json.map(lambda b: b[: max(1, len(b) // 2)]),  # cut in the middle
         as_json,
         as_json,
+        recurring,  # a valid event but for its recurrence rule
     )
 
 

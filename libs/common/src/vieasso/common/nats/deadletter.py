@@ -6,6 +6,9 @@ import hashlib
 import uuid
 from collections.abc import Mapping
 
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
 from vieasso.common import subjects
 from vieasso.common.messages.deadletter import DeadLetter
 from vieasso.common.nats.publish import Publish
@@ -53,3 +56,16 @@ async def send_to_dead_letter(
     )
     await publish(subjects.deadletter(service, subject), letter)
     return letter
+
+
+async def publish_dead_letter(js: JetStreamContext, service: str, msg: Msg, error: str) -> None:
+    """Keep the JetStream message `msg` on ``DEADLETTER`` with why (the consumers' way)."""
+    letter = dead_letter_for(
+        service=service, subject=msg.subject, body=msg.data,
+        headers=dict(msg.headers or {}), error=error,
+    )  # fmt: skip
+    await js.publish(
+        subjects.deadletter(service, msg.subject),
+        letter.model_dump_json().encode(),
+        headers={"Nats-Msg-Id": str(letter.message_id)},
+    )

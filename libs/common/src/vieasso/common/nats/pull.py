@@ -14,6 +14,10 @@ middleware, dependency resolution and task group on top. Here a message costs on
 A request ends when all its messages came, when the server says it expired or was cut
 (status 408/409), or when nothing at all came back in time (lost with a reconnection): the
 next one is sent then, and the consumer is declared again first when it may be gone.
+
+A handler that raises gets its message back later, and a message delivered more than
+`attempts` times goes to the dead-letter stream instead of the handler (`redelivery`): the
+consumer's `max_deliver` must leave room for that.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -30,9 +33,11 @@ from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, Header
 
-log = logging.getLogger(__name__)
+from vieasso.common.nats.redelivery import ATTEMPTS, Handler, Redelivery
 
-Handler = Callable[[Msg], Awaitable[None]]
+__all__ = ["Handler", "PullConsumer"]
+
+log = logging.getLogger(__name__)
 
 _STATUS = "Status"
 _HEARTBEAT = "100"
@@ -44,7 +49,8 @@ class PullConsumer:
     """Consume `stream` through the durable consumer `config` describes (created if missing).
 
     Messages come to an inbox of the connection (`Client.new_inbox`: under the connection's
-    inbox prefix, which the service's NATS user may read).
+    inbox prefix, which the service's NATS user may read). The handler acknowledges each;
+    `service` names the dead letters (``deadletter.<service>.<subject>``).
     """
 
     def __init__(
@@ -55,16 +61,22 @@ class PullConsumer:
         stream: str,
         config: ConsumerConfig,
         handler: Handler,
+        service: str,
+        attempts: int = ATTEMPTS,
+        retry_delay: float = 2.0,
         max_in_flight: int = 500,
         expires: float = 5.0,
     ) -> None:
         if not config.durable_name:
             raise ValueError("a durable consumer is needed (config.durable_name)")
+        if config.max_deliver is None or config.max_deliver <= attempts:
+            raise ValueError("config.max_deliver must leave deliveries to dead-letter")
         self._nc = nc
         self._js = js
         self._stream = stream
         self._config = config
         self._handler = handler
+        self._redelivery = Redelivery(js, service, attempts=attempts, retry_delay=retry_delay)
         self._inbox = nc.new_inbox()
         self._next = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{config.durable_name}"
         self._max = max_in_flight
@@ -159,9 +171,9 @@ class PullConsumer:
 
     async def _handle(self, msg: Msg) -> None:
         try:
-            await self._handler(msg)
-        except Exception:  # the handler acks or naks; an escape is a bug, not a stall
-            log.exception("%s: handler failed; the message will be redelivered", self._next)
+            await self._redelivery.handle(msg, self._handler)
+        except Exception:  # not even a nak went out: the server redelivers after ack_wait
+            log.exception("%s: message left to its ack wait", self._next)
         finally:
             self._in_flight -= 1
             if self._owed == 0 and self._max - self._in_flight >= self._refill:

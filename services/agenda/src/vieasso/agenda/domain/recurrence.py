@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import (  # type: ignore[import-untyped]
-    DAILY,
-    MONTHLY,
-    WEEKLY,
-    YEARLY,
-    rrule,
-    rrulestr,
-)
+from dateutil.rrule import rrule, rrulestr  # type: ignore[import-untyped]
+
+from vieasso.agenda.domain.rrule_bounds import bounded, expand, occurrences
+from vieasso.agenda.domain.rrule_syntax import RecurrenceError, rule_parts
+
+__all__ = ["MAX_COUNT", "MAX_HORIZON", "RecurrenceError", "next_occurrence", "parse_rule", "span"]
 
 MAX_HORIZON = timedelta(days=731)
 MAX_COUNT = 1000
-_ALLOWED_FREQUENCIES = {DAILY, WEEKLY, MONTHLY, YEARLY}
-
-
-class RecurrenceError(ValueError):
-    """The rule cannot be accepted; the message is French, for the association."""
+# Largest INTERVAL by frequency: one more and no second date falls within MAX_HORIZON.
+_MOST_INTERVAL = {"DAILY": 731, "WEEKLY": 104, "MONTHLY": 24, "YEARLY": 2}
+_NAMES = {"DAILY": "quotidienne", "WEEKLY": "hebdomadaire", "MONTHLY": "mensuelle"}
+_NO_DATE = (
+    "La récurrence ne donne aucune date dans les deux ans : vérifiez UNTIL et les parties "
+    "BY… (par exemple BYMONTHDAY=30 avec BYMONTH=2)."
+)
+_TWO_YEARS = "La récurrence doit se terminer dans les deux ans."
+_TOO_MANY = f"La récurrence compte trop d'occurrences ({MAX_COUNT} au maximum)."
 
 
 def local_start(start: datetime | date, tz: ZoneInfo) -> datetime:
@@ -31,29 +34,75 @@ def local_start(start: datetime | date, tz: ZoneInfo) -> datetime:
 
 
 def parse_rule(text: str, start: datetime | date, tz: ZoneInfo) -> rrule:
-    """Parse and check `text`: ends by COUNT or UNTIL within two years, daily at most."""
-    upper = text.upper()
-    if "COUNT=" not in upper and "UNTIL=" not in upper:
+    """Parse and check `text`: RFC 5545 syntax, daily at most, a sensible INTERVAL, at least
+    one date and at most `MAX_COUNT`, ending by COUNT or UNTIL within two years.
+
+    Every failure is a `RecurrenceError` in French, whatever dateutil raised; the expansion
+    is bounded (`rrule_bounds`), so no rule can keep a worker busy.
+    """
+    parts = rule_parts(text)
+    if "COUNT" not in parts and "UNTIL" not in parts:
         raise RecurrenceError("La récurrence doit se terminer (COUNT=… ou UNTIL=…).")
+    frequency = parts["FREQ"]
+    if frequency not in _MOST_INTERVAL:
+        raise RecurrenceError("La récurrence doit être au plus quotidienne.")
+    _check_interval(frequency, int(parts.get("INTERVAL", "1")))
+    count = int(parts["COUNT"]) if "COUNT" in parts else None
+    if count is not None and count < 1:
+        raise RecurrenceError("COUNT (le nombre de dates) doit valoir au moins 1.")
+    if count is not None and count > MAX_COUNT:
+        raise RecurrenceError(_TOO_MANY)
+    rule = _rule(text, start, tz)
+    _check_dates(rule, count)
+    return rule
+
+
+def _check_interval(frequency: str, interval: int) -> None:
+    most = _MOST_INTERVAL[frequency]
+    if interval < 1:
+        raise RecurrenceError("L'intervalle (INTERVAL) doit valoir au moins 1.")
+    if interval > most:
+        raise RecurrenceError(
+            f"L'intervalle (INTERVAL) doit valoir au plus {most} pour une récurrence "
+            f"{_NAMES.get(frequency, 'annuelle')} : au-delà, aucune deuxième date ne tombe "
+            "dans les deux ans."
+        )
+
+
+def _rule(text: str, start: datetime | date, tz: ZoneInfo) -> rrule:
     dtstart = local_start(start, tz)
     if not isinstance(start, datetime):
         dtstart = dtstart.replace(tzinfo=None)
     try:
-        rule = rrulestr(text.removeprefix("RRULE:"), dtstart=dtstart)
-    except (ValueError, TypeError) as exc:
+        rule = rrulestr(text.removeprefix("RRULE:").upper(), dtstart=dtstart)
+    except Exception as exc:  # dateutil raises ValueError, TypeError, OverflowError…
         hint = ""
         if "UNTIL" in str(exc):
             hint = " UNTIL doit être en UTC pour un horaire (ex. UNTIL=20261231T225959Z)."
         raise RecurrenceError(f"Règle de récurrence invalide (RFC 5545).{hint}") from exc
     if not isinstance(rule, rrule):
         raise RecurrenceError("Une seule règle de récurrence est acceptée.")
-    if rule._freq not in _ALLOWED_FREQUENCIES:
-        raise RecurrenceError("La récurrence doit être au plus quotidienne.")
-    if rule._count is not None and rule._count > MAX_COUNT:
-        raise RecurrenceError(f"La récurrence compte trop d'occurrences ({MAX_COUNT} au maximum).")
-    if rule.after(dtstart + MAX_HORIZON) is not None:
-        raise RecurrenceError("La récurrence doit se terminer dans les deux ans.")
-    return rule
+    return bounded(rule)
+
+
+def _check_dates(rule: rrule, count: int | None) -> None:
+    try:
+        end = rule._dtstart + MAX_HORIZON
+        expansion = expand(rule, count or MAX_COUNT + 1)
+    except Exception as exc:  # IndexError, OverflowError… on parts dateutil let through
+        raise RecurrenceError(
+            "Règle de récurrence invalide (RFC 5545) : ses dates ne peuvent pas être calculées."
+        ) from exc
+    dates = expansion.dates
+    if not dates:
+        raise RecurrenceError(_NO_DATE)
+    if len(dates) > MAX_COUNT:
+        raise RecurrenceError(_TOO_MANY)
+    if dates[-1] > end:
+        raise RecurrenceError(_TWO_YEARS)
+    until = rule._until
+    if expansion.cut and (until is None or until > end):
+        raise RecurrenceError(_TWO_YEARS)  # more dates may follow the searched two years
 
 
 def span(
@@ -71,12 +120,12 @@ def span(
         last_end = end.astimezone(tz)
     else:
         last_end = local_start(end + timedelta(days=1), tz)
-    if rule_text:
-        rule = parse_rule(rule_text, start, tz)
-        occurrences = list(rule)
-        if occurrences:
+    rule = _accepted(rule_text, start, tz) if rule_text else None
+    if rule is not None:
+        dates = list(occurrences(rule, MAX_COUNT))
+        if dates:
             duration = last_end - first
-            last = occurrences[-1]
+            last = dates[-1]
             last_aware = last if last.tzinfo else last.replace(tzinfo=tz)
             last_end = max(last_end, last_aware + duration)
     return first.astimezone(UTC), last_end.astimezone(UTC)
@@ -105,8 +154,8 @@ def next_occurrence(
             return (start, end) if end > after else None
         skipped = {e for e in exdates if isinstance(e, datetime)}
         cursor = (after - duration).astimezone(tz)
-        for found in _accepted(rule_text, start, tz).xafter(cursor, inc=False):
-            if found not in skipped:
+        for found in _dates(rule_text, start, tz):
+            if found > cursor and found not in skipped:
                 return found, found + duration
         return None
     first, last = _day(start), _day(end)
@@ -116,19 +165,25 @@ def next_occurrence(
         return (first, last) if last >= today else None
     skipped_days = {e for e in exdates if not isinstance(e, datetime)}
     cursor_day = datetime.combine(today - days - timedelta(days=1), time())
-    for found_day in _accepted(rule_text, first, tz).xafter(cursor_day, inc=False):
-        if found_day.date() not in skipped_days:
+    for found_day in _dates(rule_text, first, tz):
+        if found_day > cursor_day and found_day.date() not in skipped_days:
             return found_day.date(), found_day.date() + days
     return None
 
 
-def _accepted(text: str, start: datetime | date, tz: ZoneInfo) -> rrule:
-    """A rule `parse_rule` accepted when the event was submitted: not checked again."""
-    dtstart = local_start(start, tz)
-    if not isinstance(start, datetime):
-        dtstart = dtstart.replace(tzinfo=None)
-    rule: rrule = rrulestr(text.removeprefix("RRULE:"), dtstart=dtstart)
-    return rule
+def _accepted(text: str, start: datetime | date, tz: ZoneInfo) -> rrule | None:
+    """A rule `parse_rule` accepted when the event was submitted: not checked again, but
+    its expansion is bounded all the same, and a rule stored before a check existed is
+    read as no recurrence rather than failing a page."""
+    try:
+        return _rule(text, start, tz)
+    except RecurrenceError:
+        return None
+
+
+def _dates(text: str, start: datetime | date, tz: ZoneInfo) -> Iterator[datetime]:
+    rule = _accepted(text, start, tz)
+    return occurrences(rule, MAX_COUNT + 1) if rule is not None else iter(())
 
 
 def _day(value: Moment) -> date:

@@ -5,7 +5,9 @@ through `vieasso.common.nats.pull.PullConsumer`: up to `batch_size` are handled 
 new pull request does not wait for the previous messages to finish: JetStream's writes,
 each synced to disk, are the bottleneck). Each message is acknowledged once its event is
 saved and its fact (or rejection, or dead letter) published; one that failed for an
-infrastructure reason is redelivered after a delay.
+infrastructure reason is redelivered after a delay that grows with each delivery, and one
+delivered more than `redelivery.ATTEMPTS` times goes to the dead-letter stream with the
+last error (`vieasso.common.nats.redelivery`): no message can come back for ever.
 
 FastStream is not used for this subscriber: its per-message path (middleware, dependency
 resolution, task group) and nats-py's `fetch()` under it cost more CPU than the handler
@@ -15,7 +17,6 @@ itself at B1's rate. The subscriber is still declared on a FastStream router by
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from faststream.nats import JStream, NatsRouter, PullSub
@@ -37,11 +38,11 @@ from vieasso.common.messages.base import Message
 from vieasso.common.messages.deadletter import DeadLetter
 from vieasso.common.nats.publish import documented_publishers
 from vieasso.common.nats.pull import PullConsumer
-
-log = logging.getLogger(__name__)
+from vieasso.common.nats.redelivery import MAX_DELIVER
 
 STREAM = "AGENDA"
 DURABLE = "agenda-submissions"
+SERVICE = "agenda"
 RETRY_DELAY = 2.0
 
 
@@ -53,6 +54,7 @@ def consumer_config(durable: str = DURABLE) -> ConsumerConfig:
         deliver_policy=DeliverPolicy.ALL,
         ack_wait=15,  # in flight when a process dies: redelivered after this
         max_ack_pending=20_000,
+        max_deliver=MAX_DELIVER,  # then dead-lettered (see `redelivery`), never again
     )
 
 
@@ -67,13 +69,8 @@ def submissions_consumer(
 
     async def on_submission(raw: Msg) -> None:
         inbound = Inbound(raw.subject, raw.data, raw.headers or {}, _seq(raw))
-        try:
-            await agenda().handle(inbound)
-        except Exception:
-            log.exception("submission not processed; it will be redelivered")
-            await raw.nak(delay=RETRY_DELAY)
-        else:
-            await raw.ack()
+        await agenda().handle(inbound)  # raises: nak'd with a delay, then dead-lettered
+        await raw.ack()
 
     return PullConsumer(
         nc,
@@ -81,6 +78,8 @@ def submissions_consumer(
         stream=STREAM,
         config=consumer_config(durable),
         handler=on_submission,
+        service=SERVICE,
+        retry_delay=RETRY_DELAY,
         max_in_flight=batch_size,
     )
 

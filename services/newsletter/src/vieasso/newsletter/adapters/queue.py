@@ -3,7 +3,9 @@
 Builders publish `DeliveryBatch`es (deterministic message ids: a rebuild within the
 duplicate window is dropped by the server); every sender instance pulls from one durable
 consumer, so each batch goes to one of them at a time. A batch stays in the stream until
-acknowledged: a sender that dies leaves it to be redelivered after `ACK_WAIT`.
+acknowledged: a sender that dies leaves it to be redelivered after `ACK_WAIT`. One that
+keeps failing is retried with a growing delay, then dead-lettered (`redelivery`, whose
+`MAX_DELIVER` the consumer is declared with).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from vieasso.common import subjects
 from vieasso.common.messages.newsletter import DeliveryBatch
-from vieasso.common.nats.deadletter import dead_letter_for
+from vieasso.common.nats.deadletter import publish_dead_letter
+from vieasso.common.nats.redelivery import MAX_DELIVER, Redelivery
 
 SERVICE = "newsletter"
 STREAM = "NEWSLETTER_DELIVERIES"
 CONSUMER = "newsletter-sender"
 ACK_WAIT = 60.0  # seconds (default); senders send `in_progress` while on a batch
+RETRY_DELAY = 5.0  # seconds before a failed batch comes back, doubling with each delivery
 _NAMESPACE = uuid.UUID("1c3f5d0e-8b0a-4f6e-9e52-3b7d1f0a9c21")
 
 
@@ -31,10 +35,24 @@ def batch_id(edition_id: str, number: int) -> uuid.UUID:
     return uuid.uuid5(_NAMESPACE, f"{edition_id}:{number}")
 
 
+def consumer_config(ack_wait: float = ACK_WAIT) -> ConsumerConfig:
+    """The senders' durable consumer: a batch is delivered `MAX_DELIVER` times at most."""
+    return ConsumerConfig(
+        durable_name=CONSUMER,
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_wait=ack_wait,
+        max_ack_pending=1000,
+        max_deliver=MAX_DELIVER,
+        filter_subject=subjects.DELIVERIES_ALL,
+    )
+
+
 class DeliveryQueue:
     def __init__(self, js: JetStreamContext, ack_wait: float = ACK_WAIT) -> None:
         self._js = js
         self.ack_wait = ack_wait
+        self.redelivery = Redelivery(js, SERVICE, retry_delay=RETRY_DELAY)
         self._sub: JetStreamContext.PullSubscription | None = None
 
     async def put(self, batch: DeliveryBatch) -> None:
@@ -53,14 +71,7 @@ class DeliveryQueue:
 
     async def fetch(self, count: int, wait: float) -> list[Msg]:
         if self._sub is None:
-            config = ConsumerConfig(
-                durable_name=CONSUMER,
-                ack_policy=AckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL,
-                ack_wait=self.ack_wait,
-                max_ack_pending=1000,
-                filter_subject=subjects.DELIVERIES_ALL,
-            )
+            config = consumer_config(self.ack_wait)
             await self._js.add_consumer(STREAM, config)  # creates, or updates the settings
             self._sub = await self._js.pull_subscribe_bind(CONSUMER, stream=STREAM)
         try:
@@ -70,15 +81,7 @@ class DeliveryQueue:
 
     async def dead_letter(self, msg: Msg, error: str) -> None:
         """Keep a batch that can never be sent on the dead-letter stream, with why."""
-        letter = dead_letter_for(
-            service=SERVICE, subject=msg.subject, body=msg.data,
-            headers=dict(msg.headers or {}), error=error,
-        )  # fmt: skip
-        await self._js.publish(
-            subjects.deadletter(SERVICE, msg.subject),
-            letter.model_dump_json().encode(),
-            headers={"Nats-Msg-Id": str(letter.message_id)},
-        )
+        await publish_dead_letter(self._js, SERVICE, msg, error)
 
     async def close(self) -> None:
         if self._sub is not None:

@@ -61,12 +61,10 @@ class Sender:
                 task.add_done_callback(self._tasks.discard)
 
     async def _handle(self, msg: Msg) -> None:
-        try:
-            await self._handle_batch(msg)
-        except Exception:
-            log.exception("delivery batch failed; it will be redelivered")
-            with contextlib.suppress(Exception):
-                await msg.nak(delay=5.0)
+        try:  # a failure comes back later, then goes to the dead letters (`redelivery`)
+            await self._queue.redelivery.handle(msg, self._handle_batch)
+        except Exception:  # not even a nak went out: redelivered after the ack wait
+            log.exception("delivery batch left to its ack wait")
         finally:
             self._batches.release()
 
