@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
 from vieasso.newsletter.domain.tokens import InvalidToken
-from vieasso.newsletter.entrypoints import city, pages, pages_data
+from vieasso.newsletter.entrypoints import city, pages, pages_confirm, pages_data
 from vieasso.newsletter.entrypoints.deps import PerIpLimit, Service, client_ip
 from vieasso.newsletter.entrypoints.schemas import SubscriptionRequest, unknown_codes
 from vieasso.newsletter.handlers.subscriptions import UnknownSubscriber
@@ -77,6 +77,7 @@ def build_router() -> APIRouter:
         return status
 
     router.include_router(pages.build_router(allowed))
+    router.include_router(pages_confirm.build_router())
     router.include_router(pages_data.build_router())
     router.include_router(city.build_router())
     return router

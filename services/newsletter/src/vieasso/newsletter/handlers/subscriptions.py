@@ -16,7 +16,9 @@ from vieasso.newsletter.adapters.ledger import Ledger
 from vieasso.newsletter.adapters.subscribers import ConcurrentChange, SubscriberStore
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain.subscriber import (
+    Confirmation,
     Consent,
+    OutdatedLink,
     Preferences,
     Subscriber,
     SubscriberState,
@@ -85,7 +87,7 @@ class Subscriptions:
                 continue
         else:
             raise ConcurrentChange("subscription request")
-        self._in_background(self._send_confirmation(subscriber, self._links.confirm(subscriber.id)))
+        self._in_background(self._send_confirmation(subscriber, self._links.confirm(subscriber)))
 
     def _in_background(self, job: Awaitable[None]) -> None:
         async def run() -> None:
@@ -104,10 +106,15 @@ class Subscriptions:
             await asyncio.gather(*self._background, return_exceptions=True)
 
     async def subscriber(self, token: str, purpose: Purpose) -> tuple[Subscriber, int]:
-        found = await self._store.get(self._links.verify(token, purpose))
+        found = await self._store.get(self._links.verify(token, purpose).subscriber_id)
         if found is None:
             raise UnknownSubscriber
         return found
+
+    async def confirmation(self, token: str) -> Confirmation:
+        """What the confirmation link would do (its page, opened by a GET, changes nothing)."""
+        subscriber, _ = await self.subscriber(token, Purpose.CONFIRM)
+        return subscriber.confirmation(self._links.verify(token, Purpose.CONFIRM).generation)
 
     async def _change(
         self, token: str, purpose: Purpose, change: Callable[[Subscriber], Subscriber]
@@ -125,8 +132,12 @@ class Subscriptions:
         raise ConcurrentChange("subscriber")
 
     async def confirm(self, token: str) -> Subscriber:
+        """Raises OutdatedLink for a link mailed before the person left."""
         now = self._clock.now()
-        subscriber = await self._change(token, Purpose.CONFIRM, lambda s: s.confirmed(now))
+        generation = self._links.verify(token, Purpose.CONFIRM).generation
+        subscriber = await self._change(
+            token, Purpose.CONFIRM, lambda s: s.confirmed(now, generation)
+        )
         log.info("subscription confirmed", extra={"subscriber": subscriber.id})
         return subscriber
 
@@ -164,4 +175,4 @@ class Subscriptions:
         log.info("subscriber erased", extra={"subscriber": subscriber.id})
 
 
-__all__ = ["InvalidToken", "Subscriptions", "UnknownSubscriber"]
+__all__ = ["InvalidToken", "OutdatedLink", "Subscriptions", "UnknownSubscriber"]
