@@ -45,6 +45,11 @@ class StreamReplay:
         self._sub = await self._js.pull_subscribe(self._subject, stream=self._stream, config=config)
         return self._sub
 
+    @property
+    def next_seq(self) -> int:
+        """The stream sequence of the next message to read."""
+        return self._next_seq
+
     def _take(self, msg: Msg) -> int:
         meta = msg.metadata
         self._next_seq = meta.sequence.stream + 1

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from vieasso.common.messages.base import Code
 from vieasso.common.messages.newsletter import Frequency
+from vieasso.common.subjects import Departure
 
 
 class Topic(StrEnum):
@@ -20,6 +21,7 @@ class Topic(StrEnum):
 
 
 ALL_TOPICS: tuple[Topic, ...] = tuple(Topic)
+REPLAYED_SUSPENSION = "hard bounce (replayed from the NEWSLETTER stream)"
 
 
 class SubscriberState(StrEnum):
@@ -127,6 +129,19 @@ class Subscriber(BaseModel):
                 "generation": self.generation + 1,
             }
         )
+
+    def departed(self, departure: Departure, generation: int, at: datetime) -> Subscriber:
+        """A departure recorded at `generation` (a `SubscriberLeft` fact) applied to this
+        record if it is older than that departure (a record restored from a backup, or a
+        change interrupted after its fact); unchanged otherwise. Erasures are the store's."""
+        if self.generation >= generation or departure is Departure.ERASED:
+            return self
+        left = (
+            self.unsubscribed(at)
+            if departure is Departure.UNSUBSCRIBED
+            else self.suspended(at, REPLAYED_SUSPENSION)
+        )
+        return left.model_copy(update={"generation": generation})
 
     def with_preferences(self, preferences: Preferences, at: datetime) -> Subscriber:
         return self.model_copy(update={"preferences": preferences, "updated_at": at})

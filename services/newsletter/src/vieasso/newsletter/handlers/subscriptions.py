@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from vieasso.common.clock import Clock
+from vieasso.common.subjects import Departure
 from vieasso.newsletter.adapters.ledger import Ledger
 from vieasso.newsletter.adapters.subscribers import ConcurrentChange, SubscriberStore
 from vieasso.newsletter.config import NewsletterSettings
@@ -117,7 +118,11 @@ class Subscriptions:
         return subscriber.confirmation(self._links.verify(token, Purpose.CONFIRM).generation)
 
     async def _change(
-        self, token: str, purpose: Purpose, change: Callable[[Subscriber], Subscriber]
+        self,
+        token: str,
+        purpose: Purpose,
+        change: Callable[[Subscriber], Subscriber],
+        departure: Departure | None = None,
     ) -> Subscriber:
         for _ in range(ATTEMPTS):
             current, revision = await self.subscriber(token, purpose)
@@ -125,7 +130,7 @@ class Subscriptions:
             if changed is current:
                 return current
             try:
-                await self._store.save(changed, revision)
+                await self._store.save(changed, revision, departure)
             except ConcurrentChange:
                 continue
             return changed
@@ -150,7 +155,9 @@ class Subscriptions:
     async def unsubscribe(self, token: str, purpose: Purpose = Purpose.UNSUBSCRIBE) -> None:
         now = self._clock.now()
         try:
-            subscriber = await self._change(token, purpose, lambda s: s.unsubscribed(now))
+            subscriber = await self._change(
+                token, purpose, lambda s: s.unsubscribed(now), Departure.UNSUBSCRIBED
+            )
         except UnknownSubscriber:
             return  # erased already: nothing left to unsubscribe
         log.info("unsubscribed", extra={"subscriber": subscriber.id})
