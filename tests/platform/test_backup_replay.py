@@ -136,9 +136,10 @@ def test_restore_then_replay_keeps_the_erased_erased_and_the_unsubscribed_unsubs
         load="2 confirmed subscribers",
         faults="backup; then A erases their data, B unsubscribes; restore --replace in place",
         inputs="python -m vieasso.common.backup backup / restore --replace; newsletter restarted",
-        checked="the restored bucket has A and B active; after the newsletter's start A's "
-        "record and address index are gone, B is unsubscribed, B's old confirmation link "
-        "answers 410; the departure facts carry no address",
+        checked="restore without --replace refused, nothing changed; the restored bucket has "
+        "A and B active; after the newsletter's start A's record and address index are gone, "
+        "B is unsubscribed, B's old confirmation link answers 410; the departure facts carry "
+        "no address",
     )
     server = NatsServer(workdir=tmp_path / "nats").start()
     newsletter = Newsletter(server.url, tmp_path / "services", smtp)
@@ -158,6 +159,10 @@ def test_restore_then_replay_keeps_the_erased_erased_and_the_unsubscribed_unsubs
         assert (state(server.url, a), state(server.url, b)) == (None, "unsubscribed")
         newsletter.stop()
 
+        refused = backup_cli(server.url, "restore", str(tmp_path / "backup"))
+        assert refused.returncode == 1  # streams already there: refused before any change
+        assert "--replace" in refused.stderr
+        assert (state(server.url, a), state(server.url, b)) == (None, "unsubscribed")
         restored = backup_cli(server.url, "restore", str(tmp_path / "backup"), "--replace")
         assert restored.returncode == 0, restored.stderr
         assert "NEWSLETTER" in restored.stdout  # kept, not restored from the backup
