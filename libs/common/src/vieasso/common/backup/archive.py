@@ -140,6 +140,7 @@ async def restore_all(
         except NotFoundError:
             continue
         present.append(name)
+    kept = tuple(name for name in present if name in KEPT)
     clashing = [name for name in present if name not in KEPT]
     if clashing and not replace:
         raise BackupError(
@@ -148,14 +149,13 @@ async def restore_all(
         )
     for name in clashing:
         await js.delete_stream(name)
-    restored = [e for e in entries if e["stream"] not in present or e["stream"] not in KEPT]
+    restored = [e for e in entries if e["stream"] not in kept]
     for entry in restored:
         meta = json.loads((directory / f"{entry['stream']}.json").read_text())
         if replicas is not None:
             meta["config"]["num_replicas"] = replicas
         await restore(nc, entry["stream"], meta, _read(directory / entry["file"]))
     summary = _summary(restored, time.monotonic() - began)
-    kept = tuple(name for name in present if name in KEPT)
     return Restored(**vars(summary), kept=kept, replaced=tuple(clashing))
 
 
