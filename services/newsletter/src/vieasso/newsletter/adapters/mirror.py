@@ -82,6 +82,7 @@ class SubscriberMirror:
             await asyncio.sleep(0.01)
 
     async def stop(self) -> None:
+        self._replay.halt()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
