@@ -84,6 +84,7 @@ def test_builders_refuse_tokens_that_would_change_the_subject(
         *[(subjects.event("a", c), "AGENDA") for c in EventChange],
         (subjects.rejection("a"), "AGENDA"),
         *[(subjects.edition("e", c), "NEWSLETTER") for c in EditionChange],
+        *[(subjects.departure("abc123", d), "NEWSLETTER") for d in subjects.Departure],
         (subjects.deadletter("agenda", subjects.submission("a")), "DEADLETTER"),
         (subjects.delivery("e"), "NEWSLETTER_DELIVERIES"),
     ],

@@ -195,3 +195,38 @@ async def test_same_week_twice_makes_one_edition_and_facts_carry_no_address(
         assert "token=" not in archive.text
     assert 'href="#contenu"' in (await newsletter_app.client.get(f"/archives/{first.id}")).text
     assert first.id in (await newsletter_app.client.get("/archives")).text
+
+
+async def test_mail_and_archive_link_associations_and_missions_to_their_html_pages(
+    newsletter_app: App, smtp_server: SmtpServer, clock: FrozenClock
+) -> None:
+    """Not to the JSON API (issue 12, item 9): the directory's public pages."""
+    association = facts.association_validated(
+        clock.now() - timedelta(days=1), name="Lecture partagée", themes=(), quartier=None
+    )
+    mission = facts.mission_published(
+        clock.now() - timedelta(days=1), title="Lire aux enfants", themes=(), quartier=None
+    )
+    event = facts.event_published(
+        clock.now() + timedelta(days=2), title="Veillée contes", themes=(), quartier=None
+    )
+    await publish_facts(newsletter_app, association, mission, event)
+    slug = association[0].split(".")[2]
+    mission_id = mission[0].split(".")[2]
+    annuaire = newsletter_app.newsletter.settings.public_url("annuaire")
+    expected = {
+        f"{annuaire}/associations/{slug}",
+        f"{annuaire}/missions/{mission_id}",
+        str(event[1].event.url),  # type: ignore[attr-defined]
+    }
+    email = random_email()
+    await active_subscriber(newsletter_app, email)
+    edition = await send_edition(newsletter_app)
+    (mail,) = mails_to(smtp_server, email)
+    html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    archive = (await newsletter_app.client.get(f"/archives/{edition.id}")).text
+    for document in (html, text, archive):
+        for url in expected:
+            assert url in document
+        assert "/api/" not in document

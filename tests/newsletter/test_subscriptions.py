@@ -33,7 +33,7 @@ async def test_confirmation_mail_arrives_and_its_link_confirms(
     await until(lambda: mails_to(smtp_server, email))
     (mail,) = mails_to(smtp_server, email)
     assert mail.get_body(("html",)) is not None
-    page = await newsletter_app.client.get(link(mail, "/abonnement/confirmer"))
+    page = await newsletter_app.client.post(link(mail, "/abonnement/confirmer"))
     assert page.status_code == 200
     assert "Abonnement confirmé" in page.text
     subscriber, _ = await newsletter_app.newsletter.store.find(email) or (None, 0)
@@ -51,7 +51,7 @@ async def test_answer_is_the_same_for_a_known_and_an_unknown_address(
     await subscribe(newsletter_app, known)
     await until(lambda: mails_to(smtp_server, known))
     confirm = link(mails_to(smtp_server, known)[0], "/abonnement/confirmer")
-    await newsletter_app.client.get(confirm)
+    await newsletter_app.client.post(confirm)
     first = await newsletter_app.client.post("/api/subscriptions", json={"email": known})
     second = await newsletter_app.client.post("/api/subscriptions", json={"email": unknown})
     assert (first.status_code, first.json()) == (second.status_code, second.json())

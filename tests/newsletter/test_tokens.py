@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from vieasso.newsletter.domain.tokens import InvalidToken, Purpose, sign, verify
+from vieasso.newsletter.domain.tokens import InvalidToken, Purpose, claims, sign, verify
 
 SECRET = b"test-secret"
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -39,3 +39,11 @@ def test_confirmation_token_expires_but_unsubscribe_token_does_not() -> None:
     with pytest.raises(InvalidToken):
         verify(SECRET, confirm, Purpose.CONFIRM, later)
     assert verify(SECRET, unsubscribe, Purpose.UNSUBSCRIBE, later) == "abc123"
+
+
+def test_confirmation_token_carries_the_generation_it_was_mailed_at() -> None:
+    token = sign(SECRET, Purpose.CONFIRM, "abc123", NOW + timedelta(hours=1), generation=3)
+    assert claims(SECRET, token, Purpose.CONFIRM, NOW) == ("abc123", 3)
+    assert verify(SECRET, token, Purpose.CONFIRM, NOW) == "abc123"
+    without = sign(SECRET, Purpose.CONFIRM, "abc123", NOW + timedelta(hours=1))
+    assert claims(SECRET, without, Purpose.CONFIRM, NOW) == ("abc123", 0)  # made before

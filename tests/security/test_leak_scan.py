@@ -140,7 +140,7 @@ def add_subscribers(run: PlatformRun, smtp: SmtpServer, marker: str) -> list[str
         assert text is not None
         confirm = re.search(r"http\S+/abonnement/confirmer\?token=[\w.=-]+", text.get_content())
         assert confirm is not None
-        assert httpx.get(confirm.group(0)).status_code == 200
+        assert httpx.post(confirm.group(0)).status_code == 200
     return emails
 
 

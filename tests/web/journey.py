@@ -93,7 +93,8 @@ def resident_subscribes(resident: Visitor, platform: WebPlatform, email: str) ->
     resident.fill("Adresse électronique", email)
     resident.submit("Je m’abonne", "abonnement-envoye")
     mail = platform.wait_mail(email, "Confirmez votre abonnement")
-    resident.open(link_in(mail, "/abonnement/confirmer"), "abonnement-confirme")
+    resident.open(link_in(mail, "/abonnement/confirmer"), "abonnement-a-confirmer")
+    resident.submit("Confirmer mon abonnement", "abonnement-confirme")
     assert "Abonnement confirmé" in resident.page.content()
 
 

@@ -72,8 +72,15 @@ def test_association_to_agenda_to_digest_in_the_browser(
     body = text_of(digest)
     assert title in body
     assert name in body
+    resident.open(link_in(digest, f"/associations/{slug}"), "association-depuis-la-lettre")
+    assert resident.page.get_by_role("heading", name=name).count()  # its page, not JSON
+    resident.open(link_in(digest, f"/events/{slug}/"), "evenement-depuis-la-lettre")
+    assert resident.page.get_by_role("heading", name=title).count()
     resident.open(link_in(digest, "/archives/"), "lettre-en-ligne")
     assert title in resident.page.content()
+    resident.submit(resident.page.get_by_role("link", name=name), "association-depuis-l-archive")
+    assert resident.page.get_by_role("heading", name=name).count()
+    resident.open(link_in(digest, "/archives/"), "lettre-en-ligne")
     unsubscribe = str(digest["List-Unsubscribe"]).split(",")[0].strip("<> ")
     resident.open(unsubscribe, "desabonnement")  # a GET shows a button, changes nothing
     resident.open(link_in(digest, "/preferences"), "preferences")

@@ -26,7 +26,8 @@ def test_resident_subscribes_confirms_changes_preferences_unsubscribes_and_erase
     assert "Vérifiez votre messagerie" in resident.page.content()
 
     mail = web_platform.wait_mail(email, "Confirmez votre abonnement")
-    resident.open(link_in(mail, "/abonnement/confirmer"), "abonnement-confirme")
+    resident.open(link_in(mail, "/abonnement/confirmer"), "abonnement-a-confirmer")
+    resident.submit("Confirmer mon abonnement", "abonnement-confirme")
     assert "Abonnement confirmé" in resident.page.content()
 
     preferences = resident.page.get_by_role("link", name="Changer mes préférences")

@@ -44,6 +44,14 @@ class EditionChange(StrEnum):
     SENT = "sent"
 
 
+class Departure(StrEnum):
+    """How a subscriber stopped receiving the letter (facts replayed after a restore)."""
+
+    UNSUBSCRIBED = "unsubscribed"
+    SUSPENDED = "suspended"
+    ERASED = "erased"
+
+
 # Wildcards for subscribers.
 ASSOCIATIONS_ALL = "annuaire.associations.>"
 MISSIONS_ALL = "annuaire.missions.>"
@@ -52,6 +60,7 @@ SUBMISSIONS_ALL = "agenda.submissions.*"
 EVENTS_ALL = "agenda.events.>"
 REJECTIONS_ALL = "agenda.rejections.*"
 EDITIONS_ALL = "newsletter.editions.>"
+DEPARTURES_ALL = "newsletter.subscribers.*.*"
 DEADLETTER_ALL = "deadletter.>"
 DELIVERIES_ALL = "deliveries.newsletter.>"
 
@@ -82,6 +91,11 @@ def rejection(slug: str) -> str:
 
 def edition(edition_id: str, change: EditionChange) -> str:
     return f"newsletter.editions.{_token(edition_id)}.{change.value}"
+
+
+def departure(subscriber_id: str, change: Departure) -> str:
+    """A subscriber's departure: its random id only, never an address."""
+    return f"newsletter.subscribers.{_token(subscriber_id)}.{change.value}"
 
 
 def delivery(edition_id: str) -> str:

@@ -19,6 +19,7 @@ from vieasso.common.nats.publish import Publish
 from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.reference.loader import load_quartiers, load_themes
 from vieasso.newsletter.adapters import editions, ledger, subscribers
+from vieasso.newsletter.adapters.departures import Departures
 from vieasso.newsletter.adapters.editions import EditionStore
 from vieasso.newsletter.adapters.facts import FactsFeed
 from vieasso.newsletter.adapters.ledger import Ledger
@@ -35,6 +36,7 @@ from vieasso.newsletter.entrypoints.schedule import Schedule
 from vieasso.newsletter.entrypoints.sender import Sender
 from vieasso.newsletter.handlers.content import apply_fact
 from vieasso.newsletter.handlers.deliveries import Deliverer
+from vieasso.newsletter.handlers.departures import DepartureReplay
 from vieasso.newsletter.handlers.editions import Editions
 from vieasso.newsletter.handlers.links import Links
 from vieasso.newsletter.handlers.mails import ConfirmationMails
@@ -89,14 +91,19 @@ class Newsletter:
         self.editions: Editions
         self.subscriptions: Subscriptions
         self.deliverer: Deliverer
+        self.departures: DepartureReplay
         self.sender: Sender | None = None
         self.schedule: Schedule | None = None
 
     async def open(self) -> Newsletter:
         kv = await self.js.key_value(subscribers.BUCKET)
-        self.store = SubscriberStore(kv)
+        departures = Departures(self.js, self.publish)
+        self.store = SubscriberStore(kv, departures.record)
         self.mirror = SubscriberMirror(self.js)
         self.ledger = Ledger(await self.js.key_value(ledger.BUCKET))
+        self.departures = DepartureReplay(
+            departures, self.store, self.ledger, self.mirror, self.clock
+        )
         store = EditionStore(await self.js.key_value(editions.BUCKET))
         mails = EditionMails(store, self.renderer, self.links, self.settings)
         self.editions = Editions(
@@ -120,9 +127,11 @@ class Newsletter:
         return self
 
     async def load(self) -> None:
-        """Rebuild the in-memory indexes (facts, subscribers) and keep following them."""
+        """Rebuild the in-memory indexes (facts, subscribers) and keep following them; apply
+        again the departures a restored backup lacks, before any mail can leave."""
         await self.feed.start()
         await self.mirror.start()
+        await self.departures.run()
         release_memory()
 
     def start_sender(self) -> Sender:

@@ -20,7 +20,14 @@ from pathlib import Path
 import nats
 from nats.aio.client import Client
 
-from vieasso.common.backup.archive import MANIFEST, BackupError, Summary, backup, restore_all
+from vieasso.common.backup.archive import (
+    MANIFEST,
+    BackupError,
+    Restored,
+    Summary,
+    backup,
+    restore_all,
+)
 from vieasso.common.backup.snapshot import SnapshotError
 from vieasso.common.logging import configure_logging
 from vieasso.common.nats.connection import connect_options
@@ -54,10 +61,12 @@ async def run_backup(settings: Settings, directory: Path) -> Summary:
         await nc.close()
 
 
-async def run_restore(settings: Settings, directory: Path, replicas: int | None) -> Summary:
+async def run_restore(
+    settings: Settings, directory: Path, replicas: int | None, *, replace: bool = False
+) -> Restored:
     nc = await _connect(settings)
     try:
-        return await restore_all(nc, directory, replicas)
+        return await restore_all(nc, directory, replicas, replace=replace)
     finally:
         await nc.close()
 
@@ -106,6 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     restore_cmd = commands.add_parser("restore", help="restore into a server without them")
     restore_cmd.add_argument("directory", type=Path)
     restore_cmd.add_argument("--replicas", type=int, help="replicas of the restored streams")
+    restore_cmd.add_argument(
+        "--replace",
+        action="store_true",
+        help="delete the server's streams and buckets first (NEWSLETTER is kept)",
+    )
     sched = commands.add_parser("schedule", help="back up periodically into ROOT/<UTC time>")
     sched.add_argument("root", type=Path)
     sched.add_argument("--every", type=float, default=6 * 3600, help="seconds (default 6 h)")
@@ -128,8 +142,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             summary = asyncio.run(run_backup(settings, args.directory))
             _say(f"Sauvegarde faite dans {args.directory} : {_describe(summary)}.")
         elif args.command == "restore":
-            summary = asyncio.run(run_restore(settings, args.directory, args.replicas))
-            _say(f"Restauration faite depuis {args.directory} : {_describe(summary)}.")
+            restored = asyncio.run(
+                run_restore(settings, args.directory, args.replicas, replace=args.replace)
+            )
+            _say(f"Restauration faite depuis {args.directory} : {_describe(restored)}.")
+            if restored.replaced:
+                _say("Supprimés avant la restauration : " + ", ".join(restored.replaced) + ".")
+            if restored.kept:
+                _say(
+                    "Gardés tels quels (plus récents que la sauvegarde) : "
+                    + ", ".join(restored.kept)
+                    + ". Au démarrage, la lettre y relit les désabonnements et effacements."
+                )
         else:
             args.root.mkdir(parents=True, exist_ok=True)
             asyncio.run(schedule(settings, args.root, args.every, max(args.keep, 1)))

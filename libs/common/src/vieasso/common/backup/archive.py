@@ -12,6 +12,12 @@ stream and already applied in its bucket, and every handler is idempotent, so it
 once; the reverse order would restore it as consumed but never applied.
 (tests/platform/test_backup_during_writes.py.) A restore checks every file against the
 manifest before touching the server.
+
+A restore keeps the server's ``NEWSLETTER`` stream when there is one (`KEPT`): its facts are
+newer than any backup, and among them the subscribers' departures (unsubscriptions,
+suspensions, erasures) that the newsletter applies again at its start, so that restoring a
+backup never brings back someone who left after it (tests/platform/test_backup_replay.py).
+``--replace`` deletes the server's other streams and buckets first.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from vieasso.common.nats.provisioning import with_catalogue_limits
 FORMAT = 1
 MANIFEST = "manifest.json"
 READ_SIZE = 128 * 1024
+KEPT = frozenset({"NEWSLETTER"})  # append-only facts: the server's copy is the newest
 
 
 def catalogue_streams() -> list[str]:
@@ -113,17 +120,46 @@ def read_manifest(directory: Path) -> list[dict[str, Any]]:
     return entries
 
 
-async def restore_all(nc: Client, directory: Path, replicas: int | None = None) -> Summary:
-    """Recreate every stream of the backup on a server that has none of them."""
+@dataclass(frozen=True)
+class Restored(Summary):
+    kept: tuple[str, ...] = ()  # the server's own streams, kept instead of the backup's
+    replaced: tuple[str, ...] = ()  # the server's streams deleted first (--replace)
+
+
+async def restore_all(
+    nc: Client, directory: Path, replicas: int | None = None, *, replace: bool = False
+) -> Restored:
+    """Recreate every stream of the backup, but keep the server's `KEPT` streams. Any other
+    catalogue stream on the server is refused before anything is touched, or deleted first
+    with `replace`."""
     entries = read_manifest(directory)
     began = time.monotonic()
-    for entry in entries:
+    js = nc.jetstream()
+    present = []
+    for name in catalogue_streams():
+        try:
+            await js.stream_info(name)
+        except NotFoundError:
+            continue
+        present.append(name)
+    kept = tuple(name for name in present if name in KEPT)
+    clashing = [name for name in present if name not in KEPT]
+    if clashing and not replace:
+        raise BackupError(
+            "the server already has " + ", ".join(clashing) + ": restore into a server "
+            "without them, or pass --replace to delete them first"
+        )
+    for name in clashing:
+        await js.delete_stream(name)
+    restored = [e for e in entries if e["stream"] not in kept]
+    for entry in restored:
         meta = json.loads((directory / f"{entry['stream']}.json").read_text())
         if replicas is not None:
             meta["config"]["num_replicas"] = replicas
         meta["config"] = with_catalogue_limits(meta["config"])  # backups older than limits
         await restore(nc, entry["stream"], meta, _read(directory / entry["file"]))
-    return _summary(entries, time.monotonic() - began)
+    summary = _summary(restored, time.monotonic() - began)
+    return Restored(**vars(summary), kept=kept, replaced=tuple(clashing))
 
 
 def _prepare_empty(directory: Path) -> None:

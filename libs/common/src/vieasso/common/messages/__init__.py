@@ -28,7 +28,7 @@ from vieasso.common.messages.annuaire import (
 )
 from vieasso.common.messages.base import FieldError, Message
 from vieasso.common.messages.deadletter import DeadLetter
-from vieasso.common.messages.newsletter import EditionBuilt, EditionSent
+from vieasso.common.messages.newsletter import EditionBuilt, EditionSent, SubscriberLeft
 
 __all__ = [
     "AssociationArchived",
@@ -54,6 +54,7 @@ __all__ = [
     "MissionPublic",
     "MissionPublished",
     "MissionUpdated",
+    "SubscriberLeft",
     "VenueArchived",
     "VenueFact",
     "VenuePublic",

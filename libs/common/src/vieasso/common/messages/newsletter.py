@@ -1,4 +1,4 @@
-"""Newsletter facts (stream ``NEWSLETTER``): counts only, never an address."""
+"""Newsletter facts (stream ``NEWSLETTER``): counts and random ids only, never an address."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from vieasso.common.messages.base import Message, Slug
+from vieasso.common.subjects import Departure
+
+SUBSCRIBER_ID = r"^[a-z0-9]{1,64}$"
 
 
 class Frequency(StrEnum):
@@ -40,12 +43,27 @@ class EditionSent(Message):
     )
 
 
+class SubscriberLeft(Message):
+    """``newsletter.subscribers.<id>.unsubscribed`` / ``.suspended`` / ``.erased``: a subscriber
+    stopped receiving the letter. Published before the change is stored, kept on the stream
+    and replayed at every start of the newsletter, so that a backup restored from before it
+    (or a change interrupted by a crash) cannot bring the person back. Only the subscriber's
+    random id: no address, and nothing left to link it to once the record is erased.
+    """
+
+    subscriber_id: str = Field(pattern=SUBSCRIBER_ID)
+    departure: Departure
+    generation: int = Field(
+        default=0, ge=0, description="The record's generation once the person left."
+    )
+
+
 class Delivery(BaseModel):
     """One mail of an edition: who (an id, never an address) gets which items."""
 
     model_config = ConfigDict(frozen=True)
 
-    subscriber_id: str = Field(pattern=r"^[a-z0-9]{1,64}$")
+    subscriber_id: str = Field(pattern=SUBSCRIBER_ID)
     items: tuple[int, ...] = Field(description="Indexes of the edition's items.")
 
 

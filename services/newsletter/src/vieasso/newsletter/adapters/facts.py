@@ -34,6 +34,8 @@ class FactsFeed:
         self._tasks = [asyncio.create_task(feed.follow()) for feed in self._feeds]
 
     async def stop(self) -> None:
+        for feed in self._feeds:
+            feed.halt()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 STREAM = f"KV_{BUCKET}"
 PREFIX = f"$KV.{BUCKET}."
+SETTLE_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class Reader:
 
 class SubscriberMirror:
     def __init__(self, js: JetStreamContext) -> None:
+        self._js = js
         self.readers: dict[str, Reader] = {}
         self._preferences: dict[Preferences, Preferences] = {}
         self._replay = StreamReplay(js, STREAM, f"{PREFIX}{RECORD_PREFIX}*", self._apply)
@@ -67,7 +69,20 @@ class SubscriberMirror:
     def get(self, subscriber_id: str) -> Reader | None:
         return self.readers.get(subscriber_id)
 
+    async def settle(self) -> None:
+        """Wait until the mirror has read every record written so far (the start's own
+        writes, before any edition is built from it)."""
+        last = (await self._js.stream_info(STREAM)).state.last_seq
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_SECONDS
+        while self._replay.next_seq <= last:
+            if loop.time() > deadline:
+                log.warning("subscriber mirror still behind its bucket", extra={"seq": last})
+                return
+            await asyncio.sleep(0.01)
+
     async def stop(self) -> None:
+        self._replay.halt()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

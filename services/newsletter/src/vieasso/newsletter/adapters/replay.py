@@ -3,7 +3,8 @@
 Ephemeral pull consumers, fetched in bounded batches (memory stays flat however long the
 stream is, unlike a push watcher that buffers what the server sends ahead); `catch_up`
 returns once the consumer has nothing pending. A consumer lost with the server is
-recreated from the next sequence.
+recreated from the next sequence. `halt()` before cancelling the `follow()` task: nats-py's
+fetch can swallow a cancellation (see entrypoints/sender.py), the flag cannot be missed.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class StreamReplay:
         self._apply = apply
         self._next_seq = 1
         self._sub: JetStreamContext.PullSubscription | None = None
+        self._halted = False
 
     async def _subscribe(self) -> JetStreamContext.PullSubscription:
         config = ConsumerConfig(
@@ -44,6 +46,11 @@ class StreamReplay:
         )
         self._sub = await self._js.pull_subscribe(self._subject, stream=self._stream, config=config)
         return self._sub
+
+    @property
+    def next_seq(self) -> int:
+        """The stream sequence of the next message to read."""
+        return self._next_seq
 
     def _take(self, msg: Msg) -> int:
         meta = msg.metadata
@@ -79,8 +86,12 @@ class StreamReplay:
                 await self._sub.unsubscribe()
             self._sub = None
 
+    def halt(self) -> None:
+        """Make `follow()` return after its current fetch."""
+        self._halted = True
+
     async def follow(self) -> None:
-        while True:
+        while not self._halted:
             try:
                 sub = self._sub or await self._subscribe()
                 for msg in await sub.fetch(BATCH, timeout=5.0):

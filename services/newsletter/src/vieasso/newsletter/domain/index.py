@@ -26,15 +26,16 @@ _NOTES = {EventStatus.FULL: "Complet", EventStatus.POSTPONED: "Reporté"}
 
 @dataclass(frozen=True)
 class Links:
-    """Public pages the items link to."""
+    """The directory's public pages the items link to (HTML for people, never the JSON API):
+    the association's page shows its website, the mission's how to apply."""
 
     annuaire: str
 
     def association(self, slug: str) -> str:
-        return f"{self.annuaire}/api/associations/{slug}"
+        return f"{self.annuaire}/associations/{slug}"
 
-    def mission(self, slug: str, mission_id: str) -> str:
-        return f"{self.annuaire}/api/associations/{slug}/missions/{mission_id}"
+    def mission(self, mission_id: str) -> str:
+        return f"{self.annuaire}/missions/{mission_id}"
 
 
 def excerpt(text: str | None, limit: int = EXCERPT) -> str:
@@ -82,7 +83,7 @@ class ContentIndex:
             key=f"a:{association.slug}",
             topic=Topic.ASSOCIATIONS,
             title=association.name,
-            url=str(association.website or self._links.association(association.slug)),
+            url=self._links.association(association.slug),
             when=validated,
             text=excerpt(association.purpose),
             themes=self._shared(association.themes),
@@ -100,7 +101,7 @@ class ContentIndex:
             key=f"m:{mission.id}",
             topic=Topic.MISSIONS,
             title=mission.title,
-            url=str(mission.apply_url or self._links.mission(mission.association_slug, mission.id)),
+            url=self._links.mission(mission.id),
             when=mission.published_at,
             text=excerpt(mission.description),
             by=self._names.get(mission.association_slug, mission.association_slug),

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from vieasso.common.messages.base import Code
 from vieasso.common.messages.newsletter import Frequency
+from vieasso.common.subjects import Departure
 
 
 class Topic(StrEnum):
@@ -20,6 +21,7 @@ class Topic(StrEnum):
 
 
 ALL_TOPICS: tuple[Topic, ...] = tuple(Topic)
+REPLAYED_SUSPENSION = "hard bounce (replayed from the NEWSLETTER stream)"
 
 
 class SubscriberState(StrEnum):
@@ -27,6 +29,18 @@ class SubscriberState(StrEnum):
     ACTIVE = "active"
     UNSUBSCRIBED = "unsubscribed"
     SUSPENDED = "suspended"  # hard bounce: the address does not receive mail
+
+
+class Confirmation(StrEnum):
+    """What a confirmation link can do for the subscriber it was mailed to."""
+
+    CONFIRMS = "confirms"
+    ALREADY_DONE = "already_done"  # active: nothing to do (a second click)
+    OUTDATED = "outdated"  # mailed before the person left (unsubscribed, suspended)
+
+
+class OutdatedLink(ValueError):
+    """A confirmation link mailed before the subscriber left: it brings nobody back."""
 
 
 class Preferences(BaseModel):
@@ -64,14 +78,30 @@ class Subscriber(BaseModel):
     unsubscribed_at: AwareDatetime | None = None
     suspended_at: AwareDatetime | None = None
     suspension_reason: str | None = None
+    generation: int = Field(
+        default=0, ge=0, description="Raised each time the person leaves; in confirm links."
+    )
 
     @property
     def receives_digests(self) -> bool:
         return self.state is SubscriberState.ACTIVE
 
-    def confirmed(self, at: datetime) -> Subscriber:
+    def confirmation(self, generation: int) -> Confirmation:
+        """What the confirmation link mailed at `generation` does now. Only a link mailed
+        since the person last left confirms: an old link (in a mailbox, a scanner's cache,
+        a restored backup's mail) never brings back someone who unsubscribed or bounced."""
         if self.state is SubscriberState.ACTIVE:
+            return Confirmation.ALREADY_DONE
+        if self.state is SubscriberState.PENDING and generation == self.generation:
+            return Confirmation.CONFIRMS
+        return Confirmation.OUTDATED
+
+    def confirmed(self, at: datetime, generation: int) -> Subscriber:
+        verdict = self.confirmation(generation)
+        if verdict is Confirmation.ALREADY_DONE:
             return self
+        if verdict is Confirmation.OUTDATED:
+            raise OutdatedLink(self.id)
         consent = self.consent.model_copy(update={"confirmed_at": at})
         return self.model_copy(
             update={"state": SubscriberState.ACTIVE, "consent": consent, "updated_at": at}
@@ -81,7 +111,12 @@ class Subscriber(BaseModel):
         if self.state is SubscriberState.UNSUBSCRIBED:
             return self
         return self.model_copy(
-            update={"state": SubscriberState.UNSUBSCRIBED, "unsubscribed_at": at, "updated_at": at}
+            update={
+                "state": SubscriberState.UNSUBSCRIBED,
+                "unsubscribed_at": at,
+                "updated_at": at,
+                "generation": self.generation + 1,
+            }
         )
 
     def suspended(self, at: datetime, reason: str) -> Subscriber:
@@ -91,8 +126,22 @@ class Subscriber(BaseModel):
                 "suspended_at": at,
                 "suspension_reason": reason[:300],
                 "updated_at": at,
+                "generation": self.generation + 1,
             }
         )
+
+    def departed(self, departure: Departure, generation: int, at: datetime) -> Subscriber:
+        """A departure recorded at `generation` (a `SubscriberLeft` fact) applied to this
+        record if it is older than that departure (a record restored from a backup, or a
+        change interrupted after its fact); unchanged otherwise. Erasures are the store's."""
+        if self.generation >= generation or departure is Departure.ERASED:
+            return self
+        left = (
+            self.unsubscribed(at)
+            if departure is Departure.UNSUBSCRIBED
+            else self.suspended(at, REPLAYED_SUSPENSION)
+        )
+        return left.model_copy(update={"generation": generation})
 
     def with_preferences(self, preferences: Preferences, at: datetime) -> Subscriber:
         return self.model_copy(update={"preferences": preferences, "updated_at": at})

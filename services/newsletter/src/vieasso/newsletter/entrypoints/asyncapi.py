@@ -15,6 +15,9 @@ def create() -> FastStream:
         runtime.broker,
         title="Newsletter — Vie associative Besançon",
         version="1.0.0",
-        description="Digest facts (NEWSLETTER stream) and the deliveries work queue (SPEC §3).",
+        description=(
+            "Digest facts and subscribers' departures (NEWSLETTER stream, no address) and "
+            "the deliveries work queue (SPEC §3)."
+        ),
     )
     return FastStream(runtime.broker, specification=spec)

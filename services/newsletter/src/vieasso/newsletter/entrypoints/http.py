@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from vieasso.common.http.ratelimit import retry_after
 from vieasso.newsletter.domain.tokens import InvalidToken
-from vieasso.newsletter.entrypoints import city, pages, pages_data
+from vieasso.newsletter.entrypoints import city, pages, pages_confirm, pages_data
 from vieasso.newsletter.entrypoints.deps import BUSY, Service, SubscribeLimit, client_ip
 from vieasso.newsletter.entrypoints.schemas import SubscriptionRequest, unknown_codes
 from vieasso.newsletter.handlers.subscriptions import Busy, UnknownSubscriber
@@ -74,6 +74,7 @@ def build_router() -> APIRouter:
         return status
 
     router.include_router(pages.build_router(limit))
+    router.include_router(pages_confirm.build_router())
     router.include_router(pages_data.build_router())
     router.include_router(city.build_router())
     return router

@@ -13,12 +13,18 @@ from __future__ import annotations
 from faststream.nats import NatsRouter
 from pydantic import BaseModel
 
-from vieasso.common.messages.newsletter import DeliveryBatch, EditionBuilt, EditionSent
+from vieasso.common.messages.newsletter import (
+    DeliveryBatch,
+    EditionBuilt,
+    EditionSent,
+    SubscriberLeft,
+)
 from vieasso.common.nats.publish import documented_publishers
 
 PUBLISHED: tuple[tuple[str, type[BaseModel]], ...] = (
     ("newsletter.editions.{edition_id}.built", EditionBuilt),
     ("newsletter.editions.{edition_id}.sent", EditionSent),
+    ("newsletter.subscribers.{subscriber_id}.{departure}", SubscriberLeft),
     ("deliveries.newsletter.{edition_id}", DeliveryBatch),
 )
 

@@ -3,9 +3,10 @@
 `GET /desabonnement` only shows a button: mail scanners follow links, so a GET never
 unsubscribes. `POST /desabonnement?token=` does, with no cookie and no CSRF token (RFC 8058
 one-click: the body is `List-Unsubscribe=One-Click`, or the page's empty form), and answers
-200 directly (mail providers posting it follow no redirect). The forms answer a success with
-a 303 (Post/Redirect/Get) and a refusal with the form again (422), each message next to its
-field and every typed value kept.
+200 directly (mail providers posting it follow no redirect); the confirmation link works the
+same way (`pages_confirm.py`). The forms answer a success with a 303 (Post/Redirect/Get) and
+a refusal with the form again (422), each message next to its field and every typed value
+kept.
 """
 
 from __future__ import annotations
@@ -102,23 +103,6 @@ def build_router(limit: SubscribeLimit) -> APIRouter:
             "Si cette adresse peut recevoir la lettre, un message de confirmation vient d’y "
             "être envoyé.",
             "Cliquez sur le lien qu’il contient pour confirmer votre abonnement.",
-        )
-
-    @router.get("/abonnement/confirmer")
-    async def confirm(
-        request: Request, service: Service, token: OptionalToken = ""
-    ) -> HTMLResponse:
-        try:
-            subscriber = await service.subscriptions.confirm(token)
-        except (InvalidToken, UnknownSubscriber):
-            return message(request, "Lien invalide", *BAD_LINK, status=400)
-        return message(
-            request,
-            "Abonnement confirmé",
-            "Merci ! Vous recevrez la prochaine lettre de la vie associative de Besançon.",
-            "Vous pouvez changer vos préférences à tout moment, depuis ce lien ou depuis "
-            "celui présent dans chaque lettre.",
-            link=(service.links.preferences(subscriber.id), "Changer mes préférences"),
         )
 
     async def preferences_page(

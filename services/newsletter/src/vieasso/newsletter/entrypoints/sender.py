@@ -3,6 +3,11 @@
 Any number of instances (the service, `send-digest`) may run: they share one durable
 consumer. A batch is acknowledged once every delivery in it reached the ledger's final
 state; while it is worked on, `in_progress` keeps JetStream from handing it to another.
+
+`stop()` does not rely on the cancellation alone: nats-py's fetch waits in
+`asyncio.wait_for`, which (Python 3.11) swallows a cancellation arriving with a message, and
+the loop would go on for ever. The loop also checks `_running`; a batch fetched as it stops
+is left unacknowledged, for JetStream to hand out again after `ack_wait`.
 """
 
 from __future__ import annotations
@@ -36,12 +41,14 @@ class Sender:
         self._batches = asyncio.Semaphore(BATCHES_IN_FLIGHT)
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
+        self._running = False
 
     def start(self) -> None:
+        self._running = True
         self._loop = asyncio.create_task(self.run(), name="newsletter-sender")
 
     async def run(self) -> None:
-        while True:
+        while self._running:
             try:
                 await self._batches.acquire()
                 messages = await self._queue.fetch(1, wait=2.0)
@@ -52,7 +59,7 @@ class Sender:
                 log.exception("cannot fetch deliveries; trying again")
                 await asyncio.sleep(1.0)
                 continue
-            if not messages:
+            if not messages or not self._running:
                 self._batches.release()
                 continue
             for msg in messages:
@@ -96,6 +103,7 @@ class Sender:
 
     async def stop(self) -> None:
         """Stop taking batches; let the ones in hand finish (or be redelivered)."""
+        self._running = False
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):

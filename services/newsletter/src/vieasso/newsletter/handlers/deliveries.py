@@ -21,6 +21,7 @@ from datetime import datetime
 
 from vieasso.common.clock import Clock
 from vieasso.common.messages.newsletter import Delivery
+from vieasso.common.subjects import Departure
 from vieasso.newsletter.adapters.ledger import Claim, Ledger
 from vieasso.newsletter.adapters.mime import compose
 from vieasso.newsletter.adapters.mirror import SubscriberMirror
@@ -154,7 +155,9 @@ class Deliverer:
             ):
                 return
             try:
-                await self._store.save(subscriber.suspended(self._clock.now(), reason), revision)
+                await self._store.save(
+                    subscriber.suspended(self._clock.now(), reason), revision, Departure.SUSPENDED
+                )
             except ConcurrentChange:
                 continue
             log.info(

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from vieasso.common.clock import Clock
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain import tokens
-from vieasso.newsletter.domain.tokens import Purpose
+from vieasso.newsletter.domain.subscriber import Subscriber
+from vieasso.newsletter.domain.tokens import Claims, Purpose
 
 
 class Links:
@@ -22,22 +23,28 @@ class Links:
     def base(self) -> str:
         return self._base
 
-    def token(self, purpose: Purpose, subscriber_id: str, now: datetime | None = None) -> str:
+    def token(
+        self,
+        purpose: Purpose,
+        subscriber_id: str,
+        now: datetime | None = None,
+        generation: int | None = None,
+    ) -> str:
         now = now or self._clock.now()
         expires = {
             Purpose.CONFIRM: now + self._confirm_ttl,
             Purpose.MANAGE: now + self._manage_ttl,
             Purpose.UNSUBSCRIBE: None,
         }[purpose]
-        return tokens.sign(self._secret, purpose, subscriber_id, expires)
+        return tokens.sign(self._secret, purpose, subscriber_id, expires, generation)
 
-    def verify(self, token: str, purpose: Purpose) -> str:
-        return tokens.verify(self._secret, token, purpose, self._clock.now())
+    def verify(self, token: str, purpose: Purpose) -> Claims:
+        return tokens.claims(self._secret, token, purpose, self._clock.now())
 
-    def confirm(self, subscriber_id: str) -> str:
-        return (
-            f"{self._base}/abonnement/confirmer?token={self.token(Purpose.CONFIRM, subscriber_id)}"
-        )
+    def confirm(self, subscriber: Subscriber) -> str:
+        """The confirmation link of the subscriber's current request (their generation)."""
+        token = self.token(Purpose.CONFIRM, subscriber.id, generation=subscriber.generation)
+        return f"{self._base}/abonnement/confirmer?token={token}"
 
     def preferences(self, subscriber_id: str, now: datetime | None = None) -> str:
         token = self.token(Purpose.MANAGE, subscriber_id, now)

@@ -14,11 +14,14 @@ from datetime import timedelta
 from typing import Any
 
 from vieasso.common.clock import Clock
+from vieasso.common.subjects import Departure
 from vieasso.newsletter.adapters.ledger import Ledger
 from vieasso.newsletter.adapters.subscribers import ConcurrentChange, SubscriberStore
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain.subscriber import (
+    Confirmation,
     Consent,
+    OutdatedLink,
     Preferences,
     Subscriber,
     SubscriberState,
@@ -99,7 +102,7 @@ class Subscriptions:
                 continue
         else:
             raise ConcurrentChange("subscription request")
-        await self._send_confirmation(subscriber, self._links.confirm(subscriber.id))
+        await self._send_confirmation(subscriber, self._links.confirm(subscriber))
 
     def _in_background(self, job: Awaitable[None]) -> None:
         async def run() -> None:
@@ -118,13 +121,22 @@ class Subscriptions:
             await asyncio.gather(*self._background, return_exceptions=True)
 
     async def subscriber(self, token: str, purpose: Purpose) -> tuple[Subscriber, int]:
-        found = await self._store.get(self._links.verify(token, purpose))
+        found = await self._store.get(self._links.verify(token, purpose).subscriber_id)
         if found is None:
             raise UnknownSubscriber
         return found
 
+    async def confirmation(self, token: str) -> Confirmation:
+        """What the confirmation link would do (its page, opened by a GET, changes nothing)."""
+        subscriber, _ = await self.subscriber(token, Purpose.CONFIRM)
+        return subscriber.confirmation(self._links.verify(token, Purpose.CONFIRM).generation)
+
     async def _change(
-        self, token: str, purpose: Purpose, change: Callable[[Subscriber], Subscriber]
+        self,
+        token: str,
+        purpose: Purpose,
+        change: Callable[[Subscriber], Subscriber],
+        departure: Departure | None = None,
     ) -> Subscriber:
         for _ in range(ATTEMPTS):
             current, revision = await self.subscriber(token, purpose)
@@ -132,15 +144,19 @@ class Subscriptions:
             if changed is current:
                 return current
             try:
-                await self._store.save(changed, revision)
+                await self._store.save(changed, revision, departure)
             except ConcurrentChange:
                 continue
             return changed
         raise ConcurrentChange("subscriber")
 
     async def confirm(self, token: str) -> Subscriber:
+        """Raises OutdatedLink for a link mailed before the person left."""
         now = self._clock.now()
-        subscriber = await self._change(token, Purpose.CONFIRM, lambda s: s.confirmed(now))
+        generation = self._links.verify(token, Purpose.CONFIRM).generation
+        subscriber = await self._change(
+            token, Purpose.CONFIRM, lambda s: s.confirmed(now, generation)
+        )
         log.info("subscription confirmed", extra={"subscriber": subscriber.id})
         return subscriber
 
@@ -153,7 +169,9 @@ class Subscriptions:
     async def unsubscribe(self, token: str, purpose: Purpose = Purpose.UNSUBSCRIBE) -> None:
         now = self._clock.now()
         try:
-            subscriber = await self._change(token, purpose, lambda s: s.unsubscribed(now))
+            subscriber = await self._change(
+                token, purpose, lambda s: s.unsubscribed(now), Departure.UNSUBSCRIBED
+            )
         except UnknownSubscriber:
             return  # erased already: nothing left to unsubscribe
         log.info("unsubscribed", extra={"subscriber": subscriber.id})
@@ -178,4 +196,4 @@ class Subscriptions:
         log.info("subscriber erased", extra={"subscriber": subscriber.id})
 
 
-__all__ = ["Busy", "InvalidToken", "Subscriptions", "UnknownSubscriber"]
+__all__ = ["Busy", "InvalidToken", "OutdatedLink", "Subscriptions", "UnknownSubscriber"]
