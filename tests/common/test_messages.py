@@ -12,6 +12,7 @@ from vieasso.common import messages as m
 from vieasso.common.docs import message_models, write_schemas
 from vieasso.common.messages import agenda, annuaire, newsletter
 from vieasso.common.reference import load_venues
+from vieasso.common.subjects import Departure
 
 NOW = datetime(2026, 5, 14, 9, 30, tzinfo=UTC)
 
@@ -126,6 +127,11 @@ def _facts() -> list[m.Message]:
             events=14,
         ),
         m.EditionSent(edition_id="2026-w20", delivered=118, bounced=1, failed=1),
+        newsletter.SubscriberLeft(
+            subscriber_id="3f9a0c1d2e4b5a6978c0d1e2",
+            departure=Departure.ERASED,
+            generation=2,
+        ),
         m.DeadLetter(
             service="agenda",
             original_subject="agenda.submissions.x",
