@@ -299,3 +299,23 @@ async def test_a_durable_declared_before_max_deliver_existed_gets_it_at_start(
 def test_every_durable_work_consumer_is_declared_with_max_deliver() -> None:
     assert agenda_consumer_config().max_deliver == MAX_DELIVER
     assert newsletter_consumer_config().max_deliver == MAX_DELIVER
+
+
+async def test_stop_ends_when_the_pull_request_ends_as_it_is_cancelled(
+    nc: Client, js: JetStreamContext
+) -> None:
+    """The loop waits for its request's end through `asyncio.wait_for`, which on Python 3.11
+    loses a cancellation landing in the step its wait ends (`vieasso.common.tasks`): the stop
+    waited for ever when the server's 408 (every `expires` seconds on an idle stream) came then.
+    """
+    stream, subject = await _stream(js)
+    consumer = PullConsumer(
+        nc, js, stream=stream, config=_config(subject), handler=_Recorder(), service=SERVICE
+    )
+    await consumer.start()
+    await _wait(lambda: consumer._owed > 0)  # its request is out, the stream is empty
+    expired = Msg(nc, subject="inbox", headers={"Status": "408", "Description": "Request Timeout"})
+    await consumer._on_message(expired)  # the server's answer, as the stop begins
+    stopping = asyncio.create_task(consumer.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=15)  # a hang, not a speed bound
+    assert done, "the consumer's stop hangs: its loop lost the cancellation"

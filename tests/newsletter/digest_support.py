@@ -47,13 +47,18 @@ async def active_subscriber(
 
 
 async def publish_facts(app: App, *facts: tuple[str, Message]) -> None:
+    """Publish facts of new items and wait until the index holds every one of them (it also
+    holds the items of the earlier tests, replayed from the streams)."""
     publisher: JetStreamPublisher = app.app.state.runtime.publish
+    index = app.newsletter.index
+
+    def items() -> int:
+        return sum(map(len, (index.associations, index.missions, index.events)))
+
+    expected = items() + len(facts)
     for subject, message in facts:
         await publisher(subject, message)
-    index = app.newsletter.index
-    await until(
-        lambda: sum(map(len, (index.associations, index.missions, index.events))) >= len(facts)
-    )
+    await until(lambda: items() >= expected)
 
 
 async def send_edition(app: App, at: datetime | None = None) -> Edition:

@@ -9,7 +9,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from tests.newsletter import facts
-from tests.newsletter.conftest import App, mails_to, random_email
+from tests.newsletter.conftest import App, mails_to, random_email, until
 from tests.newsletter.digest_support import active_subscriber, publish_facts, send_edition
 from tests.support.smtp import SmtpServer
 from vieasso.common.clock import FrozenClock
@@ -147,6 +147,13 @@ async def test_preferences_change_what_the_next_edition_contains(
         "/preferences", data={"token": token, "topics": ["missions"], "frequency": "hebdomadaire"}
     )
     assert saved.status_code == 303
+    mirror = newsletter_app.newsletter.mirror
+
+    def changed() -> bool:  # in the mirror, which editions read: it follows the bucket
+        reader = mirror.get(subscriber.id)
+        return reader is not None and reader.preferences.topics == (Topic.MISSIONS,)
+
+    await until(changed)
     clock.advance(timedelta(days=7))
     await publish_facts(
         newsletter_app,

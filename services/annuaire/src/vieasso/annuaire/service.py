@@ -4,7 +4,6 @@ catches up recent facts and closes expired missions periodically."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,6 +31,7 @@ from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import Publish
 from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.reference.loader import load_quartiers, load_themes, load_venues
+from vieasso.common.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +102,7 @@ class AnnuaireService:
             await asyncio.sleep(self.settings.mission_sweep_seconds)
 
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+        await stop_task(self._sweeper)
         await self.index.stop()
 
 

@@ -18,6 +18,8 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 
+from vieasso.common.tasks import stop_task
+
 GRACE = 0.25  # seconds
 TIMEOUT = 30.0
 
@@ -92,10 +94,7 @@ class BucketWatch:
                 self._on_entry(entry)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
         if self._watcher is not None:
             with contextlib.suppress(Exception):
                 await self._watcher.stop()

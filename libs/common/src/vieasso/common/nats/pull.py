@@ -34,6 +34,7 @@ from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, Header
 
 from vieasso.common.nats.redelivery import ATTEMPTS, Handler, Redelivery
+from vieasso.common.tasks import stop_task
 
 __all__ = ["Handler", "PullConsumer"]
 
@@ -106,10 +107,7 @@ class PullConsumer:
     async def stop(self, *, grace: float = 10.0) -> None:
         """Stop asking for messages, then let those being handled finish (up to `grace` seconds);
         any still unacknowledged is redelivered by the server after its ack wait."""
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
+        await stop_task(self._loop_task)
         if self._sub is not None:
             with contextlib.suppress(Exception):
                 await self._sub.unsubscribe()

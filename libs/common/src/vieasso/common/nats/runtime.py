@@ -22,6 +22,7 @@ from vieasso.common.nats.connection import broker_options, connect_options
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import JetStreamPublisher
 from vieasso.common.settings import Settings
+from vieasso.common.tasks import cancel_until_done, stop_task
 
 log = logging.getLogger(__name__)
 
@@ -146,10 +147,7 @@ class NatsRuntime:
 
     async def _stop_nats(self) -> None:
         for task in (self._task, self._reprovision):
-            if task is not None and not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await stop_task(task)
         # Draining needs the server: when it is gone (before or during the drain), nats-py
         # waits its whole drain timeout, so we close without draining instead.
         conn = self.connection
@@ -159,8 +157,10 @@ class NatsRuntime:
         await asyncio.wait({self._stopping}, timeout=STOP_TIMEOUT)
         if not self._stopping.done():  # a stop must end: the process is asked to exit
             log.warning("stopping the broker took over %.0f s; closing without it", STOP_TIMEOUT)
-            self._abandon_drain()
-            await asyncio.wait({self._stopping})
+            if not await cancel_until_done(self._stopping):
+                if conn is not None:
+                    await self._close_without_drain(conn)
+                return
         if self._stopping.cancelled():
             if conn is not None:
                 await self._close_without_drain(conn)

@@ -8,7 +8,6 @@ the file is written in a thread so that feeds keep being served meanwhile.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import asdict, dataclass
@@ -18,6 +17,7 @@ from vieasso.agenda.adapters.catalog import Catalog
 from vieasso.agenda.adapters.snapshot import Origin, SnapshotFile, freeze
 from vieasso.agenda.adapters.store import EventStore
 from vieasso.common.bulkload import collector_paused
+from vieasso.common.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +109,6 @@ class WarmStart:
 
     async def close(self) -> None:
         """Stop the periodic saves and write a last snapshot."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         await self.save()

@@ -8,12 +8,12 @@ health turns 200 only once both are caught up.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 
 from nats.js import JetStreamContext
 
 from vieasso.common import subjects
+from vieasso.common.tasks import stop_task
 from vieasso.newsletter.adapters.replay import StreamReplay
 
 FEEDS = (("ANNUAIRE", "annuaire.>"), ("AGENDA", subjects.EVENTS_ALL))
@@ -37,8 +37,6 @@ class FactsFeed:
         for feed in self._feeds:
             feed.halt()
         for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await stop_task(task)
         for feed in self._feeds:
             await feed.close()

@@ -9,7 +9,6 @@ in bounded batches (`StreamReplay`; the bucket keeps one revision per key).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from nats.js import JetStreamContext
 from nats.js.kv import KV_DEL, KV_OP, KV_PURGE
 from pydantic import ValidationError
 
+from vieasso.common.tasks import stop_task
 from vieasso.newsletter.adapters.replay import StreamReplay
 from vieasso.newsletter.adapters.subscribers import BUCKET, RECORD_PREFIX
 from vieasso.newsletter.domain.subscriber import Preferences, Subscriber, SubscriberState
@@ -83,8 +83,5 @@ class SubscriberMirror:
 
     async def stop(self) -> None:
         self._replay.halt()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
         await self._replay.close()

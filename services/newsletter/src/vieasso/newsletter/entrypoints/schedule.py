@@ -7,11 +7,11 @@ only one of them builds. A run missed while the service was down is caught up wi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime, timedelta
 
 from vieasso.common.clock import Clock
+from vieasso.common.tasks import stop_task
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain.edition import edition_id, frequencies_due, next_run
 from vieasso.newsletter.handlers.editions import Editions
@@ -56,7 +56,4 @@ class Schedule:
                 log.exception("scheduled edition failed", extra={"edition": eid})
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)

@@ -20,6 +20,7 @@ from nats.aio.msg import Msg
 from pydantic import ValidationError
 
 from vieasso.common.messages.newsletter import Delivery, DeliveryBatch
+from vieasso.common.tasks import stop_task
 from vieasso.newsletter.adapters.queue import DeliveryQueue
 from vieasso.newsletter.handlers.deliveries import Deliverer
 from vieasso.newsletter.handlers.editions import Editions
@@ -104,10 +105,7 @@ class Sender:
     async def stop(self) -> None:
         """Stop taking batches; let the ones in hand finish (or be redelivered)."""
         self._running = False
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
+        await stop_task(self._loop)
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=10)
 

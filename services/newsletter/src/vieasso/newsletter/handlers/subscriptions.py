@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 SendConfirmation = Callable[[Subscriber, str], Awaitable[None]]
 ATTEMPTS = 5
+DRAIN_WITHIN = 30.0  # seconds
 
 
 class Busy(RuntimeError):
@@ -116,9 +117,12 @@ class Subscriptions:
         task.add_done_callback(self._background.discard)
 
     async def drain(self) -> None:
-        """Wait for the requests still being handled (tests, shutdown)."""
+        """Wait for the requests still being handled (tests, shutdown), `DRAIN_WITHIN` seconds
+        at most: each is bounded by the NATS and SMTP timeouts, but a stop must end anyway."""
         if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
+            _, left = await asyncio.wait(set(self._background), timeout=DRAIN_WITHIN)
+            if left:
+                log.warning("%d subscription requests still running; left behind", len(left))
 
     async def subscriber(self, token: str, purpose: Purpose) -> tuple[Subscriber, int]:
         found = await self._store.get(self._links.verify(token, purpose).subscriber_id)
