@@ -75,6 +75,7 @@ bench: $(STAMP)
 # did and measured; the table is written even when one fails (its row says so). The security,
 # backup and fsync scenarios of tests/security and tests/platform record their rows too.
 RELIABILITY_TESTS := tests/reliability tests/security tests/platform/test_backup_restore.py \
+	tests/platform/test_backup_replay.py \
 	tests/platform/test_backup_during_writes.py tests/platform/test_backup_cluster.py \
 	tests/platform/test_server_configs.py::test_every_shipped_nats_config_fsyncs_each_write_before_acknowledging
 reliability: $(STAMP)

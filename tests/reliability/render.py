@@ -43,6 +43,22 @@ FOUND = """
   `tests/newsletter/test_bad_edition_id.py`).
 - all three OpenAPI documents described FastAPI's 422 body instead of ours, left out
   404/401/403/409 and the CSV/iCalendar/RSS content types.
+- agenda (issue 12, outside review): `RRULE:FREQ=DAILY;INTERVAL=0;UNTIL=…` never returned
+  from dateutil and froze the only worker; a rule matching no date (`BYMONTH=2;
+  BYMONTHDAY=30`) was searched day by day to the year 9999 (4.5 s of CPU per expansion);
+  `INTERVAL=-1`, `BYEASTER=400`, `BYDAY=+60MO` raised bare errors (500, endless redelivery).
+  Rules are now checked against the RFC grammar and every expansion is capped
+  (`tests/agenda/test_recurrence.py`); the fuzzers send these rules with a 5 s bound per
+  message. Every durable work consumer has `max_deliver` and a dead letter
+  (`tests/reliability/test_poison_message.py`).
+- newsletter: a stop whose cancellation was lost in Python 3.11's `asyncio.wait_for`
+  (nats-py's `fetch`) waited for ever (a test teardown hung about one full run in three);
+  every stop now ends in bounded time (`tests/newsletter/test_shutdown.py`,
+  `tests/common/test_tasks.py`).
+- requests: bodies were read whole before any check, registrations had no limit, the
+  visitor's address was the proxy's, NATS routes took any node
+  (`tests/reliability/test_oversize_bodies.py`, `test_registration_flood.py`,
+  `tests/platform/test_trusted_proxies.py`, `tests/security/test_cluster_routes.py`).
 """
 
 COLUMNS = ("scenario", "load", "faults", "inputs tried", "what was checked", "result")
