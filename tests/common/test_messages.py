@@ -10,7 +10,7 @@ import pytest
 
 from vieasso.common import messages as m
 from vieasso.common.docs import message_models, write_schemas
-from vieasso.common.messages import agenda, annuaire, newsletter
+from vieasso.common.messages import agenda, annuaire, courrier, newsletter
 from vieasso.common.reference import load_venues
 from vieasso.common.subjects import Departure
 
@@ -131,6 +131,30 @@ def _facts() -> list[m.Message]:
             subscriber_id="3f9a0c1d2e4b5a6978c0d1e2",
             departure=Departure.ERASED,
             generation=2,
+        ),
+        m.CourrierRequest(
+            key="validation.les-amis-de-battant",
+            to=courrier.ToAssociation(association="les-amis-de-battant"),
+            template="bienvenue",
+            params={"link": "https://example.org/x", "valid_until": NOW.isoformat()},
+        ),
+        m.CourrierSent(
+            key="validation.les-amis-de-battant",
+            to=courrier.ToCity(city="vie-associative"),
+            template="bienvenue",
+        ),
+        m.CourrierFailed(
+            key="validation.les-amis-de-battant",
+            to=courrier.ToAssociation(association="les-amis-de-battant"),
+            template="bienvenue",
+            reason="550 5.1.1 mailbox unknown",
+            undeliverable=True,
+        ),
+        m.LetterChoice(
+            association="les-amis-de-battant",
+            subscribed=False,
+            source="espace-association",
+            form_version="2026-12",
         ),
         m.DeadLetter(
             service="agenda",

@@ -52,6 +52,13 @@ class Departure(StrEnum):
     ERASED = "erased"
 
 
+class LetterChange(StrEnum):
+    """An association's choice about the associations' letter."""
+
+    SUBSCRIBED = "subscribed"
+    UNSUBSCRIBED = "unsubscribed"
+
+
 # Wildcards for subscribers.
 ASSOCIATIONS_ALL = "annuaire.associations.>"
 MISSIONS_ALL = "annuaire.missions.>"
@@ -63,6 +70,9 @@ EDITIONS_ALL = "newsletter.editions.>"
 DEPARTURES_ALL = "newsletter.subscribers.*.*"
 DEADLETTER_ALL = "deadletter.>"
 DELIVERIES_ALL = "deliveries.newsletter.>"
+COURRIER_REQUESTS_ALL = "courrier.requests.*"
+COURRIER_OUTCOMES_ALL = ("courrier.sent.*", "courrier.failed.*")
+LETTER_CHOICES_ALL = "newsletter.associations.*.*"
 
 
 def association(slug: str, change: AssociationChange) -> str:
@@ -101,6 +111,21 @@ def departure(subscriber_id: str, change: Departure) -> str:
 def delivery(edition_id: str) -> str:
     """Work queue of one edition's deliveries (personal data: not on the NEWSLETTER stream)."""
     return f"deliveries.newsletter.{_token(edition_id)}"
+
+
+def courrier_request(service: str) -> str:
+    """Work queue of the mails `service` asks the newsletter to send (SPEC §8)."""
+    return f"courrier.requests.{_token(service)}"
+
+
+def courrier_outcome(service: str, sent: bool) -> str:
+    """``courrier.sent.<service>`` or ``courrier.failed.<service>``: a request's outcome."""
+    return f"courrier.{'sent' if sent else 'failed'}.{_token(service)}"
+
+
+def letter_choice(slug: str, change: LetterChange) -> str:
+    """An association's choice about the associations' letter (a consent, no address)."""
+    return f"newsletter.associations.{_token(slug)}.{change.value}"
 
 
 def deadletter(service: str, original_subject: str) -> str:

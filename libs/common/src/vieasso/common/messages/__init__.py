@@ -27,6 +27,12 @@ from vieasso.common.messages.annuaire import (
     VenueUpserted,
 )
 from vieasso.common.messages.base import FieldError, Message
+from vieasso.common.messages.courrier import (
+    CourrierFailed,
+    CourrierRequest,
+    CourrierSent,
+    LetterChoice,
+)
 from vieasso.common.messages.deadletter import DeadLetter
 from vieasso.common.messages.newsletter import EditionBuilt, EditionSent, SubscriberLeft
 
@@ -38,6 +44,9 @@ __all__ = [
     "AssociationUpdated",
     "AssociationValidated",
     "CanonicalEvent",
+    "CourrierFailed",
+    "CourrierRequest",
+    "CourrierSent",
     "DeadLetter",
     "EditionBuilt",
     "EditionSent",
@@ -48,6 +57,7 @@ __all__ = [
     "EventSubmission",
     "EventUpdated",
     "FieldError",
+    "LetterChoice",
     "Message",
     "MissionClosed",
     "MissionFact",

@@ -94,6 +94,24 @@ STREAMS: tuple[StreamSpec, ...] = (
         max_age=timedelta(days=30),
         max_bytes=1 * GIB,
     ),
+    StreamSpec(
+        "COURRIER",
+        (subjects.COURRIER_REQUESTS_ALL,),
+        Service.NEWSLETTER,
+        "Work queue of mails any service asks the newsletter to send (no address in it).",
+        work_queue=True,
+        max_age=timedelta(days=30),
+        max_msg_size=64 * KIB,
+        max_bytes=256 * MIB,
+    ),
+    StreamSpec(
+        "COURRIER_OUTCOMES",
+        subjects.COURRIER_OUTCOMES_ALL,
+        Service.NEWSLETTER,
+        "Outcome of each mail request, by key (no address).",
+        max_age=timedelta(days=90),
+        max_bytes=256 * MIB,
+    ),
 )
 
 BUCKETS: tuple[BucketSpec, ...] = (

@@ -36,13 +36,21 @@ ADMIN = "admin"
 
 # Streams a service consumes although another service owns them (from the services' code).
 READS: dict[Service, tuple[str, ...]] = {
-    Service.ANNUAIRE: (),
+    Service.ANNUAIRE: ("NEWSLETTER",),  # the association space shows the letter choice
     Service.AGENDA: (),
     Service.NEWSLETTER: ("ANNUAIRE", "AGENDA"),
 }
 # Buckets a service reads although another service owns them, besides the directory's.
 BUCKET_READS: dict[Service, tuple[str, ...]] = {
     Service.ANNUAIRE: ("agenda_events",),  # an association's page lists its upcoming events
+    Service.AGENDA: (),
+    Service.NEWSLETTER: (),
+}
+# Subjects a service publishes into a stream another service owns (besides its own mail
+# requests, `courrier.requests.<service>`, which every service may publish).
+PUBLISHES_INTO: dict[Service, tuple[str, ...]] = {
+    # the association space records an association's choice about the associations' letter
+    Service.ANNUAIRE: (subjects.LETTER_CHOICES_ALL,),
     Service.AGENDA: (),
     Service.NEWSLETTER: (),
 }
@@ -132,6 +140,8 @@ def service_user(service: Service) -> User:
             publish += _stream_read(stream.name)
             deny += _durables_of_others(stream.name)
     publish.append(subjects.deadletter(service.value, ">"))
+    publish.append(subjects.courrier_request(service.value))
+    publish += PUBLISHES_INTO[service]
     for bucket in BUCKETS:
         if bucket.owner is service:
             publish += [f"$KV.{bucket.name}.>", *_stream_own(_kv_stream(bucket.name))]
