@@ -12,7 +12,14 @@ import pytest
 from nats.js import JetStreamContext
 
 from tests.conftest import random_slug
-from vieasso.common.directory import ASSOCIATIONS, MISSIONS, REFERENCE, VENUES, DirectoryView
+from vieasso.common.directory import (
+    ASSOCIATIONS,
+    MISSIONS,
+    REFERENCE,
+    VENUES,
+    ContactDirectory,
+    DirectoryView,
+)
 from vieasso.common.messages.annuaire import (
     AssociationPublic,
     AssociationState,
@@ -155,3 +162,33 @@ async def test_an_unreadable_value_is_skipped_and_the_view_keeps_following(
     assert view.venue(before) is None
     assert view.venue(binary) is None
     assert view.venue(after) is None
+
+
+async def test_the_contact_directory_reads_the_private_contact_and_follows_changes(
+    provisioned: JetStreamContext,
+) -> None:
+    slug = random_slug()
+    record = json.loads(_association(slug, "Les Amis").model_dump_json())
+    record["private_contact"] = {"name": "Camille", "email": "camille@amis.example", "phone": None}
+    record["token_hash"] = "x" * 64
+    await _put(provisioned, ASSOCIATIONS, slug, json.dumps(record).encode())
+    contacts = ContactDirectory()
+    await contacts.start(provisioned)
+    try:
+        found = contacts.get(slug)
+        assert found is not None
+        assert (found.name, found.email, found.state) == (
+            "Les Amis",
+            "camille@amis.example",
+            AssociationState.VALIDATED,
+        )
+        record["private_contact"]["email"] = "nouveau@amis.example"
+        await _put(provisioned, ASSOCIATIONS, slug, json.dumps(record).encode())
+        await eventually(
+            lambda: (c := contacts.get(slug)) is not None and c.email == "nouveau@amis.example",
+            what="the new contact address",
+        )
+        await (await provisioned.key_value(ASSOCIATIONS)).delete(slug)
+        await eventually(lambda: contacts.get(slug) is None, what="the deleted record")
+    finally:
+        await contacts.stop()

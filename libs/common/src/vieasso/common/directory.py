@@ -11,20 +11,29 @@ can store private fields such as the contact or the token hash beside the public
 | `annuaire_missions`     | `<mission_id>`                     | `MissionPublic` (1)     |
 | `annuaire_reference`    | `theme.<code>` / `quartier.<code>` | `Theme` / `Quartier`    |
 
-(1) plus private fields, which readers ignore.
+(1) plus private fields, which readers ignore — except `private_contact` (`{name, email,
+phone}`, the person who manages the record), which only the newsletter reads, through
+`ContactDirectory`, to send the mails other services ask for (SPEC §8): no other service
+ever handles an association's address.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from nats.js import JetStreamContext
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from vieasso.common.messages.annuaire import AssociationPublic, MissionPublic, VenuePublic
+from vieasso.common.messages.annuaire import (
+    AssociationPublic,
+    AssociationState,
+    MissionPublic,
+    VenuePublic,
+)
 from vieasso.common.nats.kv import BucketWatch
 from vieasso.common.reference.models import Quartier, Theme
 
@@ -131,3 +140,53 @@ class DirectoryView:
 
     def quartiers(self) -> list[Quartier]:
         return [v for k, v in self._reference.items.items() if k.startswith("quartier.")]
+
+
+class PrivateContactView(BaseModel):
+    """The private contact as the annuaire stores it (read by the newsletter only)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str
+    email: str
+
+
+class AssociationContact(BaseModel):
+    """What the newsletter needs to write to an association: who, how to greet it, and
+    what it is interested in (for the associations' letter). Never published anywhere."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    slug: str
+    name: str
+    state: AssociationState
+    themes: tuple[str, ...] = ()
+    quartier: str | None = None
+    validated_at: datetime | None = None
+    private_contact: PrivateContactView | None = None
+
+    @property
+    def email(self) -> str | None:
+        return self.private_contact.email if self.private_contact else None
+
+
+class ContactDirectory:
+    """In-memory, always-current map slug → `AssociationContact`, from the directory's
+    associations bucket. The newsletter's only source of association addresses."""
+
+    def __init__(self) -> None:
+        self._mirror = _BucketMirror(ASSOCIATIONS, _model(AssociationContact))
+
+    async def start(self, js: JetStreamContext) -> None:
+        """Load the bucket, then keep following changes in the background."""
+        await self._mirror.start(js)
+
+    async def stop(self) -> None:
+        await self._mirror.stop()
+
+    def get(self, slug: str) -> AssociationContact | None:
+        found: AssociationContact | None = self._mirror.items.get(slug)
+        return found
+
+    def all(self) -> list[AssociationContact]:
+        return list(self._mirror.items.values())

@@ -80,6 +80,7 @@ class Audience(StrEnum):
     ADULTES = "adultes"
     SENIORS = "seniors"
     FAMILLES = "familles"
+    ASSOCIATIONS = "associations"  # meetings, trainings, the Forum: for associations (SPEC §8)
 
 
 class EventStatus(StrEnum):

@@ -8,6 +8,7 @@ AUDIENCES = {
     "adultes": "Adultes",
     "seniors": "Seniors",
     "familles": "Familles",
+    "associations": "Associations (réunions, formations, forum)",
 }
 ATTENDANCE = {"offline": "Sur place", "online": "En ligne", "mixed": "Sur place et en ligne"}
 STATUSES = {"scheduled": "Prévu", "postponed": "Reporté", "full": "Complet"}
