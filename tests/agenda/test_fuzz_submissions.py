@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.reliability.junk import rrules
+from vieasso.agenda.adapters import ics
 from vieasso.agenda.adapters.catalog import Catalog
 from vieasso.agenda.adapters.ics import vevent_bytes
 from vieasso.agenda.adapters.store import EventStore
@@ -170,3 +171,51 @@ def test_any_recurrence_rule_is_answered_within_the_bound_and_lists_within_it(ru
     recurrence = written["RRULE"].to_ical()
     assert isinstance(recurrence, bytes)
     assert recurrence.startswith(b"FREQ=")
+
+
+moments = st.datetimes(
+    min_value=datetime(1, 1, 2),  # noqa: DTZ001 - hypothesis bounds are naive
+    max_value=datetime(9999, 12, 30),  # noqa: DTZ001
+    timezones=st.just(UTC),
+).map(lambda d: d.isoformat()) | st.dates().map(lambda d: d.isoformat())
+
+
+@settings(max_examples=300, deadline=PER_MESSAGE, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    start=moments,
+    end=moments,
+    exdates=st.lists(moments, max_size=2),
+    rule=st.sampled_from([None, "FREQ=WEEKLY;COUNT=3", "FREQ=DAILY;COUNT=2"]),
+)
+def test_any_dates_accepted_still_make_every_feed_window_writable(
+    start: str, end: str, exdates: list[str], rule: str | None
+) -> None:
+    """An accepted event, whatever its dates, can be written in a feed of any window it
+    overlaps (an event from year 1 to 9999 once made every ICS feed answer 500)."""
+    store = MemoryStore()
+    agenda = Agenda(
+        directory=OneAssociation(),
+        store=cast(EventStore, store),
+        catalog=Catalog(),
+        publish=Published(),
+        clock=FrozenClock(NOW),
+        domain="example.org",
+        public_url="https://example.org",
+    )
+    body = {
+        "association": "club", "event_id": "fz", "title": "Atelier", "start": start, "end": end,
+        "all_day": len(start) == 10, "rrule": rule, "exdates": exdates,
+        "place": {"name": "Salle", "address": "1 rue Battant", "postal_code": "25000"},
+    }  # fmt: skip
+    inbound = Inbound("agenda.submissions.club", json.dumps(body).encode(), {}, 1)
+    outcome = asyncio.run(agenda.handle(inbound))
+    assert outcome in (Outcome.REJECTED, Outcome.APPLIED)
+    if outcome is Outcome.REJECTED:
+        return
+    [stored] = store.saved
+    opening = stored.span_start.date()  # a window the event overlaps, as in the feeds
+    window = (opening, opening + timedelta(days=365))
+    first, last = ics.tz_range(*window, stored.span_start, stored.span_end)
+    assert last - first <= timedelta(days=366 * 4)  # the VTIMEZONE stays small
+    body_bytes, _ = ics.assemble("Agenda", [vevent_bytes(stored)], first, last)
+    assert icalendar.Calendar.from_ical(body_bytes).walk("VEVENT")

@@ -73,6 +73,20 @@ def test_a_complete_event_has_no_reason() -> None:
         ({"all_day": True, "start": "2026-04-10", "end": "2026-04-09"}, "end", "dernier jour"),
         ({"exdates": ["2026-04-17T20:00:00+02:00"]}, "exdates", "récurrence"),
         ({"themes": ["culture", "astrologie"]}, "themes.1", "astrologie"),
+        # from year 1 to 9999, an event sat in every feed's window and broke them all (500)
+        ({"end": "9999-12-31T23:59:59+14:00"}, "end", "entre 2000 et 2099"),
+        ({"start": "0001-01-01T00:00:00+00:00"}, "start", "entre 2000 et 2099"),
+        ({"end": "2027-04-11T22:00:00+02:00"}, "end", "au plus un an"),
+        (
+            {"all_day": True, "start": "2026-04-10", "end": "9999-12-31"},
+            "end",
+            "entre 2000 et 2099",
+        ),
+        (
+            {"rrule": "FREQ=WEEKLY;COUNT=3", "exdates": ["9999-12-31T23:59:59+00:00"]},
+            "exdates.0",
+            "entre 2000 et 2099",
+        ),
     ],
 )
 def test_each_rule_gives_its_reason_in_french(
@@ -81,6 +95,10 @@ def test_each_rule_gives_its_reason_in_french(
     found = reasons(**fields)
     assert field in found, found
     assert words in found[field]
+
+
+def test_an_event_may_last_a_whole_year() -> None:
+    assert reasons(all_day=True, start="2026-04-10", end="2027-04-10") == {}
 
 
 def test_all_day_end_is_the_inclusive_last_day() -> None:

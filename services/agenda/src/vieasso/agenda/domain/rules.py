@@ -5,7 +5,7 @@ Every reason is a `FieldError` in French, for the volunteer who typed the event.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +28,39 @@ class Directory(Protocol):
 
 def _error(field: str, message: str, code: str) -> FieldError:
     return FieldError(field=field, message=message, code=code)
+
+
+# Dates an agenda can hold: far enough from the calendar's edges (year 1, year 9999) that
+# every computation on them (time zones, the day after the end, the feeds' VTIMEZONE range)
+# stays defined. An event lasts at most a year; what comes back regularly is a recurrence.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+MAX_DURATION = timedelta(days=366)
+
+
+def _check_range(content: EventContent) -> list[FieldError]:
+    """Dates within `FIRST_YEAR`–`LAST_YEAR`, an event lasting at most `MAX_DURATION` (an
+    event from year 1 to 9999 would be in every feed's window and break them all)."""
+    moments: list[tuple[str, date]] = [("start", content.start), ("end", content.end)]
+    moments += [(f"exdates.{i}", d) for i, d in enumerate(content.exdates)]
+    errors = [
+        _error(
+            name,
+            f"La date doit être comprise entre {FIRST_YEAR} et {LAST_YEAR}.",
+            "date_out_of_range",
+        )
+        for name, value in moments
+        if not FIRST_YEAR <= value.year <= LAST_YEAR
+    ]
+    if not errors and content.end - content.start > MAX_DURATION:
+        errors.append(
+            _error(
+                "end",
+                "Un événement dure au plus un an : pour une activité qui revient, "
+                "indiquez une récurrence (rrule).",
+                "too_long",
+            )
+        )
+    return errors
 
 
 def check_association(claimed: str, slug: str, directory: Directory) -> list[FieldError]:
@@ -100,6 +133,8 @@ def _check_dates(content: EventContent, tz: ZoneInfo) -> list[FieldError]:
             return errors
         if end <= start:
             errors.append(_error("end", "La fin doit être après le début.", "end_before_start"))
+    if not errors:
+        errors = _check_range(content)
     for i, exdate in enumerate(content.exdates):
         if content.all_day != (not isinstance(exdate, datetime)):
             expected = "une date" if content.all_day else "une date avec heure"
