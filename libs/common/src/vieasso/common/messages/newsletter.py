@@ -90,8 +90,10 @@ class Delivery(BaseModel):
 class DeliveryBatch(Message):
     """Work queue ``deliveries.newsletter.<edition_id>``: up to a few dozen deliveries.
 
-    Only subscriber ids travel here: senders read addresses from the subscribers bucket at
-    send time, so an erasure or an unsubscription made meanwhile is respected.
+    Only recipient ids travel here (subscribers' random ids; associations' slugs in the
+    associations' letter): senders read addresses from the subscribers bucket (or the
+    directory's) at send time, so an erasure, an unsubscription or a new contact made
+    meanwhile is respected.
     """
 
     edition_id: Slug
