@@ -174,6 +174,12 @@ def check_first_letter(smtp: SmtpServer, c: Cast, eid: str, domain: str) -> str:
     return found.group(1)
 
 
+async def last_choice(js: JetStreamContext, slug: str, change: LetterChange) -> LetterChoice:
+    """The last `LetterChoice` fact of the association on the NEWSLETTER stream."""
+    msg = await js.get_last_msg("NEWSLETTER", subjects.letter_choice(slug, change))
+    return LetterChoice.model_validate_json(msg.data or b"")
+
+
 async def leave_by_one_click(app: App, js: JetStreamContext, slug: str, link: str) -> None:
     """GET shows a button and changes nothing; POST publishes the association's choice."""
     choice_subject = subjects.letter_choice(slug, LetterChange.UNSUBSCRIBED)
@@ -188,9 +194,7 @@ async def leave_by_one_click(app: App, js: JetStreamContext, slug: str, link: st
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert left.status_code == 200, left.text
-    fact = LetterChoice.model_validate_json(
-        (await js.get_last_msg("NEWSLETTER", choice_subject)).data or b""
-    )
+    fact = await last_choice(js, slug, LetterChange.UNSUBSCRIBED)
     assert (fact.association, fact.subscribed, fact.source) == (slug, False, "lien-en-un-clic")
     tampered = await app.client.post(link[:-3] + "xyz", content=b"List-Unsubscribe=One-Click")
     assert tampered.status_code == 400
@@ -322,3 +326,40 @@ def test_the_letter_is_due_on_the_first_monday_of_the_month_at_eight() -> None:
     summer = next_monthly_run(datetime(2027, 3, 1, 9, tzinfo=PARIS), 0, eight, PARIS)
     assert summer == datetime(2027, 4, 5, 8, tzinfo=PARIS)  # after the change to summer time
     assert ASSOCIATIONS_LETTER.edition_id(first_monday, PARIS) == "associations-2026-m12"
+
+
+async def test_choices_from_the_association_space_are_followed_and_the_button_is_recorded(
+    js: JetStreamContext, newsletter_app: App
+) -> None:
+    app = newsletter_app
+    choices = app.newsletter.letter_choices
+    member = asso(app.newsletter.clock.now(), "Vélo-club de Velotte")
+    assert choices.subscribed(member.slug)  # never chose: receives the letter
+    await opt_out(js, member.slug)  # published by the association space while running
+    await until(lambda: not choices.subscribed(member.slug))
+    back = LetterChoice(
+        association=member.slug, subscribed=True, source="espace-association", form_version="t"
+    )
+    await js.publish(
+        subjects.letter_choice(member.slug, LetterChange.SUBSCRIBED),
+        back.model_dump_json().encode(),
+    )
+    await until(lambda: choices.subscribed(member.slug))
+
+    link = app.newsletter.links.letter_unsubscribe(member.slug)
+    left = await app.client.post(
+        link,
+        content=b"depuis=page",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert left.status_code == 200
+    assert "ne recevra plus" in left.text
+    fact = await last_choice(js, member.slug, LetterChange.UNSUBSCRIBED)
+    assert fact.source == "lien-desabonnement"
+    assert not choices.subscribed(member.slug)
+    residents = app.newsletter.links.unsubscribe("abcdef0123").split("?", 1)[1]
+    refused = await app.client.post(  # a residents' unsubscribe token is not the letter's
+        f"/lettre-des-associations/desabonnement?{residents}",
+        content=b"List-Unsubscribe=One-Click",
+    )
+    assert refused.status_code == 400
