@@ -345,6 +345,17 @@ async def test_choices_from_the_association_space_are_followed_and_the_button_is
         back.model_dump_json().encode(),
     )
     await until(lambda: choices.subscribed(member.slug))
+    other = asso(app.newsletter.clock.now(), "Autre association")
+    forged = LetterChoice(  # the body names another association than the subject
+        association=member.slug, subscribed=False, source="espace-association", form_version="t"
+    )
+    await js.publish(
+        subjects.letter_choice(other.slug, LetterChange.UNSUBSCRIBED),
+        forged.model_dump_json().encode(),
+    )
+    await opt_out(js, other.slug)  # read after the forged one
+    await until(lambda: not choices.subscribed(other.slug))
+    assert choices.subscribed(member.slug)
 
     link = app.newsletter.links.letter_unsubscribe(member.slug)
     left = await app.client.post(

@@ -5,7 +5,8 @@ the choice, when, from where, which form; no address) are published by the assoc
 space (the annuaire) and by this service's one-click link. They are kept on the stream like
 a consent and are the only record of the choice: replayed at every start (before any
 letter is built, like the subscribers' departures) and followed afterwards. The last
-choice of an association wins; an association that never chose receives the letter.
+choice of an association wins; an association that never chose receives the letter. A fact
+whose body does not match its subject (another slug, the other choice) is skipped.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ log = logging.getLogger(__name__)
 STREAM = "NEWSLETTER"
 
 
+def subject_of(choice: LetterChoice) -> str:
+    change = LetterChange.SUBSCRIBED if choice.subscribed else LetterChange.UNSUBSCRIBED
+    return subjects.letter_choice(choice.association, change)
+
+
 class LetterChoices:
     def __init__(self, js: JetStreamContext, publish: Publish) -> None:
         self._publish = publish
@@ -41,6 +47,9 @@ class LetterChoices:
             choice = LetterChoice.model_validate_json(msg.data)
         except ValidationError:
             log.warning("unreadable letter choice skipped", extra={"subject": msg.subject})
+            return
+        if msg.subject != subject_of(choice):
+            log.warning("letter choice unlike its subject skipped", extra={"subject": msg.subject})
             return
         self._subscribed[choice.association] = choice.subscribed
 
@@ -58,8 +67,7 @@ class LetterChoices:
     async def record(self, choice: LetterChoice) -> None:
         """Publish the choice (acknowledged by JetStream, or raises `PublishError`); this
         process applies it at once, the others when they read it."""
-        change = LetterChange.SUBSCRIBED if choice.subscribed else LetterChange.UNSUBSCRIBED
-        await self._publish(subjects.letter_choice(choice.association, change), choice)
+        await self._publish(subject_of(choice), choice)
         self._subscribed[choice.association] = choice.subscribed
 
     async def stop(self) -> None:
