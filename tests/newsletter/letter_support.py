@@ -108,3 +108,10 @@ async def publish(js: JetStreamContext, *facts_: tuple[str, Message]) -> None:
         await js.publish(
             subject, fact.model_dump_json().encode(), headers={"Nats-Msg-Id": str(fact.message_id)}
         )
+
+
+def meeting(start: datetime, title: str) -> tuple[str, Message]:
+    """The fact of an event meant for associations (audience `associations`)."""
+    return facts.event_published(
+        start, title=title, themes=(), quartier=None, audience=FOR_ASSOCIATIONS
+    )

@@ -6,6 +6,7 @@ bounces; the monthly schedule."""
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import time
 from dataclasses import dataclass, fields
@@ -18,14 +19,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
+from rich.console import Console
 
 from tests.newsletter import facts
-from tests.newsletter.conftest import BASE, App, mails_to, running, until
+from tests.newsletter.conftest import BASE, App, mails_to, random_email, running, until
 from tests.newsletter.letter_support import (
-    FOR_ASSOCIATIONS,
     Asso,
     asso,
     code,
+    meeting,
     opt_out,
     publish,
     put_in_directory,
@@ -49,6 +51,7 @@ from vieasso.newsletter.domain.edition import (
 )
 from vieasso.newsletter.domain.letter import LetterSelector, Profile
 from vieasso.newsletter.domain.subscriber import Topic
+from vieasso.newsletter.entrypoints.cli_digest import _run
 
 pytestmark = [pytest.mark.nats, pytest.mark.smtp]
 
@@ -135,9 +138,7 @@ async def cast(js: JetStreamContext, now: datetime) -> Cast:
     await publish(
         js,
         *(a.fact() for a in everyone),
-        facts.event_published(
-            soon, title=FORUM, themes=(), quartier=None, audience=FOR_ASSOCIATIONS
-        ),
+        meeting(soon, FORUM),
         facts.event_published(soon, title="Concert tout public", themes=(theme,), quartier=None),
     )
     return c
@@ -221,10 +222,7 @@ async def check_archive(app: App, c: Cast, eid: str) -> None:
 
 async def announce(app: App, js: JetStreamContext, title: str, start: datetime) -> None:
     """An event for associations, once the letter's index holds it."""
-    fact = facts.event_published(
-        start, title=title, themes=(), quartier=None, audience=FOR_ASSOCIATIONS
-    )
-    await publish(js, fact)
+    await publish(js, meeting(start, title))
     await until(lambda: any(i.title == title for i in app.newsletter.index.events.values()))
 
 
@@ -374,3 +372,28 @@ async def test_choices_from_the_association_space_are_followed_and_the_button_is
         content=b"List-Unsubscribe=One-Click",
     )
     assert refused.status_code == 400
+
+
+async def test_dry_run_and_preview_of_the_associations_letter(
+    js: JetStreamContext, newsletter_settings: NewsletterSettings, smtp_server: SmtpServer
+) -> None:
+    await provision(js, replicas=1)
+    now = datetime.now(UTC)
+    title = f"Atelier subventions {code('n')}"
+    await publish(
+        js,
+        meeting(now + timedelta(days=6), title),
+    )
+    out = io.StringIO()
+    console = Console(file=out, width=160)
+
+    assert await _run(newsletter_settings, ASSOCIATIONS_LETTER, True, None, console) == 0
+    assert "--dry-run" in out.getvalue()
+    assert ASSOCIATIONS_LETTER.edition_id(now, PARIS) in out.getvalue()
+
+    email = random_email("apercu-lettre")
+    assert await _run(newsletter_settings, ASSOCIATIONS_LETTER, False, email, console) == 0
+    (mail,) = mails_to(smtp_server, email)
+    assert mail["Subject"].startswith("[Aperçu] La lettre des associations")
+    assert mail["List-Id"] == LIST_ID
+    assert title in text_of(mail)
