@@ -189,10 +189,14 @@ async def leave_by_one_click(app: App, js: JetStreamContext, slug: str, link: st
     assert "<button" in page.text
     with pytest.raises(NotFoundError):
         await js.get_last_msg("NEWSLETTER", choice_subject)
-    left = await app.client.post(
+    left = await app.client.post(  # as a mail provider posts it, from its own site
         link,
         content=b"List-Unsubscribe=One-Click",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": "https://mail.example.net",
+            "Sec-Fetch-Site": "cross-site",
+        },
     )
     assert left.status_code == 200, left.text
     fact = await last_choice(js, slug, LetterChange.UNSUBSCRIBED)
