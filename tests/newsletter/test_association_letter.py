@@ -6,8 +6,10 @@ bounces; the monthly schedule."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import re
+import secrets
 import time
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -52,6 +54,7 @@ from vieasso.newsletter.domain.edition import (
 from vieasso.newsletter.domain.letter import LetterSelector, Profile
 from vieasso.newsletter.domain.subscriber import Topic
 from vieasso.newsletter.entrypoints.cli_digest import _run
+from vieasso.newsletter.entrypoints.schedule import Schedule
 
 pytestmark = [pytest.mark.nats, pytest.mark.smtp]
 
@@ -401,3 +404,36 @@ async def test_dry_run_and_preview_of_the_associations_letter(
     assert mail["Subject"].startswith("[Aperçu] La lettre des associations")
     assert mail["List-Id"] == LIST_ID
     assert title in text_of(mail)
+
+
+async def test_the_schedule_builds_the_letter_of_the_month_on_its_first_monday(
+    newsletter_settings: NewsletterSettings,
+) -> None:
+    # years after every other test's editions (theirs end by 2899): no shared month
+    first = datetime(2900 + secrets.randbelow(99), 1 + secrets.randbelow(12), 1, 8, tzinfo=PARIS)
+    first += timedelta(days=-first.weekday() % 7)
+    clock = FrozenClock(first + timedelta(minutes=3))  # just after: a run to catch up
+    async with running(newsletter_settings, clock) as app:
+        schedule = Schedule(app.newsletter.editions, newsletter_settings, clock)
+        task = asyncio.create_task(schedule.run_letter())
+        try:
+            eid = ASSOCIATIONS_LETTER.edition_id(first, PARIS)
+            store = app.newsletter.editions.store
+            found: list[Edition] = []
+
+            async def built() -> bool:
+                record = await store.get(eid)
+                if record is not None:
+                    found.append(record[0])
+                return record is not None
+
+            deadline = time.monotonic() + 20
+            while not await built():
+                assert time.monotonic() < deadline, "no letter built on the first Monday"
+                await asyncio.sleep(0.05)
+            assert found[0].audience.value == "associations"
+            assert eid == f"associations-{first.year}-m{first.month:02d}"
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
