@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from vieasso.common import subjects
 from vieasso.common.messages.agenda import (
+    Audience,
     CanonicalEvent,
     EventContent,
     EventPublished,
@@ -68,7 +69,12 @@ def mission_published(
 
 
 def event_published(
-    start: datetime, *, title: str, themes: tuple[str, ...], quartier: str | None
+    start: datetime,
+    *,
+    title: str,
+    themes: tuple[str, ...],
+    quartier: str | None,
+    audience: tuple[Audience, ...] = (Audience.TOUT_PUBLIC,),
 ) -> tuple[str, Message]:
     association, event_id = slug("asso"), slug("ev")
     event = CanonicalEvent(
@@ -83,6 +89,7 @@ def event_published(
             start=start,
             end=start + timedelta(hours=2),
             themes=themes,
+            audience=audience,
         ),
         location=ResolvedLocation(quartier=quartier),
         url=f"https://agenda.test/events/{association}/{event_id}",

@@ -14,6 +14,7 @@ from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.web import Sessions, install_starting_page, mount_static
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.entrypoints import http, nats, web
+from vieasso.newsletter.entrypoints.pages_letter import UNSUBSCRIBE as UNSUBSCRIBE_LETTER
 from vieasso.newsletter.service import Newsletter
 
 SERVICE = "newsletter"
@@ -34,7 +35,7 @@ def create_app(settings: NewsletterSettings | None = None, clock: Clock | None =
         description="Abonnements, lettres d’information et envois.",
         routers=[http.build_router()],
         # RFC 8058 one-click unsubscription: posted by mail providers, authorised by its token
-        open_to_other_sites=["/desabonnement"],
+        open_to_other_sites=["/desabonnement", UNSUBSCRIBE_LETTER],
     )
     app.state.settings = settings
     app.state.newsletter = None

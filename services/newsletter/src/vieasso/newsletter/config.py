@@ -86,6 +86,20 @@ class NewsletterSettings(Settings):
     )
     default_frequency: Frequency = Frequency.HEBDOMADAIRE
 
+    letter_list_id: str = Field(
+        default="associations.lettre.vie-associative.besancon.fr",
+        description="List-Id of the associations' letter (distinct from the digest's).",
+    )
+    letter_weekday: int = Field(
+        default=0, ge=0, le=6, description="Associations' letter: first such day of the month."
+    )
+    letter_time: time = Field(
+        default=time(8, 0), description="Local time of the associations' letter (monthly)."
+    )
+    letter_event_days: int = Field(
+        default=42, ge=1, description="Associations' letter: events of the coming N days."
+    )
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.digest_timezone)

@@ -14,6 +14,8 @@ from typing import Any
 from nats.js import JetStreamContext
 
 from vieasso.common.clock import Clock, SystemClock
+from vieasso.common.directory import ContactDirectory
+from vieasso.common.messages.newsletter import LetterAudience
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import Publish
 from vieasso.common.nats.runtime import NatsRuntime
@@ -23,11 +25,13 @@ from vieasso.newsletter.adapters.departures import Departures
 from vieasso.newsletter.adapters.editions import EditionStore
 from vieasso.newsletter.adapters.facts import FactsFeed
 from vieasso.newsletter.adapters.ledger import Ledger
+from vieasso.newsletter.adapters.letter_choices import LetterChoices
 from vieasso.newsletter.adapters.mirror import SubscriberMirror
 from vieasso.newsletter.adapters.queue import DeliveryQueue
 from vieasso.newsletter.adapters.rendering import Renderer
 from vieasso.newsletter.adapters.smtp import SmtpPool
 from vieasso.newsletter.adapters.subscribers import SubscriberStore
+from vieasso.newsletter.adapters.undeliverable import Undeliverable
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain.edition import Edition, EditionState
 from vieasso.newsletter.domain.index import ContentIndex
@@ -38,6 +42,7 @@ from vieasso.newsletter.handlers.content import apply_fact
 from vieasso.newsletter.handlers.deliveries import Deliverer
 from vieasso.newsletter.handlers.departures import DepartureReplay
 from vieasso.newsletter.handlers.editions import Editions
+from vieasso.newsletter.handlers.letter import AssociationLetter
 from vieasso.newsletter.handlers.links import Links
 from vieasso.newsletter.handlers.mails import ConfirmationMails
 from vieasso.newsletter.handlers.rendered import EditionMails
@@ -85,6 +90,8 @@ class Newsletter:
         )
         self.feed = FactsFeed(js, lambda subject, data: apply_fact(self.index, subject, data))
         self.queue = DeliveryQueue(js, settings.send_ack_wait)
+        self.contacts = ContactDirectory()  # associations' private contacts (SPEC §8)
+        self.letter_choices = LetterChoices(js, publish)
         self.store: SubscriberStore
         self.mirror: SubscriberMirror
         self.ledger: Ledger
@@ -92,6 +99,7 @@ class Newsletter:
         self.subscriptions: Subscriptions
         self.deliverer: Deliverer
         self.departures: DepartureReplay
+        self.letter: AssociationLetter
         self.sender: Sender | None = None
         self.schedule: Schedule | None = None
 
@@ -124,6 +132,16 @@ class Newsletter:
         self.deliverer = Deliverer(
             self.ledger, self.mirror, self.store, self.pool, self.links, self.settings, self.clock
         )
+        self.letter = AssociationLetter(
+            self.contacts,
+            self.letter_choices,
+            Undeliverable(await self.js.key_value(ledger.BUCKET)),
+            self.links,
+            mails.association_space,
+            self.settings,
+            self.clock,
+        )
+        self.editions.letter = self.deliverer.letter = self.letter
         return self
 
     async def load(self) -> None:
@@ -132,6 +150,8 @@ class Newsletter:
         await self.feed.start()
         await self.mirror.start()
         await self.departures.run()
+        await self.contacts.start(self.js)
+        await self.letter_choices.start()
         release_memory()
 
     def start_sender(self) -> Sender:
@@ -154,6 +174,8 @@ class Newsletter:
         if self.sender is not None:
             await self.sender.stop()
         await self.feed.stop()
+        await self.contacts.stop()
+        await self.letter_choices.stop()
         if hasattr(self, "mirror"):
             await self.mirror.stop()
         if hasattr(self, "subscriptions"):
@@ -172,8 +194,14 @@ class Newsletter:
             status["progress"] = {state.value: count for state, count in tally.items()}
         return status
 
-    async def archived_editions(self) -> list[Edition]:
-        return [e for e in await self.editions.store.all() if e.state is not EditionState.BUILDING]
+    async def archived_editions(
+        self, audience: LetterAudience = LetterAudience.HABITANTS
+    ) -> list[Edition]:
+        return [
+            e
+            for e in await self.editions.store.all()
+            if e.state is not EditionState.BUILDING and e.audience is audience
+        ]
 
     async def archive_html(self, edition_id: str) -> str | None:
         found = await self.editions.store.get(edition_id)

@@ -10,6 +10,10 @@ from vieasso.common.messages.base import Message, Slug
 from vieasso.common.subjects import Departure
 
 SUBSCRIBER_ID = r"^[a-z0-9]{1,64}$"
+# A delivery's recipient: a subscriber's random id, or an association's slug (the
+# associations' letter, whose recipients are associations; their contact's address is read
+# from the directory at send time, never carried here).
+RECIPIENT_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
 class Frequency(StrEnum):
@@ -17,11 +21,20 @@ class Frequency(StrEnum):
     MENSUELLE = "mensuelle"
 
 
+class LetterAudience(StrEnum):
+    """Who a letter is for: the residents who subscribed (the digest), or the validated
+    associations (the associations' letter, SPEC §8)."""
+
+    HABITANTS = "habitants"
+    ASSOCIATIONS = "associations"
+
+
 class EditionBuilt(Message):
     """A digest edition was built: what it covers and how many mails it will send."""
 
     edition_id: Slug
     frequency: Frequency
+    audience: LetterAudience = LetterAudience.HABITANTS
     period_start: AwareDatetime
     period_end: AwareDatetime
     recipients: int = Field(ge=0)
@@ -63,15 +76,24 @@ class Delivery(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    subscriber_id: str = Field(pattern=SUBSCRIBER_ID)
+    subscriber_id: str = Field(
+        max_length=80,
+        pattern=RECIPIENT_ID,
+        description=(
+            "The recipient: a subscriber's random id, or an association's slug in an "
+            "edition of the associations' letter."
+        ),
+    )
     items: tuple[int, ...] = Field(description="Indexes of the edition's items.")
 
 
 class DeliveryBatch(Message):
     """Work queue ``deliveries.newsletter.<edition_id>``: up to a few dozen deliveries.
 
-    Only subscriber ids travel here: senders read addresses from the subscribers bucket at
-    send time, so an erasure or an unsubscription made meanwhile is respected.
+    Only recipient ids travel here (subscribers' random ids; associations' slugs in the
+    associations' letter): senders read addresses from the subscribers bucket (or the
+    directory's) at send time, so an erasure, an unsubscription or a new contact made
+    meanwhile is respected.
     """
 
     edition_id: Slug

@@ -3,7 +3,8 @@
 - ``edition.<id>`` — the `Edition` record, created with KV create: whoever creates it builds
   the edition; a second instance, a second run or a restart finds it and does not.
 - ``content.<id>`` — the edition's items (what the archive shows, what senders render).
-- ``last.<frequency>`` — the id of the last edition: the next one starts where it ended.
+- ``last.<frequency>`` — the id of the last edition: the next one starts where it ended
+  (``last.associations`` for the associations' letter).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from nats.js.errors import InvalidKeyError, KeyNotFoundError, KeyWrongLastSequen
 from nats.js.kv import KeyValue
 from pydantic import TypeAdapter
 
-from vieasso.common.messages.newsletter import Frequency
 from vieasso.common.nats.kv import scan
 from vieasso.newsletter.domain.content import EditionContent, Item
 from vieasso.newsletter.domain.edition import Edition
@@ -61,16 +61,17 @@ class EditionStore:
         associations, missions, events = _ITEMS.validate_json(entry.value or b"")
         return EditionContent(associations=associations, missions=missions, events=events)
 
-    async def last(self, frequency: Frequency) -> Edition | None:
+    async def last(self, series: str) -> Edition | None:
+        """The last edition of a series (`Series.key`: a frequency, or ``associations``)."""
         try:
-            entry = await self._kv.get(f"last.{frequency.value}")
+            entry = await self._kv.get(f"last.{series}")
         except KeyNotFoundError:
             return None
         found = await self.get((entry.value or b"").decode())
         return found[0] if found else None
 
-    async def set_last(self, frequency: Frequency, edition_id: str) -> None:
-        await self._kv.put(f"last.{frequency.value}", edition_id.encode())
+    async def set_last(self, series: str, edition_id: str) -> None:
+        await self._kv.put(f"last.{series}", edition_id.encode())
 
     async def all(self) -> list[Edition]:
         editions = [

@@ -34,6 +34,10 @@ HEADINGS = {
     Topic.MISSIONS: "Missions de bénévolat",
     Topic.EVENEMENTS: "Événements à venir",
 }
+RESIDENTS_FOOTER = (
+    "Vous recevez cette lettre parce que vous vous y êtes abonné·e sur {site}.",
+    "Modifier mes préférences",
+)
 _HTML_CUT = re.compile(r"<!--@@cut:([a-z0-9:]+)@@-->")
 _TEXT_CUT = re.compile(r"^@@cut:([a-z0-9:]+)@@\n", re.MULTILINE)
 
@@ -171,8 +175,17 @@ class Renderer:
         self._labels = labels  # theme and quartier codes → French labels
 
     def edition(
-        self, content: EditionContent, *, title: str, period: str, archive_url: str
+        self,
+        content: EditionContent,
+        *,
+        title: str,
+        period: str,
+        archive_url: str,
+        headings: Mapping[Topic, str] = HEADINGS,
+        footer: tuple[str, str] = RESIDENTS_FOOTER,
     ) -> RenderedEdition:
+        """`footer`: why the reader gets the letter (``{site}`` filled in) and the label of
+        the `PREFERENCES` link."""
         sections = []
         index = 0
         for topic, items in (
@@ -186,7 +199,7 @@ class Renderer:
                 index += 1
             if entries:
                 sections.append(
-                    {"topic": topic.value, "heading": HEADINGS[topic], "entries": entries}
+                    {"topic": topic.value, "heading": headings[topic], "entries": entries}
                 )
         data = {
             "title": title,
@@ -195,6 +208,8 @@ class Renderer:
             "sections": sections,
             "site": self._site,
             "archive_url": archive_url,
+            "reason": footer[0].format(site=self._site),
+            "preferences_label": footer[1],
         }
         mjml = self._env.get_template("digest.mjml.j2").render(data)
         html = mjml2html(mjml)

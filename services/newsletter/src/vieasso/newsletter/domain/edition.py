@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from vieasso.common.messages.newsletter import Frequency
+from vieasso.common.messages.newsletter import Frequency, LetterAudience
+
+LETTER_PREFIX = "associations-"  # the associations' letter's edition ids: distinct ones
 
 
 class EditionState(StrEnum):
@@ -24,6 +27,7 @@ class Edition(BaseModel):
 
     id: str
     frequency: Frequency
+    audience: LetterAudience = LetterAudience.HABITANTS
     state: EditionState
     period_start: AwareDatetime
     period_end: AwareDatetime
@@ -53,6 +57,34 @@ def edition_id(frequency: Frequency, at: datetime, zone: ZoneInfo) -> str:
     return f"{year}-w{week:02d}"
 
 
+@dataclass(frozen=True)
+class Series:
+    """The editions that follow one another: the residents' weekly or monthly digest, or
+    the associations' letter (monthly), whose ids (``associations-2026-m12``) never meet
+    the residents' ones."""
+
+    frequency: Frequency
+    audience: LetterAudience = LetterAudience.HABITANTS
+
+    @classmethod
+    def of(cls, which: Frequency | Series) -> Series:
+        return which if isinstance(which, Series) else cls(which)
+
+    @property
+    def key(self) -> str:
+        """Names the series' `last` edition in the editions bucket."""
+        if self.audience is LetterAudience.ASSOCIATIONS:
+            return self.audience.value
+        return self.frequency.value
+
+    def edition_id(self, at: datetime, zone: ZoneInfo) -> str:
+        eid = edition_id(self.frequency, at, zone)
+        return LETTER_PREFIX + eid if self.audience is LetterAudience.ASSOCIATIONS else eid
+
+
+ASSOCIATIONS_LETTER = Series(Frequency.MENSUELLE, LetterAudience.ASSOCIATIONS)
+
+
 def default_period_start(frequency: Frequency, end: datetime) -> datetime:
     """Start of the very first edition's period (no previous edition to follow)."""
     return end - (timedelta(days=31) if frequency is Frequency.MENSUELLE else timedelta(days=7))
@@ -77,3 +109,12 @@ def frequencies_due(run_at: datetime, zone: ZoneInfo) -> tuple[Frequency, ...]:
     if run_at.astimezone(zone).day <= 7:  # noqa: PLR2004 - first week of the month
         return (Frequency.HEBDOMADAIRE, Frequency.MENSUELLE)
     return (Frequency.HEBDOMADAIRE,)
+
+
+def next_monthly_run(after: datetime, weekday: int, at: time, zone: ZoneInfo) -> datetime:
+    """The first scheduled moment strictly after `after` that falls in the first week of
+    its month: the first Monday of the month at 08:00 for the associations' letter."""
+    candidate = next_run(after, weekday, at, zone)
+    while candidate.astimezone(zone).day > 7:  # noqa: PLR2004 - first week of the month
+        candidate = next_run(candidate, weekday, at, zone)
+    return candidate

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from vieasso.common.messages.agenda import CanonicalEvent, EventStatus
+from vieasso.common.messages.agenda import Audience, CanonicalEvent, EventStatus
 from vieasso.common.messages.annuaire import (
     AssociationPublic,
     AssociationState,
@@ -63,6 +63,7 @@ class ContentIndex:
         self.associations: dict[str, Item] = {}
         self.missions: dict[str, Item] = {}
         self.events: dict[str, Item] = {}
+        self.for_associations: set[str] = set()  # keys of `events` meant for associations
         self._names: dict[str, str] = {}
         self._themes: dict[frozenset[str], frozenset[str]] = {}
 
@@ -118,7 +119,12 @@ class ContentIndex:
         over = end < self._now() - timedelta(days=1) and not content.rrule
         if cancelled or over or event.unpublished or content.status is EventStatus.CANCELLED:
             self.events.pop(key, None)
+            self.for_associations.discard(key)
             return
+        if Audience.ASSOCIATIONS in content.audience:
+            self.for_associations.add(key)
+        else:
+            self.for_associations.discard(key)
         location = event.location
         place = ""
         if location.venue is not None:
@@ -158,20 +164,40 @@ class ContentIndex:
     ) -> EditionContent:
         """New associations and missions of [start, end), events of the coming days."""
         horizon = end + timedelta(days=event_days)
-        associations = sorted(
-            (i for i in self.associations.values() if start <= i.when < end),
-            key=lambda i: (i.title.casefold(), i.key),
-        )
+        associations = self._new_associations(start, end)
         missions = sorted(
             (i for i in self.missions.values() if start <= i.when < end),
             key=lambda i: (i.when, i.key),
         )
-        events = sorted(
-            (i for i in self.events.values() if (i.end or i.when) >= end and i.when < horizon),
-            key=lambda i: (max(i.when, end), i.key),
-        )
+        events = self._coming(self.events.values(), end, horizon)
         return EditionContent(
             associations=tuple(associations[:max_associations]),
             missions=tuple(missions[:max_missions]),
             events=tuple(events[:max_events]),
+        )
+
+    def letter_content(
+        self, *, start: datetime, end: datetime, event_days: int, max_items: int = 600
+    ) -> EditionContent:
+        """The associations' letter: associations validated in [start, end) (each recipient
+        then gets those close to it) and the coming events whose audience includes the
+        associations — never the residents' events or missions."""
+        horizon = end + timedelta(days=event_days)
+        meant = (self.events[k] for k in self.for_associations if k in self.events)
+        return EditionContent(
+            associations=tuple(self._new_associations(start, end)[:max_items]),
+            events=tuple(self._coming(meant, end, horizon)[:max_items]),
+        )
+
+    def _new_associations(self, start: datetime, end: datetime) -> list[Item]:
+        return sorted(
+            (i for i in self.associations.values() if start <= i.when < end),
+            key=lambda i: (i.title.casefold(), i.key),
+        )
+
+    @staticmethod
+    def _coming(events: Iterable[Item], end: datetime, horizon: datetime) -> list[Item]:
+        return sorted(
+            (i for i in events if (i.end or i.when) >= end and i.when < horizon),
+            key=lambda i: (max(i.when, end), i.key),
         )

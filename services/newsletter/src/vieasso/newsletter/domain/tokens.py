@@ -25,6 +25,7 @@ class Purpose(StrEnum):
     CONFIRM = "c"  # confirm a subscription (expires)
     UNSUBSCRIBE = "u"  # one-click unsubscribe (never expires)
     MANAGE = "m"  # preferences, export, erase (expires, long)
+    LETTER_UNSUBSCRIBE = "l"  # an association leaves the associations' letter (its slug)
 
 
 class InvalidToken(ValueError):

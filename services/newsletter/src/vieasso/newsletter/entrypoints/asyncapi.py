@@ -16,8 +16,8 @@ def create() -> FastStream:
         title="Newsletter — Vie associative Besançon",
         version="1.0.0",
         description=(
-            "Digest facts and subscribers' departures (NEWSLETTER stream, no address) and "
-            "the deliveries work queue (SPEC §3)."
+            "Digest facts, subscribers' departures and associations' letter choices "
+            "(NEWSLETTER stream, no address) and the deliveries work queue (SPEC §3, §8)."
         ),
     )
     return FastStream(runtime.broker, specification=spec)

@@ -10,8 +10,9 @@ import typer
 
 from vieasso.common.http.server import serve_service
 from vieasso.common.logging import configure_logging
-from vieasso.common.messages.newsletter import Frequency
+from vieasso.common.messages.newsletter import Frequency, LetterAudience
 from vieasso.newsletter.config import NewsletterSettings
+from vieasso.newsletter.domain.edition import ASSOCIATIONS_LETTER, Series
 from vieasso.newsletter.entrypoints.cli_demo import add_demo_subscribers
 from vieasso.newsletter.entrypoints.cli_digest import run
 from vieasso.newsletter.service import standalone
@@ -36,13 +37,22 @@ def send_digest(
         str | None, typer.Option("--preview", help="Send one preview mail to this address.")
     ] = None,
     frequency: Annotated[
-        Frequency, typer.Option("--frequency", help="Which edition.")
+        Frequency, typer.Option("--frequency", help="Which edition of the residents' digest.")
     ] = Frequency.HEBDOMADAIRE,
+    audience: Annotated[
+        LetterAudience,
+        typer.Option(
+            "--audience",
+            help="habitants: the subscribers' digest; associations: the associations' "
+            "letter (monthly; --frequency does not apply).",
+        ),
+    ] = LetterAudience.HABITANTS,
 ) -> None:
     """Build the edition due now (or resume it) and send it, with a progress bar."""
     settings = NewsletterSettings()
     configure_logging("newsletter", level="WARNING", json_lines=settings.log_json)
-    raise typer.Exit(run(frequency, dry_run=dry_run, preview=preview))
+    series = ASSOCIATIONS_LETTER if audience is LetterAudience.ASSOCIATIONS else Series(frequency)
+    raise typer.Exit(run(series, dry_run=dry_run, preview=preview))
 
 
 @app.command()

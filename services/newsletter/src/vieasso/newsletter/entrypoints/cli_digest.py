@@ -1,9 +1,10 @@
 """`vieasso-newsletter send-digest`: build the edition due now and send it, with progress.
 
+`--audience associations` does the same for the associations' letter (monthly).
 `--dry-run` shows what the edition would contain and who would get it, and writes nothing;
-`--preview EMAIL` sends one mail to EMAIL (what that subscriber would get, or everything)
-outside any edition. Several `send-digest` and the service may send at once: they share
-the work queue and the ledger.
+`--preview EMAIL` sends one mail to EMAIL (what that subscriber would get, or everything;
+for the associations' letter, everything) outside any edition. Several `send-digest` and
+the service may send at once: they share the work queue and the ledger.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from vieasso.common.messages.newsletter import Frequency
-from vieasso.newsletter.adapters.mime import Sender
+from vieasso.common.messages.newsletter import Frequency, LetterAudience
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain.content import Selector
 from vieasso.newsletter.domain.delivery import LedgerState
-from vieasso.newsletter.domain.edition import Edition, EditionState, edition_id
+from vieasso.newsletter.domain.edition import Edition, EditionState, Series
 from vieasso.newsletter.domain.subscriber import Preferences
 from vieasso.newsletter.handlers.rendered import EditionMail
 from vieasso.newsletter.service import Newsletter, standalone
@@ -28,11 +28,11 @@ from vieasso.newsletter.service import Newsletter, standalone
 POLL = 0.5
 
 
-def run(frequency: Frequency, *, dry_run: bool, preview: str | None) -> int:
+def run(which: Frequency | Series, *, dry_run: bool, preview: str | None) -> int:
     console = Console()
     settings = NewsletterSettings()
     try:
-        return asyncio.run(_run(settings, frequency, dry_run, preview, console))
+        return asyncio.run(_run(settings, which, dry_run, preview, console))
     except TimeoutError:
         console.print(f"[red]NATS injoignable ({settings.nats_url}) : rien n'a été envoyé.[/red]")
         return 2
@@ -40,16 +40,17 @@ def run(frequency: Frequency, *, dry_run: bool, preview: str | None) -> int:
 
 async def _run(
     settings: NewsletterSettings,
-    frequency: Frequency,
+    which: Frequency | Series,
     dry_run: bool,
     preview: str | None,
     console: Console,
 ) -> int:
+    series = Series.of(which)
     async with standalone(settings) as newsletter:
         if dry_run or preview:
-            return await _look(newsletter, frequency, preview, console)
+            return await _look(newsletter, series, preview, console)
         # Earlier runs' deliveries (a resumed edition), then this process's, for the bar.
-        eid, _ = await newsletter.editions.period(frequency, newsletter.clock.now())
+        eid, _ = await newsletter.editions.period(series, newsletter.clock.now())
         earlier = sum(n for state, n in (await newsletter.ledger.tally(eid)).items() if state.final)
         ours = [0]
 
@@ -58,7 +59,7 @@ async def _run(
 
         newsletter.deliverer.progress.append(count)
         newsletter.start_sender()  # sends as soon as the build queues the first batch
-        edition = await newsletter.editions.build(frequency)
+        edition = await newsletter.editions.build(series)
         console.print(
             f"Édition {edition.id} : {edition.recipients} destinataire(s), "
             f"{edition.items} élément(s), {edition.distinct_contents} contenu(s) distinct(s)."
@@ -107,13 +108,13 @@ def _summary(console: Console, edition: Edition) -> None:
 
 
 async def _look(
-    newsletter: Newsletter, frequency: Frequency, preview: str | None, console: Console
+    newsletter: Newsletter, series: Series, preview: str | None, console: Console
 ) -> int:
     now = newsletter.clock.now()
-    eid, start = await newsletter.editions.period(frequency, now)
-    content = newsletter.editions.content(start, now)
+    eid, start = await newsletter.editions.period(series, now)
+    content = newsletter.editions.content(start, now, series.audience)
     if preview is None:
-        plan = newsletter.editions.plan(frequency, content)
+        plan = await newsletter.editions.plan_for(series, content)
         console.print(
             f"Édition {eid} (du {start:%d/%m/%Y %H:%M} au {now:%d/%m/%Y %H:%M} UTC) — rien "
             f"n'est écrit ni envoyé (--dry-run)."
@@ -124,30 +125,39 @@ async def _look(
             f"{plan.distinct_contents} contenu(s) distinct(s)."
         )
         return 0
-    found = await newsletter.store.find(preview)
-    preferences = found[0].preferences if found else Preferences(frequency=frequency)
-    items = Selector(content, newsletter.settings.digest_max_items).select(preferences)
+    letter = series.audience is LetterAudience.ASSOCIATIONS
+    found = None if letter else await newsletter.store.find(preview)
+    if letter:
+        items = tuple(range(len(content.items)))
+    else:
+        preferences = found[0].preferences if found else Preferences(frequency=series.frequency)
+        items = Selector(content, newsletter.settings.digest_max_items).select(preferences)
     if not items:
         console.print("Rien à envoyer : aucun élément ne correspond.")
         return 0
     s = newsletter.settings
+    mails = newsletter.editions.mails
     edition = Edition(
-        id=edition_id(frequency, now, s.zone),
-        frequency=frequency,
+        id=eid,
+        frequency=series.frequency,
+        audience=series.audience,
         state=EditionState.BUILDING,
         period_start=start,
         period_end=now,
         created_at=now,
-        subject="[Aperçu] " + newsletter.editions.mails.subject(frequency, now),
+        subject="[Aperçu] " + mails.subject(series, now),
     )
     mail = EditionMail(
         edition=edition,
         content=content,
-        rendered=newsletter.editions.mails.render(edition, content),
-        sender=Sender.of(s.mail_from_name, s.mail_from_address, edition.subject, s.list_id),
+        rendered=mails.render(edition, content),
+        sender=mails.sender(edition),
     )
-    subscriber_id = found[0].id if found else "apercu"
-    raw = newsletter.deliverer.message(mail, subscriber_id, preview, items)
+    recipient = found[0].id if found else "apercu"
+    if letter:
+        raw = newsletter.letter.message(mail, recipient, preview, items)
+    else:
+        raw = newsletter.deliverer.message(mail, recipient, preview, items)
     reply = await newsletter.pool.send(s.mail_from_address, preview, raw)
     console.print(f"Aperçu de {len(items)} élément(s) envoyé : {reply.code} {reply.message}")
     return 0 if reply.code < 400 else 1  # noqa: PLR2004

@@ -1,6 +1,9 @@
-"""The weekly schedule (Monday 08:00 Europe/Paris by default).
+"""The schedules: the residents' digest weekly (Monday 08:00 Europe/Paris by default, the
+monthly edition on the first run of the month), the associations' letter monthly (the first
+Monday of the month at 08:00 by default: `letter_weekday`, `letter_time`). One switch,
+`digest_schedule`, turns both on or off.
 
-Every instance may run it: the edition id is deterministic and created with KV create, so
+Every instance may run them: the edition id is deterministic and created with KV create, so
 only one of them builds. A run missed while the service was down is caught up within a day.
 """
 
@@ -8,12 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from vieasso.common.clock import Clock
 from vieasso.common.tasks import stop_task
 from vieasso.newsletter.config import NewsletterSettings
-from vieasso.newsletter.domain.edition import edition_id, frequencies_due, next_run
+from vieasso.newsletter.domain.edition import (
+    ASSOCIATIONS_LETTER,
+    Series,
+    frequencies_due,
+    next_monthly_run,
+    next_run,
+)
 from vieasso.newsletter.handlers.editions import Editions
 
 log = logging.getLogger(__name__)
@@ -27,33 +37,64 @@ class Schedule:
         self._editions = editions
         self._settings = settings
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="newsletter-schedule")
+        self._tasks = [
+            asyncio.create_task(self.run(), name="newsletter-schedule"),
+            asyncio.create_task(self.run_letter(), name="newsletter-letter-schedule"),
+        ]
 
     async def run(self) -> None:
         s = self._settings
-        now = self._clock.now()
-        previous = next_run(now - timedelta(days=7), s.digest_weekday, s.digest_time, s.zone)
-        if now - previous < CATCH_UP:
-            await self._run_due(previous)
+
+        def due(after: datetime) -> datetime:
+            return next_run(after, s.digest_weekday, s.digest_time, s.zone)
+
+        await self._loop(due, timedelta(days=7), self._run_due)
+
+    async def run_letter(self) -> None:
+        s = self._settings
+
+        def due(after: datetime) -> datetime:
+            return next_monthly_run(after, s.letter_weekday, s.letter_time, s.zone)
+
+        async def build(due_at: datetime) -> None:
+            await self._build(ASSOCIATIONS_LETTER, due_at)
+
+        await self._loop(due, timedelta(days=35), build)
+
+    async def _loop(
+        self,
+        next_due: Callable[[datetime], datetime],
+        longest_gap: timedelta,
+        run_due: Callable[[datetime], Awaitable[None]],
+    ) -> None:
+        previous = next_due(self._clock.now() - longest_gap)
+        while (following := next_due(previous)) <= self._clock.now():
+            previous = following
+        if previous <= self._clock.now() and self._clock.now() - previous < CATCH_UP:
+            await run_due(previous)
         while True:
-            due = next_run(self._clock.now(), s.digest_weekday, s.digest_time, s.zone)
+            due = next_due(self._clock.now())
             # Sleep in ticks rather than until `due`: the (injectable) clock may jump.
             while (wait := (due - self._clock.now()).total_seconds()) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(min(wait, TICK))
-            await self._run_due(due)
+            await run_due(due)
 
     async def _run_due(self, due_at: datetime) -> None:
         for frequency in frequencies_due(due_at, self._settings.zone):
-            eid = edition_id(frequency, due_at, self._settings.zone)
-            if await self._editions.store.get(eid) is not None:
-                continue
-            try:
-                await self._editions.build(frequency)
-            except Exception:
-                log.exception("scheduled edition failed", extra={"edition": eid})
+            await self._build(Series(frequency), due_at)
+
+    async def _build(self, series: Series, due_at: datetime) -> None:
+        eid = series.edition_id(due_at, self._settings.zone)
+        if await self._editions.store.get(eid) is not None:
+            return
+        try:
+            await self._editions.build(series)
+        except Exception:
+            log.exception("scheduled edition failed", extra={"edition": eid})
 
     async def stop(self) -> None:
-        await stop_task(self._task)
+        for task in self._tasks:
+            await stop_task(task)

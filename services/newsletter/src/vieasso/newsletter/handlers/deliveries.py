@@ -9,21 +9,28 @@ A crash between 1 and 3 leaves `sending`: the delivery is not sent again (at mos
 and the edition counts it `uncertain` — the server may or may not have accepted it; at
 most two deliveries per SMTP connection (one on the wire, one about to be) are ever in that
 state.
+
+The associations' letter goes the same way, its recipient being an association (its slug)
+whose contact is read from the directory at send time (`AssociationLetter.address`). A hard
+bounce there marks the address undeliverable (`adapters/undeliverable.py`) instead of
+suspending a subscriber; a crash between the ledger's `bounced` and the mark only means the
+next letter tries that address once more.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING
 
 from vieasso.common.clock import Clock
-from vieasso.common.messages.newsletter import Delivery
+from vieasso.common.messages.newsletter import Delivery, LetterAudience
 from vieasso.common.subjects import Departure
 from vieasso.newsletter.adapters.ledger import Claim, Ledger
-from vieasso.newsletter.adapters.mime import compose
 from vieasso.newsletter.adapters.mirror import SubscriberMirror
 from vieasso.newsletter.adapters.rendering import PREFERENCES, UNSUBSCRIBE
 from vieasso.newsletter.adapters.smtp import SmtpPool, SmtpUnavailable
@@ -33,6 +40,9 @@ from vieasso.newsletter.domain.delivery import LedgerEntry, LedgerState, Outcome
 from vieasso.newsletter.domain.subscriber import SubscriberState
 from vieasso.newsletter.handlers.links import Links
 from vieasso.newsletter.handlers.rendered import EditionMail
+
+if TYPE_CHECKING:
+    from vieasso.newsletter.handlers.letter import AssociationLetter
 
 log = logging.getLogger(__name__)
 
@@ -59,27 +69,17 @@ class Deliverer:
         self._clock = clock
         self._ahead = asyncio.Semaphore(settings.smtp_pool_size)  # claimed, waiting to send
         self.progress: list[Progress] = []
+        self.letter: AssociationLetter | None = None  # the associations' letter's recipients
 
     def message(
         self, mail: EditionMail, subscriber_id: str, email: str, items: tuple[int, ...]
     ) -> bytes:
         now = self._clock.now()
-        unsubscribe = self._links.unsubscribe(subscriber_id)
         links = {
             PREFERENCES: self._links.preferences(subscriber_id, now),
-            UNSUBSCRIBE: unsubscribe,
+            UNSUBSCRIBE: self._links.unsubscribe(subscriber_id),
         }
-        html, text = mail.bodies(items, links)
-        return compose(
-            mail.sender,
-            to=email,
-            message_id=f"{mail.edition.id}.{subscriber_id}@{self._settings.domain}",
-            date=now,
-            html=html,
-            text=text,
-            unsubscribe=unsubscribe,
-            unsubscribe_mailto=self._settings.unsubscribe_mailto,
-        )
+        return mail.compose(self._settings, subscriber_id, email, items, links=links, date=now)
 
     async def deliver(self, mail: EditionMail, delivery: Delivery) -> LedgerState:
         state = await self._deliver(mail, delivery)
@@ -89,11 +89,38 @@ class Deliverer:
 
     async def _deliver(self, mail: EditionMail, delivery: Delivery) -> LedgerState:
         eid, sid = mail.edition.id, delivery.subscriber_id
+        if mail.edition.audience is LetterAudience.ASSOCIATIONS:
+            return await self._deliver_letter(mail, delivery)
         reader = self._mirror.get(sid)
         if reader is None or not reader.active:
             await self._ledger.skip(eid, sid, self._clock.now())
             return LedgerState.SKIPPED
         raw = self.message(mail, sid, reader.email, delivery.items)
+        return await self._send(eid, sid, reader.email, raw, partial(self._suspend, sid))
+
+    async def _deliver_letter(self, mail: EditionMail, delivery: Delivery) -> LedgerState:
+        """The associations' letter: the association's contact read now (a contact changed,
+        an opt-out or a bounce since the edition was built is respected)."""
+        eid, slug, letter = mail.edition.id, delivery.subscriber_id, self.letter
+        email = await letter.address(slug) if letter is not None else None
+        if letter is None or email is None:
+            await self._ledger.skip(eid, slug, self._clock.now())
+            return LedgerState.SKIPPED
+        raw = letter.message(mail, slug, email, delivery.items)
+        return await self._send(
+            eid, slug, email, raw, partial(letter.bounced, slug, email), letter=True
+        )
+
+    async def _send(
+        self,
+        eid: str,
+        sid: str,
+        email: str,
+        raw: bytes,
+        bounced: Callable[[str], Awaitable[None]],
+        *,
+        letter: bool = False,
+    ) -> LedgerState:
         s = self._settings
         while True:
             # The ledger says `sending` at most one delivery ahead of each connection: a
@@ -104,12 +131,14 @@ class Deliverer:
                 async with self._ahead:
                     claim = await self._ledger.claim(eid, sid, self._clock.now())
                     if claim.revision is None:
+                        if letter:
+                            return claim.state or LedgerState.SENDING
                         return await self._handled(sid, claim)
                     lease = await held.enter_async_context(self._pool.lease())
                 code: int | None = None
                 detail = "connection"
                 try:
-                    reply = await lease.send(s.mail_from_address, reader.email, raw)
+                    reply = await lease.send(s.mail_from_address, email, raw)
                 except SmtpUnavailable:
                     outcome = Outcome.RETRY
                 else:
@@ -128,7 +157,7 @@ class Deliverer:
             )
             await self._ledger.record(eid, sid, claim.revision, entry)
             if state is LedgerState.BOUNCED:
-                await self._suspend(sid, f"{code} {detail}")
+                await bounced(f"{code} {detail}")
             if state is not LedgerState.DEFERRED:
                 return state
             await asyncio.sleep(backoff(claim.attempts, s.send_retry_base, s.send_retry_max))

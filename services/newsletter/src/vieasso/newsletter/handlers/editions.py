@@ -13,6 +13,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from nats.js.errors import KeyWrongLastSequenceError
 
@@ -24,6 +25,7 @@ from vieasso.common.messages.newsletter import (
     EditionBuilt,
     EditionSent,
     Frequency,
+    LetterAudience,
 )
 from vieasso.common.nats.publish import Publish
 from vieasso.newsletter.adapters.editions import EditionExists, EditionStore
@@ -36,11 +38,14 @@ from vieasso.newsletter.domain.delivery import LedgerState
 from vieasso.newsletter.domain.edition import (
     Edition,
     EditionState,
+    Series,
     default_period_start,
-    edition_id,
 )
 from vieasso.newsletter.domain.index import ContentIndex
 from vieasso.newsletter.handlers.rendered import EditionMails
+
+if TYPE_CHECKING:
+    from vieasso.newsletter.handlers.letter import AssociationLetter
 
 log = logging.getLogger(__name__)
 
@@ -81,22 +86,41 @@ class Editions:
         self._publish = publish
         self._settings = settings
         self._clock = clock
+        self.letter: AssociationLetter | None = None  # the associations' letter's recipients
 
-    async def period(self, frequency: Frequency, now: datetime) -> tuple[str, datetime]:
+    async def period(self, which: Frequency | Series, now: datetime) -> tuple[str, datetime]:
         """The id of the edition due at `now` and the start of what it covers."""
-        eid = edition_id(frequency, now, self._settings.zone)
+        series = Series.of(which)
+        frequency = series.frequency
+        eid = series.edition_id(now, self._settings.zone)
         start = max(default_period_start(frequency, now), now - MAX_SPAN[frequency])
-        last = await self.store.last(frequency)
+        last = await self.store.last(series.key)
         if last is not None and last.id != eid and now - MAX_SPAN[frequency] < last.period_end:
             start = min(last.period_end, now)
         if start >= now:  # a "last" edition from the future (clock moved back): ignore it
             start = default_period_start(frequency, now)
         return eid, start
 
-    def content(self, start: datetime, end: datetime) -> EditionContent:
+    def content(
+        self, start: datetime, end: datetime, audience: LetterAudience = LetterAudience.HABITANTS
+    ) -> EditionContent:
+        if audience is LetterAudience.ASSOCIATIONS:
+            return self._index.letter_content(
+                start=start, end=end, event_days=self._settings.letter_event_days
+            )
         return self._index.edition_content(
             start=start, end=end, event_days=self._settings.digest_event_days
         )
+
+    async def plan_for(self, series: Series, content: EditionContent) -> Plan:
+        """Who gets which items: subscribers of the frequency, or associations."""
+        if series.audience is not LetterAudience.ASSOCIATIONS:
+            return self.plan(series.frequency, content)
+        if self.letter is None:
+            raise RuntimeError("the associations' letter is not wired")
+        plan = Plan(content)
+        plan.deliveries, plan.distinct_contents = await self.letter.plan(content)
+        return plan
 
     def plan(self, frequency: Frequency, content: EditionContent) -> Plan:
         selector = Selector(content, self._settings.digest_max_items)
@@ -112,10 +136,12 @@ class Editions:
         plan.distinct_contents = selector.distinct_contents
         return plan
 
-    async def build(self, frequency: Frequency, now: datetime | None = None) -> Edition:
+    async def build(self, which: Frequency | Series, now: datetime | None = None) -> Edition:
         """Create (or resume) the edition due now and queue its deliveries."""
+        series = Series.of(which)
+        frequency = series.frequency
         now = now or self._clock.now()
-        eid, start = await self.period(frequency, now)
+        eid, start = await self.period(series, now)
         found = await self.store.get(eid)
         if found is not None and found[0].state is not EditionState.BUILDING:
             log.info("edition already built", extra={"edition": eid})
@@ -123,11 +149,11 @@ class Editions:
         if found is not None:
             edition, revision = found
             content = await self.store.content(eid) or self.content(
-                edition.period_start, edition.period_end
+                edition.period_start, edition.period_end, series.audience
             )
         else:
-            content = self.content(start, now)
-            edition = self._new(eid, frequency, start, now, content)
+            content = self.content(start, now, series.audience)
+            edition = self._new(eid, series, start, now, content)
             try:
                 revision = await self.store.create(edition)
             except EditionExists:
@@ -136,7 +162,7 @@ class Editions:
                     raise
                 return existing[0]
             await self.store.save_content(eid, content)
-        plan = self.plan(frequency, content)
+        plan = await self.plan_for(series, content)
         await self._queue(eid, plan.deliveries)
         edition = edition.model_copy(
             update={
@@ -146,13 +172,14 @@ class Editions:
             }
         )
         await self.store.save(edition, revision)
-        await self.store.set_last(frequency, eid)
+        await self.store.set_last(series.key, eid)
         await self._publish(
             subjects.edition(eid, subjects.EditionChange.BUILT),
             EditionBuilt(
                 message_id=uuid.uuid5(_FACTS, f"{eid}:built"),
                 edition_id=eid,
                 frequency=frequency,
+                audience=series.audience,
                 period_start=edition.period_start,
                 period_end=edition.period_end,
                 recipients=edition.recipients,
@@ -173,21 +200,17 @@ class Editions:
         return edition
 
     def _new(
-        self,
-        eid: str,
-        frequency: Frequency,
-        start: datetime,
-        end: datetime,
-        content: EditionContent,
+        self, eid: str, series: Series, start: datetime, end: datetime, content: EditionContent
     ) -> Edition:
         return Edition(
             id=eid,
-            frequency=frequency,
+            frequency=series.frequency,
+            audience=series.audience,
             state=EditionState.BUILDING,
             period_start=start,
             period_end=end,
             created_at=self._clock.now(),
-            subject=self.mails.subject(frequency, end),
+            subject=self.mails.subject(series, end),
             associations=len(content.associations),
             missions=len(content.missions),
             events=len(content.events),

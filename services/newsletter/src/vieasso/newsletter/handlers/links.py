@@ -10,6 +10,8 @@ from vieasso.newsletter.domain import tokens
 from vieasso.newsletter.domain.subscriber import Subscriber
 from vieasso.newsletter.domain.tokens import Claims, Purpose
 
+LETTER_PATH = "/lettre-des-associations"  # the associations' letter's pages
+
 
 class Links:
     def __init__(self, settings: NewsletterSettings, clock: Clock) -> None:
@@ -35,6 +37,7 @@ class Links:
             Purpose.CONFIRM: now + self._confirm_ttl,
             Purpose.MANAGE: now + self._manage_ttl,
             Purpose.UNSUBSCRIBE: None,
+            Purpose.LETTER_UNSUBSCRIBE: None,
         }[purpose]
         return tokens.sign(self._secret, purpose, subscriber_id, expires, generation)
 
@@ -56,3 +59,13 @@ class Links:
 
     def archive(self, edition_id: str) -> str:
         return f"{self._base}/archives/{edition_id}"
+
+    def letter_unsubscribe(self, slug: str) -> str:
+        """The associations' letter's one-click link, bound to the association (no expiry:
+        it must keep working in old mails)."""
+        token = self.token(Purpose.LETTER_UNSUBSCRIBE, slug)
+        return f"{self._base}{LETTER_PATH}/desabonnement?token={token}"
+
+    def letter_archive(self, edition_id: str | None = None) -> str:
+        archives = f"{self._base}{LETTER_PATH}/archives"
+        return f"{archives}/{edition_id}" if edition_id else archives

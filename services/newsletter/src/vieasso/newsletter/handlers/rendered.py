@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from babel.dates import format_date
 
-from vieasso.common.messages.newsletter import Frequency
+from vieasso.common.messages.newsletter import Frequency, LetterAudience
 from vieasso.newsletter.adapters.editions import EditionStore
-from vieasso.newsletter.adapters.mime import Sender
+from vieasso.newsletter.adapters.mime import Sender, compose
 from vieasso.newsletter.adapters.rendering import (
     LOCALE,
     PREFERENCES,
@@ -21,10 +21,16 @@ from vieasso.newsletter.adapters.rendering import (
 )
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain.content import EditionContent
-from vieasso.newsletter.domain.edition import Edition
+from vieasso.newsletter.domain.edition import Edition, Series
+from vieasso.newsletter.domain.letter import LETTER_HEADINGS
 from vieasso.newsletter.handlers.links import Links
 
 TITLE = "La lettre de la vie associative"
+LETTER_TITLE = "La lettre des associations"
+LETTER_FOOTER = (
+    "Votre association reçoit cette lettre parce qu’elle est inscrite dans l’annuaire de {site}.",
+    "Gérer l’abonnement dans l’espace association",
+)
 BODIES_CACHED = 4096
 
 
@@ -56,6 +62,29 @@ class EditionMail:
             self.rendered.text_qp.finish(found[1], links),
         )
 
+    def compose(
+        self,
+        settings: NewsletterSettings,
+        recipient_id: str,
+        email: str,
+        items: tuple[int, ...],
+        *,
+        links: Mapping[str, str],
+        date: datetime,
+    ) -> bytes:
+        """The raw mail of one recipient (`links[UNSUBSCRIBE]` is also List-Unsubscribe)."""
+        html, text = self.bodies(items, links)
+        return compose(
+            self.sender,
+            to=email,
+            message_id=f"{self.edition.id}.{recipient_id}@{settings.domain}",
+            date=date,
+            html=html,
+            text=text,
+            unsubscribe=links[UNSUBSCRIBE],
+            unsubscribe_mailto=settings.unsubscribe_mailto,
+        )
+
 
 class EditionMails:
     def __init__(
@@ -67,17 +96,36 @@ class EditionMails:
         self._settings = settings
         self._cache: dict[str, EditionMail] = {}
 
-    def subject(self, frequency: Frequency, end: datetime) -> str:
+    def subject(self, which: Frequency | Series, end: datetime) -> str:
+        series = Series.of(which)
+        title = _title(series.audience)
         day = end.astimezone(self._settings.zone).date()
-        if frequency is Frequency.MENSUELLE:
-            return f"{TITLE} — {format_date(day, 'MMMM y', locale=LOCALE)}"
+        if series.frequency is Frequency.MENSUELLE:
+            return f"{title} — {format_date(day, 'MMMM y', locale=LOCALE)}"
         monday = day - timedelta(days=day.weekday())
-        return f"{TITLE} — semaine du {format_date(monday, 'd MMMM y', locale=LOCALE)}"
+        return f"{title} — semaine du {format_date(monday, 'd MMMM y', locale=LOCALE)}"
 
     def render(self, edition: Edition, content: EditionContent) -> RenderedEdition:
-        period = edition.subject.removeprefix(f"{TITLE} — ")
+        title = _title(edition.audience)
+        period = edition.subject.removeprefix(f"{title} — ")
+        if edition.audience is LetterAudience.ASSOCIATIONS:
+            return self._renderer.edition(
+                content,
+                title=title,
+                period=period,
+                archive_url=self._links.letter_archive(edition.id),
+                headings=LETTER_HEADINGS,
+                footer=LETTER_FOOTER,
+            )
         return self._renderer.edition(
-            content, title=TITLE, period=period, archive_url=self._links.archive(edition.id)
+            content, title=title, period=period, archive_url=self._links.archive(edition.id)
+        )
+
+    def sender(self, edition: Edition) -> Sender:
+        s = self._settings
+        list_id = s.letter_list_id if edition.audience is LetterAudience.ASSOCIATIONS else None
+        return Sender.of(
+            s.mail_from_name, s.mail_from_address, edition.subject, list_id or s.list_id
         )
 
     async def mail(self, edition_id: str) -> EditionMail | None:
@@ -89,12 +137,11 @@ class EditionMails:
         if record is None or content is None:
             return None
         edition = record[0]
-        s = self._settings
         found = EditionMail(
             edition=edition,
             content=content,
             rendered=self.render(edition, content),
-            sender=Sender.of(s.mail_from_name, s.mail_from_address, edition.subject, s.list_id),
+            sender=self.sender(edition),
         )
         self._cache = {edition_id: found} | {
             k: v for k, v in list(self._cache.items())[-3:] if k != edition_id
@@ -108,4 +155,15 @@ class EditionMails:
             return None
         html = mail.rendered.html_for(mail.content, range(len(mail.content.items)))
         subscribe = f"{self._links.base}/abonnement"
+        if mail.edition.audience is LetterAudience.ASSOCIATIONS:
+            subscribe = self.association_space
         return html.replace(PREFERENCES, subscribe).replace(UNSUBSCRIBE, subscribe)
+
+    @property
+    def association_space(self) -> str:
+        """Where an association chooses to receive its letter or not (the annuaire)."""
+        return f"{self._settings.public_url('annuaire')}/espace-association"
+
+
+def _title(audience: LetterAudience) -> str:
+    return LETTER_TITLE if audience is LetterAudience.ASSOCIATIONS else TITLE
