@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Path
 from fastapi.responses import JSONResponse
 
-from vieasso.agenda.domain.model import EventDraft
+from vieasso.agenda import moderation
+from vieasso.agenda.domain.model import MISSING_REASON, EventDraft, StoredEvent, Unpublish
 from vieasso.agenda.entrypoints import submitting
 from vieasso.agenda.entrypoints.auth import is_admin, may_act_for
 from vieasso.agenda.entrypoints.submitting import Accepted, submit_draft
 from vieasso.common.http.errors import invalid_response
+from vieasso.common.messages.base import FieldError
 
 if TYPE_CHECKING:
     from vieasso.agenda.bootstrap import Wiring
@@ -93,22 +95,38 @@ def build_router(wiring: "Wiring") -> APIRouter:
             raise HTTPException(404, "Événement introuvable.")
         return accepted(done)
 
-    async def moderate(slug: str, event_id: str, *, unpublished: bool) -> JSONResponse:
-        record = await wiring.agenda().moderate(slug, event_id, unpublished=unpublished)
+    def moderated(record: StoredEvent | None) -> JSONResponse:
         if record is None:
             raise HTTPException(404, "Événement introuvable.")
-        return JSONResponse(
-            {"uid": record.event.uid, "sequence": record.event.sequence, "masqué": unpublished}
-        )
+        moderation = record.moderation
+        body = {
+            "uid": record.event.uid,
+            "sequence": record.event.sequence,
+            "masqué": record.event.unpublished,
+            "motif": moderation.reason if moderation is not None else None,
+        }
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     @router.post(
         "/events/{slug}/{event_id}/unpublish",
         tags=["modération"],
-        summary="Masquer un événement (Ville)",
+        summary="Masquer un événement (Ville), avec son motif",
         dependencies=[Depends(admin)],
+        openapi_extra={"requestBody": {"required": True}},
+        responses={422: {"description": "Motif absent, vide ou trop long (2 000 caractères)."}},
     )
-    async def unpublish(slug: SlugPath, event_id: EventIdPath) -> JSONResponse:
-        return await moderate(slug, event_id, unpublished=True)
+    async def unpublish(
+        slug: SlugPath, event_id: EventIdPath, body: Unpublish | None = None
+    ) -> JSONResponse:
+        """Hides the event from every feed and page and asks the newsletter to mail the
+        association the reason (`courrier.requests.agenda`, template `evenement-masque`).
+        The reason stays with the event for the city, never in a feed or a fact. Hiding a
+        hidden event changes nothing and sends no second mail (its first reason is kept).
+        A request without a body (clients older than the reason) is refused with `422`."""
+        if body is None:
+            error = FieldError(field="reason", message=MISSING_REASON, code="missing")
+            return invalid_response([error])
+        return moderated(await moderation.unpublish(wiring.agenda(), slug, event_id, body.reason))
 
     @router.post(
         "/events/{slug}/{event_id}/republish",
@@ -117,6 +135,6 @@ def build_router(wiring: "Wiring") -> APIRouter:
         dependencies=[Depends(admin)],
     )
     async def republish(slug: SlugPath, event_id: EventIdPath) -> JSONResponse:
-        return await moderate(slug, event_id, unpublished=False)
+        return moderated(await moderation.republish(wiring.agenda(), slug, event_id))
 
     return router
