@@ -103,6 +103,10 @@ async def test_unpublish_without_a_valid_reason_is_refused_in_french_and_changes
         assert answer.status_code == 422, (sent, answer.text)
         assert {e["field"]: e["message"] for e in answer.json()["errors"]} == {"reason": message}
 
+    broken = await agenda.client.post(url, headers=admin, content=b'{"reason": ')
+    assert broken.status_code == 422
+    assert broken.json()["errors"][0]["message"] == "Le contenu n'est pas du JSON valide."
+
     assert len(await feed_uids(agenda, slug)) == 1
     assert await mail_requests(js, slug) == []
 
