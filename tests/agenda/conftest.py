@@ -11,6 +11,7 @@ import json
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -132,8 +133,9 @@ async def wait_for(
     raise TimeoutError(f"timed out waiting for {what or condition}")
 
 
-@pytest.fixture
-async def agenda(nats_url: str, directory: Directory) -> AsyncIterator[Running]:
+@asynccontextmanager
+async def create_running(nats_url: str) -> AsyncIterator[Running]:
+    """An agenda app, started (lifespan: provisioning, catalog load, consumer) and ready."""
     settings = AgendaSettings(
         nats_url=nats_url,
         admin_token=secrets.token_urlsafe(24),
@@ -151,6 +153,12 @@ async def agenda(nats_url: str, directory: Directory) -> AsyncIterator[Running]:
             runtime = app.state.runtime
             await asyncio.wait_for(runtime.wait_ready(), timeout=20)
             yield Running(app, app.state.wiring, client, clock, settings)
+
+
+@pytest.fixture
+async def agenda(nats_url: str, directory: Directory) -> AsyncIterator[Running]:
+    async with create_running(nats_url) as running:
+        yield running
 
 
 def submission(slug: str, event_id: str | None = None, **fields: Any) -> EventSubmission:

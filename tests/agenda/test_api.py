@@ -1,4 +1,5 @@
-"""HTTP write API: submit and cancel with a token, French 422, city moderation (SPEC §4)."""
+"""HTTP write API: submit and cancel with a token, French 422 (SPEC §4; moderation:
+test_moderation.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.agenda.conftest import Directory, Running, get_calendar, vevents, wait_for
+from tests.agenda.conftest import Directory, Running, wait_for
 from vieasso.agenda.adapters.tokens import token_digest
 from vieasso.agenda.domain.model import event_key
 
@@ -116,29 +117,3 @@ async def test_a_recurrence_that_would_freeze_or_crash_answers_422_in_french(
         assert answer.status_code == 422, (rule, answer.text)
         reasons = {e["field"]: e["message"] for e in answer.json()["errors"]}
         assert words in reasons["rrule"], reasons
-
-
-async def test_admin_unpublishes_and_republishes_an_event(
-    agenda: Running, directory: Directory
-) -> None:
-    slug = await directory.association()
-    await wait_for(lambda: agenda.wiring.directory.association(slug), what="directory")
-    admin = bearer(agenda.settings.admin_token.get_secret_value())
-    await agenda.client.post(f"/api/associations/{slug}/events", json=body("fete"), headers=admin)
-    key = event_key(slug, "fete")
-    await wait_for(lambda: agenda.wiring.catalog.get(key), what="event")
-    url = f"/feeds/agenda.ics?association={slug}"
-    assert len(vevents(await get_calendar(agenda, url))) == 1
-
-    refused = await agenda.client.post(f"/api/events/{slug}/fete/unpublish", headers=bearer("x"))
-    assert refused.status_code == 403
-    hidden = await agenda.client.post(f"/api/events/{slug}/fete/unpublish", headers=admin)
-    assert hidden.status_code == 200
-    assert hidden.json()["sequence"] == 1
-    assert vevents(await get_calendar(agenda, url)) == {}
-    assert (await agenda.client.get(f"/events/{slug}/fete")).status_code == 404
-
-    shown = await agenda.client.post(f"/api/events/{slug}/fete/republish", headers=admin)
-    assert shown.json()["sequence"] == 2
-    event = vevents(await get_calendar(agenda, url))[f"{slug}.fete@{agenda.settings.domain}"]
-    assert event["SEQUENCE"] == 2

@@ -21,7 +21,7 @@ async def test_demo_publishes_its_events_once(agenda: Running, directory: Direct
     assert not first[0].startswith("Agenda : 0 ")
 
     def special_cases_in_agenda() -> bool:
-        keys = {f"{slug}.demo-1", f"{slug}.demo-brocante"}
+        keys = {f"{slug}.demo-1", f"{slug}.demo-brocante", f"{slug}.demo-blablasso"}
         return all(agenda.wiring.catalog.get(k) is not None for k in keys)
 
     await wait_for(special_cases_in_agenda, what="demo events applied")

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from vieasso.agenda.adapters.store import encode
-from vieasso.agenda.domain.events import Identity, decide, moderate
+from vieasso.agenda.domain.events import Identity, decide, hide
 from vieasso.agenda.domain.listing import Listing
 from vieasso.agenda.domain.model import StoredEvent
 from vieasso.common.messages.agenda import EventContent, ResolvedLocation
@@ -44,7 +44,7 @@ def record(location: ResolvedLocation | None = None, **fields: object) -> Stored
         record(status="cancelled", audience=["seniors", "familles"], themes=["sport"]),
         record(all_day=True, start=date(2026, 4, 1), end=date(2026, 4, 2)),
         record(rrule="FREQ=WEEKLY;COUNT=4", venue_id="gymnase", place=None),
-        moderate(record(), unpublished=True, now=NOW).record,
+        hide(record(), reason="Hors cadre.", now=NOW).record,
         record(ResolvedLocation(venue=VENUE), venue_id="salle", place=None,
                accessibility={"hearing": True, "visual": True}),
     ],

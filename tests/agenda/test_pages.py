@@ -11,6 +11,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
+from html import unescape
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from tests.support.services import ServiceProcess, start_service_process
 from tests.support.sessions import session_cookie
 from vieasso.agenda.adapters.event_form import to_body
 from vieasso.agenda.adapters.tokens import token_digest
+from vieasso.agenda.domain.model import MISSING_REASON
 from vieasso.common.web import Kind
 from vieasso.common.web.dates import date_fr
 
@@ -318,13 +320,28 @@ async def test_only_the_city_moderates_events_from_its_space(
     listed = page(await http.get(f"/espace-ville/evenements?association={slug}", headers=admin))
     assert "Fête de quartier" in listed
     assert '/espace-ville/deconnexion"><button type="submit"' in listed  # sign out here too
-    hidden = await http.post(hide, data={"retour": "page=1"}, headers=admin)
+    assert f'href="{hide}?retour=page%3D1"' in listed  # the reason is asked first
+    asked = page(await http.get(f"{hide}?retour=page%3D1", headers=admin))
+    assert 'name="motif"' in asked
+    assert 'value="page=1"' in asked
+    for typed in ({"retour": "page=1"}, {"motif": "  \n "}):  # an old form; only blanks
+        refused = page(await http.post(hide, data=typed, headers=admin), 422)
+        assert unescape(error_of(refused, "motif")) == MISSING_REASON
+    long = page(await http.post(hide, data={"motif": "x" * 2001}, headers=admin), 422)
+    assert error_of(long, "motif") == "Ce texte est trop long (2000 caractères au maximum)."
+    assert "x" * 2001 in long  # the typed text is kept
+    assert (await http.get(path)).status_code == 200
+    reason = "Vente commerciale : hors du cadre de l'agenda associatif."
+    hidden = await http.post(hide, data={"motif": reason, "retour": "page=1"}, headers=admin)
     assert hidden.status_code == 303
     assert hidden.headers["location"] == "/espace-ville/evenements?masque=1&page=1"
     assert (await http.get(path)).status_code == 404
     assert uid not in await feed_uids(http, f"association={slug}")
     listed = page(await http.get(f"/espace-ville/evenements?association={slug}", headers=admin))
     assert "Masqué par la Ville" in listed
+    assert "Motif : Vente commerciale : hors du cadre de l&#39;agenda associatif." in listed
+    mine = page(await http.get(SPACE, headers=await as_association(directory, slug, token)))
+    assert "Motif : Vente commerciale" in mine  # the association sees it too
 
     shown = await http.post(f"/espace-ville/evenements/{slug}/fete/republier", headers=admin)
     assert shown.status_code == 303

@@ -220,7 +220,9 @@ def test_the_admin_token_moderates_any_association(
     _, victim = pair
     agenda = services.url("agenda")
     path = f"{agenda}/api/events/{victim.slug}/{victim.event_id}"
-    assert httpx.post(f"{path}/unpublish", headers=services.admin_headers).status_code < 300
+    reason = {"reason": "Hors du cadre de l'agenda associatif."}
+    hidden = httpx.post(f"{path}/unpublish", json=reason, headers=services.admin_headers)
+    assert hidden.status_code < 300
     assert httpx.post(f"{path}/republish", headers=services.admin_headers).status_code < 300
 
 

@@ -13,9 +13,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from nats.js import JetStreamContext
 
+from vieasso.agenda import moderation
 from vieasso.agenda.adapters.catalog import Catalog
 from vieasso.agenda.adapters.feedcache import FeedCache
-from vieasso.agenda.adapters.store import EventStore
+from vieasso.agenda.adapters.store import ConcurrentWrite, EventStore
 from vieasso.agenda.adapters.tokens import AssociationTokens
 from vieasso.agenda.adapters.warmstart import WarmStart
 from vieasso.agenda.config import AgendaSettings
@@ -30,6 +31,8 @@ from vieasso.common.nats.pull import PullConsumer
 from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.web import Sessions, install_starting_page, mount_static, starting_response
 from vieasso.common.web.starting import wants_page
+
+log = logging.getLogger(__name__)
 
 SERVICE = "agenda"
 NOT_SAVED = "Enregistrement momentanément impossible : réessayez plus tard."
@@ -113,6 +116,7 @@ def build_runtime(
             domain=settings.domain,
             public_url=settings.public_url(SERVICE),
         )
+        await _resume_moderation(wiring.agenda_)
         if wiring.consumer is not None:  # a start-up attempt that failed after this step
             await wiring.consumer.stop()
         connection = runtime.connection
@@ -129,6 +133,15 @@ def build_runtime(
 
     runtime.on_startup(start)
     return runtime, wiring
+
+
+async def _resume_moderation(agenda: Agenda) -> None:
+    """Mails of hidings interrupted by a crash (`moderation.py`): requested now, or at the
+    next start or unpublish if NATS refuses them — never a reason not to start."""
+    try:
+        await moderation.resume(agenda)
+    except (PublishError, ConcurrentWrite) as exc:
+        log.warning("moderation mails not requested yet", extra={"reason": str(exc)})
 
 
 def create_app(settings: AgendaSettings | None = None, clock: Clock | None = None) -> FastAPI:

@@ -1,4 +1,4 @@
-"""Use cases of the agenda: apply submissions, refuse them with reasons, moderate events."""
+"""Use cases of the agenda: apply submissions, refuse them with reasons (city: moderation.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from vieasso.agenda.adapters.catalog import Catalog
 from vieasso.agenda.adapters.store import ConcurrentWrite, EventStore
-from vieasso.agenda.domain.events import Identity, decide, moderate
+from vieasso.agenda.domain.events import Identity, decide
 from vieasso.agenda.domain.model import StoredEvent, event_key, event_uid, fact_message_id
 from vieasso.agenda.domain.rules import Directory, check_association, check_content
 from vieasso.common import subjects
@@ -106,7 +106,7 @@ class Agenda:
             entry = self.catalog.get(key)
             existing = entry.record if entry is not None else None
             if existing is not None and existing.last_message_id == str(submission.message_id):
-                await self._publish_fact(existing)  # redelivered after a crash: same fact id
+                await self.publish_fact(existing)  # redelivered after a crash: same fact id
                 return False
             who = self._identity(slug, submission.event_id)
             decision = decide(
@@ -122,28 +122,15 @@ class Agenda:
                 return False
             if existing is not None and decision.change is not None:
                 await self._announce_superseded(existing)
-            if await self._save(decision.record, entry.revision if entry else None):
+            if await self.save(decision.record, entry.revision if entry else None):
                 if decision.change is not None:
-                    await self._publish_fact(decision.record)
+                    await self.publish_fact(decision.record)
                 return decision.change is not None
         raise ConcurrentWrite(key)
 
-    async def moderate(self, slug: str, event_id: str, *, unpublished: bool) -> StoredEvent | None:
-        """Hide an event from every feed (or show it again); None when unknown."""
-        key = event_key(slug, event_id)
-        for _ in range(5):
-            entry = self.catalog.get(key)
-            if entry is None:
-                return None
-            decision = moderate(entry.record, unpublished=unpublished, now=self.clock.now())
-            if decision.change is None:
-                return entry.record
-            if await self._save(decision.record, entry.revision):
-                await self._publish_fact(decision.record)
-                return decision.record
-        raise ConcurrentWrite(key)
-
-    async def _save(self, record: StoredEvent, revision: int | None) -> bool:
+    async def save(self, record: StoredEvent, revision: int | None) -> bool:
+        """Save `record` over `revision` (and into the catalog); False when someone wrote
+        the key meanwhile (the catalog then holds their version: read and decide again)."""
         try:
             new_revision = await self.store.save(record, revision)
         except ConcurrentWrite:
@@ -165,9 +152,9 @@ class Agenda:
         only versions younger than `_REANNOUNCE_WITHIN` are sent again.
         """
         if self.clock.now() - record.event.last_modified < _REANNOUNCE_WITHIN:
-            await self._publish_fact(record)
+            await self.publish_fact(record)
 
-    async def _publish_fact(self, record: StoredEvent) -> None:
+    async def publish_fact(self, record: StoredEvent) -> None:
         event = record.event
         fact = _FACTS[record.last_change.value](
             message_id=fact_message_id(record.key, event.sequence),

@@ -127,7 +127,15 @@ class EventContent(BaseModel):
     online_url: WebUrl | None = None
     attendance_mode: AttendanceMode = AttendanceMode.OFFLINE
     themes: tuple[Code, ...] = Field(default=(), max_length=10)
-    audience: tuple[Audience, ...] = Field(default=(Audience.TOUT_PUBLIC,), max_length=5)
+    audience: tuple[Audience, ...] = Field(
+        default=(Audience.TOUT_PUBLIC,),
+        max_length=5,
+        description=(
+            "Who the event is for. `associations`: meant for associations rather than "
+            "residents (meetings between associations, the Forum, trainings); the "
+            "associations' letter selects these events."
+        ),
+    )
     age_min: int | None = Field(default=None, ge=0, le=120)
     age_max: int | None = Field(default=None, ge=0, le=120)
     price: Line | None = Field(default=None, max_length=200)

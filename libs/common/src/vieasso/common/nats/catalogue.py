@@ -54,6 +54,10 @@ class BucketSpec:
     history: int = 1
     ttl: timedelta | None = None
     backed_up: bool = True  # False: left out of backups (restoring it would revive old state)
+    # True: may hold email addresses (private contacts, subscribers), where erasure reaches
+    # them. Every other bucket, and every stream, is public by contract: the leak scan
+    # (tests/security/test_leak_scan.py) reads them all for addresses.
+    personal_data: bool = False
     max_bytes: int = 64 * MIB
     max_value_size: int = 256 * KIB
 
@@ -120,6 +124,7 @@ BUCKETS: tuple[BucketSpec, ...] = (
         Service.ANNUAIRE,
         "Association records by slug.",
         max_bytes=256 * MIB,
+        personal_data=True,  # the private contact
     ),
     BucketSpec("annuaire_venues", Service.ANNUAIRE, "Venues by id."),
     BucketSpec(
@@ -142,6 +147,7 @@ BUCKETS: tuple[BucketSpec, ...] = (
         Service.NEWSLETTER,
         "Subscribers and their consent.",
         max_bytes=256 * MIB,
+        personal_data=True,
     ),
     BucketSpec(
         "annuaire_identifiers",

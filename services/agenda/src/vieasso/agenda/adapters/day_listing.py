@@ -17,7 +17,7 @@ from vieasso.agenda.adapters.catalog import Entry
 from vieasso.agenda.adapters.text import headline
 from vieasso.agenda.domain.feeds import PARIS
 from vieasso.agenda.domain.recurrence import next_occurrence
-from vieasso.common.messages.agenda import CanonicalEvent, EventStatus
+from vieasso.common.messages.agenda import Audience, CanonicalEvent, EventStatus
 
 _ITEM = "agenda-item"
 _STATUS = {
@@ -40,6 +40,7 @@ class Item:
     quartier: str | None
     recurring: bool
     status: str | None
+    for_associations: bool  # audience `associations`: meetings, trainings, the Forum
 
     @property
     def sort_key(self) -> tuple[date, datetime, str]:
@@ -107,6 +108,7 @@ def _item(
         quartier=quartier(event.location.quartier) if event.location.quartier else None,
         recurring=bool(content.rrule),
         status=_STATUS.get(content.status),
+        for_associations=Audience.ASSOCIATIONS in content.audience,
     )
 
 

@@ -44,7 +44,8 @@ def demo_events(
     known_themes: set[str],
     today: date,
 ) -> list[EventSubmission]:
-    """About three dozen events over the next weeks, with the special cases of SPEC §4."""
+    """About three dozen events over the next weeks, with the special cases of SPEC §4 and
+    one event for associations (audience `associations`, SPEC §8)."""
     chosen = sorted(associations, key=lambda a: a.slug)[:36]
     rooms = sorted((v for v in venues if not v.archived), key=lambda v: v.id)
     events: list[EventSubmission] = []
@@ -132,5 +133,16 @@ def _special(
             attendance_mode="online",
             online_url="https://visio.exemple.fr/vie-associative",
             free=True,
+        ),
+        _message(
+            first,
+            "demo-blablasso",
+            title="Blablasso : rencontre entre associations",
+            summary="Projets, bénévoles, matériel à partager : une soirée pour se connaître.",
+            start=_at(today + timedelta(days=12), 18, 30),
+            end=_at(today + timedelta(days=12), 20, 30),
+            audience=["associations"],  # for associations, not residents: their letter
+            free=True,
+            **venue,
         ),
     ]

@@ -29,6 +29,7 @@ class Row:
     cancelled: bool
     past: bool
     url: str | None  # the public page, while it is shown
+    reason: str | None  # why the city hides it (the city's and the association's spaces)
 
 
 def _row(entry: Entry, now: datetime) -> Row:
@@ -53,6 +54,7 @@ def _row(entry: Entry, now: datetime) -> Row:
         cancelled=record.cancelled,
         past=past,
         url=str(event.url) if entry.listing.visible_at(now) else None,
+        reason=record.moderation.reason if event.unpublished and record.moderation else None,
     )
 
 

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from vieasso.agenda.adapters import jsonld
+from vieasso.agenda.adapters.labels import AUDIENCES
 from vieasso.agenda.adapters.text import accessible, disabilities, headline, price, when, where
 from vieasso.agenda.domain.accessibility import of_venue
 from vieasso.agenda.domain.model import StoredEvent
@@ -75,6 +76,7 @@ class Pages:
             accessible=accessible(event),
             venue_accessible=disabilities(of_venue(event)),
             cancelled=record.cancelled,
+            audiences=[AUDIENCES[a.value] for a in event.content.audience],
             ics_url=f"{event.url}.ics",
             association_webcal=webcal(association_feed),
             city_webcal=webcal(f"{self.public_url}/feeds/agenda.ics"),

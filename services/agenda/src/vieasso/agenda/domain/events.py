@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from vieasso.agenda.domain.model import StoredEvent
+from vieasso.agenda.domain.model import Moderation, StoredEvent, hiding_mail_key
 from vieasso.agenda.domain.recurrence import span
 from vieasso.common.messages.agenda import (
     CanonicalEvent,
@@ -86,13 +86,38 @@ def decide(
         unpublished=False if existing is None else existing.event.unpublished,
     )
     change = _change(existing, content)
-    return Decision(_stored(event, change, message_id, stream_seq), change)
+    moderation = existing.moderation if existing is not None else None
+    return Decision(_stored(event, change, message_id, stream_seq, moderation), change)
 
 
-def moderate(existing: StoredEvent, *, unpublished: bool, now: datetime) -> Decision:
-    """The city hides (or shows again) an event; a real change raises the sequence."""
-    if existing.event.unpublished == unpublished:
+def hide(existing: StoredEvent, *, reason: str, now: datetime) -> Decision:
+    """The city hides an event, with its reason; hiding a hidden event changes nothing.
+
+    The hidden version gets the next sequence, which names the mail to the association:
+    one mail per hiding, whatever the retries.
+    """
+    if existing.event.unpublished:
         return Decision(existing, None)
+    sequence = existing.event.sequence + 1
+    moderation = Moderation(
+        reason=reason,
+        hidden_at=now,
+        mail_key=hiding_mail_key(existing.event.association, existing.event.event_id, sequence),
+    )
+    return _moderated(existing, True, moderation, now)
+
+
+def show(existing: StoredEvent, *, now: datetime) -> Decision:
+    """The city shows a hidden event again (its reason is forgotten)."""
+    if not existing.event.unpublished:
+        return Decision(existing, None)
+    return _moderated(existing, False, None, now)
+
+
+def _moderated(
+    existing: StoredEvent, unpublished: bool, moderation: Moderation | None, now: datetime
+) -> Decision:
+    """A real change of visibility raises the sequence."""
     event = existing.event.model_copy(
         update={
             "unpublished": unpublished,
@@ -100,12 +125,16 @@ def moderate(existing: StoredEvent, *, unpublished: bool, now: datetime) -> Deci
             "last_modified": now,
         }
     )
-    stored = _stored(event, EventChange.UPDATED, None, existing.last_submission_seq)
+    stored = _stored(event, EventChange.UPDATED, None, existing.last_submission_seq, moderation)
     return Decision(stored, EventChange.UPDATED)
 
 
 def _stored(
-    event: CanonicalEvent, change: EventChange, message_id: str | None, stream_seq: int | None
+    event: CanonicalEvent,
+    change: EventChange,
+    message_id: str | None,
+    stream_seq: int | None,
+    moderation: Moderation | None,
 ) -> StoredEvent:
     content = event.content
     first, last = span(content.start, content.end, content.rrule, ZoneInfo(content.timezone))
@@ -116,4 +145,5 @@ def _stored(
         last_change=change,
         last_message_id=message_id,
         last_submission_seq=stream_seq,
+        moderation=moderation,
     )

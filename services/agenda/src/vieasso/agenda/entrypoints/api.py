@@ -6,14 +6,18 @@ on `agenda.submissions.<slug>`: NATS stays the single path by which events chang
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
-from vieasso.agenda.domain.model import EventDraft
+from vieasso.agenda import moderation
+from vieasso.agenda.domain.model import MISSING_REASON, EventDraft, StoredEvent, Unpublish
 from vieasso.agenda.entrypoints import submitting
 from vieasso.agenda.entrypoints.auth import is_admin, may_act_for
 from vieasso.agenda.entrypoints.submitting import Accepted, submit_draft
 from vieasso.common.http.errors import invalid_response
+from vieasso.common.messages.base import FieldError
+from vieasso.common.validation import french_errors
 
 if TYPE_CHECKING:
     from vieasso.agenda.bootstrap import Wiring
@@ -22,6 +26,10 @@ SlugPath = Annotated[str, Path(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length
 EventIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
 UNAUTHORIZED = "Jeton d'accès manquant ou invalide."
 FORBIDDEN = "Ce jeton ne permet pas d'agir pour cette association."
+UNPUBLISH_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": Unpublish.model_json_schema()}},
+}
 
 
 def _bearer(authorization: str | None) -> str | None:
@@ -93,22 +101,43 @@ def build_router(wiring: "Wiring") -> APIRouter:
             raise HTTPException(404, "Événement introuvable.")
         return accepted(done)
 
-    async def moderate(slug: str, event_id: str, *, unpublished: bool) -> JSONResponse:
-        record = await wiring.agenda().moderate(slug, event_id, unpublished=unpublished)
+    def moderated(record: StoredEvent | None) -> JSONResponse:
         if record is None:
             raise HTTPException(404, "Événement introuvable.")
-        return JSONResponse(
-            {"uid": record.event.uid, "sequence": record.event.sequence, "masqué": unpublished}
-        )
+        moderation = record.moderation
+        body = {
+            "uid": record.event.uid,
+            "sequence": record.event.sequence,
+            "masqué": record.event.unpublished,
+            "motif": moderation.reason if moderation is not None else None,
+        }
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     @router.post(
         "/events/{slug}/{event_id}/unpublish",
         tags=["modération"],
-        summary="Masquer un événement (Ville)",
+        summary="Masquer un événement (Ville), avec son motif",
         dependencies=[Depends(admin)],
+        openapi_extra={"requestBody": UNPUBLISH_BODY},
     )
-    async def unpublish(slug: SlugPath, event_id: EventIdPath) -> JSONResponse:
-        return await moderate(slug, event_id, unpublished=True)
+    async def unpublish(slug: SlugPath, event_id: EventIdPath, request: Request) -> JSONResponse:
+        """Hides the event from every feed and page and asks the newsletter to mail the
+        association the reason (`courrier.requests.agenda`, template `evenement-masque`).
+        The reason stays with the event for the city, never in a feed or a fact. Hiding a
+        hidden event changes nothing and sends no second mail (its first reason is kept).
+        `422` with a French message for `reason` when it is missing, blank or longer than
+        2,000 characters, and for a request without a body (clients older than the reason)."""
+        # read here rather than as a parameter: only the admin's body is read, and a missing
+        # body gets the same French reason as a missing field
+        raw = await request.body()
+        if not raw.strip():
+            error = FieldError(field="reason", message=MISSING_REASON, code="missing")
+            return invalid_response([error])
+        try:
+            body = Unpublish.model_validate_json(raw)
+        except ValidationError as exc:
+            return invalid_response(french_errors(exc))
+        return moderated(await moderation.unpublish(wiring.agenda(), slug, event_id, body.reason))
 
     @router.post(
         "/events/{slug}/{event_id}/republish",
@@ -117,6 +146,6 @@ def build_router(wiring: "Wiring") -> APIRouter:
         dependencies=[Depends(admin)],
     )
     async def republish(slug: SlugPath, event_id: EventIdPath) -> JSONResponse:
-        return await moderate(slug, event_id, unpublished=False)
+        return moderated(await moderation.republish(wiring.agenda(), slug, event_id))
 
     return router

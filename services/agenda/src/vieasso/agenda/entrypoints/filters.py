@@ -22,6 +22,12 @@ ACCESSIBILITY_FILTER = (
     "événement l'est quand l'association l'indique ou quand son lieu l'est dans l'annuaire."
 )
 
+AUDIENCE_FILTER = (
+    "Événements pour ce public. `associations` : les événements destinés aux associations "
+    "(rencontres type Blablasso, Forum des associations, formations des bénévoles), que "
+    "choisit aussi la lettre des associations."
+)
+
 RANGE_ERROR = FieldError(
     field="to",
     message="La période doit finir après son début et ne pas dépasser deux ans.",

@@ -21,6 +21,7 @@ from vieasso.agenda.entrypoints import api, pages_association, pages_city, pages
 from vieasso.agenda.entrypoints.conditional import send
 from vieasso.agenda.entrypoints.filters import (
     ACCESSIBILITY_FILTER,
+    AUDIENCE_FILTER,
     RANGE_ERROR,
     RangeError,
     feed_query,
@@ -63,7 +64,7 @@ def build_router(wiring: Wiring) -> APIRouter:
         theme: str | None = None,
         quartier: str | None = None,
         venue: str | None = None,
-        audience: Audience | None = None,
+        audience: Annotated[Audience | None, Query(description=AUDIENCE_FILTER)] = None,
         accessibilite: Annotated[
             list[Need], Query(max_length=len(Need), description=ACCESSIBILITY_FILTER)
         ] = [],  # noqa: B006

@@ -35,6 +35,7 @@ from vieasso.common.messages.agenda import (
     EventUpdated,
 )
 from vieasso.common.messages.base import Message
+from vieasso.common.messages.courrier import CourrierRequest
 from vieasso.common.messages.deadletter import DeadLetter
 from vieasso.common.nats.publish import documented_publishers
 from vieasso.common.nats.pull import PullConsumer
@@ -126,4 +127,6 @@ _DOCUMENTED: tuple[tuple[str, type[Message]], ...] = (
     ("agenda.events.{slug}.cancelled", EventCancelled),
     ("agenda.rejections.{slug}", EventRejected),
     ("deadletter.agenda.agenda.submissions.{slug}", DeadLetter),
+    # the mail telling an association that the city hid its event (moderation.py)
+    ("courrier.requests.agenda", CourrierRequest),
 )
