@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,8 +12,10 @@ from tests.newsletter import facts
 from tests.newsletter.conftest import App
 from tests.newsletter.digest_support import publish_facts
 from vieasso.common.clock import FrozenClock
+from vieasso.common.messages.agenda import Audience
 from vieasso.common.messages.annuaire import MissionPublic, MissionPublished
-from vieasso.newsletter.domain.index import ContentIndex
+from vieasso.newsletter.domain.index import ContentIndex, Links
+from vieasso.newsletter.handlers.content import apply_fact
 
 
 async def test_publish_facts_returns_once_every_fact_is_in_the_index(
@@ -36,3 +39,24 @@ async def test_publish_facts_returns_once_every_fact_is_in_the_index(
 
     assert isinstance(mission, MissionPublished)
     assert mission.mission.id in newsletter_app.newsletter.index.missions
+
+
+def test_events_meant_only_for_associations_stay_out_of_the_residents_digest() -> None:
+    now = datetime(2026, 12, 7, 8, tzinfo=UTC)
+    index = ContentIndex(Links("https://annuaire.test"), ZoneInfo("Europe/Paris"), lambda: now)
+    start = now + timedelta(days=3)
+    facts_by_title = {
+        "Blablasso": (Audience.ASSOCIATIONS,),
+        "Forum des associations": (Audience.ASSOCIATIONS, Audience.TOUT_PUBLIC),
+        "Concert": (Audience.TOUT_PUBLIC,),
+    }
+    for title, audience in facts_by_title.items():
+        subject, fact = facts.event_published(
+            start, title=title, themes=(), quartier=None, audience=audience
+        )
+        apply_fact(index, subject, fact.model_dump_json().encode())
+    residents = index.edition_content(start=now - timedelta(days=7), end=now, event_days=30)
+    letter = index.letter_content(start=now - timedelta(days=7), end=now, event_days=30)
+
+    assert sorted(e.title for e in residents.events) == ["Concert", "Forum des associations"]
+    assert sorted(e.title for e in letter.events) == ["Blablasso", "Forum des associations"]

@@ -64,6 +64,7 @@ class ContentIndex:
         self.missions: dict[str, Item] = {}
         self.events: dict[str, Item] = {}
         self.for_associations: set[str] = set()  # keys of `events` meant for associations
+        self.only_for_associations: set[str] = set()  # … and for no one else: not residents'
         self._names: dict[str, str] = {}
         self._themes: dict[frozenset[str], frozenset[str]] = {}
 
@@ -120,11 +121,16 @@ class ContentIndex:
         if cancelled or over or event.unpublished or content.status is EventStatus.CANCELLED:
             self.events.pop(key, None)
             self.for_associations.discard(key)
+            self.only_for_associations.discard(key)
             return
-        if Audience.ASSOCIATIONS in content.audience:
-            self.for_associations.add(key)
-        else:
-            self.for_associations.discard(key)
+        for keys, belongs in (
+            (self.for_associations, Audience.ASSOCIATIONS in content.audience),
+            (self.only_for_associations, set(content.audience) == {Audience.ASSOCIATIONS}),
+        ):
+            if belongs:
+                keys.add(key)
+            else:
+                keys.discard(key)
         location = event.location
         place = ""
         if location.venue is not None:
@@ -162,14 +168,16 @@ class ContentIndex:
         max_missions: int = 200,
         max_events: int = 600,
     ) -> EditionContent:
-        """New associations and missions of [start, end), events of the coming days."""
+        """New associations and missions of [start, end), events of the coming days (not
+        those meant only for associations: the associations' letter carries them)."""
         horizon = end + timedelta(days=event_days)
         associations = self._new_associations(start, end)
         missions = sorted(
             (i for i in self.missions.values() if start <= i.when < end),
             key=lambda i: (i.when, i.key),
         )
-        events = self._coming(self.events.values(), end, horizon)
+        residents = (e for k, e in self.events.items() if k not in self.only_for_associations)
+        events = self._coming(residents, end, horizon)
         return EditionContent(
             associations=tuple(associations[:max_associations]),
             missions=tuple(missions[:max_missions]),
