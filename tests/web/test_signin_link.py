@@ -1,7 +1,8 @@
 """Issue 13's sign-in by mailed link, in headless Chromium with JavaScript off, on the real
 platform: an association registers, the city validates it, the welcome request's link (read
 from the COURRIER queue until the newsletter mails it) shows a button, the button signs the
-association in, a second use is refused; asking a link answers the same for an association
+association in (which then declines the associations' letter and issues itself an API
+token), a second use is refused; asking a link answers the same for an association
 that does not exist. Screenshots: var/screenshots/<test>/."""
 
 from __future__ import annotations
@@ -39,6 +40,15 @@ def test_the_welcome_link_signs_the_association_in_once(
     assert name in volunteer.page.content()
     assert "Recevoir la lettre des associations" in volunteer.page.content()
     assert volunteer.page.get_by_label("Recevoir la lettre des associations").is_checked()
+
+    volunteer.page.get_by_label("Recevoir la lettre des associations").uncheck()
+    volunteer.submit("Enregistrer ce choix", "lettre-refusee")
+    assert "Vous ne recevrez plus la lettre des associations" in volunteer.page.content()
+    assert not volunteer.page.get_by_label("Recevoir la lettre des associations").is_checked()
+    volunteer.submit("Émettre un nouveau jeton", "jeton-confirmer")
+    volunteer.submit("Émettre un nouveau jeton", "jeton-emis")
+    assert volunteer.page.locator("#jeton").inner_text().strip()
+    assert "il ne sera plus jamais affiché" in volunteer.page.content()
 
     response = stranger.open(link, "lien-deja-utilise")
     assert response.status == 410

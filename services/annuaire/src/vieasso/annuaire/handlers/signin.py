@@ -24,7 +24,7 @@ class LinkRefused(DomainError):
 
     def __init__(self) -> None:
         super().__init__(
-            "Ce lien de connexion n'est plus valable : il a déjà servi ou a expiré. "
+            "Ce lien de connexion n’est plus valable : il a déjà servi ou a expiré. "
             "Demandez-en un nouveau."
         )
 
