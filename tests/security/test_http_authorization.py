@@ -112,6 +112,7 @@ def attempts(
 ADMIN_ROUTES = [
     ("annuaire", "POST", "/api/associations/{slug}/validate"),
     ("annuaire", "POST", "/api/associations/{slug}/token"),
+    ("annuaire", "POST", "/api/associations/{slug}/refuse"),
     ("annuaire", "POST", "/api/associations/{slug}/archive"),
     ("agenda", "POST", "/api/events/{slug}/{event_id}/unpublish"),
     ("agenda", "POST", "/api/events/{slug}/{event_id}/republish"),

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import nats
+
+from tests.support.courrier import requests_for
 from tests.support.processes import wait_until
 from tests.web.browser import Visitor
 from tests.web.platform import WebPlatform, link_in
@@ -55,10 +61,32 @@ def city_validates(city: Visitor, name: str) -> str:
 
 
 def association_signs_in(person: Visitor, platform: WebPlatform, slug: str, token: str) -> None:
+    """With the API token: the secondary form of the sign-in page (« J’ai un jeton d’API »)."""
     person.open(f"{platform.url('annuaire')}/espace-association/connexion", "connexion-asso")
+    person.page.get_by_text("J’ai un jeton d’API").click()
     person.page.fill("#f-slug", slug)
     person.page.fill("#f-token", token)
-    person.submit("Se connecter", "espace-association")
+    person.submit("Se connecter avec le jeton", "espace-association")
+
+
+def mailed_link(platform: WebPlatform, slug: str, template: str) -> str:
+    """The link of the last `template` request the annuaire published for `slug`, read from
+    the COURRIER queue (to be read from the mail itself once the newsletter sends them)."""
+
+    async def read() -> list[dict[str, Any]]:
+        assert platform.nats is not None
+        nc = await nats.connect(platform.nats.url)
+        try:
+            found = await requests_for(nc.jetstream(), "annuaire", slug, within=30)
+        finally:
+            await nc.close()
+        return [r for r in found if r["template"] == template]
+
+    with ThreadPoolExecutor(1) as thread:  # Playwright's sync API holds this thread's loop
+        found = thread.submit(asyncio.run, read()).result()
+    assert found, f"no {template} request for {slug}"
+    link: str = found[-1]["params"]["link"]
+    return link
 
 
 def publish_event(person: Visitor, platform: WebPlatform, name: str, title: str) -> datetime:

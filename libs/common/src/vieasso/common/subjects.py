@@ -128,6 +128,12 @@ def letter_choice(slug: str, change: LetterChange) -> str:
     return f"newsletter.associations.{_token(slug)}.{change.value}"
 
 
+def letter_choices_of(slug: str) -> str:
+    """Every choice of association `slug` about the associations' letter (its last is the
+    current one)."""
+    return f"newsletter.associations.{_token(slug)}.*"
+
+
 def deadletter(service: str, original_subject: str) -> str:
     return f"deadletter.{_token(service)}.{original_subject}"
 

@@ -33,3 +33,19 @@ class AnnuaireSettings(Settings):
     registration_window_seconds: int = Field(
         default=3600, ge=1, description="Window of registration_limit_per_ip (seconds)."
     )
+    signin_requests_per_ip: int = Field(
+        default=10,
+        ge=1,
+        description="Sign-in link requests per visitor (IPv6: per /64) per window.",
+    )
+    signin_links_per_association: int = Field(
+        default=3,
+        ge=1,
+        description=(
+            "Sign-in links mailed to one association per window; more requests get the same "
+            "answer and no mail (nobody can flood an association's mailbox)."
+        ),
+    )
+    signin_window_seconds: int = Field(
+        default=3600, ge=1, description="Window of the two sign-in limits (seconds)."
+    )

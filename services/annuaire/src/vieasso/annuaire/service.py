@@ -15,6 +15,9 @@ from vieasso.annuaire.adapters.identifiers import BUCKET as IDENTIFIERS
 from vieasso.annuaire.adapters.identifiers import Identifiers
 from vieasso.annuaire.adapters.index import DirectoryIndex
 from vieasso.annuaire.adapters.kv import KvRepository
+from vieasso.annuaire.adapters.letter import LetterChoices
+from vieasso.annuaire.adapters.links import BUCKET as LINKS
+from vieasso.annuaire.adapters.links import SignInLinks
 from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.annuaire.domain.associations import AssociationRecord
 from vieasso.annuaire.domain.missions import MissionRecord
@@ -46,6 +49,12 @@ class AnnuaireService:
         self.registrations = RateLimit(
             settings.registration_limit_per_ip, settings.registration_window_seconds
         )
+        self.link_requests = RateLimit(
+            settings.signin_requests_per_ip, settings.signin_window_seconds
+        )
+        self.links_per_association = RateLimit(
+            settings.signin_links_per_association, settings.signin_window_seconds
+        )
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self, js: JetStreamContext, *, background: bool = True) -> Annuaire:
@@ -61,6 +70,10 @@ class AnnuaireService:
             index=self.index,
             publish=self.publish,
             clock=self.clock,
+            links=SignInLinks(await js.key_value(LINKS)),
+            link_limit=self.links_per_association,
+            letters=LetterChoices(js),
+            public_url=self.settings.public_url("annuaire"),
         )
         await hold_validated_numbers(unit)
         for venue in load_venues():

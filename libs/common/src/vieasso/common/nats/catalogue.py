@@ -163,6 +163,14 @@ BUCKETS: tuple[BucketSpec, ...] = (
         backed_up=False,  # a restore must not bring back sessions signed out since
     ),
     BucketSpec(
+        "annuaire_signin_links",
+        Service.ANNUAIRE,
+        "One-time sign-in links by sha256 of their token (vieasso.annuaire.adapters.links).",
+        ttl=timedelta(days=7),  # the welcome link's lifetime; each record has its own TTL
+        backed_up=False,  # a restore must not make a used link usable again
+        max_bytes=16 * MIB,
+    ),
+    BucketSpec(
         "newsletter_deliveries",
         Service.NEWSLETTER,
         "Delivery ledger by `<edition_id>.<subscriber_id>`.",

@@ -80,6 +80,27 @@ class Sessions:
     ) -> None:
         """Open a session for a token already checked, and set its cookie on `response`."""
         session_id = await self._ready().create(kind, hashed_token, slug)
+        self._set_cookie(response, kind, session_id)
+
+    async def sign_in_by_link(self, response: Response, slug: str, contact_email: str) -> None:
+        """A one-time link mailed to `contact_email` was followed: an association session."""
+        session_id = await self._ready().create_by_link(slug, contact_email)
+        self._set_cookie(response, Kind.ASSOCIATION, session_id)
+
+    async def renew_token_session(
+        self, request: Request, response: Response, hashed_token: str, slug: str
+    ) -> None:
+        """The signed-in association issued itself a new token: a session opened with the old
+        token would end, so this browser's is replaced by one bound to the new token (a
+        session opened by link is kept as it is)."""
+        session_id = self.session_id(request, Kind.ASSOCIATION)
+        record = await self._ready().get(session_id) if session_id else None
+        if session_id is None or record is None or record.via != "token":
+            return
+        await self._ready().revoke(session_id)
+        await self.sign_in(response, Kind.ASSOCIATION, hashed_token, slug)
+
+    def _set_cookie(self, response: Response, kind: Kind, session_id: str) -> None:
         response.set_cookie(
             cookie_name(kind, self.settings),
             session_id,
@@ -105,7 +126,7 @@ class Sessions:
         record = await store.get(session_id)
         if record is None or record.kind is not Kind.ASSOCIATION or record.slug is None:
             return None
-        current = await store.association_credential(record.slug)
+        current = await store.association_credential(record.slug, record.via, session_id)
         if current is None or not hmac.compare_digest(current, record.credential):
             return None
         return record.slug

@@ -7,10 +7,17 @@ neither the bucket nor a copy of it gives a usable session), who signed in and u
 |--------------------------|---------------------------------------------------------------|
 | sha256 hex of session id | kind (`association`/`city`), slug, credential, created, expires |
 
-`credential` is a fingerprint of the hash of the token the person signed in with (the
-association's token, or the city's admin token). Every read compares it with the current
-one: a token issued again, an association archived (no token any more) or an admin token
-changed ends the sessions opened with the old one, as the old token cookies did.
+`credential` is a fingerprint of what the person proved, compared on every read with the
+current one (`via`):
+
+- `token`: the hash of the token they signed in with (the association's token, or the
+  city's admin token). A token issued again or revoked, an association archived (no token
+  any more) or an admin token changed ends the sessions opened with the old one.
+- `link` (an association that followed a one-time link mailed to its private contact): the
+  contact's address, fingerprinted with the session id as key (`link_credential`; the id is
+  in the cookie only, so the bucket holds nothing that can be matched with an address). A
+  change of the private contact (the person who received the link left) or the association
+  archived ends these sessions; a token issued or revoked does not (the token is for tools).
 
 A record is written once, with a per-message TTL equal to its lifetime (absolute, never
 extended); the bucket's TTL, the longest lifetime, is the hard bound, and the expiry is
@@ -23,10 +30,11 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
@@ -45,6 +53,8 @@ CITY_LIFETIME = timedelta(hours=8)
 LONGEST = max(ASSOCIATION_LIFETIME, CITY_LIFETIME)
 SESSION_ID_BYTES = 32
 _DOMAIN = b"vieasso-session-credential:"
+_LINK_DOMAIN = b"vieasso-session-contact:"
+Via = Literal["token", "link"]
 
 
 class SessionsUnavailable(ServiceStarting):
@@ -75,8 +85,15 @@ class SessionRecord(BaseModel):
     kind: Kind
     slug: str | None = None
     credential: str
+    via: Via = "token"
     created_at: datetime
     expires_at: datetime
+
+
+class _Contact(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    email: str
 
 
 class _Association(BaseModel):
@@ -86,6 +103,7 @@ class _Association(BaseModel):
 
     state: str = ""
     token_hash: str | None = None
+    private_contact: _Contact | None = None
 
 
 def token_hash(token: str) -> str:
@@ -96,6 +114,13 @@ def token_hash(token: str) -> str:
 def credential_of(hashed_token: str) -> str:
     """The fingerprint of a token's hash kept in a session (not the hash itself)."""
     return hashlib.sha256(_DOMAIN + hashed_token.encode()).hexdigest()[:32]
+
+
+def link_credential(session_id: str, contact_email: str) -> str:
+    """The fingerprint of the contact address a link session was opened through, keyed by the
+    session id (never stored): the bucket alone cannot tell which address it was."""
+    material = _LINK_DOMAIN + session_id.encode() + b":" + contact_email.strip().lower().encode()
+    return hashlib.sha256(material).hexdigest()[:32]
 
 
 def session_key(session_id: str) -> str:
@@ -127,16 +152,29 @@ class SessionStore:
     async def create(self, kind: Kind, hashed_token: str, slug: str | None = None) -> str:
         """A new session for whoever proved they hold the token of hash `hashed_token`;
         returns its id (for the cookie, shown nowhere else)."""
+        return await self._create(kind, slug, "token", lambda _: credential_of(hashed_token))
+
+    async def create_by_link(self, slug: str, contact_email: str) -> str:
+        """A new session of association `slug`, opened by a one-time link mailed to
+        `contact_email` (its private contact at that moment); returns its id."""
+        return await self._create(
+            Kind.ASSOCIATION, slug, "link", lambda sid: link_credential(sid, contact_email)
+        )
+
+    async def _create(
+        self, kind: Kind, slug: str | None, via: Via, credential: Callable[[str], str]
+    ) -> str:
         now = self._clock.now()
         lifetime = LIFETIMES[kind]
+        session_id = secrets.token_urlsafe(SESSION_ID_BYTES)
         record = SessionRecord(
             kind=kind,
             slug=slug,
-            credential=credential_of(hashed_token),
+            credential=credential(session_id),
+            via=via,
             created_at=now,
             expires_at=now + lifetime,
         )
-        session_id = secrets.token_urlsafe(SESSION_ID_BYTES)
         with _unavailable_as_503():
             await self._bucket().create(
                 session_key(session_id),
@@ -163,8 +201,11 @@ class SessionStore:
         with _unavailable_as_503():
             await self._bucket().delete(session_key(session_id))
 
-    async def association_credential(self, slug: str) -> str | None:
-        """The credential of validated association `slug`'s current token, else None."""
+    async def association_credential(
+        self, slug: str, via: Via = "token", session_id: str = ""
+    ) -> str | None:
+        """The credential a session of validated association `slug` opened `via` a token or
+        a link must hold now (link: keyed by `session_id`), else None."""
         if self._associations is None:
             raise RuntimeError("the session store is not open yet")
         try:
@@ -176,6 +217,9 @@ class SessionStore:
             found = _Association.model_validate(json.loads(entry.value or b"{}"))
         except (ValueError, ValidationError):
             return None
-        if found.state != AssociationState.VALIDATED.value or not found.token_hash:
+        if found.state != AssociationState.VALIDATED.value:
             return None
-        return credential_of(found.token_hash)
+        if via == "link":
+            contact = found.private_contact
+            return link_credential(session_id, contact.email) if contact else None
+        return credential_of(found.token_hash) if found.token_hash else None

@@ -28,6 +28,8 @@ class AssociationRecord(AssociationPublic):
     private_contact: PrivateContact | None = None
     token_hash: str | None = None
     last_change: AssociationChange = AssociationChange.REGISTERED
+    refusal_reason: str | None = None
+    """Why the city refused the registration (archived while pending); private."""
 
     def public(self) -> AssociationPublic:
         """The public record (no validation again: a record is valid by construction)."""
@@ -119,6 +121,23 @@ def with_new_token(record: AssociationRecord, token_hash: str) -> AssociationRec
     if record.state is not AssociationState.VALIDATED:
         raise InvalidState("Seule une association validée reçoit un jeton.")
     return record.model_copy(update={"token_hash": token_hash})
+
+
+def without_token(record: AssociationRecord) -> AssociationRecord:
+    """The association revoked its token: no tool can use the API in its name any more."""
+    if record.state is not AssociationState.VALIDATED:
+        raise InvalidState("Seule une association validée a un jeton.")
+    if record.token_hash is None:
+        raise InvalidState("Cette association n'a pas de jeton en cours.")
+    return record.model_copy(update={"token_hash": None})
+
+
+def refuse(record: AssociationRecord, reason: str, now: datetime) -> AssociationRecord:
+    """A pending registration refused by the city: archived, with the reason (kept private,
+    mailed to the contact)."""
+    if record.state is not AssociationState.PENDING:
+        raise InvalidState("Seule une inscription en attente peut être refusée.")
+    return archive(record, now).model_copy(update={"refusal_reason": reason})
 
 
 def archive(record: AssociationRecord, now: datetime) -> AssociationRecord:

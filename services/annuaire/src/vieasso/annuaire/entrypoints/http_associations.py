@@ -22,7 +22,7 @@ from vieasso.annuaire.entrypoints.deps import (
     registration_wait,
     revision_of,
 )
-from vieasso.annuaire.entrypoints.views import AssociationDetail, Page, ValidationAnswer
+from vieasso.annuaire.entrypoints.views import AssociationDetail, Page, Refusal, ValidationAnswer
 from vieasso.annuaire.handlers import associations as handlers
 from vieasso.annuaire.handlers.associations import NOT_FOUND
 from vieasso.common.http.ratelimit import retry_after
@@ -112,7 +112,9 @@ async def change(
 
 @router.post("/{slug}/validate", summary="Valider une association (Ville)")
 async def validate(slug: SlugPath, app: Unit, _: Admin) -> ValidationAnswer:
-    """`pending → validated`; answers the association's token, this once only."""
+    """`pending → validated`; answers the association's token, this once only, and asks the
+    welcome mail (with a sign-in link valid 7 days) for its private contact. Validating again
+    answers 409 and asks the same welcome again (sent once: the retry after a 503)."""
     result = await handlers.validate_association(app, slug)
     return ValidationAnswer(association=result.association.public(), token=result.token)
 
@@ -121,12 +123,20 @@ async def validate(slug: SlugPath, app: Unit, _: Admin) -> ValidationAnswer:
 async def new_token(slug: SlugPath, app: Unit, _: Admin) -> ValidationAnswer:
     """For an association imported already validated, or whose token was lost: the previous
     token stops working; the new one is shown this once only."""
-    result = await handlers.issue_token(app, slug)
+    result = await handlers.issue_token(app, slug, by="ville")
     return ValidationAnswer(
         association=result.association.public(),
         token=result.token,
         message="Nouveau jeton émis : l'ancien ne fonctionne plus. Il ne sera plus affiché.",
     )
+
+
+@router.post("/{slug}/refuse", summary="Refuser une inscription (Ville)")
+async def refuse(slug: SlugPath, body: Refusal, app: Unit, _: Admin) -> AssociationPublic:
+    """`pending` → archived, never published; the reason is mailed to the private contact.
+    Refusing again answers 409 and asks the same mail again (sent once)."""
+    record = await handlers.refuse_registration(app, slug, body.reason)
+    return record.public()
 
 
 @router.post("/{slug}/archive", summary="Archiver une association (Ville)")

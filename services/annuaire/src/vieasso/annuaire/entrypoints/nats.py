@@ -1,4 +1,5 @@
-"""NATS side of the annuaire: it subscribes to nothing; it publishes directory facts.
+"""NATS side of the annuaire: it subscribes to nothing; it publishes directory facts, the
+mails it asks the newsletter for (SPEC §8) and associations' choices about their letter.
 
 The publishers below only document those facts in the AsyncAPI document (`make docs`); the
 handlers publish through `JetStreamPublisher`, which waits for the JetStream ack.
@@ -20,6 +21,7 @@ from vieasso.common.messages.annuaire import (
     VenueArchived,
     VenueUpserted,
 )
+from vieasso.common.messages.courrier import CourrierRequest, LetterChoice
 from vieasso.common.nats.publish import documented_publishers
 
 FACTS: tuple[tuple[str, type[BaseModel]], ...] = (
@@ -32,6 +34,9 @@ FACTS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("annuaire.missions.{mission_id}.closed", MissionClosed),
     ("annuaire.venues.{venue_id}.upserted", VenueUpserted),
     ("annuaire.venues.{venue_id}.archived", VenueArchived),
+    ("courrier.requests.annuaire", CourrierRequest),
+    ("newsletter.associations.{slug}.subscribed", LetterChoice),
+    ("newsletter.associations.{slug}.unsubscribed", LetterChoice),
 )
 
 

@@ -13,6 +13,8 @@ from vieasso.annuaire.entrypoints import (
     pages_missions,
     pages_public,
     pages_registration,
+    pages_settings,
+    pages_signin,
 )
 from vieasso.annuaire.entrypoints.pages_errors import install_page_errors
 from vieasso.common.web import mount_static, page_templates
@@ -28,7 +30,9 @@ def install_pages(app: FastAPI, settings: AnnuaireSettings) -> None:
     for module in (
         pages_registration,
         pages_public,
+        pages_signin,
         pages_association,
+        pages_settings,
         pages_missions,
         pages_city,
     ):

@@ -1,10 +1,10 @@
-"""Association space: sign in with the association's token, dashboard, edit the record."""
+"""Association space: dashboard, edit the record (signing in: pages_signin.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
@@ -19,45 +19,24 @@ from vieasso.annuaire.entrypoints.page_forms import (
     values_of,
 )
 from vieasso.annuaire.entrypoints.pages_support import (
-    association_token_owner,
     render,
     see_other,
     sign_out,
     signed_in_association,
     unit_of,
 )
-from vieasso.annuaire.handlers.associations import change_association, hash_token
+from vieasso.annuaire.handlers.associations import change_association
 from vieasso.common.messages.annuaire import MissionState
-from vieasso.common.web import Kind, sessions_of
 
 router = APIRouter(prefix="/espace-association", include_in_schema=False)
-WRONG = "Identifiant ou jeton incorrect (ou association pas encore validée)."
-Field = Annotated[str, Form(max_length=200)]
 DONE = {
     "fiche": "Votre fiche est enregistrée.",
     "mission": "La mission est enregistrée.",
     "close": "La mission est close.",
+    "jeton-revoque": "Le jeton d’API est révoqué : les outils qui l’utilisaient sont refusés.",
+    "lettre-oui": "Vous recevrez la lettre des associations.",
+    "lettre-non": "Vous ne recevrez plus la lettre des associations.",
 }
-
-
-@router.get("/connexion", response_class=HTMLResponse)
-async def sign_in_form(request: Request) -> Response:
-    unit_of(request)
-    return render(request, "connexion_association.html.j2", {"values": {}, "errors": {}})
-
-
-@router.post("/connexion", response_class=HTMLResponse)
-async def sign_in(request: Request, slug: Field = "", token: Field = "") -> Response:
-    """A session is opened only for the association's current token (checked as a hash)."""
-    app = unit_of(request)
-    # the identifier, or the address of the association's page pasted whole
-    slug, token = slug.strip().rstrip("/").rsplit("/", 1)[-1].lower(), token.strip()
-    if not association_token_owner(app, slug, token):
-        context = {"values": {"slug": slug}, "errors": {"token": WRONG}}
-        return render(request, "connexion_association.html.j2", context, status=401)
-    response = see_other("/espace-association")
-    await sessions_of(request).sign_in(response, Kind.ASSOCIATION, hash_token(token), slug)
-    return response
 
 
 router.add_api_route("/deconnexion", sign_out, methods=["GET", "POST"], response_class=HTMLResponse)
@@ -74,6 +53,7 @@ async def dashboard(
         "association": record,
         "done": DONE.get(ok or ""),
         "missions": [m for m in missions if m.state is not MissionState.CLOSED],
+        "letter": await app.letters.subscribed(record.slug),
     }
     return render(request, "espace_association.html.j2", context)
 

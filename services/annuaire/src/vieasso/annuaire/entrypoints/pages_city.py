@@ -1,4 +1,4 @@
-"""City space: sign in with the admin token, validate (token shown once) and archive."""
+"""City space: sign in with the admin token, validate (token shown once), refuse, archive."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from vieasso.annuaire.domain.errors import DomainError, NotFound
+from vieasso.annuaire.domain.errors import DomainError, InvalidInput, NotFound
 from vieasso.annuaire.domain.search import AssociationQuery
 from vieasso.annuaire.entrypoints.pages_support import (
     PER_PAGE,
@@ -25,13 +25,18 @@ from vieasso.annuaire.entrypoints.pages_support import (
     unit_of,
 )
 from vieasso.annuaire.handlers import associations as handlers
+from vieasso.common.http.limits import bounded_form
 from vieasso.common.messages.annuaire import AssociationState
 from vieasso.common.web import sessions_of
 
 router = APIRouter(prefix="/espace-ville", include_in_schema=False)
 Short = Annotated[str | None, Query(max_length=200)]
 WRONG = "Jeton de la Ville incorrect."
-DONE = {"archive": "L’association est archivée : sa fiche et ses missions ne sont plus publiées."}
+DONE = {
+    "archive": "L’association est archivée : sa fiche et ses missions ne sont plus publiées.",
+    "refus": "L’inscription est refusée : la personne responsable reçoit le motif par courriel.",
+}
+REASON_NEEDED = "Indiquez le motif du refus : il est envoyé à la personne responsable."
 
 
 @router.get("/connexion", response_class=HTMLResponse)
@@ -94,7 +99,7 @@ async def _token_page(request: Request, slug: str, *, new: bool) -> Response:
     app = unit_of(request)
     try:
         if new:
-            result = await handlers.issue_token(app, slug)
+            result = await handlers.issue_token(app, slug, by="ville")
         else:
             result = await handlers.validate_association(app, slug)
     except NotFound as exc:
@@ -143,3 +148,30 @@ async def archive(request: Request, slug: str) -> Response:
     except DomainError as exc:
         raise PageError(409, exc.message) from exc
     return see_other("/espace-ville/associations?state=archived&ok=archive")
+
+
+@router.post("/associations/{slug}/refuser", response_class=HTMLResponse)
+async def refuse(request: Request, slug: str) -> Response:
+    """Asks the reason first (mailed to the contact); the registration is then archived."""
+    await require_admin(request)
+    app = unit_of(request)
+    record = app.index.association(slug) if code_or_none(slug) else None
+    if record is None:
+        raise PageError(404, "Association introuvable.")
+    form = await bounded_form(request)
+    reason = str(form.get("motif", "")).strip()
+    if not reason or "motif" not in form:
+        errors = {"motif": REASON_NEEDED} if "motif" in form else {}
+        context = {"association": record, "errors": errors, "values": {"motif": reason}}
+        return render(request, "ville_refus.html.j2", context, 422 if errors else 200)
+    try:
+        await handlers.refuse_registration(app, slug, reason)
+    except InvalidInput as exc:
+        errors = {"motif": exc.errors[0].message}
+        context = {"association": record, "errors": errors, "values": {"motif": reason}}
+        return render(request, "ville_refus.html.j2", context, 422)
+    except NotFound as exc:
+        raise PageError(404, exc.message) from exc
+    except DomainError as exc:
+        raise PageError(409, exc.message) from exc
+    return see_other("/espace-ville/associations?state=archived&ok=refus")

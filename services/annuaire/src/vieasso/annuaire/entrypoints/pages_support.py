@@ -29,7 +29,8 @@ REMOTE = [("non", "Sur place"), ("possible", "À distance possible"), ("total", 
 MISSION_STATES = {"open": "Ouverte", "filled": "Pourvue", "closed": "Close"}
 ASSOCIATION_STATES = {"pending": "En attente", "validated": "Validée", "archived": "Archivée"}
 SIGN_IN_AGAIN = (
-    "Votre session n'est plus valable : reconnectez-vous avec le jeton de l'association."
+    "Votre session n'est plus valable : reconnectez-vous (lien de connexion par courriel, ou "
+    "jeton de l'association)."
 )
 _CODE = re.compile(SLUG_PATTERN)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from vieasso.annuaire.domain.associations import AssociationRecord
 from vieasso.annuaire.domain.commands import PrivateContact
 from vieasso.common.messages.annuaire import AssociationPublic
+from vieasso.common.messages.base import Text
 
 T = TypeVar("T")
 
@@ -25,7 +26,8 @@ class AssociationDetail(AssociationPublic):
 
     @classmethod
     def of(cls, record: AssociationRecord) -> AssociationDetail:
-        return cls.model_validate(record.model_dump(exclude={"token_hash", "last_change"}))
+        private = {"token_hash", "last_change", "refusal_reason"}
+        return cls.model_validate(record.model_dump(exclude=private))
 
 
 class ValidationAnswer(BaseModel):
@@ -34,3 +36,11 @@ class ValidationAnswer(BaseModel):
     message: str = (
         "Association validée. Transmettez ce jeton à l'association : il ne sera plus affiché."
     )
+
+
+class Refusal(BaseModel):
+    """Why the city refuses a registration (mailed to the association's private contact)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text = Field(min_length=1, max_length=2000, description="Motif, en français.")

@@ -10,6 +10,7 @@ from vieasso.annuaire.domain.commands import ChangeMission, MissionFields
 from vieasso.annuaire.domain.errors import AlreadyExists, ConflictError, InvalidState, NotFound
 from vieasso.annuaire.domain.missions import MissionRecord
 from vieasso.annuaire.domain.rules import slug_candidates
+from vieasso.annuaire.handlers import mails
 from vieasso.annuaire.handlers.facts import mission_fact
 from vieasso.annuaire.handlers.unit import Annuaire, revalidate
 from vieasso.common.messages.annuaire import AssociationState, MissionState
@@ -92,7 +93,11 @@ async def close_missions_of(app: Annuaire, slug: str) -> list[str]:
 
 async def close_expired_missions(app: Annuaire) -> list[str]:
     """Close every mission past its end date (run periodically). A lost race waits for the
-    next round: the other writer's version is kept."""
+    next round: the other writer's version is kept.
+
+    The association's mail (`mission-close`, one key per mission) is asked *before* the
+    close is saved: a failed request leaves the mission open for the next round, which asks
+    again; a request asked twice is sent once."""
     today = app.today()
     closed = []
     expired = [
@@ -102,6 +107,7 @@ async def close_expired_missions(app: Annuaire) -> list[str]:
         try:
             current, revision = await _current(app, mission.association_slug, mission.id)
             if domain.is_expired(current, today):
+                await mails.mission_closed(app, current)
                 await _save(app, domain.close(current, app.clock.now()), revision)
                 closed.append(mission.id)
         except (ConflictError, NotFound):

@@ -12,10 +12,13 @@ from pydantic import BaseModel, ValidationError
 from vieasso.annuaire.adapters.identifiers import Identifiers
 from vieasso.annuaire.adapters.index import DirectoryIndex
 from vieasso.annuaire.adapters.kv import KvRepository
+from vieasso.annuaire.adapters.letter import LetterChoices
+from vieasso.annuaire.adapters.links import SignInLinks
 from vieasso.annuaire.domain.associations import AssociationRecord
 from vieasso.annuaire.domain.errors import InvalidInput
 from vieasso.annuaire.domain.missions import MissionRecord
 from vieasso.common.clock import Clock
+from vieasso.common.http.ratelimit import RateLimit
 from vieasso.common.messages.annuaire import VenuePublic
 from vieasso.common.nats.publish import Publish
 from vieasso.common.validation import french_errors
@@ -33,6 +36,12 @@ class Annuaire:
     index: DirectoryIndex
     publish: Publish
     clock: Clock
+    links: SignInLinks
+    link_limit: RateLimit
+    """At most a few sign-in links per association per hour (nobody can mail-bomb one)."""
+    letters: LetterChoices
+    public_url: str
+    """The annuaire's public base URL (no trailing slash), for links in mails."""
 
     def today(self) -> date:
         """Today in Besançon (end dates are local dates)."""
