@@ -113,7 +113,6 @@ STREAMS: tuple[StreamSpec, ...] = (
         subjects.COURRIER_OUTCOMES_ALL,
         Service.NEWSLETTER,
         "Outcome of each mail request, by key (no address).",
-        max_age=timedelta(days=90),
         max_bytes=256 * MIB,
     ),
 )
