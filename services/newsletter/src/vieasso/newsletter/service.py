@@ -11,14 +11,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from vieasso.common.clock import Clock, SystemClock
+from vieasso.common.directory import ASSOCIATIONS, ContactDirectory
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import Publish
+from vieasso.common.nats.pull import PullConsumer
 from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.reference.loader import load_quartiers, load_themes
-from vieasso.newsletter.adapters import editions, ledger, subscribers
+from vieasso.newsletter.adapters import courrier_store, editions, ledger, subscribers
+from vieasso.newsletter.adapters.courrier_rendering import CourrierRenderer
+from vieasso.newsletter.adapters.courrier_store import CourrierStore
 from vieasso.newsletter.adapters.departures import Departures
 from vieasso.newsletter.adapters.editions import EditionStore
 from vieasso.newsletter.adapters.facts import FactsFeed
@@ -32,9 +37,11 @@ from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain.edition import Edition, EditionState
 from vieasso.newsletter.domain.index import ContentIndex
 from vieasso.newsletter.domain.index import Links as PageLinks
+from vieasso.newsletter.entrypoints.courrier import requests_consumer
 from vieasso.newsletter.entrypoints.schedule import Schedule
 from vieasso.newsletter.entrypoints.sender import Sender
 from vieasso.newsletter.handlers.content import apply_fact
+from vieasso.newsletter.handlers.courrier import Courrier
 from vieasso.newsletter.handlers.deliveries import Deliverer
 from vieasso.newsletter.handlers.departures import DepartureReplay
 from vieasso.newsletter.handlers.editions import Editions
@@ -85,6 +92,7 @@ class Newsletter:
         )
         self.feed = FactsFeed(js, lambda subject, data: apply_fact(self.index, subject, data))
         self.queue = DeliveryQueue(js, settings.send_ack_wait)
+        self.contacts = ContactDirectory()  # associations' private contacts (the directory's)
         self.store: SubscriberStore
         self.mirror: SubscriberMirror
         self.ledger: Ledger
@@ -92,6 +100,8 @@ class Newsletter:
         self.subscriptions: Subscriptions
         self.deliverer: Deliverer
         self.departures: DepartureReplay
+        self.courrier: Courrier
+        self.courrier_consumer: PullConsumer | None = None
         self.sender: Sender | None = None
         self.schedule: Schedule | None = None
 
@@ -124,6 +134,17 @@ class Newsletter:
         self.deliverer = Deliverer(
             self.ledger, self.mirror, self.store, self.pool, self.links, self.settings, self.clock
         )
+        self.courrier = Courrier(
+            self.contacts,
+            await self.js.key_value(ASSOCIATIONS),
+            CourrierStore(await self.js.key_value(courrier_store.BUCKET)),
+            self.ledger,
+            self.pool,
+            CourrierRenderer(zone=self.settings.zone, site=SITE),
+            self.publish,
+            self.settings,
+            self.clock,
+        )
         return self
 
     async def load(self) -> None:
@@ -131,6 +152,7 @@ class Newsletter:
         again the departures a restored backup lacks, before any mail can leave."""
         await self.feed.start()
         await self.mirror.start()
+        await self.contacts.start(self.js)
         await self.departures.run()
         release_memory()
 
@@ -140,10 +162,15 @@ class Newsletter:
         self.sender.start()
         return self.sender
 
-    async def start_background(self) -> None:
-        """What a serving instance runs: indexes, the sender and the schedule."""
+    async def start_background(self, nc: Client) -> None:
+        """What a serving instance runs: indexes, the sender, the mail requests of other
+        services (on `nc`, the service's connection) and the schedule."""
         await self.load()
         self.start_sender()
+        self.courrier_consumer = requests_consumer(
+            self.courrier, nc, self.js, self.settings.send_ack_wait
+        )
+        await self.courrier_consumer.start()
         if self.settings.digest_schedule:
             self.schedule = Schedule(self.editions, self.settings, self.clock)
             self.schedule.start()
@@ -153,7 +180,10 @@ class Newsletter:
             await self.schedule.stop()
         if self.sender is not None:
             await self.sender.stop()
+        if self.courrier_consumer is not None:
+            await self.courrier_consumer.stop()
         await self.feed.stop()
+        await self.contacts.stop()
         if hasattr(self, "mirror"):
             await self.mirror.stop()
         if hasattr(self, "subscriptions"):

@@ -170,6 +170,14 @@ BUCKETS: tuple[BucketSpec, ...] = (
         max_bytes=256 * MIB,
         max_value_size=1 * MIB,
     ),
+    BucketSpec(
+        "newsletter_courrier",
+        Service.NEWSLETTER,
+        "Mail to associations: `undeliverable.<slug>` (the contact's server refused it for "
+        "good; a keyed hash of that address, never the address).",
+        max_bytes=16 * MIB,
+        max_value_size=16 * KIB,
+    ),
 )
 
 
