@@ -7,8 +7,9 @@ Every stream and bucket has a size limit, so that none can fill the disk (docs/d
 "Limits"). Where the history is the product (facts, current state), a full stream or bucket
 refuses new writes (``discard: new``): the publish fails, the service answers 503 and logs
 it, nothing already saved is lost. Only the dead letters, kept for inspection, drop their
-oldest entries instead. Their sum stays below every server's ``max_file_store`` and the
-account's ``max_file`` (tests/platform/test_limits.py).
+oldest entries instead, and the mail outcomes (receipts, not history) age out. Their sum
+stays below every server's ``max_file_store`` and the account's ``max_file``
+(tests/platform/test_limits.py).
 """
 
 from __future__ import annotations
