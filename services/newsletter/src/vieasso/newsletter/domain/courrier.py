@@ -13,12 +13,14 @@ import hmac
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from vieasso.common.messages.annuaire import AssociationState
 from vieasso.common.messages.courrier import Template, check_params
+from vieasso.newsletter.domain.delivery import LedgerState
 
 if TYPE_CHECKING:  # the directory's reader watches NATS: not imported by the domain
     from vieasso.common.directory import AssociationContact
@@ -36,7 +38,7 @@ SUBJECTS: dict[Template, str] = {
 # The city refuses a registration and may archive the record at once: its mail still goes.
 TO_ARCHIVED = frozenset({Template.INSCRIPTION_REFUSEE})
 _NAMESPACE = uuid.UUID("0e4b1c7a-3d52-4f1b-8a9e-6c2d7f5e1b90")
-_ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
+_ADDRESS = re.compile(r"""<?[^\s<>@(),;:"']+@[^\s<>@(),;:"']+>?""")
 MAX_REASON = 300
 
 
@@ -53,6 +55,30 @@ class Undeliverable(BaseModel):
     at: AwareDatetime
     code: int | None = None
     reason: str
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Who gets the mail: an association (`slug`, greeted by `name`) or a city team."""
+
+    addresses: tuple[str, ...]
+    name: str | None = None
+    slug: str | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """How sending a key ended: its ledger state, the SMTP answer, whether an earlier
+    delivery of the request (or a duplicate) had already handled it."""
+
+    state: LedgerState
+    code: int | None = None
+    detail: str = ""
+    handled_before: bool = False
+
+    @property
+    def smtp(self) -> str:
+        return f"{self.code or ''} {self.detail}".strip()
 
 
 def template_of(name: str) -> Template:

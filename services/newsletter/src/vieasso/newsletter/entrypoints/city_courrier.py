@@ -51,12 +51,13 @@ def build_router() -> APIRouter:
         if not await is_admin(request):
             return sign_in(service)
         secret = service.settings.token_secret.get_secret_value().encode()
+        store = service.courrier.outcomes.store
         return render(
             request,
             "courriers.html.j2",
             title="Courriers aux associations",
             templates=[(t.value, SUBJECTS[t], DESCRIPTIONS[t]) for t in Template],
-            undeliverable=await undeliverable(service.courrier.store, service.contacts, secret),
+            undeliverable=await undeliverable(store, service.contacts, secret),
         )
 
     @router.get(PAGE + "/{name}", response_model=None)

@@ -21,21 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
-from vieasso.common import subjects
 from vieasso.common.clock import Clock
 from vieasso.common.directory import AssociationContact, ContactDirectory
-from vieasso.common.messages.courrier import (
-    CourrierFailed,
-    CourrierRequest,
-    CourrierSent,
-    Template,
-    ToAssociation,
-)
+from vieasso.common.messages.courrier import CourrierRequest, Template, ToAssociation
 from vieasso.common.nats.publish import Publish
 from vieasso.newsletter.adapters.courrier_rendering import CourrierRenderer
 from vieasso.newsletter.adapters.courrier_store import CourrierStore
@@ -44,7 +36,9 @@ from vieasso.newsletter.adapters.mime import Sender, compose, qp
 from vieasso.newsletter.adapters.smtp import SmtpPool, SmtpUnavailable
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain import courrier as rules
+from vieasso.newsletter.domain.courrier import Addressee, Attempt
 from vieasso.newsletter.domain.delivery import LedgerEntry, LedgerState, Outcome, backoff, classify
+from vieasso.newsletter.handlers.courrier_outcomes import Outcomes
 
 log = logging.getLogger(__name__)
 
@@ -54,23 +48,6 @@ STATES = {
     Outcome.FAIL: LedgerState.FAILED,
     Outcome.RETRY: LedgerState.DEFERRED,
 }
-
-
-@dataclass(frozen=True)
-class Addressee:
-    """Who gets the mail: an association (`slug`, greeted by `name`) or a city team."""
-
-    addresses: tuple[str, ...]
-    name: str | None = None
-    slug: str | None = None
-
-
-@dataclass(frozen=True)
-class Attempt:
-    state: LedgerState
-    code: int | None = None
-    detail: str = ""
-    handled_before: bool = False
 
 
 class Courrier:
@@ -88,14 +65,13 @@ class Courrier:
     ) -> None:
         self._contacts = contacts
         self._associations = associations
-        self.store = store
         self._ledger = ledger
         self._pool = pool
         self.renderer = renderer
-        self._publish = publish
         self._settings = settings
         self._clock = clock
-        self._secret = settings.token_secret.get_secret_value().encode()
+        secret = settings.token_secret.get_secret_value().encode()
+        self.outcomes = Outcomes(publish, store, secret, clock)
 
     async def handle(self, service: str, request: CourrierRequest) -> LedgerState | None:
         """Send the request's mail at most once; its ledger state (None: not attempted)."""
@@ -105,9 +81,9 @@ class Courrier:
             params = rules.params_of(template, request.params)
             to = await self._addressee(request, template)
         except rules.Refused as exc:
-            await self._failed(service, request, str(exc))
+            await self.outcomes.failed(service, request, str(exc))
             raise
-        if to.slug is not None and await self._blocked(service, request, to):
+        if await self.outcomes.blocked(service, request, to):
             return None
         mail = self.renderer.render(template, params, to.name)
         s = self._settings
@@ -120,7 +96,7 @@ class Courrier:
             text=qp(mail.text),
         )
         attempt = await self._send(rules.ledger_key(service, request.key), to.addresses, raw)
-        await self._outcome(service, request, to, attempt)
+        await self._report(service, request, to, attempt)
         log.info("mail %s", attempt.state.value, extra={**where, "again": attempt.handled_before})
         return attempt.state
 
@@ -143,21 +119,6 @@ class Courrier:
         except KeyNotFoundError:
             return None
         return AssociationContact.model_validate_json(entry.value) if entry.value else None
-
-    async def _blocked(self, service: str, request: CourrierRequest, to: Addressee) -> bool:
-        """The contact was refused for good before: not mailed again (the city sees it). A
-        contact changed since then is mailed, and the mark cleared."""
-        assert to.slug is not None  # noqa: S101 - an association's mail
-        marked = await self.store.undeliverable(to.slug)
-        if marked is None:
-            return False
-        if marked.address_hash != rules.address_hash(to.addresses[0], self._secret):
-            await self.store.clear(to.slug)
-            return False
-        reason = f"contact marked undeliverable on {marked.at:%Y-%m-%d}: {marked.reason}"
-        await self._failed(service, request, reason, undeliverable=True)
-        log.warning("mail not sent: contact undeliverable", extra={"association": to.slug})
-        return True
 
     async def _send(self, key: str, addresses: tuple[str, ...], raw: bytes) -> Attempt:
         s = self._settings
@@ -185,58 +146,21 @@ class Courrier:
                 return Attempt(state, code, detail)
             await asyncio.sleep(backoff(claim.attempts, s.send_retry_base, s.send_retry_max))
 
-    async def _outcome(
+    async def _report(
         self, service: str, request: CourrierRequest, to: Addressee, attempt: Attempt
     ) -> None:
-        smtp = f"{attempt.code or ''} {attempt.detail}".strip()
         if attempt.state is LedgerState.SENT:
-            sent = CourrierSent(
-                message_id=rules.outcome_id(service, request.key, sent=True),
-                key=request.key,
-                to=request.to,
-                template=request.template,
-            )
-            await self._publish(subjects.courrier_outcome(service, sent=True), sent)
+            await self.outcomes.sent(service, request)
         elif attempt.state is LedgerState.BOUNCED:
-            if to.slug is not None:
-                await self._mark(to, attempt, smtp)
-            else:
-                log.error("a city team's address was refused", extra={"key": request.key})
-            reason = f"refused by the recipient's server: {smtp}"
-            await self._failed(service, request, reason, undeliverable=True)
+            await self.outcomes.bounced(service, request, to, attempt)
         elif attempt.state is LedgerState.FAILED:
-            await self._failed(service, request, f"not delivered: {smtp or 'no answer'}")
+            reason = f"not delivered: {attempt.smtp or 'no answer'}"
+            await self.outcomes.failed(service, request, reason)
         else:  # `sending`: being sent by another delivery, or interrupted mid-send
             log.warning(
                 "mail uncertain: being sent, or interrupted mid-send; never sent again",
                 extra={"requester": service, "key": request.key},
             )
-
-    async def _mark(self, to: Addressee, attempt: Attempt, smtp: str) -> None:
-        assert to.slug is not None  # noqa: S101 - an association's mail
-        record = rules.Undeliverable(
-            address_hash=rules.address_hash(to.addresses[0], self._secret),
-            at=self._clock.now(),
-            code=attempt.code,
-            reason=smtp or "refused",
-        )
-        if attempt.handled_before and await self.store.undeliverable(to.slug) is not None:
-            return  # marked by the run that got the bounce
-        await self.store.mark(to.slug, record)
-        log.warning("association contact marked undeliverable", extra={"association": to.slug})
-
-    async def _failed(
-        self, service: str, request: CourrierRequest, reason: str, *, undeliverable: bool = False
-    ) -> None:
-        failed = CourrierFailed(
-            message_id=rules.outcome_id(service, request.key, sent=False),
-            key=request.key,
-            to=request.to,
-            template=request.template,
-            reason=rules.scrubbed(reason),
-            undeliverable=undeliverable,
-        )
-        await self._publish(subjects.courrier_outcome(service, sent=False), failed)
 
 
 def _handled(claim: Claim) -> Attempt:
