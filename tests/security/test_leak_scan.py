@@ -1,7 +1,8 @@
 """Leak scan (SPEC §7): subscribers' addresses and associations' private contacts, each a
 unique marker, must never appear in a feed, an export, a public page or API answer, a log line
 of the services or their commands, or a fact on the ANNUAIRE, AGENDA, NEWSLETTER (or
-DEADLETTER) streams. They may live only in KV buckets and the deliveries work queue, where
+DEADLETTER) streams, nor in the mail requests of the services and their outcomes (COURRIER,
+COURRIER_OUTCOMES). They may live only in KV buckets and the deliveries work queue, where
 erasure reaches them — the scan checks they are indeed there, so it is not looking in vain.
 """
 
@@ -19,19 +20,23 @@ from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
+import nats
 import pytest
 
 from tests.annuaire.conftest import association_body, mission_body
+from tests.newsletter.courrier_support import annuaire_publish, polled
 from tests.platform.platform_state import PlatformRun, public_documents, stored_state
 from tests.security.conftest import Scenario
 from tests.support.nats_server import NatsServer
 from tests.support.processes import wait_until
 from tests.support.smtp import SmtpServer
+from vieasso.common.courrier import request_mail
+from vieasso.common.messages.courrier import Template, ToAssociation
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(240)]
 
 PARIS = ZoneInfo("Europe/Paris")
-FACT_STREAMS = ("ANNUAIRE", "AGENDA", "NEWSLETTER", "DEADLETTER")
+FACT_STREAMS = ("ANNUAIRE", "AGENDA", "NEWSLETTER", "DEADLETTER", "COURRIER", "COURRIER_OUTCOMES")
 CRAWL_SEEDS = {
     "annuaire": ("/", "/associations", "/missions", "/docs", "/openapi.json"),
     "agenda": ("/agenda", "/docs", "/openapi.json"),
@@ -144,6 +149,41 @@ def add_subscribers(run: PlatformRun, smtp: SmtpServer, marker: str) -> list[str
     return emails
 
 
+async def ask_mails(nats_url: str, slugs: list[str]) -> None:
+    """A mail to each association, asked for as the annuaire asks (SPEC §8); returns once
+    the newsletter published an outcome for each."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for slug in slugs:
+            await request_mail(
+                annuaire_publish(js), "annuaire", key=f"jeton.{slug}",
+                to=ToAssociation(association=slug), template=Template.JETON_EMIS,
+                params={"by": "ville"},
+            )  # fmt: skip
+
+        async def outcomes() -> bool:
+            return bool((await js.stream_info("COURRIER_OUTCOMES")).state.messages >= len(slugs))
+
+        await polled(outcomes)
+    finally:
+        await nc.close()
+
+
+def mails_asked(run: PlatformRun, smtp: SmtpServer, contacts: list[str], marker: str) -> None:
+    """Every association is mailed at its current contact, the first one's refused for good
+    (its SMTP answer goes into an outcome and the city's page)."""
+    exported = httpx.get(run.url("annuaire") + "/export/associations.json").json()
+    smtp.handler.fail_next[contacts[1]] = 550
+    asyncio.run(ask_mails(run.nats_url, sorted(a["slug"] for a in exported)))
+    mailed = set(contacts[3::2])
+
+    def arrived() -> bool:
+        return mailed <= {str(m["To"]) for m in smtp.messages() if marker in str(m["To"])}
+
+    wait_until(arrived, timeout=30, what="the mails the annuaire asked for")
+
+
 def test_no_private_address_leaks_into_feeds_pages_logs_or_facts(
     platform: tuple[PlatformRun, SmtpServer], scenario: Scenario
 ) -> None:
@@ -151,18 +191,20 @@ def test_no_private_address_leaks_into_feeds_pages_logs_or_facts(
     scenario.describe(
         name="Leak scan of subscribers' and private contacts' addresses",
         load="3 associations (contact changed once), missions, events, 4 confirmed "
-        "subscribers, one digest sent",
+        "subscribers, one digest sent, a mail asked for each association (one refused)",
         faults="—",
         inputs="unique marker in every private address",
         checked="no marker in any feed, export, API listing, page reachable from the public "
         "pages, edition status or archive, log line (JSON, DEBUG), or fact on ANNUAIRE/AGENDA/"
-        "NEWSLETTER/DEADLETTER; the addresses are in KV; no association token anywhere",
+        "NEWSLETTER/DEADLETTER, mail request or outcome (COURRIER, COURRIER_OUTCOMES); the "
+        "addresses are in KV; no association token anywhere",
     )
     marker = secrets.token_hex(6)
     tokens: list[str] = []
     contacts = [a for i in range(3) for a in add_association(run, i, marker, tokens)]
     subscribers = add_subscribers(run, smtp, marker)
     digest_output = run.cli("newsletter", "send-digest", timeout=120)
+    mails_asked(run, smtp, contacts, marker)
     exported = httpx.get(run.url("annuaire") + "/export/associations.json").json()
     slugs = sorted(a["slug"] for a in exported)
     documents = {k: v for k, (_, v) in public_documents(run, slugs).items()}
@@ -201,4 +243,5 @@ def test_no_private_address_leaks_into_feeds_pages_logs_or_facts(
     assert all(address.encode() in kept for address in contacts[1::2])  # the current contacts
     assert len(documents) > 40
     assert len(facts) > 20
+    assert len(state["streams"]["COURRIER_OUTCOMES"]) == 3  # two sent, one refused
     assert len(logs.splitlines()) > 20
