@@ -12,8 +12,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import nats
 import pytest
+from nats.js.errors import KeyNotFoundError
 
+from tests.newsletter.courrier_support import annuaire_publish, polled
 from tests.platform.conftest import Scenario
 from tests.platform.platform_state import (
     PlatformRun,
@@ -27,6 +30,8 @@ from tests.support.nats_server import NatsServer
 from tests.support.processes import VENV_BIN
 from tests.support.smtp import SmtpServer
 from vieasso.annuaire.adapters import demo_data
+from vieasso.common.courrier import request_mail
+from vieasso.common.messages.courrier import Template, ToAssociation
 from vieasso.common.nats.catalogue import BUCKETS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(300)]
@@ -43,6 +48,42 @@ def backup_cli(nats_url: str, *argv: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+async def undeliverable_contact(url: str, smtp: SmtpServer) -> None:
+    """A mail the annuaire asks for, refused for good by the contact's server: a record in
+    `newsletter_courrier` (the city's list of undeliverable contacts)."""
+    association = demo_data.associations(COUNT, SEED)[0]
+    smtp.handler.fail_next[association.contact.email.lower()] = 550
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        await request_mail(
+            annuaire_publish(js), "annuaire", key="refus.demo",
+            to=ToAssociation(association=association.slug),
+            template=Template.INSCRIPTION_REFUSEE, params={"reason": "Demande incomplète."},
+        )  # fmt: skip
+        kv = await js.key_value("newsletter_courrier")
+
+        async def marked() -> bool:
+            try:
+                return bool(await kv.get(f"undeliverable.{association.slug}"))
+            except KeyNotFoundError:
+                return False
+
+        await polled(marked, seconds=60)
+    finally:
+        await nc.close()
+
+
+def populate(run: PlatformRun, url: str, smtp: SmtpServer) -> None:
+    """Demo data in every stream and bucket, the services done with it."""
+    run.cli("annuaire", "demo", "--count", str(COUNT), "--missions", "8", "--seed", str(SEED))
+    run.cli("agenda", "demo")
+    run.cli("newsletter", "demo")
+    run.cli("newsletter", "send-digest", timeout=180)
+    asyncio.run(undeliverable_contact(url, smtp))
+    wait_until_agenda_idle(url)
+
+
 @pytest.fixture
 def smtp(tmp_path: Path) -> Iterator[SmtpServer]:
     server = SmtpServer(maildir=tmp_path / "mail").start()
@@ -55,7 +96,8 @@ def test_restored_platform_serves_identical_records_and_feeds(
 ) -> None:
     scenario.describe(
         name="Backup and restore into a fresh server",
-        load=f"demo data: {COUNT} associations, missions, events, subscribers, one digest sent",
+        load=f"demo data: {COUNT} associations, missions, events, subscribers, one digest "
+        "sent, one association's contact undeliverable",
         faults="the source server and services gone; restore into a fresh nats-server",
         inputs="python -m vieasso.common.backup backup / restore, services started again",
         checked="every stream message (seq, subject, headers, data) and KV record (value, "
@@ -66,11 +108,7 @@ def test_restored_platform_serves_identical_records_and_feeds(
     run = PlatformRun(source.url, tmp_path / "services", smtp)
     try:
         run.start()
-        run.cli("annuaire", "demo", "--count", str(COUNT), "--missions", "8", "--seed", str(SEED))
-        run.cli("agenda", "demo")
-        run.cli("newsletter", "demo")
-        run.cli("newsletter", "send-digest", timeout=180)
-        wait_until_agenda_idle(source.url)
+        populate(run, source.url, smtp)
         slugs = [a.slug for a in demo_data.associations(COUNT, SEED)]
         documents = public_documents(run, slugs)
         stored = asyncio.run(settled_state(source.url))

@@ -44,6 +44,9 @@ from vieasso.common.nats.publish import JetStreamPublisher, PublishError
 NATS_DIR = REPO / "deploy" / "nats"
 UNITS = {"": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 REPLICAS = 3  # production (docker-compose.yml)
+# Not history: dead letters are kept for inspection, mail outcomes as receipts for the
+# services that asked (SPEC §8); both age out.
+AGED = ("DEADLETTER", "COURRIER_OUTCOMES")
 
 
 def size(text: str, key: str) -> int:
@@ -70,10 +73,11 @@ def test_every_stream_and_bucket_has_a_size_limit_and_only_dead_letters_drop_his
         assert stream.max_bytes > 0, stream.name
         expected = DiscardPolicy.OLD if stream.name == "DEADLETTER" else DiscardPolicy.NEW
         assert stream.discard == expected, stream.name
-        if not stream.work_queue and stream.name != "DEADLETTER":
+        if not stream.work_queue and stream.name not in AGED:
             assert stream.max_age is None, f"{stream.name}: facts are the history"
     assert spec("DEADLETTER").max_age is not None
     assert spec("NEWSLETTER_DELIVERIES").max_age is not None
+    assert all(spec(name).max_age is not None for name in AGED)
     for bucket in BUCKETS:
         assert 0 < bucket.max_value_size <= 1024 * 1024 < bucket.max_bytes, bucket.name
 

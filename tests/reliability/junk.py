@@ -180,3 +180,30 @@ def batch_bodies(edition_id: str) -> st.SearchStrategy[bytes]:
         st.just(json.dumps({"edition_id": edition_id, "deliveries": [
             {"subscriber_id": "abc123", "items": [0]}]}).encode()),
     )  # fmt: skip
+
+
+def courrier_bodies() -> st.SearchStrategy[bytes]:
+    """Hostile bodies for `courrier.requests.<service>`: none can ever be sent (the
+    associations and the city team they name do not exist), each must be dead-lettered."""
+    text = st.sampled_from([t for t in NASTY_TEXT if len(t) < 1000]) | json_values
+    request = st.fixed_dictionaries(
+        {"key": st.sampled_from(["fz", "a..b", "", "k" * 300, "clé\r\nX: y"]) | text,
+         "to": st.sampled_from([{"association": "inconnue-fz"}, {"city": "voirie"},
+                                {"association": "A B"}, {}, {"association": "a", "city": "b"}])
+               | json_values,
+         "template": st.sampled_from(["bienvenue", "jeton-emis", "inconnu", "", "../x"])
+                     | json_values,
+         "params": st.dictionaries(
+             st.sampled_from(["link", "valid_until", "reason", "by", "event_title"]),
+             text | st.sampled_from(["ville", "https://exemple.fr/x", 15]), max_size=3,
+         ) | json_values},
+        optional={"message_id": st.sampled_from(["not-a-uuid", 7]), "extra": json_values},
+    )  # fmt: skip
+    as_json = request.map(lambda v: json.dumps(v).encode())
+    return st.one_of(
+        st.binary(max_size=200),
+        json_values.map(lambda v: json.dumps(v).encode()),
+        as_json.map(lambda b: b[: max(1, len(b) // 2)]),
+        as_json,
+        as_json,
+    )

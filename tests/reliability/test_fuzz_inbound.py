@@ -1,6 +1,7 @@
 """Hypothesis against the real agenda process on `agenda.submissions.<slug>`, the platform's
-inbound subject (the annuaire subscribes to nothing; the newsletter reads only the facts the
-other services publish and its own work queue).
+inbound subject (the annuaire subscribes to nothing; the newsletter reads the facts the
+other services publish, its own work queue, and the mail requests of the other services,
+`courrier.requests.<service>`, fuzzed at the end of this module).
 
 Each hostile body (random bytes, cut JSON, wrong types, huge fields, absurd dates, endless
 RRULEs, script tags, CRLF and control characters) must get an answer: a French rejection on
@@ -38,6 +39,7 @@ from tests.reliability.junk import (
     base,
     batch_bodies,
     bodies,
+    courrier_bodies,
 )
 from tests.support.pages import tags_and_text
 from tests.support.services import StartService
@@ -292,6 +294,50 @@ def test_hostile_delivery_batches_are_dead_lettered_with_their_reason(
             assert error
             unknown = error.startswith("unknown edition")
             reasons["unknown edition" if unknown else error.split(":")[0]] += 1
+
+        one()
+        assert newsletter.health() == 200
+    finally:
+        bridge.close()
+    for reason, count in sorted(reasons.items()):
+        scenario.figure(f"dead letters “{reason}”", count)
+
+
+REQUESTS = 80
+
+
+def test_hostile_mail_requests_are_dead_lettered_with_their_reason(
+    nats_url: str, start_service: StartService, scenario: Scenario
+) -> None:
+    scenario.describe(
+        name="hypothesis on courrier.requests.<service> (real newsletter process)",
+        load=f"{REQUESTS} generated mail requests on the COURRIER work queue",
+        faults="none: hostile input only",
+        inputs="random bytes, cut JSON, wrong types, unknown templates, bad parameters, "
+        "script tags and CRLF in keys and parameters, unknown associations and city teams",
+        checked="each request dead-lettered on deadletter.newsletter.<subject> with its "
+        "reason (it can never be sent), the work queue keeps going, /healthz 200 after",
+    )
+    bridge = Bridge(nats_url)
+    try:
+        bridge.run(provision(bridge.js, 1))
+        newsletter = start_service("newsletter").wait_healthy(timeout=60)
+        subject = subjects.courrier_request("fuzz")
+        bridge.run(bridge.listen_dead_letters(subjects.deadletter("newsletter", subject)))
+        reasons: Counter[str] = Counter()
+
+        @settings(
+            max_examples=REQUESTS, deadline=None, database=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        )  # fmt: skip
+        @given(body=courrier_bodies())
+        def one(body: bytes) -> None:
+            msg_id = str(uuid.uuid4())
+            bridge.run(bridge.js.publish(subject, body, headers={"Nats-Msg-Id": msg_id}))
+            assert bridge.run(bridge.wait(msg_id, None)) == "dead letter"
+            error = bridge.answers[msg_id][1]["error"]
+            assert error
+            reasons[error.split(":")[0].split(" '")[0]] += 1
 
         one()
         assert newsletter.health() == 200

@@ -28,12 +28,15 @@ import nats
 import pytest
 
 from tests.annuaire.conftest import association_body, mission_body
+from tests.newsletter.courrier_support import annuaire_publish, polled
 from tests.platform.platform_state import PlatformRun, public_documents
 from tests.security.conftest import Scenario
 from tests.security.leaks import PERSONAL_BUCKETS, Tap, found_in, read_stored
 from tests.support.nats_server import NatsServer
 from tests.support.processes import wait_until
 from tests.support.smtp import SmtpServer
+from vieasso.common.courrier import request_mail
+from vieasso.common.messages.courrier import Template, ToAssociation
 from vieasso.common.nats.catalogue import BUCKETS, STREAMS, Service
 from vieasso.common.nats.provisioning import provision
 
@@ -145,7 +148,8 @@ def add_subscribers(run: PlatformRun, smtp: SmtpServer, marker: str) -> list[str
         assert answer.status_code == 202, answer.text
 
     def mails() -> list[EmailMessage]:
-        return [m for m in smtp.messages() if marker in str(m["To"])]
+        # the associations get mails too now (welcome at validation): only the subscribers'
+        return [m for m in smtp.messages() if str(m["To"]) in emails]
 
     wait_until(lambda: len(mails()) >= len(emails), timeout=30, what="confirmation mails")
     for mail in mails():
@@ -155,6 +159,41 @@ def add_subscribers(run: PlatformRun, smtp: SmtpServer, marker: str) -> list[str
         assert confirm is not None
         assert httpx.post(confirm.group(0)).status_code == 200
     return emails
+
+
+async def ask_mails(nats_url: str, slugs: list[str]) -> None:
+    """A mail to each association, asked for as the annuaire asks (SPEC §8); returns once
+    the newsletter published an outcome for each."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for slug in slugs:
+            await request_mail(
+                annuaire_publish(js), "annuaire", key=f"jeton.{slug}",
+                to=ToAssociation(association=slug), template=Template.JETON_EMIS,
+                params={"by": "ville"},
+            )  # fmt: skip
+
+        async def outcomes() -> bool:
+            return bool((await js.stream_info("COURRIER_OUTCOMES")).state.messages >= len(slugs))
+
+        await polled(outcomes)
+    finally:
+        await nc.close()
+
+
+def mails_asked(run: PlatformRun, smtp: SmtpServer, contacts: list[str], marker: str) -> None:
+    """Every association is mailed at its current contact, the first one's refused for good
+    (its SMTP answer goes into an outcome and the city's page)."""
+    exported = httpx.get(run.url("annuaire") + "/export/associations.json").json()
+    smtp.handler.fail_next[contacts[1]] = 550
+    asyncio.run(ask_mails(run.nats_url, sorted(a["slug"] for a in exported)))
+    mailed = set(contacts[3::2])
+
+    def arrived() -> bool:
+        return mailed <= {str(m["To"]) for m in smtp.messages() if marker in str(m["To"])}
+
+    wait_until(arrived, timeout=30, what="the mails the annuaire asked for")
 
 
 @pytest.mark.e2e
@@ -167,14 +206,15 @@ def test_no_private_address_leaks_into_feeds_pages_logs_or_facts(
     scenario.describe(
         name="Leak scan of subscribers' and private contacts' addresses",
         load="3 associations (contact changed once), missions, events (one hidden by the "
-        "city: a mail request), 4 confirmed subscribers, one digest sent",
+        "city: a mail request), 4 confirmed subscribers, one digest sent, a mail asked for "
+        "each association (one refused)",
         faults="—",
         inputs="unique marker in every private address",
         checked="no marker in any feed, export, API listing, page reachable from the public "
         "pages, edition status or archive, log line of every service (JSON, DEBUG), message "
         "of every stream of the catalogue (stored, or seen published: work queues' consumed "
-        "messages too) or public KV bucket; the addresses are in the personal-data buckets; "
-        "no association token anywhere",
+        "messages too: mail requests, deliveries) or public KV bucket, mail outcome; the "
+        "addresses are in the personal-data buckets; no association token anywhere",
     )
     assert set(run.running) == {service.value for service in Service}  # every process logs
     marker = secrets.token_hex(6)
@@ -182,6 +222,7 @@ def test_no_private_address_leaks_into_feeds_pages_logs_or_facts(
     contacts = [a for i in range(3) for a in add_association(run, i, marker, tokens)]
     subscribers = add_subscribers(run, smtp, marker)
     digest_output = run.cli("newsletter", "send-digest", timeout=120)
+    mails_asked(run, smtp, contacts, marker)
     exported = httpx.get(run.url("annuaire") + "/export/associations.json").json()
     slugs = sorted(a["slug"] for a in exported)
     documents = {k: v for k, (_, v) in public_documents(run, slugs).items()}
@@ -195,7 +236,8 @@ def test_no_private_address_leaks_into_feeds_pages_logs_or_facts(
     }
     assert editions, "the digest built no edition"
     for edition in editions:  # not linked from a public page for every edition: asked directly
-        for path in (f"/api/editions/{edition}", f"/archives/{edition}"):
+        archive = "/lettre-des-associations" if edition.startswith("associations-") else ""
+        for path in (f"/api/editions/{edition}", f"{archive}/archives/{edition}"):
             answer = httpx.get(run.url("newsletter") + path)
             assert answer.status_code == 200, path
             documents[f"newsletter:{path}"] = answer.content
@@ -223,6 +265,11 @@ def test_no_private_address_leaks_into_feeds_pages_logs_or_facts(
     assert any(where.startswith("COURRIER#") or " courrier.requests." in where
                for where in messages)  # fmt: skip
     assert len(messages) > 20
+    outcomes = [where for where in stored.scanned if where.startswith("COURRIER_OUTCOMES#")]
+    # welcome mails at validation, the hidden event's mail, the mails asked (one refused)
+    assert sum(" courrier.failed." in w for w in outcomes) == 1
+    assert any(" courrier.sent.agenda" in w for w in outcomes)
+    assert sum(" courrier.sent.annuaire" in w for w in outcomes) >= 2
     assert len(logs.splitlines()) > 20
 
 

@@ -35,6 +35,7 @@ from vieasso.common import subjects
 from vieasso.common.messages.agenda import EventSubmission, Place
 from vieasso.common.nats.permissions import DURABLES, render_accounts_conf
 from vieasso.newsletter.adapters import queue
+from vieasso.newsletter.entrypoints import courrier
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -344,6 +345,7 @@ def test_the_durables_protected_from_readers_are_the_services_own() -> None:
     assert {
         "AGENDA": (AgendaSettings.model_fields["agenda_consumer"].default,),
         "NEWSLETTER_DELIVERIES": (queue.CONSUMER,),
+        "COURRIER": (courrier.CONSUMER,),
     } == DURABLES
 
 

@@ -49,7 +49,10 @@ def create_app(settings: NewsletterSettings | None = None, clock: Clock | None =
         newsletter = Newsletter(settings, js, runtime.publish, clock)
         await sessions.open(js)
         app.state.newsletter = await newsletter.open()
-        await newsletter.start_background()
+        connection = runtime.connection
+        if connection is None:  # pragma: no cover - connected before the start-up steps
+            raise RuntimeError("NATS is not connected")
+        await newsletter.start_background(connection)
 
     runtime.on_startup(start)
 

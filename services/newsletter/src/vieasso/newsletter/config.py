@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
+from vieasso.common.messages.base import SLUG_PATTERN
 from vieasso.common.messages.newsletter import Frequency
 from vieasso.common.settings import Settings
 
+_ADDRESS = re.compile(r"[^@\s<>,]+@[^@\s<>,]+")
 DEV_TOKEN_SECRET = "dev-newsletter-secret-change-me"  # noqa: S105 - development default
 
 
@@ -99,6 +102,24 @@ class NewsletterSettings(Settings):
     letter_event_days: int = Field(
         default=42, ge=1, description="Associations' letter: events of the coming N days."
     )
+
+    courrier_city_teams: dict[str, list[str]] = Field(
+        default={"vie-associative": ["vie-associative@ville.localhost"]},
+        description=(
+            'Teams of the city that services may mail (`{"city": team}`): team code → '
+            "addresses, as JSON. The default suits development only."
+        ),
+    )
+
+    @field_validator("courrier_city_teams")
+    @classmethod
+    def _teams_have_addresses(cls, teams: dict[str, list[str]]) -> dict[str, list[str]]:
+        for team, addresses in teams.items():
+            if not re.fullmatch(SLUG_PATTERN, team):
+                raise ValueError(f"team code {team!r}: lower-case words joined by hyphens")
+            if not addresses or not all(_ADDRESS.fullmatch(a) for a in addresses):
+                raise ValueError(f"team {team!r}: one or more email addresses")
+        return teams
 
     @property
     def zone(self) -> ZoneInfo:

@@ -11,16 +11,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from vieasso.common.clock import Clock, SystemClock
-from vieasso.common.directory import ContactDirectory
+from vieasso.common.directory import ASSOCIATIONS, ContactDirectory
 from vieasso.common.messages.newsletter import LetterAudience
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import Publish
+from vieasso.common.nats.pull import PullConsumer
 from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.reference.loader import load_quartiers, load_themes
-from vieasso.newsletter.adapters import editions, ledger, subscribers
+from vieasso.newsletter.adapters import courrier_store, editions, ledger, subscribers
+from vieasso.newsletter.adapters.courrier_rendering import CourrierRenderer
+from vieasso.newsletter.adapters.courrier_store import CourrierStore
 from vieasso.newsletter.adapters.departures import Departures
 from vieasso.newsletter.adapters.editions import EditionStore
 from vieasso.newsletter.adapters.facts import FactsFeed
@@ -36,9 +40,11 @@ from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain.edition import Edition, EditionState
 from vieasso.newsletter.domain.index import ContentIndex
 from vieasso.newsletter.domain.index import Links as PageLinks
+from vieasso.newsletter.entrypoints.courrier import requests_consumer
 from vieasso.newsletter.entrypoints.schedule import Schedule
 from vieasso.newsletter.entrypoints.sender import Sender
 from vieasso.newsletter.handlers.content import apply_fact
+from vieasso.newsletter.handlers.courrier import Courrier
 from vieasso.newsletter.handlers.deliveries import Deliverer
 from vieasso.newsletter.handlers.departures import DepartureReplay
 from vieasso.newsletter.handlers.editions import Editions
@@ -100,6 +106,8 @@ class Newsletter:
         self.deliverer: Deliverer
         self.departures: DepartureReplay
         self.letter: AssociationLetter
+        self.courrier: Courrier
+        self.courrier_consumer: PullConsumer | None = None
         self.sender: Sender | None = None
         self.schedule: Schedule | None = None
 
@@ -132,16 +140,29 @@ class Newsletter:
         self.deliverer = Deliverer(
             self.ledger, self.mirror, self.store, self.pool, self.links, self.settings, self.clock
         )
+        contacts_store = CourrierStore(await self.js.key_value(courrier_store.BUCKET))
+        secret = self.settings.token_secret.get_secret_value().encode()
         self.letter = AssociationLetter(
             self.contacts,
             self.letter_choices,
-            Undeliverable(await self.js.key_value(ledger.BUCKET)),
+            Undeliverable(contacts_store, secret),
             self.links,
             mails.association_space,
             self.settings,
             self.clock,
         )
         self.editions.letter = self.deliverer.letter = self.letter
+        self.courrier = Courrier(
+            self.contacts,
+            await self.js.key_value(ASSOCIATIONS),
+            contacts_store,
+            self.ledger,
+            self.pool,
+            CourrierRenderer(zone=self.settings.zone, site=SITE),
+            self.publish,
+            self.settings,
+            self.clock,
+        )
         return self
 
     async def load(self) -> None:
@@ -149,8 +170,8 @@ class Newsletter:
         again the departures a restored backup lacks, before any mail can leave."""
         await self.feed.start()
         await self.mirror.start()
-        await self.departures.run()
         await self.contacts.start(self.js)
+        await self.departures.run()
         await self.letter_choices.start()
         release_memory()
 
@@ -160,10 +181,15 @@ class Newsletter:
         self.sender.start()
         return self.sender
 
-    async def start_background(self) -> None:
-        """What a serving instance runs: indexes, the sender and the schedule."""
+    async def start_background(self, nc: Client) -> None:
+        """What a serving instance runs: indexes, the sender, the mail requests of other
+        services (on `nc`, the service's connection) and the schedule."""
         await self.load()
         self.start_sender()
+        self.courrier_consumer = requests_consumer(
+            self.courrier, nc, self.js, self.settings.send_ack_wait
+        )
+        await self.courrier_consumer.start()
         if self.settings.digest_schedule:
             self.schedule = Schedule(self.editions, self.settings, self.clock)
             self.schedule.start()
@@ -173,6 +199,8 @@ class Newsletter:
             await self.schedule.stop()
         if self.sender is not None:
             await self.sender.stop()
+        if self.courrier_consumer is not None:
+            await self.courrier_consumer.stop()
         await self.feed.stop()
         await self.contacts.stop()
         await self.letter_choices.stop()

@@ -7,8 +7,9 @@ Every stream and bucket has a size limit, so that none can fill the disk (docs/d
 "Limits"). Where the history is the product (facts, current state), a full stream or bucket
 refuses new writes (``discard: new``): the publish fails, the service answers 503 and logs
 it, nothing already saved is lost. Only the dead letters, kept for inspection, drop their
-oldest entries instead. Their sum stays below every server's ``max_file_store`` and the
-account's ``max_file`` (tests/platform/test_limits.py).
+oldest entries instead, and the mail outcomes (receipts, not history) age out. Their sum
+stays below every server's ``max_file_store`` and the account's ``max_file``
+(tests/platform/test_limits.py).
 """
 
 from __future__ import annotations
@@ -112,7 +113,8 @@ STREAMS: tuple[StreamSpec, ...] = (
         "COURRIER_OUTCOMES",
         subjects.COURRIER_OUTCOMES_ALL,
         Service.NEWSLETTER,
-        "Outcome of each mail request, by key (no address).",
+        "Outcome of each mail request, by key (no address): receipts, kept 90 days.",
+        max_age=timedelta(days=90),
         max_bytes=256 * MIB,
     ),
 )
@@ -182,6 +184,14 @@ BUCKETS: tuple[BucketSpec, ...] = (
         "Digest editions: `edition.<id>` record, `content.<id>` items, `last.<frequency>`.",
         max_bytes=256 * MIB,
         max_value_size=1 * MIB,
+    ),
+    BucketSpec(
+        "newsletter_courrier",
+        Service.NEWSLETTER,
+        "Mail to associations: `undeliverable.<slug>` (the contact's server refused it for "
+        "good; a keyed hash of that address, never the address).",
+        max_bytes=16 * MIB,
+        max_value_size=16 * KIB,
     ),
 )
 

@@ -55,11 +55,13 @@ PUBLISHES_INTO: dict[Service, tuple[str, ...]] = {
     Service.NEWSLETTER: (),
 }
 # Durable consumers of each stream, used only by the stream's owner (the agenda's default
-# `agenda_consumer`, the newsletter's sender): a service that may read the stream is denied
-# pulling from, acknowledging on or redefining them, so it cannot take the owner's messages.
+# `agenda_consumer`, the newsletter's sender and its mail consumer): a service that may read
+# the stream is denied pulling from, acknowledging on or redefining them, so it cannot take
+# the owner's messages.
 DURABLES: dict[str, tuple[str, ...]] = {
     "AGENDA": ("agenda-submissions",),
     "NEWSLETTER_DELIVERIES": ("newsletter-sender",),
+    "COURRIER": ("newsletter-courrier",),
 }
 
 

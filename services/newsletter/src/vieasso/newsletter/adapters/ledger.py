@@ -1,4 +1,5 @@
-"""The delivery ledger (KV ``newsletter_deliveries``, key ``<edition_id>.<subscriber_id>``).
+"""The delivery ledger (KV ``newsletter_deliveries``, key ``<edition_id>.<subscriber_id>``;
+the mails other services ask for use ``courrier.<service>.<key>``, see handlers/courrier.py).
 
 `claim` writes ``sending`` with compare-and-set *before* the SMTP transaction: of two
 workers handed the same delivery (redelivery, a second instance), only one wins; a
@@ -40,7 +41,10 @@ class Ledger:
         self._kv = kv
 
     async def claim(self, edition_id: str, subscriber_id: str, now: datetime) -> Claim:
-        k = key(edition_id, subscriber_id)
+        return await self.claim_key(key(edition_id, subscriber_id), now)
+
+    async def claim_key(self, k: str, now: datetime) -> Claim:
+        """`claim` of any ledger key (also the mails of ``courrier.<service>.<key>``)."""
         first = LedgerEntry(state=LedgerState.SENDING, attempts=1, at=now)
         try:
             revision = await self._kv.create(k, first.model_dump_json().encode())
@@ -68,9 +72,10 @@ class Ledger:
     async def record(
         self, edition_id: str, subscriber_id: str, revision: int, entry: LedgerEntry
     ) -> None:
-        await self._kv.update(
-            key(edition_id, subscriber_id), entry.model_dump_json().encode(), last=revision
-        )
+        await self.record_key(key(edition_id, subscriber_id), revision, entry)
+
+    async def record_key(self, k: str, revision: int, entry: LedgerEntry) -> None:
+        await self._kv.update(k, entry.model_dump_json().encode(), last=revision)
 
     async def skip(self, edition_id: str, subscriber_id: str, now: datetime) -> bool:
         entry = LedgerEntry(state=LedgerState.SKIPPED, at=now)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 import aiosmtplib
@@ -104,8 +104,9 @@ class Lease:
         self._connect = connect
         self.client = client
 
-    async def send(self, sender: str, recipient: str, message: bytes) -> SmtpReply:
-        """One SMTP transaction.
+    async def send(self, sender: str, recipient: str | Sequence[str], message: bytes) -> SmtpReply:
+        """One SMTP transaction (to several recipients: one RCPT each, refused as a whole
+        when any is).
 
         MAIL, RCPT and DATA are sent one by one rather than with `sendmail`, which would
         scan the message an extra time to announce its SIZE.
@@ -130,11 +131,12 @@ class Lease:
 
 
 async def _transaction(
-    client: aiosmtplib.SMTP, sender: str, recipient: str, message: bytes
+    client: aiosmtplib.SMTP, sender: str, recipient: str | Sequence[str], message: bytes
 ) -> SmtpReply:
     await client.mail(sender)
     try:
-        await client.rcpt(recipient)
+        for address in [recipient] if isinstance(recipient, str) else recipient:
+            await client.rcpt(address)
         response = await client.data(message)
     except aiosmtplib.SMTPResponseException:
         with contextlib.suppress(aiosmtplib.SMTPException, OSError):

@@ -1,61 +1,47 @@
-"""Associations' contact addresses that hard-bounced, in the delivery ledger's bucket.
+"""Associations' contact addresses that hard-bounced, as the associations' letter sees them.
 
-Key ``undeliverable.<slug>`` of ``newsletter_deliveries``: a digest of the address that
-bounced (SHA-256 of the address in lower case: the address itself is not copied here),
-when, and the SMTP code. The associations' letter skips the association while its contact
-is still that address; once the association changes its contact in the directory, the
-digest no longer matches and the letter goes to the new address. Residents' subscribers are
-suspended instead (their record's state), which this does not touch.
+One record per association, whichever mail saw the bounce (a courrier or the letter):
+``undeliverable.<slug>`` of the ``newsletter_courrier`` bucket (`adapters/courrier_store.py`),
+holding a keyed hash of the address refused (never the address), when, the SMTP code and
+its answer without addresses. The letter skips the association while its contact is still
+that address; once the association changes its contact in the directory, the hash no longer
+matches and the letter goes to the new address. The city sees the records on
+``/espace-ville/courriers``. Residents' subscribers are suspended instead (their record's
+state), which this does not touch.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
-from nats.js.errors import KeyNotFoundError
-from nats.js.kv import KeyValue
-from pydantic import AwareDatetime, BaseModel, ConfigDict
-
-from vieasso.common.nats.kv import scan
-
-PREFIX = "undeliverable."
-
-
-class Mark(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    address: str  # SHA-256 digest of the address, never the address
-    at: AwareDatetime
-    code: int | None = None
-
-
-def digest(address: str) -> str:
-    return hashlib.sha256(address.strip().lower().encode()).hexdigest()
+from vieasso.newsletter.adapters.courrier_store import CourrierStore
+from vieasso.newsletter.domain import courrier as rules
 
 
 class Undeliverable:
-    def __init__(self, kv: KeyValue) -> None:
-        self._kv = kv
+    def __init__(self, store: CourrierStore, secret: bytes) -> None:
+        self._store = store
+        self._secret = secret
 
-    async def mark(self, slug: str, address: str, at: datetime, code: int | None) -> None:
-        mark = Mark(address=digest(address), at=at, code=code)
-        await self._kv.put(PREFIX + slug, mark.model_dump_json().encode())
+    def digest(self, address: str) -> str:
+        return rules.address_hash(address, self._secret)
+
+    async def mark(
+        self, slug: str, address: str, at: datetime, code: int | None, reason: str
+    ) -> None:
+        record = rules.Undeliverable(
+            address_hash=self.digest(address), at=at, code=code, reason=rules.scrubbed(reason)
+        )
+        await self._store.mark(slug, record)
 
     async def blocked(self, slug: str, address: str) -> bool:
         """Whether `address` is the association's address that bounced."""
-        try:
-            entry = await self._kv.get(PREFIX + slug)
-        except KeyNotFoundError:
-            return False
-        if not entry.value:  # deleted
-            return False
-        return Mark.model_validate_json(entry.value).address == digest(address)
+        record = await self._store.undeliverable(slug)
+        return record is not None and record.address_hash == self.digest(address)
 
     async def all(self) -> dict[str, str]:
-        """{slug: digest of the address that bounced} (one pass over the marks)."""
+        """{slug: hash of the address that bounced} (one pass over the records)."""
         return {
-            entry.key.removeprefix(PREFIX): Mark.model_validate_json(entry.value).address
-            async for entry in scan(self._kv, f"{PREFIX}*")
-            if entry.value
+            slug: record.address_hash
+            for slug, record in (await self._store.all_undeliverable()).items()
         }

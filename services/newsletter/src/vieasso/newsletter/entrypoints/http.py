@@ -9,7 +9,14 @@ from fastapi.responses import JSONResponse
 
 from vieasso.common.http.ratelimit import retry_after
 from vieasso.newsletter.domain.tokens import InvalidToken
-from vieasso.newsletter.entrypoints import city, pages, pages_confirm, pages_data, pages_letter
+from vieasso.newsletter.entrypoints import (
+    city,
+    city_courrier,
+    pages,
+    pages_confirm,
+    pages_data,
+    pages_letter,
+)
 from vieasso.newsletter.entrypoints.deps import BUSY, Service, SubscribeLimit, client_ip
 from vieasso.newsletter.entrypoints.schemas import SubscriptionRequest, unknown_codes
 from vieasso.newsletter.handlers.subscriptions import Busy, UnknownSubscriber
@@ -78,4 +85,5 @@ def build_router() -> APIRouter:
     router.include_router(pages_data.build_router())
     router.include_router(pages_letter.build_router())
     router.include_router(city.build_router())
+    router.include_router(city_courrier.build_router())
     return router

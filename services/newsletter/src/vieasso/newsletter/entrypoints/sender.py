@@ -90,7 +90,7 @@ class Sender:
             await self._queue.dead_letter(msg, f"unknown edition {batch.edition_id!r}")
             await msg.term()
             return
-        heartbeat = asyncio.create_task(_keep_alive(msg, self._queue.ack_wait / 3))
+        heartbeat = asyncio.create_task(keep_alive(msg, self._queue.ack_wait / 3))
         try:
             await asyncio.gather(*(self._one(mail, d) for d in batch.deliveries))
         finally:
@@ -116,7 +116,8 @@ def _first(exc: ValidationError) -> str:
     return f"{where}: {error['msg']}"
 
 
-async def _keep_alive(msg: Msg, every: float) -> None:
+async def keep_alive(msg: Msg, every: float) -> None:
+    """Tell JetStream every `every` seconds that `msg` is still being worked on."""
     while True:
         await asyncio.sleep(every)
         with contextlib.suppress(Exception):

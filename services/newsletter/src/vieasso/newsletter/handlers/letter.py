@@ -19,7 +19,7 @@ from vieasso.common.messages.courrier import LetterChoice
 from vieasso.common.messages.newsletter import Delivery
 from vieasso.newsletter.adapters.letter_choices import LetterChoices
 from vieasso.newsletter.adapters.rendering import PREFERENCES, UNSUBSCRIBE
-from vieasso.newsletter.adapters.undeliverable import Undeliverable, digest
+from vieasso.newsletter.adapters.undeliverable import Undeliverable
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain.content import EditionContent
 from vieasso.newsletter.domain.letter import LetterSelector, Profile
@@ -68,7 +68,7 @@ class AssociationLetter:
         found = []
         for contact in self._contacts.all():
             email = self._receiving(contact)
-            if email is not None and bounced.get(contact.slug) != digest(email):
+            if email is not None and bounced.get(contact.slug) != self._undeliverable.digest(email):
                 found.append(contact)
         return sorted(found, key=lambda c: c.slug)
 
@@ -100,7 +100,7 @@ class AssociationLetter:
         """A hard bounce: skip this address until the association's contact changes."""
         code = reason.split(" ", 1)[0]
         await self._undeliverable.mark(
-            slug, email, self._clock.now(), int(code) if code.isdigit() else None
+            slug, email, self._clock.now(), int(code) if code.isdigit() else None, reason
         )
         log.info("association's contact undeliverable", extra={"association": slug})
 

@@ -1,0 +1,76 @@
+"""What the city sees of the courrier (`/espace-ville/courriers`): every template rendered
+with sample parameters for a sample association, and the associations whose contact was
+refused for good (still the same contact: one changed since is mailed again)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from vieasso.common.directory import ContactDirectory
+from vieasso.common.messages.courrier import Template, check_params
+from vieasso.newsletter.adapters.courrier_rendering import CourrierMail, CourrierRenderer
+from vieasso.newsletter.adapters.courrier_store import CourrierStore
+from vieasso.newsletter.domain.courrier import address_hash
+
+SAMPLE_ASSOCIATION = "Les Amis de Battant"
+DESCRIPTIONS: dict[Template, str] = {
+    Template.CONNEXION: "Lien de connexion à usage unique, demandé depuis la page de connexion.",
+    Template.BIENVENUE: "Inscription validée par la ville, avec un lien de connexion.",
+    Template.INSCRIPTION_REFUSEE: "Inscription refusée par la ville, avec la raison.",
+    Template.EVENEMENT_MASQUE: "Événement masqué de l’agenda par la ville, avec la raison.",
+    Template.MISSION_CLOSE: "Mission de bénévolat close d’office après sa date de fin.",
+    Template.JETON_EMIS: "Jeton d’accès à l’API émis (par la ville ou l’association).",
+    Template.JETON_REVOQUE: "Jeton d’accès à l’API révoqué (par la ville ou l’association).",
+}
+
+
+def samples(now: datetime, annuaire_url: str) -> dict[Template, dict[str, Any]]:
+    """Parameters as the services would send them, for the previews."""
+    link = f"{annuaire_url}/espace-association/connexion/lien?jeton=exemple"
+    reason = "Les informations fournies ne permettent pas de vérifier l’adresse du siège."
+    return {
+        Template.CONNEXION: {"link": link, "valid_minutes": 15},
+        Template.BIENVENUE: {"link": link, "valid_until": now + timedelta(days=14)},
+        Template.INSCRIPTION_REFUSEE: {"reason": reason},
+        Template.EVENEMENT_MASQUE: {
+            "event_title": "Vide-grenier de la Boucle",
+            "event_start": now + timedelta(days=10),
+            "reason": "L’événement annonce une vente d’alcool sans autorisation.\nMerci de "
+            "retirer cette mention avant de le republier.",
+        },
+        Template.MISSION_CLOSE: {
+            "mission_title": "Tenir la buvette du forum",
+            "mission_url": f"{annuaire_url}/missions/exemple",
+        },
+        Template.JETON_EMIS: {"by": "ville"},
+        Template.JETON_REVOQUE: {"by": "association"},
+    }
+
+
+def preview(renderer: CourrierRenderer, template: Template, params: dict[str, Any]) -> CourrierMail:
+    return renderer.render(template, check_params(template, params), SAMPLE_ASSOCIATION)
+
+
+@dataclass(frozen=True)
+class UndeliverableContact:
+    slug: str
+    name: str
+    at: datetime
+    reason: str
+
+
+async def undeliverable(
+    store: CourrierStore, contacts: ContactDirectory, secret: bytes
+) -> list[UndeliverableContact]:
+    """The associations whose current contact was refused for good, latest first."""
+    found = []
+    for slug, record in (await store.all_undeliverable()).items():
+        contact = contacts.get(slug)
+        if contact is None or not contact.email:
+            continue
+        if address_hash(contact.email, secret) != record.address_hash:
+            continue  # changed since: mailed again
+        found.append(UndeliverableContact(slug, contact.name, record.at, record.reason))
+    return sorted(found, key=lambda u: u.at, reverse=True)
