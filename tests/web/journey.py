@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import nats
-
-from tests.support.courrier import requests_for
 from tests.support.processes import wait_until
 from tests.web.browser import Visitor
-from tests.web.platform import WebPlatform, link_in
+from tests.web.platform import WebPlatform, link_in, text_of
 
 PARIS = ZoneInfo("Europe/Paris")
+
+CONTACT = "camille.martin@example.org"  # the private contact `register_association` types
 
 
 def register_association(person: Visitor, platform: WebPlatform, name: str) -> str:
@@ -30,7 +26,7 @@ def register_association(person: Visitor, platform: WebPlatform, name: str) -> s
     page.fill("#f-purpose", "Chorale et ateliers de chant ouverts à tous, à Battant.")
     page.get_by_label("Culture et pratiques artistiques").check()
     page.fill("#f-contact-name", "Camille Martin")
-    page.fill("#f-contact-email", "camille.martin@example.org")
+    page.fill("#f-contact-email", CONTACT)
     person.submit("Envoyer l’inscription", "inscription-recue")
     shown = re.search(r"est <strong>([a-z0-9-]+)</strong>", page.content())
     assert shown is not None, "the thank-you page names no identifier"
@@ -69,24 +65,19 @@ def association_signs_in(person: Visitor, platform: WebPlatform, slug: str, toke
     person.submit("Se connecter avec le jeton", "espace-association")
 
 
-def mailed_link(platform: WebPlatform, slug: str, template: str) -> str:
-    """The link of the last `template` request the annuaire published for `slug`, read from
-    the COURRIER queue (to be read from the mail itself once the newsletter sends them)."""
+def mailed_link(platform: WebPlatform, subject_has: str, name: str, path: str) -> str:
+    """The link to `path` of the mail the SMTP sink received for association `name` (sent by
+    the newsletter on the annuaire's request; several associations share the contact)."""
+    found: list[str] = []
 
-    async def read() -> list[dict[str, Any]]:
-        assert platform.nats is not None
-        nc = await nats.connect(platform.nats.url)
-        try:
-            found = await requests_for(nc.jetstream(), "annuaire", slug, within=30)
-        finally:
-            await nc.close()
-        return [r for r in found if r["template"] == template]
+    def arrived() -> bool:
+        for mail in platform.mails_to(CONTACT):
+            if subject_has in str(mail["Subject"]) and name in text_of(mail):
+                found.append(link_in(mail, path))
+        return bool(found)
 
-    with ThreadPoolExecutor(1) as thread:  # Playwright's sync API holds this thread's loop
-        found = thread.submit(asyncio.run, read()).result()
-    assert found, f"no {template} request for {slug}"
-    link: str = found[-1]["params"]["link"]
-    return link
+    wait_until(arrived, timeout=30, interval=0.2, what=f"the mail « {subject_has} » for {name}")
+    return found[-1]
 
 
 def publish_event(person: Visitor, platform: WebPlatform, name: str, title: str) -> datetime:

@@ -1,6 +1,6 @@
 """Issue 13's sign-in by mailed link, in headless Chromium with JavaScript off, on the real
-platform: an association registers, the city validates it, the welcome request's link (read
-from the COURRIER queue until the newsletter mails it) shows a button, the button signs the
+platform: an association registers, the city validates it, the annuaire asks the newsletter
+for the welcome mail, which reaches the SMTP sink; its link shows a button, the button signs the
 association in (which then declines the associations' letter and issues itself an API
 token), a second use is refused; asking a link answers the same for an association
 that does not exist. Screenshots: var/screenshots/<test>/."""
@@ -30,7 +30,7 @@ def test_the_welcome_link_signs_the_association_in_once(
     city_signs_in(city, web_platform)
     city_validates(city, name)
 
-    link = mailed_link(web_platform, slug, "bienvenue")
+    link = mailed_link(web_platform, "Bienvenue", name, "/espace-association/lien/")
     volunteer.open(link, "lien-de-bienvenue")
     assert "Se connecter à l’espace association" in volunteer.page.content()
     assert name in volunteer.page.content()
@@ -65,3 +65,8 @@ def test_the_welcome_link_signs_the_association_in_once(
         answers.append(stranger.page.locator("main").inner_text().replace(typed, ""))
     assert answers[0] == answers[1]
     assert "valable 15 minutes" in answers[0]
+    asked = mailed_link(web_platform, "lien de connexion", name, "/espace-association/lien/")
+    assert asked != link  # a new link, by mail to the association's contact only
+    volunteer.open(asked, "lien-demande-ouvert")
+    volunteer.submit("Se connecter", "espace-association-par-lien-demande")
+    assert volunteer.page.url.endswith("/espace-association")
