@@ -239,6 +239,8 @@ ROUTES = [
     ("POST", "/lettre-des-associations/desabonnement?token=abc", "newsletter"),
     ("GET", "/lettre-des-associations/archives", "newsletter"),
     ("GET", "/lettre-des-associations/archives/associations-2026-m12", "newsletter"),
+    ("GET", "/espace-ville/courriers", "newsletter"),
+    ("GET", "/espace-ville/courriers/bienvenue", "newsletter"),
     ("POST", "/api/subscriptions", "newsletter"),
     ("GET", "/api/editions/2026-w48", "newsletter"),
     ("GET", "/donnees?token=abc", "newsletter"),
