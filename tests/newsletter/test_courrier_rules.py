@@ -9,7 +9,7 @@ import pytest
 
 from vieasso.common.directory import AssociationContact
 from vieasso.common.messages.annuaire import AssociationState
-from vieasso.common.messages.courrier import Template
+from vieasso.common.messages.courrier import CourrierFailed, Template, ToAssociation
 from vieasso.newsletter.domain import courrier as rules
 
 KV_KEY = re.compile(r"^[-/_=.a-zA-Z0-9]+$")  # nats-py's rule for KV keys
@@ -72,3 +72,20 @@ def test_smtp_answers_lose_any_address_and_hashes_ignore_case() -> None:
         "camille@amis.example", b"t" * 32
     )
     assert "camille" not in rules.address_hash("camille@amis.example", secret)
+
+
+@pytest.mark.parametrize("hostile", ["a\x00b", "\x1b[31m", "x\u2028y", "k\x7f", "\x85"])
+def test_a_refusal_quoting_a_hostile_request_is_a_valid_outcome_reason(hostile: str) -> None:
+    """A parameter named with control characters is refused, and the refusal's reason
+    (which quotes the name) still fits `CourrierFailed.reason`: it was once rejected by the
+    outcome's own model, so the request went round 10 deliveries instead of one refusal."""
+    with pytest.raises(rules.Refused) as refused:
+        rules.params_of(Template.BIENVENUE, {hostile: "x"})
+    failed = CourrierFailed(
+        message_id=rules.outcome_id("fuzz", "k", sent=False),
+        key="k",
+        to=ToAssociation(association="amis"),
+        template="bienvenue",
+        reason=rules.scrubbed(str(refused.value)),
+    )
+    assert "bad parameters for template 'bienvenue'" in failed.reason

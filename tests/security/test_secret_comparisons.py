@@ -30,6 +30,20 @@ HARMLESS = {
     ("services/annuaire/src/vieasso/annuaire/entrypoints/pages_support.py",
      "app.index.by_token.get(hash_token(token)) == slug"):
         "lookup by hash, then the (public) slug compared",
+    ("libs/common/src/vieasso/common/web/session.py", 'record.via != "token"'):
+        "how a session was opened (a label), read after the session was found by its id",
+    ("services/newsletter/src/vieasso/newsletter/adapters/undeliverable.py",
+     "record.address_hash == self.digest(address)"):
+        "keyed hash of a contact address: is the undeliverable mark about today's address",
+    ("services/newsletter/src/vieasso/newsletter/handlers/courrier_city.py",
+     "address_hash(contact.email, secret) != record.address_hash"):
+        "keyed hash of a contact address shown to the city, not a credential",
+    ("services/newsletter/src/vieasso/newsletter/handlers/courrier_outcomes.py",
+     "marked.address_hash != rules.address_hash(to.addresses[0], self._secret)"):
+        "keyed hash of the address a mail bounced from, not a credential",
+    ("services/newsletter/src/vieasso/newsletter/handlers/letter.py",
+     "bounced.get(contact.slug) != self._undeliverable.digest(email)"):
+        "keyed hash of a contact address: skip only the address that bounced",
 }  # fmt: skip
 
 # Where a presented credential is checked: each uses hmac.compare_digest.
@@ -40,6 +54,7 @@ CREDENTIAL_CHECKS = (
     "services/newsletter/src/vieasso/newsletter/domain/tokens.py",  # signed mail links
     "services/annuaire/src/vieasso/annuaire/entrypoints/pages_support.py",  # admin sign-in
     "libs/common/src/vieasso/common/web/session.py",  # a session's credential
+    "services/annuaire/src/vieasso/annuaire/domain/signin.py",  # a link's contact binding
 )
 
 

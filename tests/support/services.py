@@ -90,6 +90,10 @@ def service_env(
         "VIEASSO_LOG_JSON": "false",
         "VIEASSO_HTTP_HOST": "127.0.0.1",
         "PYTHONUNBUFFERED": "1",
+        # No scheduled editions: a run missed less than a day ago is caught up at start, so a
+        # process started on a Monday after 08:00 would send that week's edition itself and a
+        # test's own `send-digest` would find it sent. Schedule tests drive it in-process.
+        "VIEASSO_DIGEST_SCHEDULE": "false",
         # The session's processes serve every test from 127.0.0.1: tests of the limit set theirs.
         "VIEASSO_REGISTRATION_LIMIT_PER_IP": "100000",
     }

@@ -9,6 +9,7 @@ alone tells nothing about the address.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -52,7 +53,7 @@ def opens(record: LinkRecord, token: str, contact_email: str | None, now: dateti
     return (
         record.expires_at > now
         and contact_email is not None
-        and record.contact_mark == contact_mark(token, contact_email)
+        and hmac.compare_digest(record.contact_mark, contact_mark(token, contact_email))
     )
 
 

@@ -38,6 +38,7 @@ SUBJECTS: dict[Template, str] = {
 # The city refuses a registration and may archive the record at once: its mail still goes.
 TO_ARCHIVED = frozenset({Template.INSCRIPTION_REFUSEE})
 _NAMESPACE = uuid.UUID("0e4b1c7a-3d52-4f1b-8a9e-6c2d7f5e1b90")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ADDRESS = re.compile(r"""<?[^\s<>@(),;:"']+@[^\s<>@(),;:"']+>?""")
 MAX_REASON = 300
 
@@ -138,5 +139,8 @@ def address_hash(address: str, secret: bytes) -> str:
 
 
 def scrubbed(reason: str) -> str:
-    """An SMTP answer without any address in it (servers often quote the recipient)."""
-    return _ADDRESS.sub("<adresse>", " ".join(reason.split()))[:MAX_REASON]
+    """A reason fit for ``CourrierFailed.reason`` (one line): an SMTP answer without any
+    address in it (servers often quote the recipient), or a refusal quoting what a hostile
+    request held (control characters, line breaks) made printable, and bounded."""
+    printable = _CONTROL.sub("\N{REPLACEMENT CHARACTER}", " ".join(reason.split()))
+    return _ADDRESS.sub("<adresse>", printable)[:MAX_REASON]
