@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     annuaire_port: int = 8001
     agenda_port: int = 8002
     newsletter_port: int = 8003
+    ressources_port: int = 8004
     trusted_proxies: str = Field(
         default=f"127.0.0.0/8,::1/128,{COMPOSE_SUBNET}",
         description=(
@@ -151,6 +152,7 @@ class Settings(BaseSettings):
             "annuaire": self.annuaire_port,
             "agenda": self.agenda_port,
             "newsletter": self.newsletter_port,
+            "ressources": self.ressources_port,
         }
         return ports[service]
 

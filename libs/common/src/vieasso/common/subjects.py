@@ -59,6 +59,22 @@ class LetterChange(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
 
 
+class CatalogueChange(StrEnum):
+    UPSERTED = "upserted"
+    ARCHIVED = "archived"
+
+
+class LoanChange(StrEnum):
+    """A step of a loan in the city's workflow (``ressources.loans.<slug>.<change>``)."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    PICKED_UP = "picked_up"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+
+
 # Wildcards for subscribers.
 ASSOCIATIONS_ALL = "annuaire.associations.>"
 MISSIONS_ALL = "annuaire.missions.>"
@@ -73,6 +89,8 @@ DELIVERIES_ALL = "deliveries.newsletter.>"
 COURRIER_REQUESTS_ALL = "courrier.requests.*"
 COURRIER_OUTCOMES_ALL = ("courrier.sent.*", "courrier.failed.*")
 LETTER_CHOICES_ALL = "newsletter.associations.*.*"
+CATALOGUE_ALL = "ressources.catalogue.>"
+LOANS_ALL = "ressources.loans.>"
 
 
 def association(slug: str, change: AssociationChange) -> str:
@@ -132,6 +150,16 @@ def letter_choices_of(slug: str) -> str:
     """Every choice of association `slug` about the associations' letter (its last is the
     current one)."""
     return f"newsletter.associations.{_token(slug)}.*"
+
+
+def catalogue_entry(entry_id: str, change: CatalogueChange) -> str:
+    """A model of equipment or a room of the city's lending catalogue."""
+    return f"ressources.catalogue.{_token(entry_id)}.{change.value}"
+
+
+def loan(slug: str, change: LoanChange) -> str:
+    """A step of one of association `slug`'s loans (no personal data)."""
+    return f"ressources.loans.{_token(slug)}.{change.value}"
 
 
 def deadletter(service: str, original_subject: str) -> str:

@@ -31,6 +31,7 @@ class Service(StrEnum):
     ANNUAIRE = "annuaire"
     AGENDA = "agenda"
     NEWSLETTER = "newsletter"
+    RESSOURCES = "ressources"
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,13 @@ STREAMS: tuple[StreamSpec, ...] = (
         Service.NEWSLETTER,
         "Digest facts (no personal data).",
         max_bytes=256 * MIB,
+    ),
+    StreamSpec(
+        "RESSOURCES",
+        ("ressources.>",),
+        Service.RESSOURCES,
+        "Lending facts: catalogue entries and loans (association slugs, never a person).",
+        max_bytes=512 * MIB,
     ),
     StreamSpec(
         "DEADLETTER",
@@ -184,6 +192,26 @@ BUCKETS: tuple[BucketSpec, ...] = (
         "Digest editions: `edition.<id>` record, `content.<id>` items, `last.<frequency>`.",
         max_bytes=256 * MIB,
         max_value_size=1 * MIB,
+    ),
+    BucketSpec(
+        "ressources_catalogue",
+        Service.RESSOURCES,
+        "What the city lends: `model.<id>` (equipment, with stock and rules), `room.<id>`.",
+        max_bytes=64 * MIB,
+    ),
+    BucketSpec(
+        "ressources_availability",
+        Service.RESSOURCES,
+        "Units granted per catalogue entry: `<entry_id>` → the approved allocations, written "
+        "by compare-and-set only (never more than the stock on any day).",
+        max_bytes=256 * MIB,
+        max_value_size=1 * MIB,
+    ),
+    BucketSpec(
+        "ressources_loans",
+        Service.RESSOURCES,
+        "Loan requests by `<loan_id>`: lines, dates, state and its history (city's notes).",
+        max_bytes=512 * MIB,
     ),
     BucketSpec(
         "newsletter_courrier",

@@ -39,12 +39,14 @@ READS: dict[Service, tuple[str, ...]] = {
     Service.ANNUAIRE: ("NEWSLETTER",),  # the association space shows the letter choice
     Service.AGENDA: (),
     Service.NEWSLETTER: ("ANNUAIRE", "AGENDA"),
+    Service.RESSOURCES: (),
 }
 # Buckets a service reads although another service owns them, besides the directory's.
 BUCKET_READS: dict[Service, tuple[str, ...]] = {
     Service.ANNUAIRE: ("agenda_events",),  # an association's page lists its upcoming events
     Service.AGENDA: (),
     Service.NEWSLETTER: (),
+    Service.RESSOURCES: ("agenda_events",),  # a loan may serve one of its association's events
 }
 # Subjects a service publishes into a stream another service owns (besides its own mail
 # requests, `courrier.requests.<service>`, which every service may publish).
@@ -53,6 +55,7 @@ PUBLISHES_INTO: dict[Service, tuple[str, ...]] = {
     Service.ANNUAIRE: (subjects.LETTER_CHOICES_ALL,),
     Service.AGENDA: (),
     Service.NEWSLETTER: (),
+    Service.RESSOURCES: (),
 }
 # Durable consumers of each stream, used only by the stream's owner (the agenda's default
 # `agenda_consumer`, the newsletter's sender and its mail consumer): a service that may read

@@ -1,0 +1,1 @@
+"""Ressources: the city lends equipment and rooms to associations (SPEC §8)."""
