@@ -95,7 +95,7 @@ class Room(EntryBase):
     capacity: int = Field(ge=1, le=10_000, description="People admitted.")
     # ISO weekday (1 = Monday … 7 = Sunday) → the half-days the room opens that day.
     opening: dict[Annotated[int, Field(ge=1, le=7)], tuple[Half, ...]] = Field(
-        default_factory=lambda: dict.fromkeys(range(1, 7), (Half.MORNING, Half.AFTERNOON))
+        default_factory=lambda: dict(_WEEKDAYS_OPEN)
     )
     accessible: bool = Field(default=False, description="Accessible to wheelchair users.")
     accessibility: Line = Field(default="", max_length=300)
@@ -109,6 +109,11 @@ class Room(EntryBase):
         return CataloguePublic(
             id=self.id, kind=self.kind, name=self.name, stock=1, venue_id=self.venue_id
         )
+
+
+_WEEKDAYS_OPEN: dict[int, tuple[Half, ...]] = dict.fromkeys(
+    range(1, 7), (Half.MORNING, Half.AFTERNOON)
+)  # Monday to Saturday, morning and afternoon
 
 
 CatalogueEntry = Annotated[EquipmentModel | Room, Field(discriminator="kind")]
