@@ -79,12 +79,15 @@ async def schedule(settings: Settings, root: Path, every: float, keep: int) -> N
         try:
             summary = await run_backup(settings, partial)
             partial.rename(root / stamp)
-            log.info("backup done", extra={"directory": stamp, "bytes": summary.bytes,
-                                           "seconds": round(summary.seconds, 3)})  # fmt: skip
         except Exception:
             log.exception("backup failed; next attempt at the next period")
             shutil.rmtree(partial, ignore_errors=True)
-        _prune(root, keep)
+            _prune(root, keep)
+        else:
+            removed = _prune(root, keep)  # before saying done: "done" means retention applied
+            log.info("backup done", extra={"directory": stamp, "bytes": summary.bytes,
+                                           "seconds": round(summary.seconds, 3),
+                                           "removed": removed})  # fmt: skip
         await asyncio.sleep(every)
 
 
@@ -97,9 +100,12 @@ def newest_age(root: Path) -> float | None:
     return (datetime.now(UTC) - made).total_seconds()
 
 
-def _prune(root: Path, keep: int) -> None:
-    for old in sorted(p for p in root.iterdir() if STAMPED.match(p.name))[:-keep]:
+def _prune(root: Path, keep: int) -> list[str]:
+    """Remove all but the `keep` newest backups; the names removed."""
+    removed = sorted(p for p in root.iterdir() if STAMPED.match(p.name))[:-keep]
+    for old in removed:
         shutil.rmtree(old)
+    return [p.name for p in removed]
 
 
 def _say(line: str) -> None:
