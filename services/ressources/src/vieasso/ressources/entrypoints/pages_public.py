@@ -34,9 +34,11 @@ def build_router(pages: Pages) -> APIRouter:
     async def equipment(request: Request) -> Response:
         cat = source.catalogue()
         models = cat.store.models()
+        order = {code: n for n, code in enumerate(CATEGORIES)}
+        ordered = sorted(models, key=lambda m: (order.get(m.category, len(order)), m.category))
         groups = [
             (CATEGORIES.get(code, code), list(items))
-            for code, items in groupby(models, key=lambda m: m.category)
+            for code, items in groupby(ordered, key=lambda m: m.category)
         ]
         context = {"groups": groups, "count": len(models), "closed": pages.closed_days(cat)}
         return pages.render(request, "catalogue_materiel.html.j2", context)
