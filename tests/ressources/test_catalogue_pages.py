@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from nats.js import JetStreamContext
@@ -163,3 +164,34 @@ async def test_a_form_posted_from_another_site_is_refused(
             headers=cookie | {"Origin": "https://ailleurs.example", "Sec-Fetch-Site": "cross-site"},
         )
         assert foreign.status_code == 403
+
+
+async def test_city_room_form_needs_a_venue_and_reads_the_opening_half_days(
+    nats_url: str, js: JetStreamContext
+) -> None:
+    room_id = new_id("salle")
+    async with running_ressources(nats_url) as client:
+        venue = await put_venue(js, client)
+        cookie = await _city(js, client)
+        form = {"id": room_id, "name": "Salle des fêtes", "venue_id": "", "capacity": ""}
+        refused = await client.http.post("/espace-ville/salles/nouveau", data=form, headers=cookie)
+        html = assert_french_page(refused, 422)
+        assert re.search(r'id="f-venue-id-erreur">Ce champ est obligatoire\.<', html)
+        assert re.search(r'id="f-capacity-erreur">Ce champ est obligatoire\.<', html)
+        assert f'<option value="{venue.id}">{venue.name}</option>' in html
+        assert client.catalogue.store.get(ResourceKind.ROOM, room_id) is None
+
+        chosen = form | {"venue_id": venue.id, "capacity": "45", "accessible": "on"}
+        body = [*chosen.items(), ("opening", "2:apres-midi"), ("opening", "2:matin")]
+        created = await client.http.post(
+            "/espace-ville/salles/nouveau",
+            content=urlencode(body).encode(),
+            headers=cookie | {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert created.status_code == 303, created.text
+        stored = client.catalogue.store.get(ResourceKind.ROOM, room_id)
+        assert stored is not None
+        assert stored.value.model_dump(mode="json", include={"opening", "accessible"}) == {
+            "opening": {"2": ["matin", "apres-midi"]},
+            "accessible": True,
+        }

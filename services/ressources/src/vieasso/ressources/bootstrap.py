@@ -37,15 +37,10 @@ def create_app(settings: RessourcesSettings | None = None, clock: Clock | None =
 
     async def start(js: JetStreamContext) -> None:
         await sessions.open(js)
-        await directory.start(js)
-        await catalogue.start(js)
-
-    async def stop() -> None:
-        await catalogue.stop()
-        await directory.stop()
+        await catalogue.start(js)  # starts `directory` too
 
     runtime.on_startup(start)
-    runtime.on_shutdown(stop)
+    runtime.on_shutdown(catalogue.stop)
     app = build_app(
         runtime,
         title="Ressources — Vie associative Besançon",

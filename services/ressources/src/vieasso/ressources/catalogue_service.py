@@ -1,7 +1,8 @@
 """The running catalogue: its bucket's mirror, loaded at start, and the use cases on it.
 
-`bootstrap` starts it once NATS is connected (after the directory view it reads venues
-from); `standalone` runs it without HTTP for the `demo` command.
+`bootstrap` starts it once NATS is connected (with the directory view it reads venues from,
+shared with the rest of the service); `standalone` runs it without HTTP for the `demo`
+command.
 """
 
 from __future__ import annotations
@@ -47,8 +48,13 @@ class CatalogueService:
         self.sessions = sessions
         self.store = CatalogueStore()
         self._unit: Catalogue | None = None
+        self._directory_started = False
 
     async def start(self, js: JetStreamContext, *, announce: bool = True) -> Catalogue:
+        """Idempotent, as the runtime retries a failed start-up from its first step."""
+        if not self._directory_started:
+            await self.directory.start(js)
+            self._directory_started = True
         await self.store.open(js)
         unit = Catalogue(self.store, self.directory, self.publish, self.clock)
         if announce:
@@ -66,6 +72,7 @@ class CatalogueService:
 
     async def stop(self) -> None:
         await self.store.close()
+        await self.directory.stop()
 
 
 @asynccontextmanager
@@ -84,10 +91,8 @@ async def standalone(
         async with asyncio.timeout(connect_timeout):
             await runtime.broker.connect()
             await provision(runtime.js, settings.nats_replicas, service=runtime.service)
-            await directory.start(runtime.js)
             unit = await service.start(runtime.js, announce=False)
         yield unit
     finally:
         await service.stop()
-        await directory.stop()
         await runtime.broker.stop()

@@ -60,9 +60,12 @@ class CatalogueStore:
         self._watch = BucketWatch(BUCKET, self._on_entry)
 
     async def open(self, js: JetStreamContext) -> None:
-        """Load the whole bucket, then follow it."""
-        self._kv = await js.key_value(BUCKET)
+        """Load the whole bucket, then follow it (once: a start-up retried opens nothing)."""
+        if self._kv is not None:
+            return
+        kv = await js.key_value(BUCKET)
         await self._watch.start(js)
+        self._kv = kv
 
     async def close(self) -> None:
         await self._watch.stop()
