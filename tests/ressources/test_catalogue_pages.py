@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import urlencode
 
 import pytest
@@ -195,3 +196,28 @@ async def test_city_room_form_needs_a_venue_and_reads_the_opening_half_days(
             "opening": {"2": ["matin", "apres-midi"]},
             "accessible": True,
         }
+
+
+async def test_city_closed_days_page_refuses_a_bad_line_and_saves_good_ones(
+    nats_url: str, js: JetStreamContext
+) -> None:
+    async with running_ressources(nats_url) as client:
+        cookie = await _city(js, client)
+        bad = {"jours": "2027-05-07 Pont de l'Ascension\n07/05/2027 Inventaire"}
+        refused = await client.http.post("/espace-ville/fermetures", data=bad, headers=cookie)
+        html = assert_french_page(refused, 422)
+        assert "Ligne 2 : la date doit s&#39;écrire AAAA-MM-JJ (« 07/05/2027 »)." in html
+        assert client.catalogue.calendar().reason(date(2027, 5, 7)) is None
+
+        good = {"jours": "2027-05-07 Pont de l'Ascension"}
+        saved = await client.http.post("/espace-ville/fermetures", data=good, headers=cookie)
+        assert saved.status_code == 303
+        assert client.catalogue.calendar().reason(date(2027, 5, 7)) == (
+            "Fermeture : Pont de l'Ascension"
+        )
+        shown = assert_french_page(await client.http.get("/materiel"))
+        assert "vendredi 7 mai 2027 — Fermeture : Pont de l&#39;Ascension" in shown
+        cleared = await client.http.post(
+            "/espace-ville/fermetures", data={"jours": ""}, headers=cookie
+        )
+        assert cleared.status_code == 303
