@@ -142,6 +142,11 @@ async def test_writes_need_the_city_s_token(nats_url: str) -> None:
             "stock": "La valeur doit être supérieure ou égale à 0.",
             "notice": "Le délai maximal doit être supérieur ou égal au délai minimal.",
         }
+        script = await client.http.put(
+            path, json=model_body(photo_url="javascript:alert(1)"), headers=client.admin
+        )
+        assert script.status_code == 422
+        assert script.json()["errors"][0]["field"] == "photo_url"
         assert (await client.http.get(path)).status_code == 404
 
 

@@ -111,12 +111,17 @@ async def save_entry(
 
 def _check(cat: Catalogue, entry: Entry) -> None:
     """Rules across records: one id per entry whatever its kind (it names the subjects and
-    the availability record), and a room on a venue the directory knows and still lists."""
+    the availability record), a photo the pages may show (https), and a room on a venue the
+    directory knows and still lists."""
     errors = []
     other = ResourceKind.ROOM if entry.kind is ResourceKind.EQUIPMENT else ResourceKind.EQUIPMENT
     if cat.store.get(other, entry.id) is not None:
         message = f"{TAKEN[other]} existe déjà sous cet identifiant : choisissez-en un autre."
         errors.append(field_error("id", message, "already_exists"))
+    photo = entry.photo_url if isinstance(entry, EquipmentModel) else None
+    if photo is not None and not photo.startswith(("https://", "/")):
+        message = "L'adresse de la photo doit commencer par https:// (ou / sur ce site)."
+        errors.append(field_error("photo_url", message, "photo_url"))
     if isinstance(entry, Room) and entry.active:
         venue = cat.directory.venue(entry.venue_id)
         if venue is None:
