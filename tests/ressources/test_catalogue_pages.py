@@ -107,6 +107,10 @@ async def test_city_form_with_errors_answers_422_in_french_and_stores_nothing(
         assert re.search(r'id="f-stock-erreur">Un nombre entier est attendu\.<', html)
         assert "Le délai maximal doit être supérieur ou égal au délai minimal." in html
         assert 'value="beaucoup"' in html  # typed values shown again
+        without_id = await client.http.post(
+            "/espace-ville/materiel/nouveau", data=form | {"id": ""}, headers=cookie
+        )
+        assert 'id="f-id-erreur"' not in assert_french_page(without_id, 422)
         assert client.catalogue.store.get(ResourceKind.EQUIPMENT, model_id) is None
         with pytest.raises(KeyNotFoundError):
             await (await js.key_value(BUCKET)).get(f"model.{model_id}")

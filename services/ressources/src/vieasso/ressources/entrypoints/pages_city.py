@@ -155,6 +155,8 @@ def _form_routes(router: APIRouter, pages: Pages, space: Space) -> None:
             await save_entry(source.catalogue(), kind, _new_id(values), data, new=True)
         except InvalidEntry as exc:
             errors = errors_of(exc, values)
+            if "name" in errors and not str(values.get("id", "")).strip():
+                errors.pop("id", None)  # made from the name: the name's error says it all
             return _form_page(request, pages, space, values, errors, status=422)
         return RedirectResponse(f"{space.path}?ok=ajoute", status_code=303)
 
