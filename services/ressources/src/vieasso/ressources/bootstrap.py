@@ -6,13 +6,17 @@ Nothing here touches the network: connections open in the app's lifespan.
 from __future__ import annotations
 
 from fastapi import FastAPI
+from nats.js import JetStreamContext
 
 from vieasso.common.clock import Clock, SystemClock
+from vieasso.common.directory import DirectoryView
 from vieasso.common.http.app import build_app
 from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.web import Sessions, install_starting_page
+from vieasso.ressources.catalogue_service import CatalogueService
 from vieasso.ressources.config import RessourcesSettings
-from vieasso.ressources.entrypoints import nats
+from vieasso.ressources.entrypoints import api_catalogue, nats
+from vieasso.ressources.entrypoints.pages import install_catalogue_pages
 
 SERVICE = "ressources"
 
@@ -28,13 +32,26 @@ def create_app(settings: RessourcesSettings | None = None, clock: Clock | None =
     runtime = build_runtime(settings)
     clock = clock or SystemClock()
     sessions = Sessions(settings, clock)
-    runtime.on_startup(sessions.open)
+    directory = DirectoryView()
+    catalogue = CatalogueService(settings, runtime.publish, clock, directory, sessions)
+
+    async def start(js: JetStreamContext) -> None:
+        await sessions.open(js)
+        await catalogue.start(js)  # starts `directory` too
+
+    runtime.on_startup(start)
+    runtime.on_shutdown(catalogue.stop)
     app = build_app(
         runtime,
         title="Ressources — Vie associative Besançon",
         description="Prêt de matériel et réservation de salles de la Ville aux associations.",
+        routers=[api_catalogue.build_router(catalogue)],
     )
     app.state.settings = settings
     app.state.sessions = sessions
+    app.state.directory = directory
+    app.state.catalogue = catalogue
     install_starting_page(app, settings)
+    api_catalogue.install_error_handlers(app, settings)
+    install_catalogue_pages(app, catalogue)
     return app

@@ -196,7 +196,8 @@ BUCKETS: tuple[BucketSpec, ...] = (
     BucketSpec(
         "ressources_catalogue",
         Service.RESSOURCES,
-        "What the city lends: `model.<id>` (equipment, with stock and rules), `room.<id>`.",
+        "What the city lends: `model.<id>` (equipment, with stock and rules), `room.<id>`, and "
+        "`closed-days` (the city's own closed days).",
         max_bytes=64 * MIB,
     ),
     BucketSpec(

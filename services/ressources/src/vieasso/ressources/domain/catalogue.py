@@ -44,7 +44,7 @@ class Notice(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> Notice:
         if self.max_days < self.min_days:
-            raise ValueError("notice_order")
+            raise ValueError("Le délai maximal doit être supérieur ou égal au délai minimal.")
         return self
 
 

@@ -1,0 +1,41 @@
+"""`vieasso-ressources demo`: the demo catalogue, written straight to NATS (no HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.console import Console
+
+from vieasso.ressources.catalogue_service import standalone
+from vieasso.ressources.config import RessourcesSettings
+from vieasso.ressources.handlers.catalogue_demo import DemoReport, load_demo
+
+CONNECT_TIMEOUT = 15.0
+
+
+def run_demo() -> int:
+    """0 when everything is in the catalogue; 1 if an entry was refused (a room's venue not
+    in the directory yet: start the annuaire first, it seeds its reference venues); 2 when
+    NATS cannot be reached."""
+    console = Console()
+    settings = RessourcesSettings()
+    try:
+        report = asyncio.run(_demo(settings))
+    except TimeoutError:
+        console.print(f"[red]NATS injoignable ({settings.nats_url}) : rien n'a été chargé.[/red]")
+        return 2
+    console.print(
+        f"Catalogue de démonstration : {report.written} fiches écrites, "
+        f"{report.unchanged} déjà à jour"
+        + (f", {len(report.refused)} refusées." if report.refused else "."),
+        soft_wrap=True,
+        highlight=False,
+    )
+    for entry_id, reason in report.refused.items():
+        console.print(f"  {entry_id} : {reason}", soft_wrap=True, highlight=False)
+    return 1 if report.refused else 0
+
+
+async def _demo(settings: RessourcesSettings) -> DemoReport:
+    async with standalone(settings, connect_timeout=CONNECT_TIMEOUT) as catalogue:
+        return await load_demo(catalogue)
