@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from vieasso.common.messages import courrier as audience
+from vieasso.common.messages import courrier as contract
 from vieasso.common.messages.annuaire import AssociationState
 from vieasso.common.messages.courrier import Recipient, Template, check_params
 from vieasso.common.messages.courrier_prets import (
@@ -130,7 +130,7 @@ def params_of(template: Template, params: Mapping[str, object]) -> BaseModel:
 
 def check_recipient(template: Template, to: Recipient) -> None:
     try:
-        audience.check_recipient(template, to)
+        contract.check_recipient(template, to)
     except ValueError as exc:
         raise Refused(str(exc)) from None
 
