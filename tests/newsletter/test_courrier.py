@@ -26,11 +26,12 @@ from tests.newsletter.courrier_support import (
     republish,
     welcome_params,
 )
+from tests.newsletter.lending_support import VALID as LENDING_PARAMS
 from tests.newsletter.test_pages import admin
 from tests.support.smtp import SmtpServer
 from vieasso.common.courrier import request_mail
 from vieasso.common.messages.annuaire import AssociationState
-from vieasso.common.messages.courrier import Template, ToAssociation, ToCity
+from vieasso.common.messages.courrier import AUDIENCE, Template, ToAssociation, ToCity
 from vieasso.newsletter.domain.delivery import LedgerEntry, LedgerState
 
 pytestmark = [pytest.mark.nats, pytest.mark.smtp]
@@ -38,6 +39,7 @@ pytestmark = [pytest.mark.nats, pytest.mark.smtp]
 PAGE = "/espace-ville/courriers"
 
 
+REFUSED = [{"label": "Barnum 3×3 m", "requested": 2, "granted": 0}]
 ADDRESS = re.compile(r"[\w.+-]+@(?:example\.org|ville\.localhost)", re.IGNORECASE)
 
 
@@ -161,6 +163,8 @@ async def test_the_same_key_requested_three_times_is_mailed_once(
         ("archived", "is archived"),
         ("no-contact", "has no private contact"),
         ("team", "unknown city team 'voirie'"),
+        ("lending-params", "template 'pret-decision': params: Value error, a reason is required"),
+        ("lending-recipient", "template 'pret-demande' is written for a city team"),
     ],
 )
 async def test_a_request_that_cannot_be_sent_is_dead_lettered_with_its_reason_and_the_queue_goes_on(
@@ -184,6 +188,12 @@ async def test_a_request_that_cannot_be_sent_is_dead_lettered_with_its_reason_an
     }
     if case == "team":
         body["to"] = {"city": "voirie"}
+    if case.startswith("lending-"):
+        template = Template.PRET_DECISION if case == "lending-params" else Template.PRET_DEMANDE
+        params = LENDING_PARAMS[template]
+        if case == "lending-params":
+            params = {**params, "decision": "refusee", "reason": None, "lines": REFUSED}
+        body |= {"template": template.value, "params": params}
     await raw_request(js, body)
     after = key_of("after")
     good = random_email("contact")
@@ -288,11 +298,14 @@ async def test_the_city_previews_every_template_and_others_are_sent_to_sign_in(
         assert f'{PAGE}/{template.value}"' in page.text
         shown = await client.get(f"{PAGE}/{template.value}", headers=city)
         assert shown.status_code == 200, template
-        assert "Bonjour Les Amis de Battant," in shown.text  # the text part, in <pre>
+        greeting = (
+            "Bonjour," if AUDIENCE.get(template) is ToCity else "Bonjour Les Amis de Battant,"
+        )
+        assert greeting in shown.text  # the text part, in <pre>
         assert f'{PAGE}/{template.value}/html"' in shown.text  # the HTML part, in a frame
         html = await client.get(f"{PAGE}/{template.value}/html", headers=city)
         assert html.status_code == 200
-        assert "Bonjour Les Amis de Battant," in html.text
+        assert greeting in html.text
         assert "<mj-" not in html.text
     unknown = await client.get(f"{PAGE}/inconnu", headers=city)
     assert unknown.status_code == 404

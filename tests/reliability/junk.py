@@ -7,6 +7,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from vieasso.common.messages.courrier import Template
+
 NASTY_TEXT = [
     "<script>alert('x')</script>",
     "</script><script>alert(1)</script>",
@@ -186,16 +188,22 @@ def courrier_bodies() -> st.SearchStrategy[bytes]:
     """Hostile bodies for `courrier.requests.<service>`: none can ever be sent (the
     associations and the city team they name do not exist), each must be dead-lettered."""
     text = st.sampled_from([t for t in NASTY_TEXT if len(t) < 1000]) | json_values
+    line = st.fixed_dictionaries(
+        {"label": text, "quantity": st.integers(-1, 10**6) | json_values},
+        optional={"requested": st.integers(0, 3), "granted": st.integers(-1, 3)},
+    )  # fmt: skip
+    lines = st.lists(line, max_size=60)
     request = st.fixed_dictionaries(
         {"key": st.sampled_from(["fz", "a..b", "", "k" * 300, "clé\r\nX: y"]) | text,
          "to": st.sampled_from([{"association": "inconnue-fz"}, {"city": "voirie"},
                                 {"association": "A B"}, {}, {"association": "a", "city": "b"}])
                | json_values,
-         "template": st.sampled_from(["bienvenue", "jeton-emis", "inconnu", "", "../x"])
-                     | json_values,
+         "template": st.sampled_from([*Template, "inconnu", "", "../x"]) | json_values,
          "params": st.dictionaries(
-             st.sampled_from(["link", "valid_until", "reason", "by", "event_title"]),
-             text | st.sampled_from(["ville", "https://exemple.fr/x", 15]), max_size=3,
+             st.sampled_from(["link", "valid_until", "reason", "by", "event_title", "lines",
+                              "starts_on", "ends_on", "decision", "place", "contact"]),
+             text | lines | st.sampled_from(["ville", "https://exemple.fr/x", 15, "2027-06-12",
+                                             "accordee", "retrait"]), max_size=4,
          ) | json_values},
         optional={"message_id": st.sampled_from(["not-a-uuid", 7]), "extra": json_values},
     )  # fmt: skip

@@ -4,10 +4,11 @@
                        to=ToAssociation(association=slug), template=Template.BIENVENUE,
                        params={"link": link, "valid_until": until})
 
-The request is checked here (template known, parameters valid) so that a bug is found
-where it is made; it is published with a ``Nats-Msg-Id`` derived from the service and the
-key, so that JetStream drops a second publish within its duplicate window, and the
-newsletter's ledger sends each key at most once whatever the delay.
+The request is checked here (template known, parameters valid, recipient of the kind the
+template is written for) so that a bug is found where it is made; it is published with a
+``Nats-Msg-Id`` derived from the service and the key, so that JetStream drops a second
+publish within its duplicate window, and the newsletter's ledger sends each key at most
+once whatever the delay.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from vieasso.common.messages.courrier import CourrierRequest, Recipient, Template, check_params
+from vieasso.common.messages.courrier import (
+    CourrierRequest,
+    Recipient,
+    Template,
+    check_params,
+    check_recipient,
+)
 from vieasso.common.nats.publish import Publish
 from vieasso.common.subjects import courrier_request
 
@@ -30,8 +37,10 @@ def request_id(service: str, key: str) -> uuid.UUID:
 def build_request(
     service: str, *, key: str, to: Recipient, template: Template, params: dict[str, Any]
 ) -> CourrierRequest:
-    """The request, parameters checked against the template (raises `ValueError`)."""
+    """The request, parameters and recipient checked against the template (raises
+    `ValueError`)."""
     checked = check_params(template, params)
+    check_recipient(template, to)
     return CourrierRequest(
         message_id=request_id(service, key),
         key=key,

@@ -104,10 +104,14 @@ class NewsletterSettings(Settings):
     )
 
     courrier_city_teams: dict[str, list[str]] = Field(
-        default={"vie-associative": ["vie-associative@ville.localhost"]},
+        default={
+            "vie-associative": ["vie-associative@ville.localhost"],
+            "prets": ["prets@ville.localhost"],
+        },
         description=(
             'Teams of the city that services may mail (`{"city": team}`): team code → '
-            "addresses, as JSON. The default suits development only."
+            "addresses, as JSON (`prets`: the lending team, told of new loan requests and "
+            "cancellations). The default suits development only."
         ),
     )
 

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
+from vieasso.common.messages import courrier_prets as prets
 from vieasso.common.messages.base import Code, Line, Message, Slug, Text, WebUrl
 
 KEY_PATTERN = r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$"
@@ -68,6 +69,12 @@ class Template(StrEnum):
     MISSION_CLOSE = "mission-close"
     JETON_EMIS = "jeton-emis"
     JETON_REVOQUE = "jeton-revoque"
+    PRET_DEMANDE = "pret-demande"
+    PRET_DECISION = "pret-decision"
+    PRET_RAPPEL_RETRAIT = "pret-rappel-retrait"
+    PRET_RAPPEL_RETOUR = "pret-rappel-retour"
+    PRET_RETARD = "pret-retard"
+    PRET_ANNULE = "pret-annule"
 
 
 class _Params(BaseModel):
@@ -123,6 +130,23 @@ PARAMS: dict[Template, type[BaseModel]] = {
     Template.MISSION_CLOSE: MissionCloseParams,
     Template.JETON_EMIS: JetonParams,
     Template.JETON_REVOQUE: JetonParams,
+    Template.PRET_DEMANDE: prets.PretDemandeParams,
+    Template.PRET_DECISION: prets.PretDecisionParams,
+    Template.PRET_RAPPEL_RETRAIT: prets.PretRappelRetraitParams,
+    Template.PRET_RAPPEL_RETOUR: prets.PretRappelRetourParams,
+    Template.PRET_RETARD: prets.PretRetardParams,
+    Template.PRET_ANNULE: prets.PretAnnuleParams,
+}
+LENDING_TEAM = "prets"
+"""The city team that handles loans of equipment and rooms (`ToCity(city=LENDING_TEAM)`)."""
+# Templates written for one kind of recipient only (the others suit either).
+AUDIENCE: dict[Template, type[ToAssociation] | type[ToCity]] = {
+    Template.PRET_DEMANDE: ToCity,
+    Template.PRET_ANNULE: ToCity,
+    Template.PRET_DECISION: ToAssociation,
+    Template.PRET_RAPPEL_RETRAIT: ToAssociation,
+    Template.PRET_RAPPEL_RETOUR: ToAssociation,
+    Template.PRET_RETARD: ToAssociation,
 }
 
 
@@ -134,6 +158,15 @@ def check_params(template: Template | str, params: dict[str, Any]) -> BaseModel:
     except ValueError:
         raise ValueError(f"unknown mail template {template!r}") from None
     return model.model_validate(params)
+
+
+def check_recipient(template: Template, to: Recipient) -> None:
+    """Raises `ValueError` when `template` is not written for that kind of recipient (a
+    new loan request is for a city team, a decision for the association)."""
+    audience = AUDIENCE.get(template)
+    if audience is not None and not isinstance(to, audience):
+        kind = "a city team" if audience is ToCity else "an association"
+        raise ValueError(f"template {template.value!r} is written for {kind}")
 
 
 class CourrierRequest(Message):

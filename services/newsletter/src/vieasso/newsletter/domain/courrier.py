@@ -18,8 +18,15 @@ from typing import TYPE_CHECKING
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
+from vieasso.common.messages import courrier as contract
 from vieasso.common.messages.annuaire import AssociationState
-from vieasso.common.messages.courrier import Template, check_params
+from vieasso.common.messages.courrier import Recipient, Template, check_params
+from vieasso.common.messages.courrier_prets import (
+    LoanDecision,
+    PretAnnuleParams,
+    PretDecisionParams,
+    PretDemandeParams,
+)
 from vieasso.newsletter.domain.delivery import LedgerState
 
 if TYPE_CHECKING:  # the directory's reader watches NATS: not imported by the domain
@@ -34,6 +41,17 @@ SUBJECTS: dict[Template, str] = {
     Template.MISSION_CLOSE: "Votre mission de bénévolat a été close",
     Template.JETON_EMIS: "Un jeton d’accès à l’API a été émis pour votre association",
     Template.JETON_REVOQUE: "Le jeton d’accès à l’API de votre association a été révoqué",
+    Template.PRET_DEMANDE: "Nouvelle demande de prêt",
+    Template.PRET_DECISION: "Réponse à votre demande de prêt",
+    Template.PRET_RAPPEL_RETRAIT: "Rappel : retrait de votre prêt",
+    Template.PRET_RAPPEL_RETOUR: "Rappel : retour de votre prêt",
+    Template.PRET_RETARD: "Votre prêt n’a pas été rendu à la date prévue",
+    Template.PRET_ANNULE: "Prêt annulé par l’association",
+}
+DECISIONS = {
+    LoanDecision.APPROVED: "accordée",
+    LoanDecision.PARTIAL: "accordée en partie",
+    LoanDecision.REFUSED: "refusée",
 }
 # The city refuses a registration and may archive the record at once: its mail still goes.
 TO_ARCHIVED = frozenset({Template.INSCRIPTION_REFUSEE})
@@ -82,6 +100,17 @@ class Attempt:
         return f"{self.code or ''} {self.detail}".strip()
 
 
+def subject(template: Template, params: BaseModel) -> str:
+    """The mail's subject: the template's, with the decision or the association's name
+    for the lending mails (the inbox of the city's team tells requests apart)."""
+    found = SUBJECTS[template]
+    if isinstance(params, PretDecisionParams):
+        return f"{found} : {DECISIONS[params.decision]}"
+    if isinstance(params, PretDemandeParams | PretAnnuleParams):
+        return f"{found} : {params.association_name}"
+    return found
+
+
 def template_of(name: str) -> Template:
     try:
         return Template(name)
@@ -97,6 +126,13 @@ def params_of(template: Template, params: Mapping[str, object]) -> BaseModel:
             f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}" for e in exc.errors()
         )
         raise Refused(f"bad parameters for template {template.value!r}: {problems}") from None
+
+
+def check_recipient(template: Template, to: Recipient) -> None:
+    try:
+        contract.check_recipient(template, to)
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
 
 
 def check_association(

@@ -17,7 +17,7 @@ from vieasso.newsletter.entrypoints.deps import Service
 from vieasso.newsletter.entrypoints.web import NO_STORE, message, render
 from vieasso.newsletter.handlers.courrier_city import (
     DESCRIPTIONS,
-    SAMPLE_ASSOCIATION,
+    greeted,
     preview,
     samples,
     undeliverable,
@@ -28,7 +28,7 @@ PAGE = "/espace-ville/courriers"
 
 
 def _preview(service: Newsletter, template: Template) -> CourrierMail:
-    params = samples(service.clock.now(), service.settings.public_url("annuaire"))[template]
+    params = samples(service.clock.now(), service.settings.public_url)[template]
     return preview(service.courrier.renderer, template, params)
 
 
@@ -75,7 +75,7 @@ def build_router() -> APIRouter:
             mail=_preview(service, template),
             description=DESCRIPTIONS[template],
             params=list(PARAMS[template].model_fields),
-            sample=SAMPLE_ASSOCIATION,
+            sample=greeted(template),
         )
 
     @router.get(PAGE + "/{name}/html", response_model=None)

@@ -79,6 +79,7 @@ class Courrier:
         try:
             template = rules.template_of(request.template)
             params = rules.params_of(template, request.params)
+            rules.check_recipient(template, request.to)
             to = await self._addressee(request, template)
         except rules.Refused as exc:
             await self.outcomes.failed(service, request, str(exc))

@@ -4,15 +4,17 @@ refused for good (still the same contact: one changed since is mailed again)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from vieasso.common.directory import ContactDirectory
-from vieasso.common.messages.courrier import Template, check_params
+from vieasso.common.messages.courrier import AUDIENCE, Template, ToCity, check_params
 from vieasso.newsletter.adapters.courrier_rendering import CourrierMail, CourrierRenderer
 from vieasso.newsletter.adapters.courrier_store import CourrierStore
 from vieasso.newsletter.domain.courrier import address_hash
+from vieasso.newsletter.handlers.courrier_samples import lending_samples
 
 SAMPLE_ASSOCIATION = "Les Amis de Battant"
 DESCRIPTIONS: dict[Template, str] = {
@@ -23,11 +25,19 @@ DESCRIPTIONS: dict[Template, str] = {
     Template.MISSION_CLOSE: "Mission de bénévolat close d’office après sa date de fin.",
     Template.JETON_EMIS: "Jeton d’accès à l’API émis (par la ville ou l’association).",
     Template.JETON_REVOQUE: "Jeton d’accès à l’API révoqué (par la ville ou l’association).",
+    Template.PRET_DEMANDE: "À l’équipe « prets » de la ville : une association demande un prêt.",
+    Template.PRET_DECISION: "Demande de prêt accordée, accordée en partie ou refusée (raison).",
+    Template.PRET_RAPPEL_RETRAIT: "La veille du retrait (ou de la livraison) d’un prêt.",
+    Template.PRET_RAPPEL_RETOUR: "La veille du retour d’un prêt.",
+    Template.PRET_RETARD: "Prêt non rendu à la date prévue.",
+    Template.PRET_ANNULE: "À l’équipe « prets » de la ville : un prêt accordé a été annulé.",
 }
 
 
-def samples(now: datetime, annuaire_url: str) -> dict[Template, dict[str, Any]]:
-    """Parameters as the services would send them, for the previews."""
+def samples(now: datetime, url: Callable[[str], str]) -> dict[Template, dict[str, Any]]:
+    """Parameters as the services would send them, for the previews (`url`: a service's
+    public base URL)."""
+    annuaire_url = url("annuaire")
     link = f"{annuaire_url}/espace-association/connexion/lien?jeton=exemple"
     reason = "Les informations fournies ne permettent pas de vérifier l’adresse du siège."
     return {
@@ -46,11 +56,17 @@ def samples(now: datetime, annuaire_url: str) -> dict[Template, dict[str, Any]]:
         },
         Template.JETON_EMIS: {"by": "ville"},
         Template.JETON_REVOQUE: {"by": "association"},
+        **lending_samples(now.date(), url("ressources")),
     }
 
 
+def greeted(template: Template) -> str | None:
+    """Whom the preview greets: the sample association, or no one for a city team."""
+    return None if AUDIENCE.get(template) is ToCity else SAMPLE_ASSOCIATION
+
+
 def preview(renderer: CourrierRenderer, template: Template, params: dict[str, Any]) -> CourrierMail:
-    return renderer.render(template, check_params(template, params), SAMPLE_ASSOCIATION)
+    return renderer.render(template, check_params(template, params), greeted(template))
 
 
 @dataclass(frozen=True)
