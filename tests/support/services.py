@@ -1,7 +1,7 @@
 """The services as real processes (`.venv/bin/vieasso-<name> serve`) for end-to-end tests.
 
 Fixtures (tests/conftest.py):
-- `services` — session-scoped: all three services against the session's nats-server and a
+- `services` — session-scoped: every service of `SERVICES` against the session's nats-server and a
   session SMTP sink (`services.smtp`), already healthy. Use it for e2e tests that only
   need the platform running: ``httpx.get(services.url("agenda") + "/feeds/agenda.ics")``,
   admin calls with ``headers=services.admin_headers``.
@@ -19,6 +19,7 @@ not become healthy) and is stopped with SIGTERM (SIGKILL after a deadline).
 
 from __future__ import annotations
 
+import importlib
 import secrets
 import urllib.error
 import urllib.request
@@ -26,10 +27,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from fastapi import FastAPI
+
 from tests.support.processes import VENV_BIN, Process, free_port, wait_until
 from tests.support.smtp import SmtpServer
 
-SERVICES = ("annuaire", "agenda", "newsletter")
+# Every service of the platform (SPEC §2, §8), in the order `make run` starts them; the
+# generic tests (tests/platform, tests/security, tests/reliability) iterate over it.
+SERVICES = ("annuaire", "agenda", "newsletter", "ressources")
+
+
+def build_app(name: str) -> FastAPI:
+    """The FastAPI app of service `name`, built in-process with its default settings (its
+    routes, its OpenAPI document); nothing touches the network until its lifespan runs."""
+    module = importlib.import_module(f"vieasso.{name}.bootstrap")
+    app: FastAPI = module.create_app()
+    return app
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:
