@@ -14,7 +14,7 @@ from vieasso.common.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SERVICES = ("annuaire", "agenda", "newsletter")
+SERVICES = ("annuaire", "agenda", "newsletter", "ressources")
 INFRASTRUCTURE = ("nats", "mail")
 DEFAULT_VAR = Path("var")
 NATS_DEV_CONF = Path("deploy/nats/dev.conf")
