@@ -20,7 +20,7 @@ Headers = list[tuple[bytes, bytes]]
 
 HSTS = "max-age=31536000"
 REFERRER_POLICY = "strict-origin-when-cross-origin"
-SERVICES = ("annuaire", "agenda", "newsletter")
+SERVICES = ("annuaire", "agenda", "newsletter", "ressources")
 # FastAPI's /docs and /redoc load their scripts, styles and fonts from CDNs and run inline
 # JavaScript; the proxy does not publish them (only the services' own ports do).
 DOCS_SOURCES = (

@@ -34,6 +34,7 @@ class Urls:
     annuaire: str
     agenda: str
     newsletter: str
+    ressources: str
 
 
 def site_urls(settings: Settings) -> Urls:
@@ -41,6 +42,7 @@ def site_urls(settings: Settings) -> Urls:
         annuaire=settings.public_url("annuaire"),
         agenda=settings.public_url("agenda"),
         newsletter=settings.public_url("newsletter"),
+        ressources=settings.public_url("ressources"),
     )
 
 
