@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import importlib
 import secrets
+import subprocess
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from fastapi import FastAPI
+from starlette.routing import BaseRoute
 
 from tests.support.processes import VENV_BIN, Process, free_port, wait_until
 from tests.support.smtp import SmtpServer
@@ -43,6 +46,28 @@ def build_app(name: str) -> FastAPI:
     module = importlib.import_module(f"vieasso.{name}.bootstrap")
     app: FastAPI = module.create_app()
     return app
+
+
+def served_paths(name: str) -> set[str]:
+    """Path templates the app of service `name` routes (included routers too)."""
+    return {getattr(route, "path", "") for route in leaves(build_app(name).routes)}
+
+
+def leaves(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
+    """The routes, those of included routers too (FastAPI keeps them in the router)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        yield from leaves(inner.routes) if inner is not None else (route,)
+
+
+def has_command(name: str, command: str) -> bool:
+    """Whether `vieasso-<name>` has the sub-command `command` (a service's tools may land
+    after the service itself: the ressources' `demo`)."""
+    done = subprocess.run(
+        [str(VENV_BIN / f"vieasso-{name}"), command, "--help"],
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    return done.returncode == 0
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:
