@@ -40,11 +40,9 @@ def test_docs_command_writes_the_documents_of_every_service_and_a_schema_per_mes
         assert api["info"]["title"].lower().startswith(service)
         assert "/healthz" in api["paths"]
     for kind in KINDS:  # what is committed is what the code says: `make docs` after a change
-        written = {p.name: p.read_text() for p in (tmp_path / kind).glob("*.json")}
+        made = {p.name: p.read_text() for p in (tmp_path / kind).glob("*.json")}
         committed = {p.name: p.read_text() for p in (REPO / "docs" / kind).glob("*.json")}
-        stale = sorted(
-            n for n in written.keys() | committed.keys() if written.get(n) != committed.get(n)
-        )
+        stale = sorted(n for n in made.keys() | committed.keys() if made.get(n) != committed.get(n))
         assert stale == [], f"docs/{kind} differs from `make docs` for {stale}"
 
     models = message_models()
