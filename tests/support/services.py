@@ -34,10 +34,11 @@ from starlette.routing import BaseRoute
 
 from tests.support.processes import VENV_BIN, Process, free_port, wait_until
 from tests.support.smtp import SmtpServer
+from vieasso.common import settings
 
-# Every service of the platform (SPEC §2, §8), in the order `make run` starts them; the
-# generic tests (tests/platform, tests/security, tests/reliability) iterate over it.
-SERVICES = ("annuaire", "agenda", "newsletter", "ressources")
+# Every service of the platform, in the order `make run` starts them: the generic tests
+# (tests/platform, tests/security, tests/reliability) iterate over it.
+SERVICES = settings.SERVICES
 
 
 def build_app(name: str) -> FastAPI:

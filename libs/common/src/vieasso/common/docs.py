@@ -17,8 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from vieasso.common import messages
-
-SERVICES = ("annuaire", "agenda", "newsletter", "ressources")
+from vieasso.common.settings import SERVICES
 
 
 def message_models() -> dict[str, type[BaseModel]]:
