@@ -30,7 +30,7 @@ help:
 	@echo "make bench  — benchmarks (figures and same-run baselines, see BENCHMARKS.md)"
 	@echo "make reliability — fault, SMTP and bad-input scenarios; rewrites RELIABILITY.md"
 	@echo "make lint   — ruff and mypy (strict)"
-	@echo "make docs   — AsyncAPI per service and JSON Schemas of every message, in docs/"
+	@echo "make docs   — AsyncAPI and OpenAPI per service, JSON Schemas of every message, in docs/"
 
 $(UV):
 	@echo "→ installing uv $(UV_VERSION) into $(TOOLS)/"

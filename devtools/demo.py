@@ -1,5 +1,5 @@
-"""Loads the demo data once every service is healthy: `vieasso-annuaire demo`, then agenda's
-and newsletter's (demo subscribers).
+"""Loads the demo data once every service is healthy: `vieasso-annuaire demo`, then agenda's,
+newsletter's (demo subscribers) and ressources' (catalogue and loans).
 
 The commands are idempotent (running `make run` twice changes nothing). A service that has
 no `demo` command yet is skipped with a note. The annuaire's writes the demo associations'
@@ -16,7 +16,8 @@ from pathlib import Path
 from devtools.console import Console
 from vieasso.annuaire.handlers.demo import DemoAccess
 
-DEMO_SERVICES = ("annuaire", "agenda", "newsletter")
+# The ressources' demo reads the directory's associations and venues: after the annuaire's.
+DEMO_SERVICES = ("annuaire", "agenda", "newsletter", "ressources")
 DEMO_TIMEOUT = 300.0
 TYPER_USAGE_ERROR = 2
 

@@ -10,11 +10,10 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from devtools.checks import port_taken
-from vieasso.common.settings import Settings
+from vieasso.common.settings import SERVICES, Settings
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SERVICES = ("annuaire", "agenda", "newsletter")
 INFRASTRUCTURE = ("nats", "mail")
 DEFAULT_VAR = Path("var")
 NATS_DEV_CONF = Path("deploy/nats/dev.conf")

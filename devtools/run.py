@@ -1,4 +1,4 @@
-"""`make run`: nats-server, the SMTP sink (with its web view) and the three services, under honcho.
+"""`make run`: nats-server, the SMTP sink (with its web view) and the four services, under honcho.
 
 honcho starts every process in its own session, prefixes and colours their output, and on
 Ctrl-C (or when one process dies) sends SIGTERM to all of them. Each process's output is

@@ -5,7 +5,7 @@
 - `settings` — platform `Settings` pointing at it (random admin token).
 - `nc` / `js` — a connected nats-py client and its JetStream context (per test).
 - `smtp_server` — a real aiosmtpd server capturing mails (see tests/support/smtp.py).
-- `services` — session: the three services as real processes, healthy, on a nats-server of
+- `services` — session: every service (`SERVICES`) as a real process, healthy, on a nats-server of
   their own (tests/support/services.py).
 - `start_service` — factory starting one service process for this test, stopped at its end.
 

@@ -59,8 +59,8 @@ def test_a_service_page_extends_the_layout_with_links_to_every_service(tmp_path:
     assert 'href="http://127.0.0.1:18001/associations"' in html
     assert 'href="http://127.0.0.1:18002/agenda"' in html
     assert 'href="http://127.0.0.1:8003/abonnement"' in html
-    assert 'href="http://127.0.0.1:8004/materiel"' in html  # « Matériel et salles »
-    for label in ("Missions bénévoles", "Espace association", "Espace ville"):
+    assert 'href="http://127.0.0.1:8004/materiel"' in html
+    for label in ("Missions bénévoles", "Matériel et salles", "Espace association", "Espace ville"):
         assert label in html
 
 

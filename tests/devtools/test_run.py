@@ -38,6 +38,10 @@ def test_banner_lists_docs_feeds_webcal_subscription_page_and_mail_viewer() -> N
         "http://127.0.0.1:8002/feeds/agenda.atom",
         "http://127.0.0.1:8002/feeds/agenda.jsonld",
         "http://127.0.0.1:8003/abonnement",
+        "http://127.0.0.1:8004/docs",
+        "http://127.0.0.1:8004/materiel",
+        "http://127.0.0.1:8004/salles",
+        "http://127.0.0.1:8004/healthz",
         "http://127.0.0.1:1080/",
         "http://127.0.0.1:8222/",
     ):
@@ -106,7 +110,7 @@ def test_ports_and_nats_url_come_from_vieasso_settings() -> None:
 
 
 def _dev_env(var: Path) -> dict[str, str]:
-    names = ("ANNUAIRE_PORT", "AGENDA_PORT", "NEWSLETTER_PORT", "SMTP_PORT")
+    names = ("ANNUAIRE_PORT", "AGENDA_PORT", "NEWSLETTER_PORT", "RESSOURCES_PORT", "SMTP_PORT")
     env = {f"VIEASSO_{name}": str(free_port()) for name in names}
     env["VIEASSO_MAIL_VIEWER_PORT"] = str(free_port())
     env["VIEASSO_NATS_MONITOR_PORT"] = str(free_port())
@@ -200,7 +204,7 @@ def test_make_run_serves_everything_stops_on_ctrl_c_and_keeps_the_data(tmp_path:
     first = _make_run(env, tmp_path / "run1.out")
     try:
         _wait_ready(first)
-        for name in ("ANNUAIRE", "AGENDA", "NEWSLETTER"):
+        for name in ("ANNUAIRE", "AGENDA", "NEWSLETTER", "RESSOURCES"):
             assert http_status(f"http://127.0.0.1:{env[f'VIEASSO_{name}_PORT']}/healthz") == 200
         assert http_status(f"http://127.0.0.1:{env['VIEASSO_MAIL_VIEWER_PORT']}/") == 200
         home = re.search(r"page d'accueil.*?(http://\S+)", first.output())
@@ -221,7 +225,7 @@ def test_make_run_serves_everything_stops_on_ctrl_c_and_keeps_the_data(tmp_path:
     assert code == 0, output
     assert "Tout est arrêté" in output
     pids = [int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", output)]
-    assert len(pids) == 5
+    assert len(pids) == 6  # nats, mail and the four services
     assert not [pid for pid in pids if _pid_alive(pid)]
     assert not [port for port in ports if port_open(port)]
 

@@ -1,4 +1,5 @@
-"""`make docs`: one AsyncAPI document per service, one JSON Schema per shared message."""
+"""`make docs`: one AsyncAPI and one OpenAPI document per service, one JSON Schema per shared
+message; the documents committed under docs/ are the ones the command writes."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from vieasso.common.docs import SERVICES, message_models
+from tests.support.processes import REPO
+from vieasso.common.docs import message_models
 from vieasso.common.nats.catalogue import STREAMS
+from vieasso.common.settings import SERVICES
+
+KINDS = ("asyncapi", "openapi", "schemas")
 
 # Every channel must be stored by one of the platform's streams.
 SUBJECT_ROOTS = tuple(
@@ -16,11 +21,11 @@ SUBJECT_ROOTS = tuple(
 )
 
 
-def test_docs_command_writes_an_asyncapi_document_per_service_and_a_schema_per_message(
+def test_docs_command_writes_the_documents_of_every_service_and_a_schema_per_message(
     tmp_path: Path,
 ) -> None:
     subprocess.run(
-        [sys.executable, "-m", "vieasso.common.docs", str(tmp_path)], check=True, timeout=120
+        [sys.executable, "-m", "vieasso.common.docs", str(tmp_path)], check=True, timeout=180
     )
 
     for service in SERVICES:
@@ -29,6 +34,15 @@ def test_docs_command_writes_an_asyncapi_document_per_service_and_a_schema_per_m
         assert doc["info"]["title"].lower().startswith(service)
         for channel in doc["channels"].values():
             assert channel["address"].startswith(SUBJECT_ROOTS), channel["address"]
+        api = json.loads((tmp_path / "openapi" / f"{service}.json").read_text())
+        assert api["openapi"].startswith("3.")
+        assert api["info"]["title"].lower().startswith(service)
+        assert "/healthz" in api["paths"]
+    for kind in KINDS:  # what is committed is what the code says: `make docs` after a change
+        made = {p.name: p.read_text() for p in (tmp_path / kind).glob("*.json")}
+        committed = {p.name: p.read_text() for p in (REPO / "docs" / kind).glob("*.json")}
+        stale = sorted(n for n in made.keys() | committed.keys() if made.get(n) != committed.get(n))
+        assert stale == [], f"docs/{kind} differs from `make docs` for {stale}"
 
     models = message_models()
     assert {"AssociationValidated", "EventSubmission", "DeadLetter", "EditionSent"} <= set(models)

@@ -17,10 +17,10 @@ import yaml
 
 from tests.support.nats_cluster import CLUSTER_CONF
 from tests.support.processes import REPO
+from tests.support.services import SERVICES
 
 COMPOSE = REPO / "docker-compose.yml"
 NODES = ("nats-1", "nats-2", "nats-3")
-SERVICES = ("annuaire", "agenda", "newsletter")
 UNITS = {"k": 1024, "m": 1024**2, "g": 1024**3}
 
 

@@ -34,13 +34,21 @@ from tests.support.caddy import (
 from tests.support.nats_cluster import CLUSTER_CONF, NatsCluster
 from tests.support.nats_server import NATS_SERVER, NatsServer
 from tests.support.processes import REPO
+from tests.support.services import SERVICES
 from vieasso.agenda.config import AgendaSettings
 from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.common.nats.permissions import render_accounts_conf
+from vieasso.common.settings import Settings
 from vieasso.newsletter.config import NewsletterSettings
+from vieasso.ressources.config import RessourcesSettings
 
 NATS_DIR = REPO / "deploy" / "nats"
-SERVICES = ("annuaire", "agenda", "newsletter")
+SERVICE_SETTINGS: tuple[type[Settings], ...] = (
+    AnnuaireSettings,
+    AgendaSettings,
+    NewsletterSettings,
+    RessourcesSettings,
+)
 
 
 # --- NATS ----------------------------------------------------------------------------------
@@ -270,6 +278,35 @@ ROUTES = [
     ("POST", "/espace-association/evenements/concert-2026/annuler", "agenda"),
     ("GET", "/espace-ville/evenements?page=2", "agenda"),
     ("POST", "/espace-ville/evenements/les-amis-du-doubs/concert-2026/masquer", "agenda"),
+    # The ressources (issue 15): its loan API under /api/associations/{slug}/prets comes
+    # before the annuaire's /api/associations/*, its feeds before the agenda's /feeds/*.
+    ("GET", "/materiel", "ressources"),
+    ("GET", "/materiel/barnum-3x3?du=2027-05-01&au=2027-05-02", "ressources"),
+    ("GET", "/salles", "ressources"),
+    ("GET", "/salles/kursaal-salle-1", "ressources"),
+    ("GET", "/espace-association/reservations", "ressources"),
+    ("POST", "/espace-association/reservations/nouvelle", "ressources"),
+    ("POST", "/espace-association/reservations/0f3a/annuler", "ressources"),
+    ("GET", "/espace-ville/prets?etat=demande", "ressources"),
+    ("POST", "/espace-ville/prets/0f3a/approuver", "ressources"),
+    ("GET", "/espace-ville/prets/export.csv", "ressources"),
+    ("GET", "/espace-ville/materiel", "ressources"),
+    ("POST", "/espace-ville/materiel/nouveau", "ressources"),
+    ("GET", "/espace-ville/salles", "ressources"),
+    ("GET", "/feeds/materiel/barnum-3x3.ics", "ressources"),
+    ("GET", "/feeds/salles/kursaal-salle-1.ics", "ressources"),
+    ("GET", "/api/disponibilites?du=2027-05-01&au=2027-05-02", "ressources"),
+    ("GET", "/api/catalogue", "ressources"),
+    ("GET", "/api/catalogue/barnum-3x3", "ressources"),
+    ("GET", "/api/prets", "ressources"),
+    ("POST", "/api/prets/0f3a/approve", "ressources"),
+    ("POST", "/api/associations/les-amis-du-doubs/prets", "ressources"),
+    ("GET", "/api/associations/les-amis-du-doubs/prets/0f3a", "ressources"),
+    ("DELETE", "/api/associations/les-amis-du-doubs/prets/0f3a", "ressources"),
+    ("GET", "/api/associations/prets", "annuaire"),  # an association whose slug is "prets"
+    ("GET", "/api/associations/les-amis-du-doubs/pretsx", "annuaire"),
+    ("GET", "/feeds/associations/les-amis-du-doubs.ics", "agenda"),
+    ("GET", "/espace-association/reservationsx", "annuaire"),
 ]
 
 
@@ -477,10 +514,10 @@ def project_scripts() -> set[str]:
     return scripts
 
 
-def test_compose_runs_the_three_services_from_one_image_on_the_r3_cluster() -> None:
+def test_compose_runs_every_service_from_one_image_on_the_r3_cluster() -> None:
     services = compose()["services"]
     node_hosts = {f"nats://{name}:4222" for name in nats_nodes()}
-    ports = {"annuaire": 8001, "agenda": 8002, "newsletter": 8003}
+    ports = {name: Settings.model_fields[f"{name}_port"].default for name in SERVICES}
     for name in SERVICES:
         service = services[name]
         assert service["build"] == {"context": ".", "dockerfile": "deploy/Dockerfile"}
@@ -508,8 +545,7 @@ def test_compose_env_files_have_committed_templates_with_every_setting() -> None
             assert Path(env_file).name in ignored, f"{env_file} must never be committed"
             keys[env_file] = env_keys(REPO / f"{env_file}.example")
     assert "VIEASSO_PUBLIC_BASE_URL" in keys["deploy/vieasso.env"]
-    services_settings = (AnnuaireSettings, AgendaSettings, NewsletterSettings)
-    secrets = {f"VIEASSO_{n.upper()}" for s in services_settings for n in s.development_secrets}
+    secrets = {f"VIEASSO_{n.upper()}" for s in SERVICE_SETTINGS for n in s.development_secrets}
     assert secrets | {"VIEASSO_SMTP_PASSWORD"} <= keys["deploy/secrets.env"]
     smtp = {f"VIEASSO_SMTP_{k}" for k in ("HOST", "PORT", "USERNAME", "PASSWORD", "STARTTLS")}
     assert smtp <= keys["deploy/vieasso.env"] | keys["deploy/secrets.env"]
@@ -520,9 +556,7 @@ def test_compose_env_files_have_committed_templates_with_every_setting() -> None
 
 def test_every_vieasso_variable_we_ship_is_a_setting_a_service_reads() -> None:
     known = {
-        f"VIEASSO_{name.upper()}"
-        for settings in (AnnuaireSettings, AgendaSettings, NewsletterSettings)
-        for name in settings.model_fields
+        f"VIEASSO_{name.upper()}" for settings in SERVICE_SETTINGS for name in settings.model_fields
     }
     shipped = env_keys(REPO / "deploy" / "vieasso.env.example")
     shipped |= env_keys(REPO / "deploy" / "secrets.env.example")

@@ -1,4 +1,4 @@
-"""The three services as real processes: health follows NATS, SIGTERM stops them cleanly."""
+"""Every service as a real process: health follows NATS, SIGTERM stops them cleanly."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """NATS itself fails: the single server killed and restarted mid-burst, and one node of the
 3-node cluster (deploy/nats/cluster.conf, R3 streams and buckets) killed mid-burst.
 
-The three services run as real processes; the submissions come from an outside client that
+Every service runs as a real process; the submissions come from an outside client that
 publishes again (same `Nats-Msg-Id`) what was not acknowledged. Checked: every acknowledged
 submission stored and announced exactly once, every service back to /healthz 200 with no
 manual step.
@@ -72,12 +72,12 @@ async def test_nats_server_killed_and_restarted_mid_burst_loses_nothing(
 ) -> None:
     scenario.describe(
         name="nats-server killed and restarted mid-burst",
-        load=f"{SUBMISSIONS} submissions from an outside client; the three services running",
+        load=f"{SUBMISSIONS} submissions from an outside client; every service running",
         faults=f"kill -9 of the only nats-server after {FAULT_AT} acks, restarted on the same "
         "store (sync_interval: always); unacknowledged publishes sent again with the same id",
         inputs="valid submissions",
         checked="every acknowledged submission stored and announced by exactly one fact; "
-        "annuaire, agenda and newsletter /healthz 200 again without a manual step",
+        "every service's /healthz 200 again without a manual step",
     )
     nc = await nats.connect(own_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
     js = nc.jetstream()
@@ -108,7 +108,7 @@ async def test_cluster_node_killed_mid_burst_loses_nothing(
 ) -> None:
     scenario.describe(
         name="one node of the 3-node cluster killed mid-burst",
-        load=f"{SUBMISSIONS} submissions; the three services on the cluster (R3 streams and "
+        load=f"{SUBMISSIONS} submissions; every service on the cluster (R3 streams and "
         "KV, VIEASSO_NATS_REPLICAS=3)",
         faults=f"kill -9 of the AGENDA stream leader after {FAULT_AT} acks; the burst goes on "
         "against the two others, the node restarts at the end",

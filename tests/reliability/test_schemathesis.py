@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import ignored_auth, positive_data_accept
 
 from tests.reliability.conftest import Scenario
 from tests.support.nats_server import NatsServer
-from tests.support.services import ServiceProcess, start_service_process
+from tests.support.services import SERVICES, ServiceProcess, start_service_process
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -33,7 +33,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ser
     server = NatsServer(workdir=workdir / "nats").start()
     running: dict[str, ServiceProcess] = {}
     try:
-        for name in ("annuaire", "agenda", "newsletter"):
+        for name in SERVICES:
             running[name] = start_service_process(
                 name, nats_url=server.url, workdir=workdir, admin_token=ADMIN
             )
@@ -52,14 +52,16 @@ FUZZ = settings(
 )  # fmt: skip
 
 
-def fuzz_operations(url: str) -> tuple[int, list[str]]:
+def fuzz_operations(url: str) -> tuple[list[str], int, list[str]]:
     """Every operation of the service's document with generated requests; returns the
-    number of requests and one line per operation that failed a check."""
+    operations, the number of requests and one line per operation that failed a check."""
     schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
+    operations: list[str] = []
     calls = 0
     failures: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()  # type: ignore[union-attr]  # Err raises: the document is ours
+        operations.append(operation.label)
 
         @FUZZ
         @given(case=operation.as_strategy())
@@ -77,7 +79,7 @@ def fuzz_operations(url: str) -> tuple[int, list[str]]:
             run()
         except (AssertionError, BaseExceptionGroup) as exc:  # every operation is tried
             failures.append(f"{operation.label}: {_summary(exc)}")
-    return calls, failures
+    return operations, calls, failures
 
 
 def _summary(exc: BaseException) -> str:
@@ -86,7 +88,7 @@ def _summary(exc: BaseException) -> str:
     return " / ".join(lines[:12])[:1200]
 
 
-@pytest.mark.parametrize("service", ["annuaire", "agenda", "newsletter"])
+@pytest.mark.parametrize("service", SERVICES)
 def test_api_conforms_to_its_openapi_document_and_never_answers_5xx(
     platform: dict[str, ServiceProcess], service: str, scenario: Scenario
 ) -> None:
@@ -101,7 +103,12 @@ def test_api_conforms_to_its_openapi_document_and_never_answers_5xx(
         "accepted, as the document cannot say every rule — no control characters, an "
         "association that exists —, nor that public reads refuse a request without a token)",
     )
-    calls, failures = fuzz_operations(platform[service].url)
+    operations, calls, failures = fuzz_operations(platform[service].url)
+    # Every service documents at least GET /healthz; a service whose API is still to come
+    # (the ressources, issue 15, at first) is fuzzed on what its document lists, no more.
+    assert "GET /healthz" in operations
+    assert calls >= len(operations)
+    scenario.figure("operations", len(operations))
     scenario.figure("requests", calls)
     scenario.figure("operations failing a check", len(failures))
     assert not failures, "\n\n".join(failures)

@@ -1,4 +1,4 @@
-"""The production configuration end to end: the three services and their commands, each with
+"""The production configuration end to end: every service and its commands, each with
 its own NATS user, on the three nodes of deploy/nats/cluster.conf (with the shipped
 accounts.conf, R3 streams and buckets): they become healthy, the demo data flows from the
 directory to the agenda's feed, and no node logs a permission violation."""
@@ -16,7 +16,12 @@ import pytest
 from tests.security.conftest import Scenario
 from tests.security.secured_nats import SecuredCluster, secured_cluster
 from tests.support.processes import VENV_BIN, wait_until
-from tests.support.services import SERVICES, ServiceProcess, start_service_process
+from tests.support.services import (
+    SERVICES,
+    ServiceProcess,
+    has_command,
+    start_service_process,
+)
 from vieasso.annuaire.adapters import demo_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.nats, pytest.mark.timeout(180)]
@@ -37,12 +42,18 @@ def cluster(tmp_path: Path) -> Iterator[SecuredCluster]:
         yield nodes
 
 
+def demos() -> list[tuple[str, list[str]]]:
+    """The demo commands to run: the ressources' too once it has one (issue 15)."""
+    return [*DEMOS, *([("ressources", ["demo"])] if has_command("ressources", "demo") else [])]
+
+
 def test_services_run_with_their_users_on_the_production_cluster(
     cluster: SecuredCluster, tmp_path: Path, scenario: Scenario
 ) -> None:
     scenario.describe(
         name="NATS users on the production cluster (cluster.conf + accounts.conf, R3)",
-        load="3 services + annuaire and agenda demo commands, each with its own user",
+        load=f"{len(SERVICES)} services + the demo commands ({', '.join(s for s, _ in demos())}), "
+        "each with its own user",
         faults="3 nodes enforcing the shipped users and permissions",
         inputs="everything the services and their commands do",
         checked="healthy, demo events in the feed, no violation logged by any node",
@@ -56,7 +67,7 @@ def test_services_run_with_their_users_on_the_production_cluster(
             )  # fmt: skip
         for svc in running.values():
             svc.wait_healthy(timeout=90)
-        for service, argv in DEMOS:
+        for service, argv in demos():
             done = subprocess.run(
                 [str(VENV_BIN / f"vieasso-{service}"), *argv],
                 env={**os.environ, **cluster.client_env(service), **R3},

@@ -47,6 +47,8 @@ CRAWL_SEEDS = {
     "annuaire": ("/", "/associations", "/missions", "/docs", "/openapi.json"),
     "agenda": ("/agenda", "/docs", "/openapi.json"),
     "newsletter": ("/abonnement", "/archives", "/docs", "/openapi.json"),
+    # Its catalogue pages and feeds are crawled from here once they exist (issue 15).
+    "ressources": ("/materiel", "/salles", "/docs", "/openapi.json"),
 }
 CRAWL_LIMIT = 300
 
@@ -61,7 +63,7 @@ class Links(HTMLParser):
 
 
 def crawl(run: PlatformRun) -> dict[str, bytes]:
-    """GET every page reachable by links from the public seeds, on the three services."""
+    """GET every page reachable by links from the public seeds, on every service."""
     origins = {urlsplit(run.url(name)).netloc for name in CRAWL_SEEDS}
     todo = [run.url(name) + path for name, paths in CRAWL_SEEDS.items() for path in paths]
     seen: dict[str, bytes] = {}
@@ -217,6 +219,7 @@ def test_no_private_address_leaks_into_feeds_pages_logs_or_facts(
         "addresses are in the personal-data buckets; no association token anywhere",
     )
     assert set(run.running) == {service.value for service in Service}  # every process logs
+    assert set(CRAWL_SEEDS) == set(run.running)
     marker = secrets.token_hex(6)
     tokens: list[str] = []
     contacts = [a for i in range(3) for a in add_association(run, i, marker, tokens)]

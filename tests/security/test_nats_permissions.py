@@ -1,6 +1,6 @@
 """NATS users and permissions (deploy/nats/accounts.conf) on a real nats-server.
 
-The three services and their command-line tools run with their own users and work (publish,
+Every service and its command-line tools run with their own users and work (publish,
 consume, KV); a partner tool of association A submits A's events and nothing else; a service
 reads another's bucket but cannot write it. nats-server logs every permission violation: the
 services' normal work must cause none.
@@ -12,6 +12,7 @@ import asyncio
 import os
 import secrets
 import subprocess
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,7 +28,13 @@ from nats.js.errors import KeyNotFoundError
 from tests.security.conftest import Scenario
 from tests.security.secured_nats import SecuredNats, secured_server
 from tests.support.processes import REPO, VENV_BIN, wait_until
-from tests.support.services import SERVICES, ServiceProcess, start_service_process
+from tests.support.services import (
+    SERVICES,
+    ServiceProcess,
+    has_command,
+    served_paths,
+    start_service_process,
+)
 from tests.support.smtp import SmtpServer
 from vieasso.agenda.config import AgendaSettings
 from vieasso.annuaire.adapters import demo_data
@@ -86,6 +93,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             demo = ("demo", "--count", "3", "--missions", "2", "--seed", str(SEED))
             run_cli(server, "annuaire", *demo)
             run_cli(server, "agenda", "demo")
+            if has_command("ressources", "demo"):  # catalogue, loans (issue 15)
+                run_cli(server, "ressources", "demo")
             yield Platform(server, running, slugs, smtp)
         finally:
             for svc in running.values():
@@ -158,7 +167,8 @@ def test_services_and_their_tools_work_with_their_own_users(
 ) -> None:
     scenario.describe(
         name="NATS users: each service with its own user (accounts.conf as generated)",
-        load="3 services + annuaire/agenda/newsletter demo, a subscription, send-digest",
+        load=f"{len(SERVICES)} services + annuaire/agenda/newsletter demo (and the ressources' "
+        "once it has one), a subscription, send-digest, the city signed in on every service",
         faults="nats-server enforcing deploy/nats/accounts.conf (+ 2 partner users)",
         inputs="everything the services and their commands do on NATS",
         checked="healthy, data flows (directory → agenda feed → annuaire pages, mail sent), "
@@ -196,21 +206,31 @@ def test_services_and_their_tools_work_with_their_own_users(
     assert unexpected == []
 
 
+# A page of the city's space on each service: it reads the session the annuaire wrote.
+CITY_PAGES = {
+    "annuaire": "/espace-ville",
+    "agenda": "/espace-ville/evenements",
+    "newsletter": "/espace-ville/lettre",
+    "ressources": "/espace-ville/prets",
+}
+
+
 def city_signs_in_and_out_on_every_service(platform: Platform) -> None:
-    """The annuaire writes the session (with its own TTL), the agenda and the newsletter read
-    it, signing out deletes it: all with the services' own users."""
-    pages = (
-        f"{platform.url('annuaire')}/espace-ville",
-        f"{platform.url('agenda')}/espace-ville/evenements",
-        f"{platform.url('newsletter')}/espace-ville/lettre",
-    )
+    """The annuaire writes the session (with its own TTL), the other services read it,
+    signing out deletes it: all with the services' own users."""
+    assert set(CITY_PAGES) == set(SERVICES)
+    served = {name: path for name, path in CITY_PAGES.items() if path in served_paths(name)}
+    if served.keys() != CITY_PAGES.keys():  # the ressources' pages land after the service
+        missing = sorted(CITY_PAGES.keys() - served.keys())
+        warnings.warn(f"no city page on {missing}: its session read is not checked", stacklevel=2)
+    pages = [f"{platform.url(name)}{path}" for name, path in served.items()]
     with httpx.Client(follow_redirects=False, timeout=10) as city:
         signed = city.post(
             f"{platform.url('annuaire')}/espace-ville/connexion",
             data={"token": "test-admin-token"},  # start_service_process's default
         )
         assert signed.status_code == 303, signed.text
-        assert [city.get(page).status_code for page in pages] == [200, 200, 200]
+        assert [city.get(page).status_code for page in pages] == [200] * len(pages)
         out = city.post(f"{platform.url('annuaire')}/espace-ville/deconnexion")
         assert out.status_code == 303
 
@@ -308,10 +328,11 @@ async def test_a_service_reads_but_cannot_write_another_services_bucket(
 ) -> None:
     scenario.describe(
         name="NATS users: a service writes outside its own data",
-        load="agenda and newsletter users",
+        load="agenda, newsletter and ressources users",
         faults="—",
-        inputs="put in annuaire_associations / annuaire_sessions / agenda_events, publish an "
-        "annuaire fact, purge a KV stream, delete the ANNUAIRE stream",
+        inputs="put in annuaire_associations / annuaire_sessions / agenda_events / "
+        "ressources_availability, publish an annuaire or agenda fact, purge a KV stream, "
+        "delete the ANNUAIRE stream (agenda, newsletter and ressources users)",
         checked="reads allowed; every write refused; data unchanged",
     )
     agenda = await connect("agenda")  # type: ignore[operator]
@@ -334,6 +355,18 @@ async def test_a_service_reads_but_cannot_write_another_services_bucket(
     newsletter = await connect("newsletter")  # type: ignore[operator]
     with pytest.raises(NatsError):
         await (await newsletter.jetstream(timeout=1).key_value("agenda_events")).put(key, b"{}")
+    # Only the ressources grant units (compare-and-set on its availability records), and it
+    # reads the directory without writing it.
+    with pytest.raises(NatsError):
+        await (await js.key_value("ressources_availability")).put(key, b"{}")
+    ressources = await connect("ressources")  # type: ignore[operator]
+    lender = ressources.jetstream(timeout=1)
+    lenders_directory = await lender.key_value("annuaire_associations")
+    assert (await lenders_directory.get(platform.slugs[0])).value
+    with pytest.raises(NatsError):
+        await lenders_directory.put(key, b"{}")
+    with pytest.raises(NatsError):
+        await lender.publish(f"agenda.events.{PROBE}.published", b"{}")
 
     checked = await admin.jetstream().key_value("annuaire_associations")
     with pytest.raises(KeyNotFoundError):

@@ -1,7 +1,7 @@
 """The services as real processes (`.venv/bin/vieasso-<name> serve`) for end-to-end tests.
 
 Fixtures (tests/conftest.py):
-- `services` — session-scoped: all three services against the session's nats-server and a
+- `services` — session-scoped: every service of `SERVICES` against the session's nats-server and a
   session SMTP sink (`services.smtp`), already healthy. Use it for e2e tests that only
   need the platform running: ``httpx.get(services.url("agenda") + "/feeds/agenda.ics")``,
   admin calls with ``headers=services.admin_headers``.
@@ -19,17 +19,56 @@ not become healthy) and is stopped with SIGTERM (SIGKILL after a deadline).
 
 from __future__ import annotations
 
+import importlib
 import secrets
+import subprocess
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from fastapi import FastAPI
+from starlette.routing import BaseRoute
+
 from tests.support.processes import VENV_BIN, Process, free_port, wait_until
 from tests.support.smtp import SmtpServer
+from vieasso.common import settings
 
-SERVICES = ("annuaire", "agenda", "newsletter")
+# Every service of the platform, in the order `make run` starts them: the generic tests
+# (tests/platform, tests/security, tests/reliability) iterate over it.
+SERVICES = settings.SERVICES
+
+
+def build_app(name: str) -> FastAPI:
+    """The FastAPI app of service `name`, built in-process with its default settings (its
+    routes, its OpenAPI document); nothing touches the network until its lifespan runs."""
+    module = importlib.import_module(f"vieasso.{name}.bootstrap")
+    app: FastAPI = module.create_app()
+    return app
+
+
+def served_paths(name: str) -> set[str]:
+    """Path templates the app of service `name` routes (included routers too)."""
+    return {getattr(route, "path", "") for route in leaves(build_app(name).routes)}
+
+
+def leaves(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
+    """The routes, those of included routers too (FastAPI keeps them in the router)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        yield from leaves(inner.routes) if inner is not None else (route,)
+
+
+def has_command(name: str, command: str) -> bool:
+    """Whether `vieasso-<name>` has the sub-command `command` (a service's tools may land
+    after the service itself: the ressources' `demo`)."""
+    done = subprocess.run(
+        [str(VENV_BIN / f"vieasso-{name}"), command, "--help"],
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    return done.returncode == 0
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:

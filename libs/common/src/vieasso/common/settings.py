@@ -23,6 +23,9 @@ def _without_credentials(url: str) -> str:
 COMPOSE_SUBNET = "172.30.80.0/24"
 DEV_ADMIN_TOKEN = "dev-admin-token"  # noqa: S105 - the development default, refused in production
 MIN_SECRET_LENGTH = 24
+# Every service of the platform, each on its own `<name>_port` (SPEC §2, §8): the one list
+# that make run, the docs, the pages' origins and the tests iterate over.
+SERVICES = ("annuaire", "agenda", "newsletter", "ressources")
 
 
 class Settings(BaseSettings):

@@ -14,13 +14,12 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vieasso.common.settings import Settings
+from vieasso.common.settings import SERVICES, Settings
 
 Headers = list[tuple[bytes, bytes]]
 
 HSTS = "max-age=31536000"
 REFERRER_POLICY = "strict-origin-when-cross-origin"
-SERVICES = ("annuaire", "agenda", "newsletter")
 # FastAPI's /docs and /redoc load their scripts, styles and fonts from CDNs and run inline
 # JavaScript; the proxy does not publish them (only the services' own ports do).
 DOCS_SOURCES = (

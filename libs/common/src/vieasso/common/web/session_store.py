@@ -22,7 +22,7 @@ current one (`via`):
 A record is written once, with a per-message TTL equal to its lifetime (absolute, never
 extended); the bucket's TTL, the longest lifetime, is the hard bound, and the expiry is
 checked on every read too. Signing out deletes the record. The annuaire writes the bucket;
-the agenda and the newsletter read it (one KV get per signed-in page).
+the other services read it (one KV get per signed-in page).
 """
 
 from __future__ import annotations
