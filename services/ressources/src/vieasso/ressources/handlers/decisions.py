@@ -29,7 +29,10 @@ NOTHING_GRANTED = "Pour ne rien accorder, refusez la demande en donnant un motif
 REASON_NEEDED = "Indiquez le motif du refus : il sera communiqué à l'association."
 
 
-async def approve(unit: Lending, loan_id: str, granted: list[int]) -> Loan:
+async def approve(
+    unit: Lending, loan_id: str, granted: list[int], reason: str | None = None
+) -> Loan:
+    """`reason`: why fewer units than asked were granted (shown to the association)."""
     loan, revision = await unit.loans.get(loan_id)
     now = unit.clock.now()
     loan.move(LoanState.APPROVED, now, "ville")  # raises when the state forbids it
@@ -46,7 +49,7 @@ async def approve(unit: Lending, loan_id: str, granted: list[int]) -> Loan:
     lines = tuple(
         line.model_copy(update={"granted": n}) for line, n in zip(loan.lines, granted, strict=True)
     )
-    approved = loan.move(LoanState.APPROVED, now, "ville", lines=lines, pending=None)
+    approved = loan.move(LoanState.APPROVED, now, "ville", reason, lines=lines, pending=None)
     try:
         await unit.loans.write(approved, last=revision)
     except Conflict:
