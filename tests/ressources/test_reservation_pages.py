@@ -52,7 +52,7 @@ async def test_dates_first_then_what_is_free_then_the_basket_is_sent(
 
         query = urlencode({"du": DAY, "au": DAY, "debut": "matin", "fin": "matin"})
         page = assert_french_page(await client.http.get(f"{SPACE}?{query}", headers=asso.headers))
-        assert "Disponible du samedi 10 avril 2027 au samedi 10 avril 2027" in page
+        assert "2. Disponible le samedi 10 avril 2027" in page
         assert f'name="q-{s.barnum}" type="number" min="0" max="3"' in page
         assert "3 sur 3" in page
         assert "Trop tôt : au moins 60 jours avant" in page  # the sono's notice

@@ -30,6 +30,9 @@ from tests.support.processes import VENV_BIN, Process, free_port, wait_until
 from tests.support.smtp import SmtpServer
 
 SERVICES = ("annuaire", "agenda", "newsletter")
+# Services a test may start as a process: the session's `services` are the first three; the
+# browser platform (tests/web/platform.py) runs the ressources too.
+PROCESSES = (*SERVICES, "ressources")
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:
@@ -116,8 +119,8 @@ def start_service_process(
     env: dict[str, str] | None = None,
 ) -> ServiceProcess:
     """Start `vieasso-<name> serve` on a free port (does not wait for health)."""
-    if name not in SERVICES:
-        raise ValueError(f"unknown service {name!r}; one of {SERVICES}")
+    if name not in PROCESSES:
+        raise ValueError(f"unknown service {name!r}; one of {PROCESSES}")
     port = port or free_port()
     full_env = service_env(
         nats_url=nats_url, ports={name: port}, admin_token=admin_token, smtp_port=smtp_port

@@ -1,5 +1,6 @@
-"""The whole platform for the browser tests: its own nats-server, the SMTP sink, the three
-services as real processes, each knowing the others' ports (pages link across services).
+"""The whole platform for the browser tests: its own nats-server, the SMTP sink, the four
+services (annuaire, agenda, newsletter, ressources) as real processes, each knowing the
+others' ports (pages link across services).
 
 Its own nats-server (not the session's): the digest edition of a period is unique
 (`2026-w48`), so another test's edition of this week must not stand in for ours.
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from tests.support.nats_server import NatsServer
 from tests.support.processes import free_port, wait_until
-from tests.support.services import SERVICES, ServiceProcess, start_service_process
+from tests.support.services import PROCESSES, ServiceProcess, start_service_process
 from tests.support.smtp import SmtpServer
 
 LINK = re.compile(r"https?://[^\s<>\"']+")
@@ -37,9 +38,9 @@ class WebPlatform:
     def start(self) -> WebPlatform:
         self.nats = NatsServer(workdir=self.workdir / "nats").start()
         self.smtp = SmtpServer(maildir=self.workdir / "mail").start()
-        ports = {name: free_port() for name in SERVICES}
+        ports = {name: free_port() for name in PROCESSES}
         every_port = {f"VIEASSO_{name.upper()}_PORT": str(port) for name, port in ports.items()}
-        for name in SERVICES:
+        for name in PROCESSES:
             self.running[name] = start_service_process(
                 name,
                 nats_url=self.nats.url,

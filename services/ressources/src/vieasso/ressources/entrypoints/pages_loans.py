@@ -72,13 +72,15 @@ def shown_lines(unit: Lending, store: CatalogueStore, loan: Loan) -> list[ShownL
 
 
 def period_text(loan: Loan) -> str:
+    """« le 06/01/2027, matin → après-midi », « du 06/01/2027 au 08/01/2027 »."""
     p = loan.period
-    if any(line.kind is ResourceKind.ROOM for line in loan.lines):
-        first = f"{p.starts_on:%d/%m/%Y} {HALVES[p.first_half.value]}"
-        last = f"{p.ends_on:%d/%m/%Y} {HALVES[p.last_half.value]}"
-    else:
-        first, last = f"{p.starts_on:%d/%m/%Y}", f"{p.ends_on:%d/%m/%Y}"
-    return f"du {first} au {last}"
+    room = any(line.kind is ResourceKind.ROOM for line in loan.lines)
+    first, last = HALVES[p.first_half.value], HALVES[p.last_half.value]
+    if p.starts_on == p.ends_on:
+        return f"le {p.starts_on:%d/%m/%Y}" + (f", {first} → {last}" if room else "")
+    if room:
+        return f"du {p.starts_on:%d/%m/%Y} {first} au {p.ends_on:%d/%m/%Y} {last}"
+    return f"du {p.starts_on:%d/%m/%Y} au {p.ends_on:%d/%m/%Y}"
 
 
 def units(raw: object) -> int | None:
