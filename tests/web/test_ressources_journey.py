@@ -22,6 +22,7 @@ from tests.web.journey import (
     register_association,
 )
 from tests.web.platform import WebPlatform
+from tests.web.test_accessibility import UNLABELLED
 from vieasso.ressources.domain.calendar import PARIS, Calendar
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -74,6 +75,7 @@ def association_reserves(volunteer: Visitor, day: date, barnum: str, room: str) 
     page.select_option("#f-fin", "apres-midi")
     volunteer.submit("Voir ce qui est disponible", "disponible-ce-jour-la")
     assert "3 sur 3" in page.content()
+    assert page.evaluate(UNLABELLED) == []  # every field of the basket has its label
     page.get_by_label(f"Quantité de « {barnum} »").fill("2")
     page.get_by_label(re.compile(re.escape(room))).check()
     volunteer.submit("Envoyer la demande", "demande-envoyee")
@@ -84,6 +86,7 @@ def association_reserves(volunteer: Visitor, day: date, barnum: str, room: str) 
 def city_grants_one_barnum(city: Visitor, platform: WebPlatform, name: str, barnum: str) -> None:
     city.open(f"{platform.url('annuaire')}/espace-ville", "espace-ville")
     city.submit(city.page.get_by_role("link", name="Prêts de matériel et de salles"), "prets")
+    assert city.page.evaluate(UNLABELLED) == []
     request = city.page.locator("article.demande", has_text=name)
     request.get_by_label(f"Unités de « {barnum} » à accorder").fill("1")
     request.get_by_label(re.compile("^Motif")).fill(
