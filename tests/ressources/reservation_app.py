@@ -40,9 +40,10 @@ class Association:
     headers: dict[str, str]
 
 
-async def association(js: JetStreamContext, client: Client) -> Association:
-    """A validated association in the directory's bucket and a browser signed in as it."""
-    slug, token = new_id("asso"), secrets.token_urlsafe(24)
+async def association(js: JetStreamContext, client: Client, slug: str = "") -> Association:
+    """A validated association in the directory's bucket (`slug`, or a new one) and a
+    browser signed in as it now."""
+    slug, token = slug or new_id("asso"), secrets.token_urlsafe(24)
     record = AssociationPublic(
         slug=slug,
         name=f"Les Amis de {slug}",

@@ -6,6 +6,7 @@ with a damaged unit and its fee; a second decision on a decided request is a Fre
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from nats.js import JetStreamContext
@@ -23,6 +24,7 @@ from tests.ressources.reservation_app import (
 )
 from tests.support.pages import assert_french_page
 from vieasso.ressources.domain.loans import Loan, LoanState
+from vieasso.ressources.handlers.steps import sweep_overdue
 
 pytestmark = pytest.mark.nats
 
@@ -138,3 +140,28 @@ async def test_units_taken_meanwhile_are_a_french_409_not_a_500(
         html = assert_french_page(taken, 409)
         assert "0 disponible(s) sur toute la période, 1 demandé(s)" in html
         assert loans_of(client, second.slug)[0].state is LoanState.REQUESTED
+
+
+async def test_a_loan_not_returned_after_its_last_day_is_listed_overdue(
+    nats_url: str, js: JetStreamContext
+) -> None:
+    async with running_ressources(nats_url) as client:
+        s = await stock(js, client)
+        asso = await association(js, client)
+        headers = await city(js, client)
+        loan = await _asks(client, asso, **{f"q-{s.barnum}": "1"})
+        for step in ("decision", "prepare", "retire"):
+            moved = await client.http.post(f"{CITY}/{loan.id}/{step}", headers=headers)
+            assert moved.status_code == 303, moved.text
+        client.clock.advance(timedelta(days=29))  # 3 days after the return day
+        assert await sweep_overdue(client.app.state.loans.lending()) == [loan.id]
+        headers = await city(js, client)  # the sessions opened a month ago have ended
+        asso.headers = (await association(js, client, asso.slug)).headers
+
+        page = assert_french_page(await client.http.get(CITY, headers=headers))
+        late = page[page.index('id="retards"') : page.index('id="a-decider"')]
+        assert asso.name in late
+        assert "retour attendu le samedi 10 avril 2027 (3 jours de retard)" in late
+        seen = assert_french_page(await client.http.get(SPACE, headers=asso.headers))
+        assert "en retard" in seen
+        assert f"{loan.id}/annuler" not in seen  # picked up: no cancelling any more
