@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from vieasso.ressources.domain.calendar import Calendar
 from vieasso.ressources.domain.catalogue import EquipmentModel, Room
@@ -96,4 +96,15 @@ def offer(
             found.append(offer_model(entry, allocations(entry), period, today, cal))
         else:
             found.append(offer_room(entry, allocations(entry), period, today, cal))
+    return found
+
+
+def closed_in(calendar: Calendar, period: Period) -> list[tuple[date, str]]:
+    """The closed days of the period and why (« Jour férié : Fête nationale »)."""
+    found = []
+    for offset in range(period.days):
+        day = period.starts_on + timedelta(days=offset)
+        why = calendar.reason(day)
+        if why is not None:
+            found.append((day, why))
     return found

@@ -10,13 +10,10 @@ another association's request answers 404, as if it did not exist."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
 
 from vieasso.common.agenda_events import AgendaUnavailable, UpcomingEvent
 from vieasso.common.http.limits import bounded_form
@@ -26,20 +23,20 @@ from vieasso.common.web import site_urls
 from vieasso.ressources.domain.calendar import local_day
 from vieasso.ressources.domain.errors import LoanError, RequestRefused
 from vieasso.ressources.domain.loans import Period
-from vieasso.ressources.domain.offer import offer
-from vieasso.ressources.domain.requests import LoanRequest, RequestLine
+from vieasso.ressources.domain.offer import closed_in, offer
+from vieasso.ressources.domain.requests import LoanRequest
 from vieasso.ressources.entrypoints.pages_loans import (
     CANCELLABLE,
-    WHOLE_NUMBER,
     LoanSource,
     reason_of,
     shown_lines,
     state_text,
-    units,
 )
 from vieasso.ressources.entrypoints.pages_reservations_form import (
     EVENT_NOT_YOURS,
     errors_by_field,
+    event_options,
+    read_basket,
     read_period,
 )
 from vieasso.ressources.entrypoints.pages_support import RESERVATIONS, Pages
@@ -53,7 +50,6 @@ NOTICES = {
     "envoyee": "Votre demande est envoyée au Service Vie associative : vous verrez ici sa réponse.",
     "annulee": "La demande est annulée : le matériel est rendu disponible aux autres associations.",
 }
-EMPTY_BASKET = "Choisissez au moins un matériel (une quantité) ou une salle."
 AGENDA_DOWN = "L'agenda ne répond pas : réessayez, ou envoyez la demande sans événement."
 
 
@@ -112,10 +108,10 @@ class Reservations:
             "values": values,
             "errors": errors,
             "period": period,
-            "closed": _closed_in(cat.calendar(), period),
+            "closed": closed_in(cat.calendar(), period) if period is not None else [],
             "models": [o for o in offered if o.entry.kind is ResourceKind.EQUIPMENT],
             "rooms": [o for o in offered if o.entry.kind is ResourceKind.ROOM],
-            "event_options": _options(await self.events_of(slug)) if period is not None else [],
+            "event_options": [] if period is None else event_options(await self.events_of(slug)),
             "loans": [(loan, shown_lines(unit, cat.store, loan)) for loan in mine],
             "state_text": state_text,
             "reason_of": reason_of,
@@ -144,7 +140,7 @@ class Reservations:
         period, errors = read_period(values)
         if period is None:
             return await self.render(request, slug, values, errors, None, status=422)
-        lines, errors = _basket(self.source, form)
+        lines, errors = read_basket(self.source.catalogue().store, form)
         event_id = values.get("evenement", "").strip() or None
         if event_id is not None:
             events = await self.events_of(slug)
@@ -200,49 +196,3 @@ def build_router(pages: Pages, source: LoanSource) -> APIRouter:
     router.add_api_route("", space.send, methods=["POST"])
     router.add_api_route("/{loan_id}/annuler", space.cancel_request, methods=["POST"])
     return router
-
-
-def _basket(source: LoanSource, form: FormData) -> tuple[list[RequestLine], dict[str, str]]:
-    """The lines asked for (equipment with a quantity, the room chosen), or errors by field."""
-    lines: list[RequestLine] = []
-    errors: dict[str, str] = {}
-    for model in source.catalogue().store.models():
-        name = f"q-{model.id}"
-        quantity = units(form.get(name))
-        if quantity is None:
-            errors[name] = WHOLE_NUMBER
-        elif quantity > 0:
-            lines.append(RequestLine(resource_id=model.id, quantity=quantity))
-    room_id = str(form.get("salle", "")).strip()
-    if room_id:
-        if source.catalogue().store.get(ResourceKind.ROOM, room_id) is None:
-            errors["salle"] = "Cette salle n'est pas au catalogue."
-        else:
-            lines.append(RequestLine(resource_id=room_id, kind=ResourceKind.ROOM))
-    if not lines and not errors:
-        errors["panier"] = EMPTY_BASKET
-    return lines, errors
-
-
-def _options(events: list[UpcomingEvent] | None) -> list[tuple[str, str]] | None:
-    """(event id, « Fête du quartier — 12/06/2027 ») for the form's choice; None: agenda down."""
-    if events is None:
-        return None
-    return [
-        (e.event.event_id, f"{e.event.content.title} — {local_day(e.first):%d/%m/%Y}")
-        for e in events
-        if re.fullmatch(SLUG_PATTERN, e.event.event_id)  # a loan names its event by slug
-    ]
-
-
-def _closed_in(calendar: Any, period: Period | None) -> list[tuple[date, str]]:
-    """The closed days of the period and why (« Jour férié : Fête nationale »)."""
-    if period is None:
-        return []
-    found = []
-    for offset in range(period.days):
-        day = date.fromordinal(period.starts_on.toordinal() + offset)
-        why = calendar.reason(day)
-        if why is not None:
-            found.append((day, why))
-    return found

@@ -1,16 +1,25 @@
-"""The reservation form's fields read into a period, and the request's errors put back on
-the fields the association sees (French messages per field)."""
+"""The reservation form's fields read into a period and a basket, the association's events
+offered, and the request's errors put back on the fields it sees (French, per field)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from starlette.datastructures import FormData
+
+from vieasso.common.agenda_events import UpcomingEvent
+from vieasso.common.messages.base import SLUG_PATTERN
 from vieasso.common.messages.ressources import Half, ResourceKind
+from vieasso.ressources.adapters.catalogue import CatalogueStore
+from vieasso.ressources.domain.calendar import local_day
 from vieasso.ressources.domain.loans import Period
 from vieasso.ressources.domain.requests import MAX_YEAR, MIN_YEAR, RequestLine
+from vieasso.ressources.entrypoints.pages_loans import WHOLE_NUMBER, units
 
 MAX_DAYS = 92  # a longer period is not drawn (no model is lent that long)
+EMPTY_BASKET = "Choisissez au moins un matériel (une quantité) ou une salle."
 EVENT_NOT_YOURS = "Choisissez l'un des événements à venir de votre association."
 LABELS = {"du": "Premier jour", "au": "Dernier jour", "debut": "Début", "fin": "Fin"}
 
@@ -81,3 +90,36 @@ def field_of(name: str, lines: Sequence[RequestLine]) -> str:
             line = lines[int(index)]
             return "salle" if line.kind is ResourceKind.ROOM else f"q-{line.resource_id}"
     return "panier"
+
+
+def read_basket(store: CatalogueStore, form: FormData) -> tuple[list[RequestLine], dict[str, str]]:
+    """The lines asked for (equipment with a quantity, the room chosen), or errors by field."""
+    lines: list[RequestLine] = []
+    errors: dict[str, str] = {}
+    for model in store.models():
+        name = f"q-{model.id}"
+        quantity = units(form.get(name))
+        if quantity is None:
+            errors[name] = WHOLE_NUMBER
+        elif quantity > 0:
+            lines.append(RequestLine(resource_id=model.id, quantity=quantity))
+    room_id = str(form.get("salle", "")).strip()
+    if room_id:
+        if store.get(ResourceKind.ROOM, room_id) is None:
+            errors["salle"] = "Cette salle n'est pas au catalogue."
+        else:
+            lines.append(RequestLine(resource_id=room_id, kind=ResourceKind.ROOM))
+    if not lines and not errors:
+        errors["panier"] = EMPTY_BASKET
+    return lines, errors
+
+
+def event_options(events: list[UpcomingEvent] | None) -> list[tuple[str, str]] | None:
+    """(event id, « Fête du quartier — 12/06/2027 ») for the form's choice; None: agenda down."""
+    if events is None:
+        return None
+    return [
+        (e.event.event_id, f"{e.event.content.title} — {local_day(e.first):%d/%m/%Y}")
+        for e in events
+        if re.fullmatch(SLUG_PATTERN, e.event.event_id)  # a loan names its event by slug
+    ]
