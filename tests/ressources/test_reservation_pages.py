@@ -135,7 +135,7 @@ async def test_another_association_neither_sees_nor_cancels_a_request_and_cancel
         assert loans_of(client, owner.slug)[0].state is LoanState.REQUESTED
 
         asked = assert_french_page(await client.http.post(cancel, headers=owner.headers))
-        assert "Annuler la demande du samedi 10 avril 2027" in asked
+        assert "Annuler votre demande pour le samedi 10 avril 2027 ?" in asked
         assert loans_of(client, owner.slug)[0].state is LoanState.REQUESTED
         done = await client.http.post(cancel, data=yes, headers=owner.headers)
         assert done.status_code == 303

@@ -76,6 +76,10 @@ def association_reserves(volunteer: Visitor, day: date, barnum: str, room: str) 
     volunteer.submit("Voir ce qui est disponible", "disponible-ce-jour-la")
     assert "3 sur 3" in page.content()
     assert page.evaluate(UNLABELLED) == []  # every field of the basket has its label
+    refused = volunteer.submit("Envoyer la demande", "panier-vide")  # nothing chosen yet
+    assert refused is not None
+    assert refused.status == 422
+    assert "Choisissez au moins un matériel" in page.content()
     page.get_by_label(f"Quantité de « {barnum} »").fill("2")
     page.get_by_label(re.compile(re.escape(room))).check()
     volunteer.submit("Envoyer la demande", "demande-envoyee")
