@@ -1,6 +1,6 @@
 """Fixtures of the browser tests (marker `e2e`).
 
-- `web_platform` — session: its own nats-server, the SMTP sink and the three services
+- `web_platform` — session: its own nats-server, the SMTP sink and the four services
   (tests/web/platform.py), healthy, linking to each other.
 - `browser` — per test: headless Chromium profiles with screenshots saved under
   `var/screenshots/<test>/` (tests/web/browser.py).

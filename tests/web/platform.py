@@ -1,5 +1,6 @@
-"""The whole platform for the browser tests: its own nats-server, the SMTP sink, the three
-services as real processes, each knowing the others' ports (pages link across services).
+"""The whole platform for the browser tests: its own nats-server, the SMTP sink, the four
+services (annuaire, agenda, newsletter, ressources) as real processes, each knowing the
+others' ports (pages link across services).
 
 Its own nats-server (not the session's): the digest edition of a period is unique
 (`2026-w48`), so another test's edition of this week must not stand in for ours.

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from vieasso.annuaire.adapters.agenda_events import AgendaUnavailable, upcoming_events
 from vieasso.annuaire.domain.search import AssociationQuery, MissionQuery
 from vieasso.annuaire.entrypoints.page_jsonld import organization
 from vieasso.annuaire.entrypoints.pages_support import (
@@ -21,6 +20,7 @@ from vieasso.annuaire.entrypoints.pages_support import (
     unit_of,
 )
 from vieasso.annuaire.handlers.unit import Annuaire
+from vieasso.common.agenda_events import AgendaUnavailable, upcoming_events
 from vieasso.common.messages.annuaire import (
     AssociationState,
     MissionKind,

@@ -1,4 +1,5 @@
-"""An association's upcoming events, read from the agenda's `agenda_events` bucket.
+"""An association's upcoming events, read from the agenda's `agenda_events` bucket (the
+annuaire's public page of an association, the ressources' reservation form).
 
 One filtered read of `<slug>.>` per page view: nothing is kept in memory between requests
 (the annuaire stays small with 5,000 associations and 50,000 events, SPEC B5). The agenda
