@@ -92,10 +92,14 @@ def settings_for(nats_url: str, **values: Any) -> RessourcesSettings:
 
 @asynccontextmanager
 async def running_service(
-    js: JetStreamContext, settings: RessourcesSettings, clock: FrozenClock
+    js: JetStreamContext,
+    settings: RessourcesSettings,
+    clock: FrozenClock,
+    *,
+    background: bool = False,
 ) -> AsyncIterator[RessourcesService]:
     service = RessourcesService(settings, StreamPublisher(js), clock)
-    await service.start(js, background=False)
+    await service.start(js, background=background)
     try:
         yield service
     finally:
