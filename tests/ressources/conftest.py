@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from nats.js import JetStreamContext
@@ -24,6 +24,7 @@ from vieasso.ressources.domain.catalogue import EquipmentModel, Notice, Room, en
 from vieasso.ressources.handlers.unit import Lending
 from vieasso.ressources.service import RessourcesService
 
+E = TypeVar("E", EquipmentModel, Room)
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # a Monday
 TODAY = NOW.date()
 OPEN_NOTICE = Notice(min_days=0, max_days=365)
@@ -77,7 +78,7 @@ class Catalogue:
         values.update(fields)
         return await self._put(Room(**values))
 
-    async def _put(self, entry: Any) -> Any:
+    async def _put(self, entry: E) -> E:
         kv = await self.js.key_value("ressources_catalogue")
         await kv.put(entry_key(entry.kind, entry.id), entry.model_dump_json().encode())
         return entry
@@ -91,10 +92,14 @@ def settings_for(nats_url: str, **values: Any) -> RessourcesSettings:
 
 @asynccontextmanager
 async def running_service(
-    js: JetStreamContext, settings: RessourcesSettings, clock: FrozenClock
+    js: JetStreamContext,
+    settings: RessourcesSettings,
+    clock: FrozenClock,
+    *,
+    background: bool = False,
 ) -> AsyncIterator[RessourcesService]:
     service = RessourcesService(settings, StreamPublisher(js), clock)
-    await service.start(js, background=False)
+    await service.start(js, background=background)
     try:
         yield service
     finally:

@@ -15,7 +15,7 @@ from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.web import Sessions, install_starting_page
 from vieasso.ressources.catalogue_service import CatalogueService
 from vieasso.ressources.config import RessourcesSettings
-from vieasso.ressources.entrypoints import api_catalogue, nats
+from vieasso.ressources.entrypoints import api_catalogue, api_loans, nats
 from vieasso.ressources.entrypoints.pages import install_catalogue_pages, install_loan_pages
 from vieasso.ressources.loan_pages import LoanPagesSource
 from vieasso.ressources.service import RessourcesService
@@ -60,12 +60,13 @@ def create_app(settings: RessourcesSettings | None = None, clock: Clock | None =
         runtime,
         title="Ressources — Vie associative Besançon",
         description="Prêt de matériel et réservation de salles de la Ville aux associations.",
-        routers=[api_catalogue.build_router(catalogue)],
+        routers=[api_catalogue.build_router(catalogue), api_loans.build_router(loans)],
     )
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.directory = directory
     app.state.catalogue = catalogue
+    app.state.ressources = loans
     install_starting_page(app, settings)
     api_catalogue.install_error_handlers(app, settings)
     pages = install_catalogue_pages(app, catalogue)

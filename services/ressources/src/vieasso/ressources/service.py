@@ -13,6 +13,7 @@ from nats.js import JetStreamContext
 from vieasso.common.clock import Clock
 from vieasso.common.nats.publish import Publish
 from vieasso.common.tasks import stop_task
+from vieasso.common.web.tokens import AssociationTokens
 from vieasso.ressources.adapters.availability import BUCKET as AVAILABILITY
 from vieasso.ressources.adapters.availability import AvailabilityMirror, AvailabilityStore
 from vieasso.ressources.adapters.entries import Entries
@@ -44,6 +45,7 @@ class RessourcesService:
         self.availability = AvailabilityMirror()
         self.loans = LoanMirror()
         self.unit: Lending | None = None
+        self._tokens: AssociationTokens | None = None
         self._sweeper: asyncio.Task[None] | None = None
 
     def lending(self) -> Lending:
@@ -51,7 +53,13 @@ class RessourcesService:
             raise RuntimeError("ressources not started")
         return self.unit
 
+    def tokens(self) -> AssociationTokens:
+        if self._tokens is None:
+            raise RuntimeError("ressources not started")
+        return self._tokens
+
     async def start(self, js: JetStreamContext, *, background: bool = True) -> Lending:
+        self._tokens = AssociationTokens(js)
         self.entries.kv = await js.key_value(self.entries.bucket)
         for watched in (self.entries, self.availability, self.loans):
             await watched.start(js)

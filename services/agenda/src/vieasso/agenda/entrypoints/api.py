@@ -18,6 +18,7 @@ from vieasso.agenda.entrypoints.submitting import Accepted, submit_draft
 from vieasso.common.http.errors import invalid_response
 from vieasso.common.messages.base import FieldError
 from vieasso.common.validation import french_errors
+from vieasso.common.web.tokens import bearer_token
 
 if TYPE_CHECKING:
     from vieasso.agenda.bootstrap import Wiring
@@ -32,13 +33,6 @@ UNPUBLISH_BODY = {
 }
 
 
-def _bearer(authorization: str | None) -> str | None:
-    if authorization is None:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 def build_router(wiring: "Wiring") -> APIRouter:
     # (no `from __future__ import annotations` here: FastAPI resolves the dependencies'
     # annotations of these nested functions at runtime)
@@ -47,7 +41,7 @@ def build_router(wiring: "Wiring") -> APIRouter:
     async def association_or_admin(
         slug: SlugPath, authorization: Annotated[str | None, Header()] = None
     ) -> str:
-        token = _bearer(authorization)
+        token = bearer_token(authorization)
         if token is None:
             raise HTTPException(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
         if await may_act_for(wiring, slug, token):
@@ -55,7 +49,7 @@ def build_router(wiring: "Wiring") -> APIRouter:
         raise HTTPException(403, FORBIDDEN)
 
     async def admin(authorization: Annotated[str | None, Header()] = None) -> None:
-        token = _bearer(authorization)
+        token = bearer_token(authorization)
         if token is None:
             raise HTTPException(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
         if not is_admin(wiring, token):

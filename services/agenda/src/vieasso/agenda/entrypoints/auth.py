@@ -6,16 +6,16 @@ sessions opened on the annuaire after the same check (vieasso.common.web.session
 
 from __future__ import annotations
 
-import hmac
 from typing import TYPE_CHECKING
+
+from vieasso.common.web.tokens import is_admin_token
 
 if TYPE_CHECKING:
     from vieasso.agenda.bootstrap import Wiring
 
 
 def is_admin(wiring: Wiring, token: str) -> bool:
-    expected = wiring.settings.admin_token.get_secret_value()
-    return hmac.compare_digest(token.encode(), expected.encode())
+    return is_admin_token(wiring.settings, token)
 
 
 async def may_act_for(wiring: Wiring, slug: str, token: str) -> bool:
