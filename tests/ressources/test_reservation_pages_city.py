@@ -6,6 +6,7 @@ with a damaged unit and its fee; a second decision on a decided request is a Fre
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -22,11 +23,22 @@ from tests.ressources.reservation_app import (
     loans_of,
     stock,
 )
+from tests.support.nats_server import NatsServer
 from tests.support.pages import assert_french_page
 from vieasso.ressources.domain.loans import Loan, LoanState
+from vieasso.ressources.entrypoints import pages_loans_city
 from vieasso.ressources.handlers.steps import sweep_overdue
 
 pytestmark = pytest.mark.nats
+
+
+@pytest.fixture(scope="module")
+def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A nats-server of this module's own: the city's page lists every loan of the platform,
+    so the loans other tests leave on the session's server must not be there."""
+    server = NatsServer(workdir=tmp_path_factory.mktemp("nats-city-loans")).start()
+    yield server.url
+    server.stop()
 
 
 async def _asks(client: Client, asso: Association, **quantities: str) -> Loan:
@@ -165,3 +177,26 @@ async def test_a_loan_not_returned_after_its_last_day_is_listed_overdue(
         seen = assert_french_page(await client.http.get(SPACE, headers=asso.headers))
         assert "en retard" in seen
         assert f"{loan.id}/annuler" not in seen  # picked up: no cancelling any more
+
+
+async def test_the_page_lists_the_oldest_requests_and_counts_the_others(
+    nats_url: str, js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However long the backlog, each section shows `SHOWN` loans (oldest first) and says
+    how many wait: the page stays light (a test run with hundreds of loans made it 250 kB)."""
+    monkeypatch.setattr(pages_loans_city, "SHOWN", 2)
+    async with running_ressources(nats_url) as client:
+        s = await stock(js, client)
+        headers = await city(js, client)
+        asked = [await _asks(client, await association(js, client), **{f"q-{s.barnum}": "1"})]
+        for _ in range(2):
+            asked.append(
+                await _asks(client, await association(js, client), **{f"q-{s.barnum}": "1"})
+            )
+        page = assert_french_page(await client.http.get(CITY, headers=headers))
+        mirror = client.app.state.loans.loans.items.values()
+        waiting = sum(1 for loan in mirror if loan.state is LoanState.REQUESTED)
+        assert f"Demandes à décider ({waiting})" in page
+        assert f"les {waiting - 2} suivants apparaissent" in page
+        assert page.count('id="demande-') == 2
+        assert f"demande-{asked[-1].id}" not in page  # the newest waits its turn

@@ -38,6 +38,7 @@ SPACE = "/espace-ville/prets"
 LoanIdPath = Annotated[str, Path(max_length=80, pattern=SLUG_PATTERN)]
 PARTIAL_REASON = "Indiquez le motif de l'accord partiel : il sera communiqué à l'association."
 RETURNED_SHOWN = 20
+SHOWN = 20  # loans listed per section, oldest first; the heading gives the total
 NOTICES = {
     "accordee": "La demande est accordée : l'association le voit dans son espace.",
     "partielle": "La demande est accordée en partie : l'association voit le motif.",
@@ -66,9 +67,14 @@ class CityLoans:
         unit, store = self.source.lending(), self.source.catalogue().store
         loans = list(unit.loans.mirror.items.values())
 
-        def listed(*states: LoanState) -> list[tuple[Loan, list[ShownLine]]]:
+        totals: dict[str, int] = {}
+
+        def listed(name: str, *states: LoanState) -> list[tuple[Loan, list[ShownLine]]]:
+            """The `SHOWN` oldest loans in `states` (the page stays light whatever the
+            backlog; the count says how many wait)."""
             found = sorted((x for x in loans if x.state in states), key=lambda x: x.created_at)
-            return [(x, shown_lines(unit, store, x)) for x in found]
+            totals[name] = len(found)
+            return [(x, shown_lines(unit, store, x)) for x in found[:SHOWN]]
 
         returned = sorted(
             (x for x in loans if x.state is LoanState.RETURNED),
@@ -76,11 +82,13 @@ class CityLoans:
             reverse=True,
         )[:RETURNED_SHOWN]
         context = {
-            "to_decide": listed(LoanState.REQUESTED),
-            "to_prepare": listed(LoanState.APPROVED),
-            "ready": listed(LoanState.READY),
-            "out": listed(LoanState.PICKED_UP, LoanState.OVERDUE),
-            "overdue": listed(LoanState.OVERDUE),
+            "to_decide": listed("to_decide", LoanState.REQUESTED),
+            "to_prepare": listed("to_prepare", LoanState.APPROVED),
+            "ready": listed("ready", LoanState.READY),
+            "out": listed("out", LoanState.PICKED_UP, LoanState.OVERDUE),
+            "overdue": listed("overdue", LoanState.OVERDUE),
+            "totals": totals,
+            "shown": SHOWN,
             "returned": [(x, shown_lines(unit, store, x)) for x in returned],
             "association_name": self.name,
             "period_text": period_text,
