@@ -17,6 +17,7 @@ from vieasso.ressources.catalogue_service import CatalogueService
 from vieasso.ressources.config import RessourcesSettings
 from vieasso.ressources.entrypoints import api_catalogue, nats
 from vieasso.ressources.entrypoints.pages import install_catalogue_pages
+from vieasso.ressources.service import RessourcesService
 
 SERVICE = "ressources"
 
@@ -34,13 +35,20 @@ def create_app(settings: RessourcesSettings | None = None, clock: Clock | None =
     sessions = Sessions(settings, clock)
     directory = DirectoryView()
     catalogue = CatalogueService(settings, runtime.publish, clock, directory, sessions)
+    loans = RessourcesService(settings, runtime.publish, clock, directory=directory)
 
     async def start(js: JetStreamContext) -> None:
         await sessions.open(js)
         await catalogue.start(js)  # starts `directory` too
+        if loans.unit is None:
+            await loans.start(js)
+
+    async def stop() -> None:
+        await loans.stop()
+        await catalogue.stop()
 
     runtime.on_startup(start)
-    runtime.on_shutdown(catalogue.stop)
+    runtime.on_shutdown(stop)
     app = build_app(
         runtime,
         title="Ressources — Vie associative Besançon",
@@ -51,6 +59,7 @@ def create_app(settings: RessourcesSettings | None = None, clock: Clock | None =
     app.state.sessions = sessions
     app.state.directory = directory
     app.state.catalogue = catalogue
+    app.state.loans = loans
     install_starting_page(app, settings)
     api_catalogue.install_error_handlers(app, settings)
     install_catalogue_pages(app, catalogue)
