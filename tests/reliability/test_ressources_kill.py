@@ -39,9 +39,9 @@ from vieasso.ressources.service import RessourcesService
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 
-MODELS, STOCK, LOANS = 3, 12, 240
+MODELS, STOCK, LOANS = 3, 40, 240
 TAKEN_OVER = "tried again after a cut decision went stale"
-KILL_AFTER = 60  # decisions printed by the approver before both processes are killed
+KILL_AFTER = 20  # decisions printed by the approver before both processes are killed
 FAST_SWEEP = {
     "VIEASSO_RESSOURCES_OVERDUE_SWEEP_SECONDS": "1",
     "VIEASSO_RESSOURCES_MAIL_SWEEP_SECONDS": "5",
@@ -215,6 +215,7 @@ async def test_kill_during_approvals_on_contested_stock_never_overbooks_nor_lose
             ids.append((await request_loan(unit, f"asso-{secrets.token_hex(4)}", request)).id)
         service, cut_at = await burst_cut_by_kills(nats_url, ids, start_service, tmp_path)
         dangling = not await stored_match_loans(unit, models, ids)
+        cut = sum([(await unit.loans.get(i))[0].pending is not None for i in ids])
         released = await eventually(
             lambda: stored_match_loans(unit, models, ids),
             within=150,
@@ -229,6 +230,7 @@ async def test_kill_during_approvals_on_contested_stock_never_overbooks_nor_lose
 
     scenario.figure("requests", LOANS)
     scenario.figure("decisions before the kill", cut_at)
+    scenario.figure("decisions cut under way", cut)
     scenario.figure("units held by cut approvals at restart", "yes" if dangling else "no")
     scenario.figure("restart → held units released (s)", released)
     scenario.figure("approved after the restart", outcomes["approved"])
