@@ -41,6 +41,7 @@ def create_app(settings: RessourcesSettings | None = None, clock: Clock | None =
         settings,
         runtime.publish,
         clock,
+        directory=directory,
         closed=lambda day: catalogue.catalogue().calendar().closed(day),
     )
 

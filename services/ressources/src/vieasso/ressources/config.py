@@ -31,3 +31,21 @@ class RessourcesSettings(Settings):
     ressources_overdue_sweep_seconds: float = Field(
         default=3600.0, gt=0, description="Seconds between two sweeps for overdue loans."
     )
+    ressources_mail_sweep_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds between two rounds of the mail sweeper (reminders, mails owed).",
+    )
+    ressources_mail_replay_window_seconds: int = Field(
+        default=3 * 24 * 3600,
+        ge=0,
+        le=90 * 24 * 3600,
+        description=(
+            "Loan steps of this window whose mail this process has not asked are asked at "
+            "each mail sweep, the first at start (the newsletter sends each key once; its "
+            "ledger keeps keys 120 days)."
+        ),
+    )
+    ressources_reminder_from_hour: int = Field(
+        default=8, ge=0, le=23, description="Reminders go out from this hour (Europe/Paris)."
+    )

@@ -1,5 +1,6 @@
 """The running ressources service: opens its buckets, starts the watched copies, publishes
-the recent loan facts again, and sweeps (overdue loans, units a crash left held)."""
+the recent loan facts again, and sweeps (overdue loans, units a crash left held); a second
+sweeper asks the lending mails (reminders, mails owed: `handlers.reminders`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import timedelta
 from nats.js import JetStreamContext
 
 from vieasso.common.clock import Clock
+from vieasso.common.directory import DirectoryView
 from vieasso.common.nats.publish import Publish
 from vieasso.common.tasks import stop_task
 from vieasso.common.web.tokens import AssociationTokens
@@ -23,6 +25,8 @@ from vieasso.ressources.config import RessourcesSettings
 from vieasso.ressources.domain.fairness import FairnessRules
 from vieasso.ressources.domain.requests import Closed, sundays
 from vieasso.ressources.handlers.facts import loan_fact
+from vieasso.ressources.handlers.mails import SERVICE, LoanMails
+from vieasso.ressources.handlers.reminders import sweep_mails
 from vieasso.ressources.handlers.steps import release_dangling, sweep_overdue
 from vieasso.ressources.handlers.unit import Lending
 
@@ -36,6 +40,7 @@ class RessourcesService:
         publish: Publish,
         clock: Clock,
         closed: Closed = sundays,
+        directory: DirectoryView | None = None,  # association names in the mails
     ) -> None:
         self.settings = settings
         self.publish = publish
@@ -47,6 +52,10 @@ class RessourcesService:
         self.unit: Lending | None = None
         self._tokens: AssociationTokens | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self.directory = directory or DirectoryView()
+        self._own_directory, self._directory_started = directory is None, False
+        self.mails: LoanMails | None = None
+        self._mailer: asyncio.Task[None] | None = None
 
     def lending(self) -> Lending:
         if self.unit is None:
@@ -82,7 +91,15 @@ class RessourcesService:
                 municipal_event_days=frozenset(s.ressources_municipal_event_days),
             ),
         )
+        if self._own_directory and not self._directory_started:
+            await self.directory.start(js)
+            self._directory_started = True
+        self.mails = mails = LoanMails(
+            self.publish, self.entries, self.directory, s.public_url(SERVICE)
+        )
+        self.unit.after_step = mails.after_step
         if background:
+            self._mailer = asyncio.create_task(self._mail_sweep(mails), name="ressources-mails")
             await self._republish_recent(self.unit)
             self._sweeper = asyncio.create_task(self._sweep(self.unit), name="ressources-sweeper")
         log.info("ressources loaded", extra={"loans": len(self.loans.items)})
@@ -109,7 +126,26 @@ class RessourcesService:
                 log.exception("ressources sweep failed; next round")
             await asyncio.sleep(self.settings.ressources_overdue_sweep_seconds)
 
+    async def _mail_sweep(self, mails: LoanMails) -> None:
+        s = self.settings
+        window = timedelta(seconds=s.ressources_mail_replay_window_seconds)
+        while True:
+            try:
+                steps, reminded = await sweep_mails(
+                    mails, self.loans.items.values(), self.clock.now(),
+                    window=window, from_hour=s.ressources_reminder_from_hour,
+                )  # fmt: skip
+                if steps or reminded:
+                    log.info("loan mails", extra={"steps": steps, "reminded": len(reminded)})
+            except Exception:
+                log.exception("ressources mail sweep failed; next round")
+            await asyncio.sleep(s.ressources_mail_sweep_seconds)
+
     async def stop(self) -> None:
+        await stop_task(self._mailer)
         await stop_task(self._sweeper)
+        if self._directory_started:
+            await self.directory.stop()
+            self._directory_started = False
         for watched in (self.loans, self.availability, self.entries):
             await watched.stop()

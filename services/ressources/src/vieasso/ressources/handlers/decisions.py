@@ -58,6 +58,7 @@ async def approve(
             await release_all(unit, current)
         raise
     await loan_fact(unit.publish, approved)
+    await unit.after_step(approved)
     return approved
 
 
@@ -120,4 +121,5 @@ async def refuse(unit: Lending, loan_id: str, reason: str) -> Loan:
     await unit.loans.write(refused, last=revision)
     await release_all(unit, refused)  # what a crashed approval may have left
     await loan_fact(unit.publish, refused)
+    await unit.after_step(refused)
     return refused

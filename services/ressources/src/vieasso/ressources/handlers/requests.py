@@ -60,4 +60,5 @@ async def request_loan(unit: Lending, slug: str, request: LoanRequest) -> Loan:
     )
     await unit.loans.write(loan, last=0)
     await loan_fact(unit.publish, loan)
+    await unit.after_step(loan)
     return loan

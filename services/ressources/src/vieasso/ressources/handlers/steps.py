@@ -40,6 +40,7 @@ async def _step(unit: Lending, loan_id: str, state: LoanState, by: Actor) -> Loa
     moved = loan.move(state, unit.clock.now(), by)
     await unit.loans.write(moved, last=revision)
     await loan_fact(unit.publish, moved)
+    await unit.after_step(moved)
     return moved
 
 
@@ -60,6 +61,7 @@ async def cancel(unit: Lending, loan_id: str, by: Actor, reason: str = "") -> Lo
     await unit.loans.write(cancelled, last=revision)
     await release_all(unit, cancelled)
     await loan_fact(unit.publish, cancelled)
+    await unit.after_step(cancelled)
     return cancelled
 
 

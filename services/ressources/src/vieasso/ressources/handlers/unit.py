@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -13,9 +14,14 @@ from vieasso.ressources.adapters.entries import Entries
 from vieasso.ressources.adapters.loans import LoanStore
 from vieasso.ressources.domain.catalogue import EquipmentModel, Room
 from vieasso.ressources.domain.fairness import FairnessRules
+from vieasso.ressources.domain.loans import Loan
 from vieasso.ressources.domain.requests import Closed
 
 PENDING_STALE = timedelta(seconds=60)  # an approval under way longer than this has crashed
+
+
+async def _no_hook(loan: Loan) -> None:
+    return None
 
 
 @dataclass
@@ -27,6 +33,8 @@ class Lending:
     clock: Clock
     closed: Closed
     fairness: FairnessRules
+    # called once a step is stored and its fact published (the mails: handlers.mails)
+    after_step: Callable[[Loan], Awaitable[None]] = _no_hook
 
     def today(self) -> date:
         return self.clock.now().date()
