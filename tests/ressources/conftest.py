@@ -5,7 +5,7 @@ catalogue keeps them, and the facts read back from the RESSOURCES stream."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -15,6 +15,7 @@ import pytest
 from nats.js import JetStreamContext
 
 from tests.conftest import random_slug
+from tests.support.nats_server import NatsServer
 from vieasso.common.clock import FrozenClock
 from vieasso.common.messages.base import Message
 from vieasso.common.nats.catalogue import stream_for
@@ -125,3 +126,12 @@ async def lending(
     settings = settings_for(nats_url, ressources_max_loans_per_season=0)
     async with running_service(js, settings, clock) as service:
         yield service.lending()
+
+
+def own_nats_url(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[str]:
+    """A nats-server for one module, for tests that read every loan of the platform (the
+    city's lists, the reminder sweeps): the loans other tests leave on the session's server
+    must not be there. Use as a module-scoped `nats_url` override."""
+    server = NatsServer(workdir=tmp_path_factory.mktemp(name)).start()
+    yield server.url
+    server.stop()

@@ -4,14 +4,20 @@ return (Europe/Paris) run twice and by two replicas. Real nats-server, COURRIER 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from nats.js import JetStreamContext
 
 from tests.conftest import random_slug
-from tests.ressources.conftest import Catalogue, StreamPublisher, day, settings_for
+from tests.ressources.conftest import (
+    Catalogue,
+    StreamPublisher,
+    day,
+    own_nats_url,
+    settings_for,
+)
 from tests.ressources.mails_support import asked_for, asked_until, loan_service
 from vieasso.common.clock import FrozenClock
 from vieasso.common.messages.base import Message
@@ -28,6 +34,13 @@ from vieasso.ressources.handlers.unit import Lending
 from vieasso.ressources.service import RessourcesService
 
 pytestmark = pytest.mark.nats
+
+
+@pytest.fixture(scope="module")
+def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The reminder sweeps read every loan: this module's loans only."""
+    yield from own_nats_url(tmp_path_factory, "nats-mail-recovery")
+
 
 WINDOW = timedelta(days=3)
 

@@ -13,6 +13,7 @@ import pytest
 from nats.js import JetStreamContext
 
 from tests.ressources.catalogue_app import Client, running_ressources
+from tests.ressources.conftest import own_nats_url
 from tests.ressources.reservation_app import (
     CITY,
     SPACE,
@@ -23,7 +24,6 @@ from tests.ressources.reservation_app import (
     loans_of,
     stock,
 )
-from tests.support.nats_server import NatsServer
 from tests.support.pages import assert_french_page
 from vieasso.ressources.domain.loans import Loan, LoanState
 from vieasso.ressources.entrypoints import pages_loans_city
@@ -34,11 +34,8 @@ pytestmark = pytest.mark.nats
 
 @pytest.fixture(scope="module")
 def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A nats-server of this module's own: the city's page lists every loan of the platform,
-    so the loans other tests leave on the session's server must not be there."""
-    server = NatsServer(workdir=tmp_path_factory.mktemp("nats-city-loans")).start()
-    yield server.url
-    server.stop()
+    """The city's page lists every loan of the platform: this module's loans only."""
+    yield from own_nats_url(tmp_path_factory, "nats-city-loans")
 
 
 async def _asks(client: Client, asso: Association, **quantities: str) -> Loan:
