@@ -70,7 +70,9 @@ class LoanChange(StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"
     REFUSED = "refused"
+    READY = "ready"  # the city has prepared it; the association may come
     PICKED_UP = "picked_up"
+    OVERDUE = "overdue"  # not returned after its last day
     RETURNED = "returned"
     CANCELLED = "cancelled"
 

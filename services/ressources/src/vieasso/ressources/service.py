@@ -1,0 +1,107 @@
+"""The running ressources service: opens its buckets, starts the watched copies, publishes
+the recent loan facts again, and sweeps (overdue loans, units a crash left held)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import timedelta
+
+from nats.js import JetStreamContext
+
+from vieasso.common.clock import Clock
+from vieasso.common.nats.publish import Publish
+from vieasso.common.tasks import stop_task
+from vieasso.ressources.adapters.availability import BUCKET as AVAILABILITY
+from vieasso.ressources.adapters.availability import AvailabilityMirror, AvailabilityStore
+from vieasso.ressources.adapters.entries import Entries
+from vieasso.ressources.adapters.loans import BUCKET as LOANS
+from vieasso.ressources.adapters.loans import LoanMirror, LoanStore
+from vieasso.ressources.config import RessourcesSettings
+from vieasso.ressources.domain.fairness import FairnessRules
+from vieasso.ressources.domain.requests import Closed, sundays
+from vieasso.ressources.handlers.facts import loan_fact
+from vieasso.ressources.handlers.steps import release_dangling, sweep_overdue
+from vieasso.ressources.handlers.unit import Lending
+
+log = logging.getLogger(__name__)
+
+
+class RessourcesService:
+    def __init__(
+        self,
+        settings: RessourcesSettings,
+        publish: Publish,
+        clock: Clock,
+        closed: Closed = sundays,
+    ) -> None:
+        self.settings = settings
+        self.publish = publish
+        self.clock = clock
+        self.closed = closed
+        self.entries = Entries()
+        self.availability = AvailabilityMirror()
+        self.loans = LoanMirror()
+        self.unit: Lending | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+
+    def lending(self) -> Lending:
+        if self.unit is None:
+            raise RuntimeError("ressources not started")
+        return self.unit
+
+    async def start(self, js: JetStreamContext, *, background: bool = True) -> Lending:
+        self.entries.kv = await js.key_value(self.entries.bucket)
+        for watched in (self.entries, self.availability, self.loans):
+            await watched.start(js)
+        s = self.settings
+        self.unit = Lending(
+            loans=LoanStore(await js.key_value(LOANS), self.loans),
+            availability=AvailabilityStore(
+                await js.key_value(AVAILABILITY),
+                self.availability,
+                attempts=s.ressources_cas_attempts,
+                rng=random.Random(),  # noqa: S311 - retry jitter, not a secret
+            ),
+            entries=self.entries,
+            publish=self.publish,
+            clock=self.clock,
+            closed=self.closed,
+            fairness=FairnessRules(
+                max_loans_per_season=s.ressources_max_loans_per_season,
+                season_start_month=s.ressources_season_start_month,
+                municipal_event_days=frozenset(s.ressources_municipal_event_days),
+            ),
+        )
+        if background:
+            await self._republish_recent(self.unit)
+            self._sweeper = asyncio.create_task(self._sweep(self.unit), name="ressources-sweeper")
+        log.info("ressources loaded", extra={"loans": len(self.loans.items)})
+        return self.unit
+
+    async def _republish_recent(self, unit: Lending) -> None:
+        """Facts of the last changes again, same ids: lost ones are stored, others dropped."""
+        window = self.settings.ressources_republish_window_seconds
+        if window <= 0:
+            return
+        since = self.clock.now() - timedelta(seconds=window)
+        for loan in list(self.loans.items.values()):
+            if loan.updated_at >= since:
+                await loan_fact(unit.publish, loan)
+
+    async def _sweep(self, unit: Lending) -> None:
+        while True:
+            try:
+                overdue = await sweep_overdue(unit)
+                released = await release_dangling(unit)
+                if overdue or released:
+                    log.info("sweep", extra={"overdue": len(overdue), "released": released})
+            except Exception:
+                log.exception("ressources sweep failed; next round")
+            await asyncio.sleep(self.settings.ressources_overdue_sweep_seconds)
+
+    async def stop(self) -> None:
+        await stop_task(self._sweeper)
+        for watched in (self.loans, self.availability, self.entries):
+            await watched.stop()
