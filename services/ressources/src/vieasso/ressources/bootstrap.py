@@ -16,7 +16,9 @@ from vieasso.common.web import Sessions, install_starting_page
 from vieasso.ressources.catalogue_service import CatalogueService
 from vieasso.ressources.config import RessourcesSettings
 from vieasso.ressources.entrypoints import api_catalogue, nats
+from vieasso.ressources.entrypoints.feeds import ServiceSource, install_feeds
 from vieasso.ressources.entrypoints.pages import install_catalogue_pages
+from vieasso.ressources.service import RessourcesService
 
 SERVICE = "ressources"
 
@@ -34,13 +36,26 @@ def create_app(settings: RessourcesSettings | None = None, clock: Clock | None =
     sessions = Sessions(settings, clock)
     directory = DirectoryView()
     catalogue = CatalogueService(settings, runtime.publish, clock, directory, sessions)
+    # nothing is lent on the catalogue's closed days (holidays, Sundays, the city's list)
+    loans = RessourcesService(
+        settings,
+        runtime.publish,
+        clock,
+        closed=lambda day: catalogue.catalogue().calendar().closed(day),
+    )
 
     async def start(js: JetStreamContext) -> None:
         await sessions.open(js)
         await catalogue.start(js)  # starts `directory` too
+        if loans.unit is None:
+            await loans.start(js)
+
+    async def stop() -> None:
+        await loans.stop()
+        await catalogue.stop()
 
     runtime.on_startup(start)
-    runtime.on_shutdown(catalogue.stop)
+    runtime.on_shutdown(stop)
     app = build_app(
         runtime,
         title="Ressources — Vie associative Besançon",
@@ -53,5 +68,7 @@ def create_app(settings: RessourcesSettings | None = None, clock: Clock | None =
     app.state.catalogue = catalogue
     install_starting_page(app, settings)
     api_catalogue.install_error_handlers(app, settings)
-    install_catalogue_pages(app, catalogue)
+    pages = install_catalogue_pages(app, catalogue)
+    install_feeds(app, pages, ServiceSource(catalogue, loans))
+    app.state.loans = loans
     return app
