@@ -14,6 +14,7 @@ each request from the loans in memory: the same stored loans give the same bytes
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Annotated, Protocol
 
@@ -138,7 +139,8 @@ class Feeds:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return False
-        return credential_of(token_hash(token.strip())) == fingerprint
+        given = credential_of(token_hash(token.strip()))
+        return hmac.compare_digest(given.encode(), fingerprint.encode())
 
     async def address(self, slug: str) -> str | None:
         fingerprint = await self.fingerprint(slug)
