@@ -178,6 +178,9 @@ async def test_association_feed_behind_its_secret_address_with_alarms(
             on(10),
         )
 
+        signed_out = await client.http.get(CALENDAR_PAGE)
+        assert signed_out.status_code == 303  # to the association's sign-in
+        assert signed_out.headers["location"].endswith("/espace-association/connexion")
         # the association's space shows its address
         cookie = await session_cookie(
             js, Kind.ASSOCIATION, token, slug, clock=client.clock, settings=client.settings
