@@ -35,3 +35,9 @@ def test_csv_bytes_quotes_as_rfc_4180_and_neutralises_every_cell() -> None:
     assert body == b'a,b\r\n"\'=HYPERLINK(""x"",""y"")","dit ""bonjour"", puis"\r\n,-1\r\n'
     rows = list(csv.reader(io.StringIO(body.decode())))
     assert rows[1] == ['\'=HYPERLINK("x","y")', 'dit "bonjour", puis']
+
+
+def test_excel_csv_has_a_byte_order_mark_and_semicolons() -> None:
+    body = csv_bytes(["nom", "jours"], [["Comité; des fêtes", 3], ["=1+1", None]], excel=True)
+    assert body.startswith(b"\xef\xbb\xbf")  # else a French Excel reads Windows-1252
+    assert body.decode("utf-8-sig") == 'nom;jours\r\n"Comité; des fêtes";3\r\n\'=1+1;\r\n'

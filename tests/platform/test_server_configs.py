@@ -306,6 +306,8 @@ ROUTES = [
     ("GET", "/api/associations/prets", "annuaire"),  # an association whose slug is "prets"
     ("GET", "/api/associations/les-amis-du-doubs/pretsx", "annuaire"),
     ("GET", "/feeds/associations/les-amis-du-doubs.ics", "agenda"),
+    ("GET", "/feeds/associations/les-amis-du-doubs/prets.ics?jeton=abc", "ressources"),
+    ("GET", "/feeds/associations/les-amis-du-doubs/pretsx.ics", "agenda"),
     ("GET", "/espace-association/reservationsx", "annuaire"),
 ]
 

@@ -16,6 +16,7 @@ from vieasso.common.web import Sessions, install_starting_page
 from vieasso.ressources.catalogue_service import CatalogueService
 from vieasso.ressources.config import RessourcesSettings
 from vieasso.ressources.entrypoints import api_catalogue, api_loans, nats
+from vieasso.ressources.entrypoints.feeds import install_feeds
 from vieasso.ressources.entrypoints.pages import install_catalogue_pages, install_loan_pages
 from vieasso.ressources.loan_pages import LoanPagesSource
 from vieasso.ressources.service import RessourcesService
@@ -71,6 +72,8 @@ def create_app(settings: RessourcesSettings | None = None, clock: Clock | None =
     install_starting_page(app, settings)
     api_catalogue.install_error_handlers(app, settings)
     pages = install_catalogue_pages(app, catalogue)
-    install_loan_pages(app, pages, LoanPagesSource(catalogue, loans, runtime))
+    source = LoanPagesSource(catalogue, loans, runtime)
+    install_loan_pages(app, pages, source)
+    install_feeds(app, pages, source)
     app.state.loans = loans
     return app
