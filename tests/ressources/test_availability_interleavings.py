@@ -3,8 +3,9 @@ cancellations, pickups and returns over a small stock keeps every slot within th
 recomputed after EACH step from the stored availability records and from the stored loans —
 and every loan's history is a legal path of the state machine.
 
-Settings: `max_examples=15`, 3 to 6 requests then 6 to 16 mixed steps each, no deadline (a
-loaded 2-core machine); each example runs on the session's real nats-server with fresh
+Settings: `max_examples=15`, 3 to 6 requests then 6 to 16 mixed steps each (a `next-day`
+step moves the clock, so returns trim periods), no deadline (a loaded 2-core machine), no
+shrinking; each example runs on the session's real nats-server with fresh
 catalogue entries.
 """
 
@@ -19,7 +20,7 @@ from datetime import timedelta
 
 import nats
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import random_slug
@@ -85,7 +86,8 @@ asks = st.builds(
 acts = st.builds(
     Act,
     verb=st.sampled_from(
-        ["approve"] * 4 + ["refuse", "ready", "pickup", "return", "cancel", "cancel-city"]
+        ["approve"] * 4
+        + ["refuse", "ready", "pickup", "return", "cancel", "cancel-city", "next-day"]
     ),
     loan=st.integers(0, 20),
     shrink=st.sampled_from([0, 0, 1, 2]),
@@ -98,6 +100,7 @@ stocks = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(0, 1))
 class World:
     unit: Lending
     entries: list[Entry]
+    clock: FrozenClock
     loans: list[str] = field(default_factory=list)
 
 
@@ -153,7 +156,7 @@ async def fits(world: World, loan: Loan, granted: list[int]) -> bool:
 
 
 async def ask(world: World, step: Ask) -> None:
-    day = NOW.date() + timedelta(days=step.start)
+    day = world.clock.now().date() + timedelta(days=step.start)
     has_room = any(world.entries[i].kind is ResourceKind.ROOM for i, _ in step.lines)
     request = LoanRequest(
         starts_on=day,
@@ -210,6 +213,9 @@ async def do(world: World, step: Ask | Act) -> None:
     if isinstance(step, Ask):
         await ask(world, step)
         return
+    if step.verb == "next-day":  # returns then fall inside periods, and trim them
+        world.clock.advance(timedelta(days=1))
+        return
     loans = await stored_loans(world)
     if step.legal:
         loans = [loan for loan in loans if TARGET[step.verb] in ALLOWED[loan.state]]
@@ -239,7 +245,7 @@ async def scenario(nats_url: str, stock: tuple[int, int, int], plan: list[Ask | 
         ]
         settings = settings_for(nats_url, ressources_max_loans_per_season=0)
         async with running_service(js, settings, clock) as service:
-            world = World(service.lending(), entries)
+            world = World(service.lending(), entries, clock)
             for step in plan:
                 await do(world, step)
                 await check_invariants(world)
@@ -263,6 +269,9 @@ def provisioned(nats_url: str) -> str:
 @settings(
     max_examples=15,
     deadline=None,
+    # No shrinking: each example runs on a real server, and shrinking a failure took 5 minutes
+    # (Hypothesis's own time cap). The failure is reported unshrunk; add Phase.shrink locally.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(
