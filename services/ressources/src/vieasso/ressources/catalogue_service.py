@@ -78,9 +78,10 @@ class CatalogueService:
 @asynccontextmanager
 async def standalone(
     settings: RessourcesSettings, clock: Clock | None = None, *, connect_timeout: float = 15.0
-) -> AsyncIterator[Catalogue]:
-    """The catalogue's use cases without HTTP (the `demo` command). Raises `TimeoutError`
-    when NATS cannot be reached and made ready within `connect_timeout`."""
+) -> AsyncIterator[tuple[Catalogue, JetStreamContext]]:
+    """The catalogue's use cases without HTTP (the `demo` command), and the connection's
+    JetStream for the loans' use cases. Raises `TimeoutError` when NATS cannot be reached
+    and made ready within `connect_timeout`."""
     runtime = NatsRuntime(settings, service="ressources")
     clock = clock or SystemClock()
     directory = DirectoryView()
@@ -92,7 +93,7 @@ async def standalone(
             await runtime.broker.connect()
             await provision(runtime.js, settings.nats_replicas, service=runtime.service)
             unit = await service.start(runtime.js, announce=False)
-        yield unit
+        yield unit, runtime.js
     finally:
         await service.stop()
         await runtime.broker.stop()

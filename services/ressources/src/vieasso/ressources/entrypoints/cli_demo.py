@@ -6,9 +6,12 @@ import asyncio
 
 from rich.console import Console
 
+from vieasso.common.clock import SystemClock
 from vieasso.ressources.catalogue_service import standalone
 from vieasso.ressources.config import RessourcesSettings
 from vieasso.ressources.handlers.catalogue_demo import DemoReport, load_demo
+from vieasso.ressources.handlers.loans_demo import LoansReport, load_demo_loans
+from vieasso.ressources.service import RessourcesService
 
 CONNECT_TIMEOUT = 15.0
 
@@ -20,7 +23,7 @@ def run_demo() -> int:
     console = Console()
     settings = RessourcesSettings()
     try:
-        report = asyncio.run(_demo(settings))
+        report, loans = asyncio.run(_demo(settings))
     except TimeoutError:
         console.print(f"[red]NATS injoignable ({settings.nats_url}) : rien n'a été chargé.[/red]")
         return 2
@@ -33,9 +36,28 @@ def run_demo() -> int:
     )
     for entry_id, reason in report.refused.items():
         console.print(f"  {entry_id} : {reason}", soft_wrap=True, highlight=False)
+    if loans.already:
+        console.print("Prêts de démonstration : déjà chargés.", highlight=False)
+    else:
+        console.print(f"Prêts de démonstration : {loans.made} demandes.", highlight=False)
+    for reason in loans.refused:
+        console.print(f"  {reason}", soft_wrap=True, highlight=False)
     return 1 if report.refused else 0
 
 
-async def _demo(settings: RessourcesSettings) -> DemoReport:
-    async with standalone(settings, connect_timeout=CONNECT_TIMEOUT) as catalogue:
-        return await load_demo(catalogue)
+async def _demo(settings: RessourcesSettings) -> tuple[DemoReport, LoansReport]:
+    async with standalone(settings, connect_timeout=CONNECT_TIMEOUT) as (catalogue, js):
+        report = await load_demo(catalogue)
+        # the loans go through the same use cases as the pages (rules, stock, facts, mails)
+        service = RessourcesService(
+            settings, catalogue.publish, SystemClock(),
+            directory=catalogue.directory, closed=catalogue.calendar().closed,
+        )  # fmt: skip
+        try:
+            unit = await service.start(js, background=False)
+            loans = await load_demo_loans(
+                unit, catalogue.directory.associations(), existing=len(service.loans.items)
+            )
+        finally:
+            await service.stop()
+        return report, loans
