@@ -49,8 +49,8 @@ HARMLESS = {
 # Where a presented credential is checked: each uses hmac.compare_digest.
 CREDENTIAL_CHECKS = (
     "services/annuaire/src/vieasso/annuaire/entrypoints/deps.py",  # admin token
-    "services/agenda/src/vieasso/agenda/entrypoints/auth.py",  # admin token
-    "services/agenda/src/vieasso/agenda/adapters/tokens.py",  # association token hash
+    "libs/common/src/vieasso/common/web/tokens.py",  # admin token, association token hash
+    "services/ressources/src/vieasso/ressources/domain/feeds_key.py",  # calendar address key
     "services/newsletter/src/vieasso/newsletter/domain/tokens.py",  # signed mail links
     "services/annuaire/src/vieasso/annuaire/entrypoints/pages_support.py",  # admin sign-in
     "libs/common/src/vieasso/common/web/session.py",  # a session's credential
