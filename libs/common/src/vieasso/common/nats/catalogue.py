@@ -203,8 +203,8 @@ BUCKETS: tuple[BucketSpec, ...] = (
     BucketSpec(
         "ressources_availability",
         Service.RESSOURCES,
-        "Units granted per catalogue entry: `<entry_id>` → the approved allocations, written "
-        "by compare-and-set only (never more than the stock on any day).",
+        "Units granted per catalogue entry, `model.<id>` or `room.<id>` → the approved "
+        "allocations, written by compare-and-set only (never more than the stock on any day).",
         max_bytes=256 * MIB,
         max_value_size=1 * MIB,
     ),
