@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -125,11 +125,25 @@ class Feeds:
         return self.pages.message(request, 404, "Calendrier introuvable", text)
 
 
+CALENDAR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Le calendrier (iCalendar).", "content": {"text/calendar": {}}},
+    304: {"description": "Inchangé depuis la version que le client a (ETag)."},
+    404: {
+        "description": "Inconnu, ou adresse révoquée : une page en français.",
+        "content": {"text/html": {}},
+    },
+}
+
+
 def build_router(pages: Pages, source: FeedSource) -> APIRouter:
     feeds = Feeds(pages, source)
     router = APIRouter(tags=["calendriers"])
 
-    @router.get("/feeds/materiel/{model_id}.ics", summary="Jours où un matériel est prêté")
+    @router.get(
+        "/feeds/materiel/{model_id}.ics",
+        summary="Jours où un matériel est prêté",
+        responses=CALENDAR_RESPONSES,
+    )
     async def model_feed(request: Request, model_id: IdPath) -> Response:
         model = feeds.entry(ResourceKind.EQUIPMENT, model_id)
         if not isinstance(model, EquipmentModel):
@@ -139,7 +153,11 @@ def build_router(pages: Pages, source: FeedSource) -> APIRouter:
         body = ics.model_calendar(model.id, model.name, runs, feeds.domain)
         return calendar_response(request, body, PUBLIC_CACHE)
 
-    @router.get("/feeds/salles/{room_id}.ics", summary="Demi-journées où une salle est réservée")
+    @router.get(
+        "/feeds/salles/{room_id}.ics",
+        summary="Demi-journées où une salle est réservée",
+        responses=CALENDAR_RESPONSES,
+    )
     async def room_feed(request: Request, room_id: IdPath) -> Response:
         room = feeds.entry(ResourceKind.ROOM, room_id)
         if not isinstance(room, Room):
@@ -151,6 +169,7 @@ def build_router(pages: Pages, source: FeedSource) -> APIRouter:
     @router.get(
         "/feeds/associations/{slug}/prets.ics",
         summary="Retraits et retours de matériel d'une association (adresse secrète)",
+        responses=CALENDAR_RESPONSES,
     )
     async def association_feed(
         request: Request,
