@@ -9,7 +9,6 @@ import asyncio
 import os
 import subprocess
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,12 +28,11 @@ from tests.platform.platform_state import (
 )
 from tests.support.nats_server import NatsServer
 from tests.support.processes import VENV_BIN
-from tests.support.services import has_command
 from tests.support.smtp import SmtpServer
 from vieasso.annuaire.adapters import demo_data
 from vieasso.common.courrier import request_mail
 from vieasso.common.messages.courrier import Template, ToAssociation
-from vieasso.common.nats.catalogue import BUCKETS, Service
+from vieasso.common.nats.catalogue import BUCKETS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -78,18 +76,15 @@ async def undeliverable_contact(url: str, smtp: SmtpServer) -> None:
 
 def populate(run: PlatformRun, url: str, smtp: SmtpServer) -> list[str]:
     """Demo data in every stream and bucket, the services done with it; returns the buckets
-    left empty on purpose: those of a service without a `demo` command yet (see below)."""
+    left empty on purpose (none: every service has a `demo` command)."""
     run.cli("annuaire", "demo", "--count", str(COUNT), "--missions", "8", "--seed", str(SEED))
     run.cli("agenda", "demo")
     run.cli("newsletter", "demo")
     run.cli("newsletter", "send-digest", timeout=180)
     asyncio.run(undeliverable_contact(url, smtp))
     wait_until_agenda_idle(url)
-    if has_command("ressources", "demo"):  # its catalogue and loans (issue 15)
-        run.cli("ressources", "demo")
-        return []
-    warnings.warn("vieasso-ressources has no demo command: its buckets stay empty", stacklevel=2)
-    return [b.name for b in BUCKETS if b.owner is Service.RESSOURCES]
+    run.cli("ressources", "demo")  # its catalogue and loans
+    return []
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from tests.support.processes import VENV_BIN, wait_until
 from tests.support.services import (
     SERVICES,
     ServiceProcess,
-    has_command,
     start_service_process,
 )
 from vieasso.annuaire.adapters import demo_data
@@ -30,6 +29,7 @@ SEED = 5
 DEMOS = (
     ("annuaire", ["demo", "--count", "3", "--missions", "2", "--seed", str(SEED)]),
     ("agenda", ["demo"]),
+    ("ressources", ["demo"]),
 )
 
 
@@ -42,17 +42,12 @@ def cluster(tmp_path: Path) -> Iterator[SecuredCluster]:
         yield nodes
 
 
-def demos() -> list[tuple[str, list[str]]]:
-    """The demo commands to run: the ressources' too once it has one (issue 15)."""
-    return [*DEMOS, *([("ressources", ["demo"])] if has_command("ressources", "demo") else [])]
-
-
 def test_services_run_with_their_users_on_the_production_cluster(
     cluster: SecuredCluster, tmp_path: Path, scenario: Scenario
 ) -> None:
     scenario.describe(
         name="NATS users on the production cluster (cluster.conf + accounts.conf, R3)",
-        load=f"{len(SERVICES)} services + the demo commands ({', '.join(s for s, _ in demos())}), "
+        load=f"{len(SERVICES)} services + the demo commands ({', '.join(s for s, _ in DEMOS)}), "
         "each with its own user",
         faults="3 nodes enforcing the shipped users and permissions",
         inputs="everything the services and their commands do",
@@ -67,7 +62,7 @@ def test_services_run_with_their_users_on_the_production_cluster(
             )  # fmt: skip
         for svc in running.values():
             svc.wait_healthy(timeout=90)
-        for service, argv in demos():
+        for service, argv in DEMOS:
             done = subprocess.run(
                 [str(VENV_BIN / f"vieasso-{service}"), *argv],
                 env={**os.environ, **cluster.client_env(service), **R3},

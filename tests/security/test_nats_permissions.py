@@ -31,7 +31,6 @@ from tests.support.processes import REPO, VENV_BIN, wait_until
 from tests.support.services import (
     SERVICES,
     ServiceProcess,
-    has_command,
     served_paths,
     start_service_process,
 )
@@ -93,8 +92,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             demo = ("demo", "--count", "3", "--missions", "2", "--seed", str(SEED))
             run_cli(server, "annuaire", *demo)
             run_cli(server, "agenda", "demo")
-            if has_command("ressources", "demo"):  # catalogue, loans (issue 15)
-                run_cli(server, "ressources", "demo")
+            run_cli(server, "ressources", "demo")  # catalogue, loans
             yield Platform(server, running, slugs, smtp)
         finally:
             for svc in running.values():
@@ -167,8 +165,8 @@ def test_services_and_their_tools_work_with_their_own_users(
 ) -> None:
     scenario.describe(
         name="NATS users: each service with its own user (accounts.conf as generated)",
-        load=f"{len(SERVICES)} services + annuaire/agenda/newsletter demo (and the ressources' "
-        "once it has one), a subscription, send-digest, the city signed in on every service",
+        load=f"{len(SERVICES)} services + annuaire/agenda/newsletter demo, the ressources' "
+        "demo (catalogue, loans), a subscription, send-digest, the city signed in on every service",
         faults="nats-server enforcing deploy/nats/accounts.conf (+ 2 partner users)",
         inputs="everything the services and their commands do on NATS",
         checked="healthy, data flows (directory → agenda feed → annuaire pages, mail sent), "

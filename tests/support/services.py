@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import importlib
 import secrets
-import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -59,16 +58,6 @@ def leaves(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
     for route in routes:
         inner = getattr(route, "original_router", None)
         yield from leaves(inner.routes) if inner is not None else (route,)
-
-
-def has_command(name: str, command: str) -> bool:
-    """Whether `vieasso-<name>` has the sub-command `command` (a service's tools may land
-    after the service itself: the ressources' `demo`)."""
-    done = subprocess.run(
-        [str(VENV_BIN / f"vieasso-{name}"), command, "--help"],
-        capture_output=True, timeout=60, check=False,
-    )  # fmt: skip
-    return done.returncode == 0
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:
