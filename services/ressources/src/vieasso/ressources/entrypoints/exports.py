@@ -11,7 +11,6 @@ between cells), no cell a spreadsheet would run as a formula (`vieasso.common.sp
 
 from __future__ import annotations
 
-import hmac
 from enum import StrEnum
 from typing import Annotated, Any, Protocol
 
@@ -19,6 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from vieasso.common.spreadsheet import csv_bytes
+from vieasso.common.web.tokens import bearer_token, is_admin_token
 from vieasso.ressources.domain import loan_report
 from vieasso.ressources.domain.loans import LoanLine
 from vieasso.ressources.entrypoints.pages_support import Pages, PageSource
@@ -93,10 +93,9 @@ def build_router(pages: Pages, source: ExportSource) -> APIRouter:
     async def api_export(
         request: Request, annee: Year = None, vue: ViewQuery = View.DETAIL
     ) -> Response:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        expected = source.settings.admin_token.get_secret_value().encode()
-        if scheme.lower() == "bearer" and token:
-            if not hmac.compare_digest(token.strip().encode(), expected):
+        token = bearer_token(request.headers.get("authorization"))
+        if token is not None:
+            if not is_admin_token(source.settings, token):
                 return JSONResponse(
                     {"detail": "Réservé au Service Vie Associative de la Ville."}, status_code=403
                 )
