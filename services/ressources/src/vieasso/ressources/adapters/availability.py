@@ -23,8 +23,8 @@ from vieasso.common.messages.ressources import ResourceKind
 from vieasso.ressources.adapters.watched import Watched
 from vieasso.ressources.domain.availability import AvailabilityRecord
 from vieasso.ressources.domain.catalogue import entry_key
-from vieasso.ressources.domain.errors import TryAgain
-from vieasso.ressources.domain.periods import Allocation, Slot, free_units
+from vieasso.ressources.domain.errors import LoanError, TryAgain
+from vieasso.ressources.domain.periods import Allocation, Slot, Span, peak, spans_of
 
 BUCKET = "ressources_availability"
 PAUSE = 0.004  # seconds: the first retry's longest pause, doubled each round up to MAX_PAUSE
@@ -42,17 +42,37 @@ def parse(value: bytes) -> AvailabilityRecord:
 
 
 class AvailabilityMirror(Watched[AvailabilityRecord]):
-    """Every entry's allocations in memory: for showing what is free, never for deciding."""
+    """Every entry's allocations in memory: for showing what is free, never for deciding.
+
+    A whole-catalogue query reads every entry's allocations: they are kept as integer spans
+    too, computed once per stored revision of a record rather than once per query.
+    """
 
     def __init__(self) -> None:
         super().__init__(BUCKET, parse)
+        self._spans: dict[str, tuple[AvailabilityRecord, tuple[Span, ...]]] = {}
 
     def allocations(self, kind: ResourceKind, entry_id: str) -> tuple[Allocation, ...]:
         record = self.items.get(entry_key(kind, entry_id))
         return record.allocations if record else ()
 
+    def spans(self, kind: ResourceKind, entry_id: str) -> tuple[Span, ...]:
+        key = entry_key(kind, entry_id)
+        record = self.items.get(key)
+        if record is None:
+            self._spans.pop(key, None)
+            return ()
+        cached = self._spans.get(key)
+        if cached is None or cached[0] is not record:
+            cached = self._spans[key] = (record, spans_of(record.allocations))
+        return cached[1]
+
     def free(self, kind: ResourceKind, entry_id: str, stock: int, first: Slot, last: Slot) -> int:
-        return free_units(self.allocations(kind, entry_id), stock, first, last)
+        return self.free_between(kind, entry_id, stock, first.ordinal, last.ordinal)
+
+    def free_between(self, kind: ResourceKind, entry_id: str, stock: int, lo: int, hi: int) -> int:
+        """Units free on every slot ordinal from `lo` to `hi`."""
+        return max(0, stock - peak(self.spans(kind, entry_id), lo, hi))
 
 
 class AvailabilityStore:
@@ -73,18 +93,38 @@ class AvailabilityStore:
             return AvailabilityRecord(entry_id=entry_id, kind=kind), 0
         except NatsError as exc:
             raise StorageError(f"{BUCKET}/{key}: {exc!r}") from exc
-        return parse(entry.value or b""), entry.revision or 0
+        revision = entry.revision or 0
+        known = self.mirror.known(key)
+        if known is not None and known[1] == revision:
+            return known[0], revision  # the same bytes, parsed already
+        return parse(entry.value or b""), revision
 
     async def change(self, kind: ResourceKind, entry_id: str, change: Change) -> bool:
         """Apply `change` by compare-and-set, retried; False when it changed nothing.
 
         `change` may raise (`NotAvailable`): it is then raised here, nothing written.
+
+        The first attempt starts from the watched copy and its revision, without reading:
+        when that copy is current, which it nearly always is, the write succeeds at once. A
+        decision is only ever final on a record the server vouched for: a write accepted with
+        `last=revision` proves the record was the stored one; a refusal (`NotAvailable`, or
+        nothing to change) taken on the copy is taken again on the record read from the server.
         """
         key = entry_key(kind, entry_id)
+        known = self.mirror.known(key)
         for attempt in range(self.attempts):
-            record, revision = await self.read(kind, entry_id)
-            new = change(record)
+            optimistic = known is not None
+            record, revision = known if known is not None else await self.read(kind, entry_id)
+            known = None
+            try:
+                new = change(record)
+            except LoanError:
+                if optimistic:
+                    continue
+                raise
             if new is None:
+                if optimistic:
+                    continue
                 return False
             data = new.model_dump_json().encode()
             try:
@@ -93,8 +133,9 @@ class AvailabilityStore:
                 else:
                     written = await self.kv.update(key, data, last=revision)
             except KeyWrongLastSequenceError:
-                pause = min(MAX_PAUSE, PAUSE * 2**attempt)
-                await asyncio.sleep(self._rng.uniform(0, pause))
+                if not optimistic:
+                    pause = min(MAX_PAUSE, PAUSE * 2**attempt)
+                    await asyncio.sleep(self._rng.uniform(0, pause))
                 continue
             except NatsError as exc:
                 raise StorageError(f"{BUCKET}/{key}: {exc!r}") from exc

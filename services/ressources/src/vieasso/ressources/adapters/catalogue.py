@@ -21,6 +21,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from vieasso.common.messages.ressources import ResourceKind
 from vieasso.common.nats.kv import BucketWatch
+from vieasso.ressources.adapters.entries import is_entry
 from vieasso.ressources.domain.calendar import Calendar, CityClosures
 from vieasso.ressources.domain.catalogue import (
     CatalogueEntry,
@@ -141,6 +142,6 @@ class CatalogueStore:
 def _parse(key: str, data: bytes) -> BaseModel | None:
     if key == CLOSED_DAYS:
         return CityClosures.model_validate_json(data)
-    if key.startswith(("model.", "room.")):
+    if is_entry(key):
         return _ENTRY.validate_json(data)
     return None

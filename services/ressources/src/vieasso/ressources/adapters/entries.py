@@ -21,9 +21,14 @@ def parse(value: bytes) -> EquipmentModel | Room:
     return _ENTRY.validate_json(value)
 
 
+def is_entry(key: str) -> bool:
+    """The bucket also holds the city's closed days (`adapters.catalogue.CLOSED_DAYS`)."""
+    return key.startswith(("model.", "room."))
+
+
 class Entries(Watched[EquipmentModel | Room]):
     def __init__(self) -> None:
-        super().__init__(BUCKET, parse)
+        super().__init__(BUCKET, parse, is_entry)
         self.kv: KeyValue | None = None
 
     async def read(self, kind: ResourceKind, entry_id: str) -> EquipmentModel | Room | None:

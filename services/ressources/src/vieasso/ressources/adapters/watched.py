@@ -19,9 +19,13 @@ T = TypeVar("T")
 
 
 class Watched(Generic[T]):
-    def __init__(self, bucket: str, parse: Callable[[bytes], T]) -> None:
+    def __init__(
+        self, bucket: str, parse: Callable[[bytes], T], wanted: Callable[[str], bool] = bool
+    ) -> None:
+        """`wanted`: which keys of the bucket this copy holds (default: all)."""
         self.bucket = bucket
         self._parse = parse
+        self._wanted = wanted
         self.items: dict[str, T] = {}
         self._revisions: dict[str, int] = {}
         self._watch = BucketWatch(bucket, self._entry)
@@ -31,6 +35,11 @@ class Watched(Generic[T]):
 
     async def stop(self) -> None:
         await self._watch.stop()
+
+    def known(self, key: str) -> tuple[T, int] | None:
+        """The value held for `key` and its revision, as far as this copy knows."""
+        value = self.items.get(key)
+        return None if value is None else (value, self._revisions[key])
 
     def apply(self, key: str, value: T | None, revision: int) -> None:
         """A value as of `revision` (None: deleted); older revisions never win."""
@@ -43,6 +52,8 @@ class Watched(Generic[T]):
             self.items[key] = value
 
     def _entry(self, entry: KeyValue.Entry) -> None:
+        if not self._wanted(entry.key):
+            return
         revision = entry.revision or 0
         if entry.operation in (KV_DEL, KV_PURGE):
             self.apply(entry.key, None, revision)

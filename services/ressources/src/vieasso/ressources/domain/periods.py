@@ -52,9 +52,6 @@ class Allocation(BaseModel):
     first: Slot
     last: Slot
 
-    def covers(self, first: int, last: int) -> bool:
-        return self.first.ordinal <= last and first <= self.last.ordinal
-
 
 def equipment_span(starts_on: date, ends_on: date, buffer_days: int) -> tuple[Slot, Slot]:
     """Pickup morning to the evening of the last buffer day after the return."""
@@ -66,14 +63,26 @@ def slots(first: Slot, last: Slot) -> Iterator[Slot]:
         yield Slot.of(ordinal)
 
 
+Span = tuple[int, int, int]
+"""An allocation as plain integers: first slot's ordinal, last slot's ordinal, quantity."""
+
+
+def spans_of(allocations: Iterable[Allocation]) -> tuple[Span, ...]:
+    return tuple((a.first.ordinal, a.last.ordinal, a.quantity) for a in allocations)
+
+
 def peak_use(allocations: Iterable[Allocation], first: Slot, last: Slot) -> int:
-    """The most units used on any slot from `first` to `last` (a sweep over boundaries)."""
-    lo, hi = first.ordinal, last.ordinal
+    """The most units used on any slot from `first` to `last`."""
+    return peak(spans_of(allocations), first.ordinal, last.ordinal)
+
+
+def peak(spans: Iterable[Span], lo: int, hi: int) -> int:
+    """The most units used on any slot ordinal from `lo` to `hi` (a sweep over boundaries)."""
     steps: list[tuple[int, int]] = []
-    for a in allocations:
-        if a.covers(lo, hi):
-            steps.append((max(a.first.ordinal, lo), a.quantity))
-            steps.append((min(a.last.ordinal, hi) + 1, -a.quantity))
+    for first, last, quantity in spans:
+        if first <= hi and lo <= last:
+            steps.append((max(first, lo), quantity))
+            steps.append((min(last, hi) + 1, -quantity))
     steps.sort()  # at equal ordinals the release (-q) sorts first: ranges are inclusive
     peak = used = 0
     for _, delta in steps:

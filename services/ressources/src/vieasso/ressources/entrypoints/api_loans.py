@@ -25,7 +25,7 @@ from vieasso.ressources.domain.loans import LABELS, Loan, LoanState, Period
 from vieasso.ressources.domain.requests import LoanRequest
 from vieasso.ressources.handlers import decisions, steps
 from vieasso.ressources.handlers.requests import request_loan
-from vieasso.ressources.handlers.spans import span_of
+from vieasso.ressources.handlers.spans import catalogue_free
 from vieasso.ressources.handlers.unit import Lending
 
 # (no `from __future__ import annotations`: FastAPI reads these annotations at runtime)
@@ -148,15 +148,7 @@ def _availability_route(router: APIRouter, guards: Guards) -> None:
         if au < du or au - du > timedelta(days=MAX_RANGE_DAYS):
             message = f"Choisissez une fin après le début, {MAX_RANGE_DAYS} jours au plus."
             return invalid_response([FieldError(field="au", message=message, code="range")])
-        unit = guards.lending()
-        period = Period(starts_on=du, ends_on=au)
-        items = []
-        for entry in sorted(unit.entries.items.values(), key=lambda e: (e.kind, e.name, e.id)):
-            if entry.active:
-                first, last = span_of(entry, period)
-                free = unit.availability.mirror.free(entry.kind, entry.id, entry.stock, first, last)
-                item = {"id": entry.id, "kind": entry.kind, "name": entry.name}
-                items.append({**item, "stock": entry.stock, "free": free})
+        items = catalogue_free(guards.lending(), Period(starts_on=du, ends_on=au))
         return JSONResponse({"du": du.isoformat(), "au": au.isoformat(), "entries": items})
 
 
