@@ -12,6 +12,7 @@ from vieasso.common.nats.publish import Publish
 from vieasso.ressources.adapters.availability import AvailabilityStore
 from vieasso.ressources.adapters.entries import Entries
 from vieasso.ressources.adapters.loans import LoanStore
+from vieasso.ressources.domain.calendar import local_day
 from vieasso.ressources.domain.catalogue import EquipmentModel, Room
 from vieasso.ressources.domain.fairness import FairnessRules
 from vieasso.ressources.domain.loans import Loan
@@ -37,7 +38,8 @@ class Lending:
     after_step: Callable[[Loan], Awaitable[None]] = _no_hook
 
     def today(self) -> date:
-        return self.clock.now().date()
+        """The day in Besançon (Europe/Paris): notice, overdue, return day."""
+        return local_day(self.clock.now())
 
     async def entry(self, kind: ResourceKind, entry_id: str) -> EquipmentModel | Room | None:
         return await self.entries.read(kind, entry_id)
