@@ -145,3 +145,16 @@ async def test_another_association_neither_sees_nor_cancels_a_request_and_cancel
         assert cancel not in mine  # no « Annuler » once cancelled
         again = await client.http.post(cancel, data=yes, headers=owner.headers)
         assert "Annulation impossible" in assert_french_page(again, 409)
+
+
+async def test_the_reservation_page_links_to_the_calendar_of_pickups_and_returns(
+    nats_url: str, js: JetStreamContext
+) -> None:
+    async with running_ressources(nats_url) as client:
+        asso = await association(js, client)
+        page = assert_french_page(await client.http.get(SPACE, headers=asso.headers))
+        link = f'href="{SPACE}/calendrier"'
+        assert link in page
+        assert "Calendrier de vos retraits et retours" in page
+        calendar = await client.http.get(f"{SPACE}/calendrier", headers=asso.headers)
+        assert "Calendrier de nos prêts" in assert_french_page(calendar)
