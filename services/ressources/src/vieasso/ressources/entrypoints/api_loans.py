@@ -22,7 +22,7 @@ from vieasso.ressources.adapters.availability import StorageError
 from vieasso.ressources.config import RessourcesSettings
 from vieasso.ressources.domain.errors import LoanError, LoanNotFound, RequestRefused
 from vieasso.ressources.domain.loans import LABELS, Loan, LoanState, Period
-from vieasso.ressources.domain.requests import LoanRequest
+from vieasso.ressources.domain.requests import MAX_YEAR, MIN_YEAR, LoanRequest
 from vieasso.ressources.handlers import decisions, steps
 from vieasso.ressources.handlers.requests import request_loan
 from vieasso.ressources.handlers.spans import span_of
@@ -145,6 +145,14 @@ def _availability_route(router: APIRouter, guards: Guards) -> None:
     ) -> JSONResponse:
         """Free units of every catalogue entry on every day from `du` to `au` (equipment:
         its buffer days after `au` included, as an approval would need them)."""
+        century = f"Choisissez une date entre {MIN_YEAR} et {MAX_YEAR}."
+        outside = [
+            FieldError(field=name, message=century, code="range")
+            for name, day in (("du", du), ("au", au))
+            if not MIN_YEAR <= day.year <= MAX_YEAR
+        ]
+        if outside:  # the buffer days after 31/12/9999 are no date at all
+            return invalid_response(outside)
         if au < du or au - du > timedelta(days=MAX_RANGE_DAYS):
             message = f"Choisissez une fin après le début, {MAX_RANGE_DAYS} jours au plus."
             return invalid_response([FieldError(field="au", message=message, code="range")])

@@ -21,7 +21,7 @@ from vieasso.common.messages.base import SLUG_PATTERN
 from vieasso.common.messages.ressources import ResourceKind
 from vieasso.common.web import site_urls
 from vieasso.ressources.domain.calendar import local_day
-from vieasso.ressources.domain.errors import LoanError, RequestRefused
+from vieasso.ressources.domain.errors import AgendaDown, LoanError, RequestRefused
 from vieasso.ressources.domain.loans import Period
 from vieasso.ressources.domain.offer import closed_in, offer
 from vieasso.ressources.domain.requests import LoanRequest
@@ -33,14 +33,13 @@ from vieasso.ressources.entrypoints.pages_loans import (
     state_text,
 )
 from vieasso.ressources.entrypoints.pages_reservations_form import (
-    EVENT_NOT_YOURS,
     errors_by_field,
     event_options,
     read_basket,
     read_period,
 )
 from vieasso.ressources.entrypoints.pages_support import RESERVATIONS, Pages
-from vieasso.ressources.handlers.requests import request_loan
+from vieasso.ressources.handlers.requests import EVENT_NOT_YOURS, request_loan
 from vieasso.ressources.handlers.steps import cancel
 
 LoanIdPath = Annotated[str, Path(max_length=80, pattern=SLUG_PATTERN)]
@@ -50,7 +49,7 @@ NOTICES = {
     "envoyee": "Votre demande est envoyée au Service Vie associative : vous verrez ici sa réponse.",
     "annulee": "La demande est annulée : le matériel est rendu disponible aux autres associations.",
 }
-AGENDA_DOWN = "L'agenda ne répond pas : réessayez, ou envoyez la demande sans événement."
+AGENDA_DOWN = AgendaDown().message
 
 
 class Reservations:
@@ -164,6 +163,9 @@ class Reservations:
         except RequestRefused as exc:
             refused = errors_by_field(exc.errors, lines)
             return await self.render(request, slug, values, refused, period, status=422)
+        except AgendaDown:
+            down = {"evenement": AGENDA_DOWN}
+            return await self.render(request, slug, values, down, period, status=422)
         return RedirectResponse(f"{RESERVATIONS}?ok=envoyee", status_code=303)
 
     async def cancel_request(self, request: Request, loan_id: LoanIdPath) -> Response:

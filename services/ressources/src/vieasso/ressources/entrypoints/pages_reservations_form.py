@@ -20,7 +20,6 @@ from vieasso.ressources.entrypoints.pages_loans import WHOLE_NUMBER, units
 
 MAX_DAYS = 92  # a longer period is not drawn (no model is lent that long)
 EMPTY_BASKET = "Choisissez au moins un matériel (une quantité) ou une salle."
-EVENT_NOT_YOURS = "Choisissez l'un des événements à venir de votre association."
 LABELS = {"du": "Premier jour", "au": "Dernier jour", "debut": "Début", "fin": "Fin"}
 
 
@@ -84,6 +83,8 @@ def field_of(name: str, lines: Sequence[RequestLine]) -> str:
         return "du"
     if name == "ends_on":
         return "au"
+    if name == "event_id":
+        return "evenement"
     if name.startswith("lines."):
         index = name.split(".")[1]
         if index.isdigit() and int(index) < len(lines):

@@ -13,6 +13,8 @@ from vieasso.ressources.handlers.facts import loan_fact
 from vieasso.ressources.handlers.spans import span_of
 from vieasso.ressources.handlers.unit import Lending
 
+EVENT_NOT_YOURS = "Choisissez l'un des événements à venir de votre association."
+
 
 def new_loan_id() -> str:
     return f"pret-{secrets.token_hex(6)}"
@@ -24,6 +26,8 @@ async def request_loan(unit: Lending, slug: str, request: LoanRequest) -> Loan:
     for line in request.lines:
         entries[(line.kind, line.resource_id)] = await unit.entry(line.kind, line.resource_id)
     errors = check_request(request, entries, unit.today(), unit.closed)
+    if request.event_id is not None and not await unit.own_event(slug, request.event_id):
+        errors.append(("event_id", EVENT_NOT_YOURS))
     if errors:
         raise RequestRefused(errors)
     period = request.period

@@ -19,10 +19,17 @@ from vieasso.ressources.domain.loans import Loan
 from vieasso.ressources.domain.requests import Closed
 
 PENDING_STALE = timedelta(seconds=60)  # an approval under way longer than this has crashed
+# (slug, event id) → is it one of the association's upcoming agenda events? Raises
+# `AgendaDown` when the agenda's events cannot be read.
+EventCheck = Callable[[str, str], Awaitable[bool]]
 
 
 async def _no_hook(loan: Loan) -> None:
     return None
+
+
+async def _no_agenda(slug: str, event_id: str) -> bool:
+    return False  # no agenda wired: no event can be named
 
 
 @dataclass
@@ -36,6 +43,7 @@ class Lending:
     fairness: FairnessRules
     # called once a step is stored and its fact published (the mails: handlers.mails)
     after_step: Callable[[Loan], Awaitable[None]] = _no_hook
+    own_event: EventCheck = _no_agenda
 
     def today(self) -> date:
         """The day in Besançon (Europe/Paris): notice, overdue, return day."""
