@@ -22,6 +22,7 @@ from vieasso.ressources.adapters.availability import AvailabilityMirror, Availab
 from vieasso.ressources.adapters.entries import Entries
 from vieasso.ressources.adapters.loans import BUCKET as LOANS
 from vieasso.ressources.adapters.loans import LoanMirror, LoanStore
+from vieasso.ressources.adapters.seasons import SeasonStore
 from vieasso.ressources.config import RessourcesSettings
 from vieasso.ressources.domain.errors import AgendaDown
 from vieasso.ressources.domain.fairness import FairnessRules
@@ -75,8 +76,9 @@ class RessourcesService:
         for watched in (self.entries, self.availability, self.loans):
             await watched.start(js)
         s = self.settings
+        loans_kv = await js.key_value(LOANS)
         self.unit = Lending(
-            loans=LoanStore(await js.key_value(LOANS), self.loans),
+            loans=LoanStore(loans_kv, self.loans),
             availability=AvailabilityStore(
                 await js.key_value(AVAILABILITY),
                 self.availability,
@@ -92,6 +94,7 @@ class RessourcesService:
                 season_start_month=s.ressources_season_start_month,
                 municipal_event_days=frozenset(s.ressources_municipal_event_days),
             ),
+            seasons=SeasonStore(loans_kv, attempts=s.ressources_cas_attempts),
         )
         self.unit.own_event = self._agenda_check(js)
         if self._own_directory and not self._directory_started:

@@ -42,7 +42,13 @@ class Watched(Generic[T]):
         else:
             self.items[key] = value
 
+    def wanted(self, key: str) -> bool:
+        """Whether `key` holds one of the items (a bucket may hold other records too)."""
+        return True
+
     def _entry(self, entry: KeyValue.Entry) -> None:
+        if not self.wanted(entry.key):
+            return
         revision = entry.revision or 0
         if entry.operation in (KV_DEL, KV_PURGE):
             self.apply(entry.key, None, revision)

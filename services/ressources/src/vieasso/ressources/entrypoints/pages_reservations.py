@@ -160,12 +160,16 @@ class Reservations:
         )
         try:
             await request_loan(self.source.lending(), slug, loan_request)
-        except RequestRefused as exc:
-            refused = errors_by_field(exc.errors, lines)
-            return await self.render(request, slug, values, refused, period, status=422)
-        except AgendaDown:
-            down = {"evenement": AGENDA_DOWN}
-            return await self.render(request, slug, values, down, period, status=422)
+        except LoanError as exc:
+            if isinstance(exc, RequestRefused):
+                fields = errors_by_field(exc.errors, lines)
+            elif isinstance(exc, AgendaDown):
+                fields = {"evenement": AGENDA_DOWN}
+            else:  # too many requests at once (« réessayez »)
+                back = (RESERVATIONS, "Vos réservations")
+                title = "Demande non envoyée"
+                return self.pages.message(request, exc.status, title, exc.message, link=back)
+            return await self.render(request, slug, values, fields, period, status=422)
         return RedirectResponse(f"{RESERVATIONS}?ok=envoyee", status_code=303)
 
     async def cancel_request(self, request: Request, loan_id: LoanIdPath) -> Response:

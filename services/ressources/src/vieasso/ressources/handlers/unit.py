@@ -12,6 +12,7 @@ from vieasso.common.nats.publish import Publish
 from vieasso.ressources.adapters.availability import AvailabilityStore
 from vieasso.ressources.adapters.entries import Entries
 from vieasso.ressources.adapters.loans import LoanStore
+from vieasso.ressources.adapters.seasons import SeasonStore
 from vieasso.ressources.domain.calendar import local_day
 from vieasso.ressources.domain.catalogue import EquipmentModel, Room
 from vieasso.ressources.domain.fairness import FairnessRules
@@ -41,6 +42,7 @@ class Lending:
     clock: Clock
     closed: Closed
     fairness: FairnessRules
+    seasons: SeasonStore
     # called once a step is stored and its fact published (the mails: handlers.mails)
     after_step: Callable[[Loan], Awaitable[None]] = _no_hook
     own_event: EventCheck = _no_agenda
