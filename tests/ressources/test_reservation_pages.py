@@ -94,6 +94,10 @@ async def test_dates_first_then_what_is_free_then_the_basket_is_sent(
         ({"q-SONO": "1"}, "f-du-erreur", "au moins 60 jours"),
         ({"q-BARNUM": "1", "evenement": "autre"}, "f-evenement-erreur", "de votre association"),
         ({"salle": "inconnue"}, "erreur", "pas au catalogue"),
+        ({"q-BARNUM": "²"}, "f-q-BARNUM-erreur", "nombre entier"),  # a digit to isdigit()
+        ({"q-BARNUM": "99999"}, "f-q-BARNUM-erreur", "La Ville possède 3"),
+        ({"q-BARNUM": "1", "note": "a\x00b"}, "f-note-erreur", "tenir sur une ligne"),
+        ({"du": "9999-12-31", "au": "9999-12-31"}, "f-du-erreur", "entre 2000 et 2099"),
     ],
 )
 async def test_bad_input_answers_422_with_a_french_message_by_field_and_stores_nothing(

@@ -124,6 +124,9 @@ async def test_refusal_needs_a_reason(nats_url: str, js: JetStreamContext) -> No
         assert "Indiquez le motif du refus" in assert_french_page(answer, 422)
         wrong = await client.http.post(decide, data={"accorde-0": "3"}, headers=headers)
         assert "Au plus 1" in assert_french_page(wrong, 422)
+        for odd in ("¹", "1e3", "-1"):  # "¹" is a digit to str.isdigit(), not to int()
+            typed = await client.http.post(decide, data={"accorde-0": odd}, headers=headers)
+            assert "nombre entier" in assert_french_page(typed, 422), odd
         assert loans_of(client, asso.slug)[0].state is LoanState.REQUESTED
 
         why = {"accorde-0": "0", "motif": "Stock réservé au Forum des associations."}

@@ -86,6 +86,7 @@ def period_text(loan: Loan) -> str:
 def units(raw: object) -> int | None:
     """A whole number of units from a form field (empty: 0), or None when it is not one."""
     text = str(raw or "").strip() or "0"
-    if not text.isdigit() or len(text) > len(str(MAX_UNITS)) or int(text) > MAX_UNITS:
+    ascii_digits = text.isascii() and text.isdigit()  # "²" and "١" are digits to isdigit()
+    if not ascii_digits or len(text) > len(str(MAX_UNITS)) or int(text) > MAX_UNITS:
         return None
     return int(text)

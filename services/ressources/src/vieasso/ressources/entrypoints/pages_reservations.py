@@ -14,17 +14,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from vieasso.common.agenda_events import AgendaUnavailable, UpcomingEvent
 from vieasso.common.http.limits import bounded_form
 from vieasso.common.messages.base import SLUG_PATTERN
 from vieasso.common.messages.ressources import ResourceKind
+from vieasso.common.validation import french_errors
 from vieasso.common.web import site_urls
 from vieasso.ressources.domain.calendar import local_day
 from vieasso.ressources.domain.errors import AgendaDown, LoanError, RequestRefused
 from vieasso.ressources.domain.loans import Period
 from vieasso.ressources.domain.offer import closed_in, offer
-from vieasso.ressources.domain.requests import LoanRequest
+from vieasso.ressources.domain.requests import LoanRequest, RequestLine
 from vieasso.ressources.entrypoints.pages_loans import (
     CANCELLABLE,
     LoanSource,
@@ -149,28 +151,44 @@ class Reservations:
                 errors["evenement"] = EVENT_NOT_YOURS
         if errors:
             return await self.render(request, slug, values, errors, period, status=422)
-        loan_request = LoanRequest(
-            starts_on=period.starts_on,
-            ends_on=period.ends_on,
-            first_half=period.first_half,
-            last_half=period.last_half,
-            lines=tuple(lines),
-            event_id=event_id,
-            note=" ".join(values.get("note", "").split())[:500],
-        )
+        return await self.ask(request, slug, values, period, lines=lines, event_id=event_id)
+
+    async def ask(
+        self,
+        request: Request,
+        slug: str,
+        values: dict[str, str],
+        period: Period,
+        *,
+        lines: list[RequestLine],
+        event_id: str | None,
+    ) -> Response:
+        """The request through the use case; its refusals on the form's fields."""
         try:
+            loan_request = LoanRequest(
+                starts_on=period.starts_on,
+                ends_on=period.ends_on,
+                first_half=period.first_half,
+                last_half=period.last_half,
+                lines=tuple(lines),
+                event_id=event_id,
+                note=" ".join(values.get("note", "").split())[:500],
+            )
             await request_loan(self.source.lending(), slug, loan_request)
-        except LoanError as exc:
-            if isinstance(exc, RequestRefused):
-                fields = errors_by_field(exc.errors, lines)
-            elif isinstance(exc, AgendaDown):
-                fields = {"evenement": AGENDA_DOWN}
-            else:  # too many requests at once (« réessayez »)
-                back = (RESERVATIONS, "Vos réservations")
-                title = "Demande non envoyée"
-                return self.pages.message(request, exc.status, title, exc.message, link=back)
-            return await self.render(request, slug, values, fields, period, status=422)
-        return RedirectResponse(f"{RESERVATIONS}?ok=envoyee", status_code=303)
+        except ValidationError as exc:  # a control character in the note
+            shape = [(e.field, e.message) for e in french_errors(exc)]
+            fields = errors_by_field(shape, lines)
+        except RequestRefused as exc:
+            fields = errors_by_field(exc.errors, lines)
+        except AgendaDown:
+            fields = {"evenement": AGENDA_DOWN}
+        except LoanError as exc:  # too many requests at once (« réessayez »)
+            back = (RESERVATIONS, "Vos réservations")
+            title = "Demande non envoyée"
+            return self.pages.message(request, exc.status, title, exc.message, link=back)
+        else:
+            return RedirectResponse(f"{RESERVATIONS}?ok=envoyee", status_code=303)
+        return await self.render(request, slug, values, fields, period, status=422)
 
     async def cancel_request(self, request: Request, loan_id: LoanIdPath) -> Response:
         """Asks first (no script needed: the confirmation page posts again)."""
