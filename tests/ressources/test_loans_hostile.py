@@ -68,3 +68,28 @@ async def test_availability_at_the_end_of_the_calendar_is_refused_in_french(
         assert answer.status_code == 422, answer.text
         fields = {e["field"]: e["message"] for e in answer.json()["errors"]}
         assert fields == dict.fromkeys(wrong, century)
+
+
+async def test_the_citys_words_with_control_characters_are_refused_in_french(
+    api: Api, catalogue: Catalogue, js: JetStreamContext
+) -> None:
+    """What the city writes goes to the association by mail, which refuses control
+    characters: they are refused here, where someone can fix them."""
+    barnum = await catalogue.model(2)
+    slug, token = await association(js)
+    asked = await api.client.post(
+        f"/api/associations/{slug}/prets", json=basket((barnum.id, 1)), headers=token
+    )
+    loan = asked.json()["id"]
+    bell = "Stock réservé\u0007 au Forum."
+    for path, body in (
+        ("decision", {"reason": bell}),
+        ("annulation", {"reason": bell}),
+        ("retour", {"lines": [], "note": bell}),
+    ):
+        answer = await api.client.post(f"/api/prets/{loan}/{path}", json=body, headers=api.admin)
+        assert answer.status_code == 422, (path, answer.text)
+        (error,) = answer.json()["errors"]
+        assert error["message"] == "Ce texte contient des caractères de contrôle interdits."
+    listed = await api.client.get(f"/api/associations/{slug}/prets", headers=token)
+    assert listed.json()["loans"][0]["state"] == "requested"

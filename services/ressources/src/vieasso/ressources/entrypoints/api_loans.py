@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from vieasso.common.http.errors import invalid_response
-from vieasso.common.messages.base import FieldError
+from vieasso.common.messages.base import FieldError, Text
 from vieasso.common.web import ServiceStarting, sessions_of
 from vieasso.common.web.tokens import AssociationTokens, bearer_token, is_admin_token
 from vieasso.ressources.adapters.availability import StorageError
@@ -58,13 +58,13 @@ class Decision(BaseModel):
     granted: list[Annotated[int, Field(ge=0, le=100_000)]] | None = Field(
         default=None, max_length=30, description="Units granted, one number per line."
     )
-    reason: str | None = Field(default=None, max_length=1000, description="Refusal: why.")
+    reason: Text | None = Field(default=None, max_length=1000, description="Refusal: why.")
 
 
 class Reason(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(default="", max_length=1000)
+    reason: Text = Field(default="", max_length=1000)
 
 
 def loan_view(loan: Loan) -> dict[str, Any]:
