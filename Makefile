@@ -14,6 +14,7 @@ VENV := .venv
 STAMP := $(VENV)/.vieasso-synced
 PY := $(VENV)/bin/python
 CHROMIUM := /usr/bin/chromium
+CHROMIUM_FR := /usr/lib/chromium/locales/fr.pak
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
@@ -47,20 +48,21 @@ $(STAMP): $(UV) uv.lock $(PYPROJECTS) Makefile
 install: $(STAMP)
 
 # The browser tests (tests/web/, marker e2e) drive Debian's Chromium through Playwright, which
-# never downloads a browser of its own. Installed once, only when missing (sudo when not root).
-$(CHROMIUM):
-	@echo "→ installing Debian's chromium for the browser tests"
+# never downloads a browser of its own. Installed once, only when missing (sudo when not root),
+# with its translations (chromium-l10n): without them date fields show mm/dd/yyyy.
+$(CHROMIUM) $(CHROMIUM_FR) &:
+	@echo "→ installing Debian's chromium (in French) for the browser tests"
 	@sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); log=$$(mktemp); \
 	export DEBIAN_FRONTEND=noninteractive; \
 	{ $$sudo apt-get update -qq && \
-	  $$sudo apt-get install -y -qq --no-install-recommends chromium; } >"$$log" 2>&1 \
+	  $$sudo apt-get install -y -qq --no-install-recommends chromium chromium-l10n; } >"$$log" 2>&1 \
 	  || { cat "$$log" >&2; rm -f "$$log"; exit 1; }; \
 	rm -f "$$log"; $(CHROMIUM) --version 2>/dev/null
 
 run: $(STAMP)
 	$(PY) -m devtools.run
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(CHROMIUM_FR)
 	@$(VENV)/bin/pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure, not a pass" >&2; fi; \
 	exit $$rc

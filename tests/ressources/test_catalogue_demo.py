@@ -106,6 +106,8 @@ async def _loans(nats_url: str) -> tuple[dict[str, str], int]:
         js = nc.jetstream()
         loans = {}
         async for entry in scan(await js.key_value("ressources_loans"), ">"):
+            if entry.key.startswith("saison."):  # the season tallies
+                continue
             loan = Loan.model_validate_json(entry.value or b"")
             loans[loan.association_slug] = loan.state.value
         records = [e async for e in scan(await js.key_value("ressources_availability"), ">")]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -156,3 +156,11 @@ async def test_a_bad_year_is_refused_in_french(nats_url: str) -> None:
             answer = await client.http.get(API, params={"annee": year}, headers=client.admin)
             assert answer.status_code == 422
             assert answer.json()["errors"][0]["field"] == "annee", answer.text
+
+
+async def test_the_default_year_is_the_year_in_paris(nats_url: str) -> None:
+    async with running_ressources(nats_url) as client:
+        client.clock.advance(datetime(2027, 12, 31, 23, 30, tzinfo=UTC) - client.clock.now())
+        answer = await client.http.get(API, headers=client.admin)  # 00:30 on 1 January 2028
+        assert answer.status_code == 200, answer.text
+        assert 'filename="prets-2028.csv"' in answer.headers["content-disposition"]

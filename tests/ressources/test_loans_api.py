@@ -3,66 +3,21 @@ tokens, French 422 per field, 404 for another association's loan, the city's wor
 
 from __future__ import annotations
 
-import asyncio
-import json
-import secrets
-import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from nats.js import JetStreamContext
 
-from tests.conftest import random_slug
-from tests.ressources.conftest import NOW, Catalogue, day, settings_for
-from vieasso.common.clock import FrozenClock
-from vieasso.common.web.tokens import token_digest
-from vieasso.ressources.bootstrap import create_app
+from tests.ressources.conftest import Catalogue, day
+from tests.ressources.loans_api_app import Api, association, basket, running_api, wait_for
 
 pytestmark = pytest.mark.nats
 
 
-@dataclass
-class Api:
-    client: httpx.AsyncClient
-    admin: dict[str, str]
-
-
-async def wait_for(condition: Callable[[], Any], within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.02)
-
-
 @pytest.fixture
 async def api(nats_url: str, catalogue: Catalogue) -> AsyncIterator[Api]:
-    settings = settings_for(nats_url, ressources_max_loans_per_season=0)
-    app = create_app(settings, FrozenClock(NOW))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ressources.test") as c:
-            await asyncio.wait_for(app.state.runtime.wait_ready(), timeout=20)
-            admin = {"Authorization": f"Bearer {settings.admin_token.get_secret_value()}"}
-            yield Api(c, admin)
-
-
-async def association(js: JetStreamContext) -> tuple[str, dict[str, str]]:
-    slug, token = random_slug("asso"), secrets.token_urlsafe(16)
-    kv = await js.key_value("annuaire_associations")
-    await kv.put(slug, json.dumps({"slug": slug, "token_hash": token_digest(token)}).encode())
-    return slug, {"Authorization": f"Bearer {token}"}
-
-
-def basket(*lines: tuple[str, int], start: int = 10, end: int = 11) -> dict[str, Any]:
-    return {
-        "starts_on": day(start).isoformat(),
-        "ends_on": day(end).isoformat(),
-        "lines": [{"resource_id": r, "quantity": q} for r, q in lines],
-    }
+    async with running_api(nats_url) as running:
+        yield running
 
 
 async def test_association_requests_city_approves_partially_then_lends(

@@ -94,6 +94,10 @@ async def test_dates_first_then_what_is_free_then_the_basket_is_sent(
         ({"q-SONO": "1"}, "f-du-erreur", "au moins 60 jours"),
         ({"q-BARNUM": "1", "evenement": "autre"}, "f-evenement-erreur", "de votre association"),
         ({"salle": "inconnue"}, "erreur", "pas au catalogue"),
+        ({"q-BARNUM": "²"}, "f-q-BARNUM-erreur", "nombre entier"),  # a digit to isdigit()
+        ({"q-BARNUM": "99999"}, "f-q-BARNUM-erreur", "La Ville possède 3"),
+        ({"q-BARNUM": "1", "note": "a\x00b"}, "f-note-erreur", "tenir sur une ligne"),
+        ({"du": "9999-12-31", "au": "9999-12-31"}, "f-du-erreur", "entre 2000 et 2099"),
     ],
 )
 async def test_bad_input_answers_422_with_a_french_message_by_field_and_stores_nothing(
@@ -145,3 +149,16 @@ async def test_another_association_neither_sees_nor_cancels_a_request_and_cancel
         assert cancel not in mine  # no « Annuler » once cancelled
         again = await client.http.post(cancel, data=yes, headers=owner.headers)
         assert "Annulation impossible" in assert_french_page(again, 409)
+
+
+async def test_the_reservation_page_links_to_the_calendar_of_pickups_and_returns(
+    nats_url: str, js: JetStreamContext
+) -> None:
+    async with running_ressources(nats_url) as client:
+        asso = await association(js, client)
+        page = assert_french_page(await client.http.get(SPACE, headers=asso.headers))
+        link = f'href="{SPACE}/calendrier"'
+        assert link in page
+        assert "Calendrier de vos retraits et retours" in page
+        calendar = await client.http.get(f"{SPACE}/calendrier", headers=asso.headers)
+        assert "Calendrier de nos prêts" in assert_french_page(calendar)

@@ -100,6 +100,9 @@ async def test_partial_approval_needs_a_reason_and_the_association_sees_it(
             f"{CITY}/{loan.id}/rendu", data={"endommage-0": "2"}, headers=headers
         )
         assert "pas plus d&#39;endommagées et perdues" in assert_french_page(bad, 422)
+        bell = {"endommage-0": "1", "note": "Toile\x07 déchirée"}
+        rung = await client.http.post(f"{CITY}/{loan.id}/rendu", data=bell, headers=headers)
+        assert "caractères de contrôle" in assert_french_page(rung, 422)
         back = await client.http.post(
             f"{CITY}/{loan.id}/rendu", data={"endommage-0": "1"}, headers=headers
         )
@@ -122,8 +125,14 @@ async def test_refusal_needs_a_reason(nats_url: str, js: JetStreamContext) -> No
 
         answer = await client.http.post(decide, data={"accorde-0": "0"}, headers=headers)
         assert "Indiquez le motif du refus" in assert_french_page(answer, 422)
+        bell = {"accorde-0": "0", "motif": "Stock\x07 réservé."}  # mailed: no control character
+        rung = await client.http.post(decide, data=bell, headers=headers)
+        assert "caractères de contrôle" in assert_french_page(rung, 422)
         wrong = await client.http.post(decide, data={"accorde-0": "3"}, headers=headers)
         assert "Au plus 1" in assert_french_page(wrong, 422)
+        for odd in ("¹", "1e3", "-1"):  # "¹" is a digit to str.isdigit(), not to int()
+            typed = await client.http.post(decide, data={"accorde-0": odd}, headers=headers)
+            assert "nombre entier" in assert_french_page(typed, 422), odd
         assert loans_of(client, asso.slug)[0].state is LoanState.REQUESTED
 
         why = {"accorde-0": "0", "motif": "Stock réservé au Forum des associations."}

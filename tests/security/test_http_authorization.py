@@ -1,18 +1,21 @@
 """HTTP authorisation across the real services (SPEC §4, §7): association A can never create,
-edit or cancel B's record, missions or events; admin routes need the admin token; a token is
-stored only as its hash (never in a bucket, a stream or a log line).
+edit or cancel B's record, missions or events, nor read or cancel B's loans; admin routes
+(the ressources' city routes included) need the admin token or the city's session; a token
+is stored only as its hash (never in a bucket, a stream or a log line).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import nats
 import pytest
 
 from tests.annuaire.conftest import association_body, mission_body
@@ -20,6 +23,8 @@ from tests.platform.platform_state import stored_state
 from tests.security.conftest import Scenario
 from tests.support.processes import wait_until
 from tests.support.services import Services
+from tests.support.sessions import session_cookie
+from vieasso.common.web import Kind
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
 PARIS = ZoneInfo("Europe/Paris")
@@ -249,3 +254,143 @@ async def test_tokens_are_stored_only_as_hashes(
             assert not any(secret in (data or b"") for _, _, data, _ in messages), stream
         for svc in services.running.values():
             assert association.token not in svc.process.output()
+
+
+Route = tuple[str, str, Any]
+RESSOURCES_CITY_ROUTES: list[Route] = [
+    ("GET", "/api/prets", None),
+    ("POST", "/api/prets/{loan_id}/decision", {"granted": [1]}),
+    ("POST", "/api/prets/{loan_id}/decision", {"reason": "Refusé par un tiers."}),
+    ("POST", "/api/prets/{loan_id}/pret", None),
+    ("POST", "/api/prets/{loan_id}/retrait", None),
+    ("POST", "/api/prets/{loan_id}/retour", {"lines": []}),
+    ("POST", "/api/prets/{loan_id}/annulation", {"reason": "Annulé par un tiers."}),
+    ("GET", "/api/prets/export.csv", None),
+    ("PUT", "/api/catalogue/fermetures", {"days": []}),
+]
+
+
+@dataclass
+class Lent:
+    model_id: str
+    loan_id: str  # the victim's (B's) request
+
+
+def loan_body(model_id: str, starts_on: date) -> dict[str, Any]:
+    day = str(starts_on)
+    return {"starts_on": day, "ends_on": day, "lines": [{"resource_id": model_id}]}
+
+
+@pytest.fixture(scope="module")
+def lent(services: Services, pair: tuple[Association, Association]) -> Lent:
+    """A model lent at no notice and a request of B for it (the first open day in 10 to 20)."""
+    ressources, (_, victim) = services.url("ressources"), pair
+    model_id = f"barnum-{secrets.token_hex(3)}"
+    model = {"name": "Barnum 3×3 m", "category": "barnums", "stock": 3, "storage_place": "CTM",
+             "notice": {"min_days": 0, "max_days": 365}}  # fmt: skip
+    put = httpx.put(f"{ressources}/api/catalogue/materiel/{model_id}", json=model,
+                    headers=services.admin_headers)  # fmt: skip
+    assert put.status_code == 200, put.text
+    today = datetime.now(PARIS).date()
+    for offset in range(10, 21):  # past Sundays and holidays
+        asked = httpx.post(f"{ressources}/api/associations/{victim.slug}/prets",
+                           json=loan_body(model_id, today + timedelta(days=offset)),
+                           headers=victim.auth)  # fmt: skip
+        if asked.status_code == 201:
+            return Lent(model_id, asked.json()["id"])
+    raise AssertionError(f"no open day for a request: {asked.text}")
+
+
+def loans_of(services: Services, victim: Association) -> Any:
+    url = f"{services.url('ressources')}/api/associations/{victim.slug}/prets"
+    return httpx.get(url, headers=victim.auth).json()
+
+
+def association_session(services: Services, who: Association) -> dict[str, str]:
+    """The headers of a browser signed in as `who` on the annuaire (its shared session)."""
+
+    async def signed_in() -> dict[str, str]:
+        nc = await nats.connect(services.nats_url)
+        try:
+            return await session_cookie(nc.jetstream(), Kind.ASSOCIATION, who.token, who.slug)
+        finally:
+            await nc.close()
+
+    return asyncio.run(signed_in())
+
+
+def test_an_association_cannot_read_or_cancel_anothers_loans(
+    services: Services, pair: tuple[Association, Association], lent: Lent, scenario: Scenario
+) -> None:
+    mine, victim = pair
+    scenario.describe(
+        name="HTTP: association A reads or cancels B's loans",
+        load="B's loan request in the ressources service",
+        faults="—",
+        inputs="list, request for, cancel B's loans with A's token (also through A's path); "
+        "B's calendar feed; A's signed-in session on the reservation pages",
+        checked="403 (404 through A's own path and for the feed), B's loans unchanged",
+    )
+    ressources, b, loan = services.url("ressources"), victim.slug, lent.loan_id
+    before = loans_of(services, victim)
+    assert [x["id"] for x in before["loans"]] == [loan]
+    answers = {
+        "list B's loans": httpx.get(f"{ressources}/api/associations/{b}/prets",
+                                    headers=mine.auth).status_code,
+        "request for B": httpx.post(f"{ressources}/api/associations/{b}/prets",
+                                    json=loan_body(lent.model_id, datetime.now(PARIS).date()),
+                                    headers=mine.auth).status_code,
+        "cancel B's loan": httpx.post(f"{ressources}/api/associations/{b}/prets/{loan}/annulation",
+                                      headers=mine.auth).status_code,
+        "B's loan via A's path": httpx.post(
+            f"{ressources}/api/associations/{mine.slug}/prets/{loan}/annulation",
+            headers=mine.auth).status_code,
+        "B's calendar": httpx.get(f"{ressources}/feeds/associations/{b}/prets.ics",
+                                  headers=mine.auth).status_code,
+    }  # fmt: skip
+    assert answers == {
+        "list B's loans": 403, "request for B": 403, "cancel B's loan": 403,
+        "B's loan via A's path": 404, "B's calendar": 404,
+    }  # fmt: skip
+    signed_in = association_session(services, mine)
+    page = httpx.get(f"{ressources}/espace-association/reservations", headers=signed_in)
+    assert page.status_code == 200
+    assert loan not in page.text
+    cancel_page = httpx.post(f"{ressources}/espace-association/reservations/{loan}/annuler",
+                             data={"confirmation": "oui"}, headers=signed_in)  # fmt: skip
+    assert cancel_page.status_code == 404
+    assert loans_of(services, victim) == before
+
+
+@pytest.mark.parametrize("route", RESSOURCES_CITY_ROUTES)
+def test_ressources_city_routes_need_the_admin_token_or_the_city_session(
+    services: Services, pair: tuple[Association, Association], lent: Lent, route: Route
+) -> None:
+    mine, victim = pair
+    method, path, body = route
+    url = services.url("ressources") + path.format(loan_id=lent.loan_id)
+    before = loans_of(services, victim)
+    admin = services.admin_token
+    for token in (mine.token, victim.token):
+        headers = {"Authorization": f"Bearer {token}"}
+        answer = httpx.request(method, url, json=body, headers=headers)
+        assert answer.status_code == 403, answer.text
+    for near_miss in (admin[:-1], admin + "A", admin.upper(), f"{admin} {admin}"):
+        headers = {"Authorization": f"Bearer {near_miss}"}
+        assert httpx.request(method, url, json=body, headers=headers).status_code in (401, 403)
+    assert httpx.request(method, url, json=body).status_code == 401
+    for who in (mine, victim):  # an association's session is not the city's
+        signed_in = association_session(services, who)
+        assert httpx.request(method, url, json=body, headers=signed_in).status_code == 401
+    assert loans_of(services, victim) == before
+
+
+def test_the_citys_loan_pages_send_an_association_to_the_sign_in(
+    services: Services, pair: tuple[Association, Association]
+) -> None:
+    mine, _ = pair
+    signed_in = association_session(services, mine)
+    for page_path in ("/espace-ville/prets", "/espace-ville/prets/export.csv"):
+        page = httpx.get(services.url("ressources") + page_path, headers=signed_in)
+        assert page.status_code == 303, (page_path, page.status_code)
+        assert page.headers["location"].endswith("/espace-ville/connexion"), page_path

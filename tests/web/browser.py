@@ -1,13 +1,18 @@
 """Headless Chromium through Playwright, with a screenshot of every page a test visits.
 
-The browser is Debian's `/usr/bin/chromium` (`make test` installs it): Playwright never
-downloads one (no `playwright install`). Each person in a test gets a fresh profile
-(user-data dir), so their cookies are their own. Pages are saved as
-`var/screenshots/<test>/NN-<page>.png`, NN counting the test's pages in order.
+The browser is Debian's `/usr/bin/chromium` (`make test` installs it, with `chromium-l10n`
+for its French interface): Playwright never downloads one (no `playwright install`).
+Chromium draws date fields in its interface language, taken from the environment
+(`LANGUAGE`), not from Playwright's `locale` (which only sets `navigator.language` and
+`Accept-Language`): both are French, so the screenshots show « 10/04/2027 ».
+Each person in a test gets a fresh profile (user-data dir), so their cookies are their own.
+Pages are saved as `var/screenshots/<test>/NN-<page>.png`, NN counting the test's pages in
+order.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# the interface language (needs /usr/lib/chromium/locales/fr.pak, from chromium-l10n)
+FRENCH = {"LANGUAGE": "fr_FR:fr", "LANG": "fr_FR.UTF-8"}
 SCREENSHOTS = REPO / "var" / "screenshots"
 PAGE_BUDGET = 100_000  # bytes of HTML before images (issue 7)
 
@@ -108,6 +115,7 @@ class Browser:
             args=CHROMIUM_ARGS,
             java_script_enabled=javascript,
             locale="fr-FR",
+            env={**os.environ, **FRENCH},
             timezone_id="Europe/Paris",
             viewport={"width": 1024, "height": 768},
         )

@@ -1,5 +1,6 @@
 """An association's upcoming events, read from the agenda's `agenda_events` bucket (the
-annuaire's public page of an association, the ressources' reservation form).
+annuaire's public page of an association, the ressources' reservation form), and one of
+them by id (the ressources' check that a loan names the association's own event).
 
 One filtered read of `<slug>.>` per page view: nothing is kept in memory between requests
 (the annuaire stays small with 5,000 associations and 50,000 events, SPEC B5). The agenda
@@ -13,6 +14,7 @@ import logging
 from datetime import datetime
 
 from nats.js import JetStreamContext
+from nats.js.errors import KeyDeletedError, KeyNotFoundError
 from nats.js.kv import KV_DEL, KV_PURGE
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
@@ -69,17 +71,38 @@ async def upcoming_events(
             finally:
                 await watcher.stop()  # type: ignore[no-untyped-call]
             for entry in entries:
-                stored = _parse(entry.key, entry.value)
-                if stored is None or stored.event.unpublished or stored.span_end < now:
-                    continue
-                found.append(
-                    UpcomingEvent(event=stored.event, first=stored.span_start, last=stored.span_end)
-                )
+                upcoming = _upcoming(_parse(entry.key, entry.value), now)
+                if upcoming is not None:
+                    found.append(upcoming)
     except Exception as exc:  # any failure only hides the events, never the page
         log.warning("agenda events unreadable", extra={"association": slug, "error": repr(exc)})
         raise AgendaUnavailable(slug) from exc
     found.sort(key=lambda e: (e.first, e.event.event_id))
     return found[:limit]
+
+
+async def upcoming_event(
+    js: JetStreamContext, slug: str, event_id: str, now: datetime
+) -> UpcomingEvent | None:
+    """The association's event `event_id` if it is published and not over; None when the
+    association has no such event (another association's id included)."""
+    key = f"{slug}.{event_id}"
+    try:
+        async with asyncio.timeout(READ_TIMEOUT):
+            kv = await js.key_value(BUCKET)
+            entry = await kv.get(key)
+    except (KeyNotFoundError, KeyDeletedError):
+        return None
+    except Exception as exc:
+        log.warning("agenda event unreadable", extra={"key": key, "error": repr(exc)})
+        raise AgendaUnavailable(slug) from exc
+    return _upcoming(_parse(key, entry.value), now)
+
+
+def _upcoming(stored: _StoredEvent | None, now: datetime) -> UpcomingEvent | None:
+    if stored is None or stored.event.unpublished or stored.span_end < now:
+        return None
+    return UpcomingEvent(event=stored.event, first=stored.span_start, last=stored.span_end)
 
 
 def _parse(key: str, value: bytes | None) -> _StoredEvent | None:

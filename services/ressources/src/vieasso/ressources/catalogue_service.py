@@ -21,7 +21,9 @@ from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import Publish, PublishError
 from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.web import ServiceStarting, Sessions
+from vieasso.ressources.adapters.availability import BUCKET as AVAILABILITY
 from vieasso.ressources.adapters.catalogue import CatalogueStore
+from vieasso.ressources.adapters.held import HeldUnits
 from vieasso.ressources.config import RessourcesSettings
 from vieasso.ressources.handlers.catalogue import Catalogue, announce_recent
 
@@ -57,6 +59,7 @@ class CatalogueService:
             self._directory_started = True
         await self.store.open(js)
         unit = Catalogue(self.store, self.directory, self.publish, self.clock)
+        unit.held = HeldUnits(await js.key_value(AVAILABILITY))
         if announce:
             try:
                 await announce_recent(unit, DUPLICATE_WINDOW)

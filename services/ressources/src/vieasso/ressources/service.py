@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from nats.js import JetStreamContext
 
+from vieasso.common.agenda_events import AgendaUnavailable, upcoming_event
 from vieasso.common.clock import Clock
 from vieasso.common.directory import DirectoryView
 from vieasso.common.nats.publish import Publish
@@ -21,14 +22,16 @@ from vieasso.ressources.adapters.availability import AvailabilityMirror, Availab
 from vieasso.ressources.adapters.entries import Entries
 from vieasso.ressources.adapters.loans import BUCKET as LOANS
 from vieasso.ressources.adapters.loans import LoanMirror, LoanStore
+from vieasso.ressources.adapters.seasons import SeasonStore
 from vieasso.ressources.config import RessourcesSettings
+from vieasso.ressources.domain.errors import AgendaDown
 from vieasso.ressources.domain.fairness import FairnessRules
 from vieasso.ressources.domain.requests import Closed, sundays
 from vieasso.ressources.handlers.facts import loan_fact
 from vieasso.ressources.handlers.mails import SERVICE, LoanMails
 from vieasso.ressources.handlers.reminders import sweep_mails
 from vieasso.ressources.handlers.steps import release_dangling, sweep_overdue
-from vieasso.ressources.handlers.unit import Lending
+from vieasso.ressources.handlers.unit import EventCheck, Lending
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +76,9 @@ class RessourcesService:
         for watched in (self.entries, self.availability, self.loans):
             await watched.start(js)
         s = self.settings
+        loans_kv = await js.key_value(LOANS)
         self.unit = Lending(
-            loans=LoanStore(await js.key_value(LOANS), self.loans),
+            loans=LoanStore(loans_kv, self.loans),
             availability=AvailabilityStore(
                 await js.key_value(AVAILABILITY),
                 self.availability,
@@ -90,7 +94,9 @@ class RessourcesService:
                 season_start_month=s.ressources_season_start_month,
                 municipal_event_days=frozenset(s.ressources_municipal_event_days),
             ),
+            seasons=SeasonStore(loans_kv, attempts=s.ressources_cas_attempts),
         )
+        self.unit.own_event = self._agenda_check(js)
         if self._own_directory and not self._directory_started:
             await self.directory.start(js)
             self._directory_started = True
@@ -104,6 +110,15 @@ class RessourcesService:
             self._sweeper = asyncio.create_task(self._sweep(self.unit), name="ressources-sweeper")
         log.info("ressources loaded", extra={"loans": len(self.loans.items)})
         return self.unit
+
+    def _agenda_check(self, js: JetStreamContext) -> EventCheck:
+        async def own_event(slug: str, event_id: str) -> bool:
+            try:
+                return await upcoming_event(js, slug, event_id, self.clock.now()) is not None
+            except AgendaUnavailable as exc:
+                raise AgendaDown() from exc
+
+        return own_event
 
     async def _republish_recent(self, unit: Lending) -> None:
         """Facts of the last changes again, same ids: lost ones are stored, others dropped."""

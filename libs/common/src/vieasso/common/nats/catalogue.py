@@ -211,7 +211,8 @@ BUCKETS: tuple[BucketSpec, ...] = (
     BucketSpec(
         "ressources_loans",
         Service.RESSOURCES,
-        "Loan requests by `<loan_id>`: lines, dates, state and its history (city's notes).",
+        "Loan requests by `<loan_id>`: lines, dates, state and its history (city's notes); "
+        "`saison.<slug>.<season>`: the requests counted against the association's maximum.",
         max_bytes=512 * MIB,
     ),
     BucketSpec(

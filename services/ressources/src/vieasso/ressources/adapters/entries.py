@@ -28,8 +28,11 @@ def is_entry(key: str) -> bool:
 
 class Entries(Watched[EquipmentModel | Room]):
     def __init__(self) -> None:
-        super().__init__(BUCKET, parse, is_entry)
+        super().__init__(BUCKET, parse)
         self.kv: KeyValue | None = None
+
+    def wanted(self, key: str) -> bool:
+        return is_entry(key)
 
     async def read(self, kind: ResourceKind, entry_id: str) -> EquipmentModel | Room | None:
         """The stored entry, from the server (the watched copy may be a moment behind)."""

@@ -12,6 +12,7 @@ from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequen
 from nats.js.kv import KeyValue
 
 from vieasso.ressources.adapters.availability import StorageError
+from vieasso.ressources.adapters.seasons import PREFIX as SEASONS
 from vieasso.ressources.adapters.watched import Watched
 from vieasso.ressources.domain.errors import Conflict, LoanNotFound
 from vieasso.ressources.domain.loans import Loan
@@ -28,6 +29,9 @@ class LoanMirror(Watched[Loan]):
 
     def __init__(self) -> None:
         super().__init__(BUCKET, parse)
+
+    def wanted(self, key: str) -> bool:
+        return not key.startswith(SEASONS)  # the season tallies share the bucket
 
     def of_association(self, slug: str) -> list[Loan]:
         return sorted(

@@ -19,13 +19,9 @@ T = TypeVar("T")
 
 
 class Watched(Generic[T]):
-    def __init__(
-        self, bucket: str, parse: Callable[[bytes], T], wanted: Callable[[str], bool] = bool
-    ) -> None:
-        """`wanted`: which keys of the bucket this copy holds (default: all)."""
+    def __init__(self, bucket: str, parse: Callable[[bytes], T]) -> None:
         self.bucket = bucket
         self._parse = parse
-        self._wanted = wanted
         self.items: dict[str, T] = {}
         self._revisions: dict[str, int] = {}
         self._watch = BucketWatch(bucket, self._entry)
@@ -51,8 +47,12 @@ class Watched(Generic[T]):
         else:
             self.items[key] = value
 
+    def wanted(self, key: str) -> bool:
+        """Whether `key` holds one of the items (a bucket may hold other records too)."""
+        return True
+
     def _entry(self, entry: KeyValue.Entry) -> None:
-        if not self._wanted(entry.key):
+        if not self.wanted(entry.key):
             return
         revision = entry.revision or 0
         if entry.operation in (KV_DEL, KV_PURGE):

@@ -50,6 +50,18 @@ class TryAgain(LoanError):
         )
 
 
+class AgendaDown(LoanError):
+    """The agenda's events could not be read to check the event a request names."""
+
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "L'agenda ne répond pas : réessayez dans un instant, ou envoyez la demande sans "
+            "événement."
+        )
+
+
 class RequestRefused(LoanError):
     """A request breaks a rule; `errors` holds (field, French message) pairs."""
 

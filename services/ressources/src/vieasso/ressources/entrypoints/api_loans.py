@@ -15,14 +15,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from vieasso.common.http.errors import invalid_response
-from vieasso.common.messages.base import FieldError
+from vieasso.common.messages.base import FieldError, Text
 from vieasso.common.web import ServiceStarting, sessions_of
 from vieasso.common.web.tokens import AssociationTokens, bearer_token, is_admin_token
 from vieasso.ressources.adapters.availability import StorageError
 from vieasso.ressources.config import RessourcesSettings
 from vieasso.ressources.domain.errors import LoanError, LoanNotFound, RequestRefused
 from vieasso.ressources.domain.loans import LABELS, Loan, LoanState, Period
-from vieasso.ressources.domain.requests import LoanRequest
+from vieasso.ressources.domain.requests import MAX_YEAR, MIN_YEAR, LoanRequest
 from vieasso.ressources.handlers import decisions, steps
 from vieasso.ressources.handlers.requests import request_loan
 from vieasso.ressources.handlers.spans import catalogue_free
@@ -58,13 +58,13 @@ class Decision(BaseModel):
     granted: list[Annotated[int, Field(ge=0, le=100_000)]] | None = Field(
         default=None, max_length=30, description="Units granted, one number per line."
     )
-    reason: str | None = Field(default=None, max_length=1000, description="Refusal: why.")
+    reason: Text | None = Field(default=None, max_length=1000, description="Refusal: why.")
 
 
 class Reason(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(default="", max_length=1000)
+    reason: Text = Field(default="", max_length=1000)
 
 
 def loan_view(loan: Loan) -> dict[str, Any]:
@@ -145,6 +145,14 @@ def _availability_route(router: APIRouter, guards: Guards) -> None:
     ) -> JSONResponse:
         """Free units of every catalogue entry on every day from `du` to `au` (equipment:
         its buffer days after `au` included, as an approval would need them)."""
+        century = f"Choisissez une date entre {MIN_YEAR} et {MAX_YEAR}."
+        outside = [
+            FieldError(field=name, message=century, code="range")
+            for name, day in (("du", du), ("au", au))
+            if not MIN_YEAR <= day.year <= MAX_YEAR
+        ]
+        if outside:  # the buffer days after 31/12/9999 are no date at all
+            return invalid_response(outside)
         if au < du or au - du > timedelta(days=MAX_RANGE_DAYS):
             message = f"Choisissez une fin après le début, {MAX_RANGE_DAYS} jours au plus."
             return invalid_response([FieldError(field="au", message=message, code="range")])

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from vieasso.common.spreadsheet import csv_bytes
 from vieasso.common.web.tokens import bearer_token, is_admin_token
 from vieasso.ressources.domain import loan_report
+from vieasso.ressources.domain.calendar import local_day
 from vieasso.ressources.domain.loans import LoanLine
 from vieasso.ressources.entrypoints.pages_support import Pages, PageSource
 from vieasso.ressources.handlers.unit import Lending
@@ -48,7 +49,7 @@ ViewQuery = Annotated[View, Query(description="`detail` : une ligne par ligne de
 
 def loans_csv(source: ExportSource, year: int | None, view: View) -> Response:
     cat = source.catalogue()
-    year = year or cat.clock.now().year
+    year = year or local_day(cat.clock.now()).year
     loans = loan_report.of_year(source.lending().loans.mirror.items.values(), year)
 
     def association_name(slug: str) -> str:

@@ -6,8 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from pydantic import TypeAdapter, ValidationError
+
 from vieasso.common.agenda_events import UpcomingEvent
+from vieasso.common.messages.base import Text
 from vieasso.common.messages.ressources import ResourceKind
+from vieasso.common.validation import french_errors
 from vieasso.ressources.adapters.catalogue import CatalogueStore
 from vieasso.ressources.domain.catalogue import EquipmentModel
 from vieasso.ressources.domain.loans import Loan, LoanLine, LoanState
@@ -16,6 +20,7 @@ from vieasso.ressources.handlers.spans import span_of
 from vieasso.ressources.handlers.unit import Lending
 
 MAX_UNITS = 100_000
+_TEXT: TypeAdapter[str] = TypeAdapter(Text)
 WHOLE_NUMBER = "Indiquez un nombre entier, 0 ou plus."
 STATES = {
     LoanState.REQUESTED: "demandée",
@@ -83,9 +88,21 @@ def period_text(loan: Loan) -> str:
     return f"du {p.starts_on:%d/%m/%Y} au {p.ends_on:%d/%m/%Y}"
 
 
+def typed_words(raw: str, limit: int = 1000) -> tuple[str, str | None]:
+    """The words typed in a form field on one line (at most `limit` characters), and the
+    French reason they cannot be kept (a control character: the mails refuse them)."""
+    text = " ".join(raw.split())[:limit]
+    try:
+        _TEXT.validate_python(text)
+    except ValidationError as exc:
+        return text, french_errors(exc)[0].message
+    return text, None
+
+
 def units(raw: object) -> int | None:
     """A whole number of units from a form field (empty: 0), or None when it is not one."""
     text = str(raw or "").strip() or "0"
-    if not text.isdigit() or len(text) > len(str(MAX_UNITS)) or int(text) > MAX_UNITS:
+    ascii_digits = text.isascii() and text.isdigit()  # "²" and "١" are digits to isdigit()
+    if not ascii_digits or len(text) > len(str(MAX_UNITS)) or int(text) > MAX_UNITS:
         return None
     return int(text)

@@ -27,6 +27,7 @@ from vieasso.ressources.entrypoints.pages_loans import (
     period_text,
     shown_lines,
     state_text,
+    typed_words,
     units,
 )
 from vieasso.ressources.entrypoints.pages_support import Pages
@@ -127,9 +128,11 @@ class CityLoans:
             return self.missing(request)
         form = {k: str(v) for k, v in (await bounded_form(request)).items()}
         granted, errors = _grants(loan, form)
-        reason = " ".join(form.get("motif", "").split())[:1000]
+        reason, wrong = typed_words(form.get("motif", ""))
         partial = any(n < line.requested for n, line in zip(granted, loan.lines, strict=True))
-        if not errors and partial and not reason:
+        if wrong:
+            errors["motif"] = wrong
+        elif not errors and partial and not reason:
             errors["motif"] = PARTIAL_REASON if any(granted) else REASON_NEEDED
         if errors:
             return self.render(request, {loan_id: errors}, form | {"loan": loan_id})
@@ -168,9 +171,11 @@ class CityLoans:
             return self.missing(request)
         form = {k: str(v) for k, v in (await bounded_form(request)).items()}
         lines, errors = _returned_lines(loan, form)
+        note, wrong = typed_words(form.get("note", ""))
+        if wrong:
+            errors["note"] = wrong
         if errors:
             return self.render(request, {loan_id: errors}, form | {"loan": loan_id})
-        note = " ".join(form.get("note", "").split())[:1000]
         try:
             await return_loan(unit, loan_id, ReturnInput(lines=tuple(lines), note=note))
         except LoanError as exc:

@@ -14,17 +14,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from vieasso.common.agenda_events import AgendaUnavailable, UpcomingEvent
 from vieasso.common.http.limits import bounded_form
 from vieasso.common.messages.base import SLUG_PATTERN
 from vieasso.common.messages.ressources import ResourceKind
+from vieasso.common.validation import french_errors
 from vieasso.common.web import site_urls
 from vieasso.ressources.domain.calendar import local_day
-from vieasso.ressources.domain.errors import LoanError, RequestRefused
+from vieasso.ressources.domain.errors import AgendaDown, LoanError, RequestRefused
 from vieasso.ressources.domain.loans import Period
 from vieasso.ressources.domain.offer import closed_in, offer
-from vieasso.ressources.domain.requests import LoanRequest
+from vieasso.ressources.domain.requests import LoanRequest, RequestLine
 from vieasso.ressources.entrypoints.pages_loans import (
     CANCELLABLE,
     LoanSource,
@@ -33,14 +35,13 @@ from vieasso.ressources.entrypoints.pages_loans import (
     state_text,
 )
 from vieasso.ressources.entrypoints.pages_reservations_form import (
-    EVENT_NOT_YOURS,
     errors_by_field,
     event_options,
     read_basket,
     read_period,
 )
 from vieasso.ressources.entrypoints.pages_support import RESERVATIONS, Pages
-from vieasso.ressources.handlers.requests import request_loan
+from vieasso.ressources.handlers.requests import EVENT_NOT_YOURS, request_loan
 from vieasso.ressources.handlers.steps import cancel
 
 LoanIdPath = Annotated[str, Path(max_length=80, pattern=SLUG_PATTERN)]
@@ -50,7 +51,7 @@ NOTICES = {
     "envoyee": "Votre demande est envoyée au Service Vie associative : vous verrez ici sa réponse.",
     "annulee": "La demande est annulée : le matériel est rendu disponible aux autres associations.",
 }
-AGENDA_DOWN = "L'agenda ne répond pas : réessayez, ou envoyez la demande sans événement."
+AGENDA_DOWN = AgendaDown().message
 
 
 class Reservations:
@@ -150,21 +151,44 @@ class Reservations:
                 errors["evenement"] = EVENT_NOT_YOURS
         if errors:
             return await self.render(request, slug, values, errors, period, status=422)
-        loan_request = LoanRequest(
-            starts_on=period.starts_on,
-            ends_on=period.ends_on,
-            first_half=period.first_half,
-            last_half=period.last_half,
-            lines=tuple(lines),
-            event_id=event_id,
-            note=" ".join(values.get("note", "").split())[:500],
-        )
+        return await self.ask(request, slug, values, period, lines=lines, event_id=event_id)
+
+    async def ask(
+        self,
+        request: Request,
+        slug: str,
+        values: dict[str, str],
+        period: Period,
+        *,
+        lines: list[RequestLine],
+        event_id: str | None,
+    ) -> Response:
+        """The request through the use case; its refusals on the form's fields."""
         try:
+            loan_request = LoanRequest(
+                starts_on=period.starts_on,
+                ends_on=period.ends_on,
+                first_half=period.first_half,
+                last_half=period.last_half,
+                lines=tuple(lines),
+                event_id=event_id,
+                note=" ".join(values.get("note", "").split())[:500],
+            )
             await request_loan(self.source.lending(), slug, loan_request)
+        except ValidationError as exc:  # a control character in the note
+            shape = [(e.field, e.message) for e in french_errors(exc)]
+            fields = errors_by_field(shape, lines)
         except RequestRefused as exc:
-            refused = errors_by_field(exc.errors, lines)
-            return await self.render(request, slug, values, refused, period, status=422)
-        return RedirectResponse(f"{RESERVATIONS}?ok=envoyee", status_code=303)
+            fields = errors_by_field(exc.errors, lines)
+        except AgendaDown:
+            fields = {"evenement": AGENDA_DOWN}
+        except LoanError as exc:  # too many requests at once (« réessayez »)
+            back = (RESERVATIONS, "Vos réservations")
+            title = "Demande non envoyée"
+            return self.pages.message(request, exc.status, title, exc.message, link=back)
+        else:
+            return RedirectResponse(f"{RESERVATIONS}?ok=envoyee", status_code=303)
+        return await self.render(request, slug, values, fields, period, status=422)
 
     async def cancel_request(self, request: Request, loan_id: LoanIdPath) -> Response:
         """Asks first (no script needed: the confirmation page posts again)."""

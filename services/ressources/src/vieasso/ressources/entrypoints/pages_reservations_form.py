@@ -14,13 +14,13 @@ from vieasso.common.messages.base import SLUG_PATTERN
 from vieasso.common.messages.ressources import Half, ResourceKind
 from vieasso.ressources.adapters.catalogue import CatalogueStore
 from vieasso.ressources.domain.calendar import local_day
+from vieasso.ressources.domain.catalogue import MAX_STOCK
 from vieasso.ressources.domain.loans import Period
 from vieasso.ressources.domain.requests import MAX_YEAR, MIN_YEAR, RequestLine
 from vieasso.ressources.entrypoints.pages_loans import WHOLE_NUMBER, units
 
 MAX_DAYS = 92  # a longer period is not drawn (no model is lent that long)
 EMPTY_BASKET = "Choisissez au moins un matériel (une quantité) ou une salle."
-EVENT_NOT_YOURS = "Choisissez l'un des événements à venir de votre association."
 LABELS = {"du": "Premier jour", "au": "Dernier jour", "debut": "Début", "fin": "Fin"}
 
 
@@ -84,6 +84,10 @@ def field_of(name: str, lines: Sequence[RequestLine]) -> str:
         return "du"
     if name == "ends_on":
         return "au"
+    if name == "event_id":
+        return "evenement"
+    if name == "note":
+        return "note"
     if name.startswith("lines."):
         index = name.split(".")[1]
         if index.isdigit() and int(index) < len(lines):
@@ -101,8 +105,8 @@ def read_basket(store: CatalogueStore, form: FormData) -> tuple[list[RequestLine
         quantity = units(form.get(name))
         if quantity is None:
             errors[name] = WHOLE_NUMBER
-        elif quantity > 0:
-            lines.append(RequestLine(resource_id=model.id, quantity=quantity))
+        elif quantity > 0:  # more than any stock: the rules answer with the model's stock
+            lines.append(RequestLine(resource_id=model.id, quantity=min(quantity, MAX_STOCK)))
     room_id = str(form.get("salle", "")).strip()
     if room_id:
         if store.get(ResourceKind.ROOM, room_id) is None:

@@ -11,7 +11,7 @@ loading the demo twice changes nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -30,7 +30,7 @@ from vieasso.common.nats.publish import Publish
 from vieasso.common.subjects import CatalogueChange
 from vieasso.common.validation import french_errors
 from vieasso.ressources.adapters.catalogue import BUCKET, CLOSED_DAYS, CatalogueStore
-from vieasso.ressources.domain.calendar import Calendar, CityClosures, ClosedDay
+from vieasso.ressources.domain.calendar import Calendar, CityClosures, ClosedDay, local_day
 from vieasso.ressources.domain.catalogue import EntryState, EquipmentModel, Room, entry_key
 from vieasso.ressources.domain.catalogue_errors import (
     EntryConflict,
@@ -38,6 +38,8 @@ from vieasso.ressources.domain.catalogue_errors import (
     InvalidEntry,
     field_error,
 )
+from vieasso.ressources.domain.periods import Allocation
+from vieasso.ressources.domain.stock import days_over, stock_refusal
 
 NAMESPACE = uuid.UUID("3b8f5a0e-7c1d-4e29-b6a4-5d0c9e1f2a73")
 SERVER_SET = frozenset({"id", "kind", "updated_at"})
@@ -47,6 +49,11 @@ NOT_FOUND = {
 }
 TAKEN = {ResourceKind.EQUIPMENT: "Un matériel", ResourceKind.ROOM: "Une salle"}
 Entry = EquipmentModel | Room
+Held = Callable[[ResourceKind, str], Awaitable[tuple[Allocation, ...]]]
+
+
+async def _nothing_held(kind: ResourceKind, entry_id: str) -> tuple[Allocation, ...]:
+    return ()
 
 
 @dataclass
@@ -58,6 +65,8 @@ class Catalogue:
     publish: Publish
     clock: Clock
     unannounced: dict[str, int] = field(default_factory=dict)  # key → revision
+    # the units approved for an entry, read from its availability record on the server
+    held: Held = _nothing_held
 
     def calendar(self) -> Calendar:
         return self.store.calendar()
@@ -97,6 +106,8 @@ async def save_entry(
     except ValidationError as exc:
         raise InvalidEntry(french_errors(exc)) from exc
     _check(cat, entry)
+    if isinstance(entry, EquipmentModel) and (current is None or entry.stock < current.value.stock):
+        await _check_stock(cat, entry)
     key = entry_key(kind, entry_id)
     if current is not None and current.value == entry.model_copy(
         update={"updated_at": current.value.updated_at}
@@ -134,6 +145,15 @@ def _check(cat: Catalogue, entry: Entry) -> None:
             errors.append(field_error("venue_id", message, "archived_venue"))
     if errors:
         raise InvalidEntry(errors)
+
+
+async def _check_stock(cat: Catalogue, entry: EquipmentModel) -> None:
+    """Never fewer units than already approved for a day to come (read from the server)."""
+    held = await cat.held(entry.kind, entry.id)
+    over = days_over(held, entry.stock, local_day(cat.clock.now()))
+    if over:
+        message = stock_refusal(entry.name, entry.stock, over)
+        raise InvalidEntry([field_error("stock", message, "below_approved")])
 
 
 async def set_state(cat: Catalogue, kind: ResourceKind, entry_id: str, state: EntryState) -> Saved:

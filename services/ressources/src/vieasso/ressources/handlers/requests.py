@@ -1,4 +1,5 @@
-"""An association asks: the rules, the season's maximum, warnings; stored, then announced."""
+"""An association asks: the rules, its own agenda event, the season's maximum (claimed by
+compare-and-set, `handlers.season`), warnings; stored, then announced."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import secrets
 
 from vieasso.common.messages.ressources import ResourceKind
 from vieasso.ressources.domain.errors import RequestRefused
-from vieasso.ressources.domain.fairness import municipal_warning, season_refusal
+from vieasso.ressources.domain.fairness import municipal_warning
 from vieasso.ressources.domain.loans import Loan, LoanLine, LoanState, Transition
 from vieasso.ressources.domain.requests import Entry, LoanRequest, check_request
 from vieasso.ressources.handlers.facts import loan_fact
+from vieasso.ressources.handlers.season import claim_season
 from vieasso.ressources.handlers.spans import span_of
 from vieasso.ressources.handlers.unit import Lending
+
+EVENT_NOT_YOURS = "Choisissez l'un des événements à venir de votre association."
 
 
 def new_loan_id() -> str:
@@ -24,12 +28,13 @@ async def request_loan(unit: Lending, slug: str, request: LoanRequest) -> Loan:
     for line in request.lines:
         entries[(line.kind, line.resource_id)] = await unit.entry(line.kind, line.resource_id)
     errors = check_request(request, entries, unit.today(), unit.closed)
+    if request.event_id is not None and not await unit.own_event(slug, request.event_id):
+        errors.append(("event_id", EVENT_NOT_YOURS))
     if errors:
         raise RequestRefused(errors)
     period = request.period
-    refusal = season_refusal(unit.fairness, slug, period, unit.loans.mirror.items.values())
-    if refusal:
-        raise RequestRefused([("saison", refusal)])
+    loan_id = new_loan_id()
+    await claim_season(unit, slug, period, loan_id)
     warnings = [w for w in (municipal_warning(unit.fairness, period),) if w]
     for line in request.lines:
         entry = entries[(line.kind, line.resource_id)]
@@ -44,7 +49,7 @@ async def request_loan(unit: Lending, slug: str, request: LoanRequest) -> Loan:
             )
     now = unit.clock.now()
     loan = Loan(
-        id=new_loan_id(),
+        id=loan_id,
         association_slug=slug,
         lines=tuple(
             LoanLine(resource_id=line.resource_id, kind=line.kind, requested=line.quantity)

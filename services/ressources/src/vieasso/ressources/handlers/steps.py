@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vieasso.common.messages.base import Text
 from vieasso.ressources.adapters.availability import Change
 from vieasso.ressources.domain.catalogue import EquipmentModel
 from vieasso.ressources.domain.errors import Conflict, IllegalTransition, LoanNotFound
@@ -32,7 +33,7 @@ class ReturnInput(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     lines: tuple[ReturnLine, ...] = Field(default=(), max_length=30)
-    note: str = Field(default="", max_length=1000)
+    note: Text = Field(default="", max_length=1000)
 
 
 async def _step(unit: Lending, loan_id: str, state: LoanState, by: Actor) -> Loan:
