@@ -28,9 +28,9 @@ async def test_provision_creates_every_stream_bucket_and_object_store_on_file_st
         status = await kv.status()
         assert status.bucket == bucket.name
     for store in OBJECT_STORES:
-        status = await (await js.object_store(store.name)).status()
-        assert (status.bucket, status.storage_type) == (store.name, StorageType.FILE)
-        assert status.stream_info.config.max_bytes == store.max_bytes
+        stored = await (await js.object_store(store.name)).status()
+        assert (stored.bucket, stored.storage_type) == (store.name, StorageType.FILE)
+        assert stored.stream_info.config.max_bytes == store.max_bytes
 
 
 async def test_provisioning_twice_keeps_existing_data(js: JetStreamContext) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from datetime import datetime
 from typing import Final
 
 from nats.errors import Error as NatsError
@@ -23,7 +24,8 @@ from nats.js.errors import ObjectNotFoundError
 from nats.js.object_store import ObjectStore
 from pydantic import ValidationError
 
-from vieasso.common.images.variants import PreparedImage
+from vieasso.common.images.checks import sniff
+from vieasso.common.images.variants import PreparedImage, image_id, prepare
 from vieasso.common.messages.images import ImageManifest
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,8 @@ class ImageStore:
         self._files: OrderedDict[str, bytes] = OrderedDict()
         self._cached = 0
         self._store: ObjectStore | None = None
+        # one image prepared at a time: each may hold ~100 MB while it is decoded
+        self._preparing = asyncio.Semaphore(1)
 
     async def manifest(self, image_id: str) -> ImageManifest | None:
         """The image's manifest; None when no complete image has this id."""
@@ -76,6 +80,17 @@ class ImageStore:
         if len(data) <= CACHED_AT_MOST:
             self._remember(key, data)
         return data
+
+    async def upload(self, data: bytes, *, owner: str, now: datetime) -> ImageManifest:
+        """Check and store `data` for `owner` (`ImageRejected`, in French, when it is not an
+        image we take); the same file sent again by the same owner is not processed again."""
+        sniff(data)
+        known = await self.manifest(image_id(owner, data))
+        if known is not None:
+            return known
+        async with self._preparing:
+            prepared = await asyncio.to_thread(prepare, data, owner=owner, now=now)
+        return await self.save(prepared)
 
     async def save(self, prepared: PreparedImage) -> ImageManifest:
         """Store every file, then the manifest; an image already stored is left as it is."""
