@@ -3,14 +3,24 @@ stored in the `agenda_images` object store, named by id in submissions, served i
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 import secrets
 
+import feedparser
 import pytest
 from nats.js import JetStreamContext
 from PIL import Image
 
-from tests.agenda.conftest import Directory, Running, applied, submission, wait_for
+from tests.agenda.conftest import (
+    Directory,
+    Running,
+    applied,
+    get_calendar,
+    submission,
+    wait_for,
+)
 from tests.support import photos
 from vieasso.agenda.adapters.tokens import token_digest
 from vieasso.agenda.domain.model import event_key
@@ -177,3 +187,71 @@ async def test_submission_names_its_poster_and_another_associations_image_is_ref
         rejected = EventRejected.model_validate_json(message.data)
         assert rejected.reasons[0].code == code
     await refusals.unsubscribe()
+
+
+async def test_poster_on_the_event_page_in_json_ld_feeds_and_calendars(
+    agenda: Running, directory: Directory, js: JetStreamContext
+) -> None:
+    slug, headers = await association(agenda, directory)
+    _, uploaded = await upload(agenda, slug, headers, photos.phone_photo(2000, 1500))
+    image_id = uploaded["image_id"]
+    assert isinstance(image_id, str)
+    alt = "Affiche : un vélo rouge devant la Citadelle"
+    event = submission(slug, image_id=image_id, image_alt=alt, image_credits="Photo : Léa M.")
+    await applied(agenda, js, event)
+    base = f"{agenda.settings.public_url('agenda')}/images/{image_id}"
+    large = f"{base}/1440.jpg"
+
+    page = await agenda.client.get(f"/events/{slug}/{event.event_id}")
+    assert page.status_code == 200
+    assert f'alt="{alt}"' in page.text.replace("&#39;", "'")
+    assert f'{base}/960.jpg"' in page.text
+    assert "Crédits : Photo : Léa M." in page.text
+    document = page.text.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    image = json.loads(document)["image"]
+    assert image["url"] == large
+    assert (image["caption"], image["creditText"]) == (alt, "Photo : Léa M.")
+
+    served = await agenda.client.get(large)
+    for kind in ("rss", "atom"):  # read as a feed reader does
+        feed = await agenda.client.get(f"/feeds/agenda.{kind}?association={slug}")
+        (entry,) = feedparser.parse(feed.content).entries
+        (enclosure,) = entry.enclosures
+        assert enclosure.href == large, kind
+        assert enclosure.type == "image/jpeg", kind
+        assert enclosure.length == str(len(served.content)), kind
+        assert [link.rel for link in entry.links].count("alternate") == 1, kind
+
+    calendar = await get_calendar(agenda, f"/events/{slug}/{event.event_id}.ics")
+    vevent = next(iter(calendar.walk("VEVENT")))
+    picture = vevent["IMAGE"]
+    assert str(picture) == large
+    assert picture.params["VALUE"] == "URI"
+    assert picture.params["FMTTYPE"] == "image/jpeg"
+    assert str(vevent["ATTACH"]) == large
+
+
+async def test_image_url_stays_accepted_and_is_never_fetched(
+    agenda: Running, directory: Directory, js: JetStreamContext
+) -> None:
+    slug, _ = await association(agenda, directory)
+    asked: list[str] = []
+
+    async def fetched(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        asked.append("fetched")
+        writer.close()
+
+    server = await asyncio.start_server(fetched, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    url = f"http://127.0.0.1:{port}/affiche.jpg"
+    try:
+        event = submission(slug, image_url=url)
+        await applied(agenda, js, event)
+        calendar = await get_calendar(agenda, f"/events/{slug}/{event.event_id}.ics")
+        assert str(next(iter(calendar.walk("VEVENT")))["IMAGE"]) == url
+        page = await agenda.client.get(f"/events/{slug}/{event.event_id}")
+        assert url in page.text  # in its JSON-LD
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert asked == []

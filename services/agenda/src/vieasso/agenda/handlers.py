@@ -17,7 +17,7 @@ from vieasso.agenda.adapters.catalog import Catalog
 from vieasso.agenda.adapters.store import ConcurrentWrite, EventStore
 from vieasso.agenda.domain.events import Identity, decide
 from vieasso.agenda.domain.model import StoredEvent, event_key, event_uid, fact_message_id
-from vieasso.agenda.domain.posters import ImageLookup, NoImages, poster_of
+from vieasso.agenda.domain.posters import IMAGES_PATH, ImageLookup, NoImages, poster_of
 from vieasso.agenda.domain.rules import Directory, check_association, check_content
 from vieasso.common import subjects
 from vieasso.common.clock import Clock
@@ -87,7 +87,8 @@ class Agenda:
         )
         if errors or content.image_id is None:
             return errors or None
-        return poster_of(slug, content, await self.images.manifest(content.image_id))
+        manifest = await self.images.manifest(content.image_id)
+        return poster_of(slug, content, manifest, f"{self.public_url}{IMAGES_PATH}")
 
     async def handle(self, message: Inbound) -> Outcome:
         """One submission: applied, unchanged, refused with reasons, or dead-lettered.

@@ -195,6 +195,7 @@ class Poster(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     id: ImageId
+    url: WebUrl = Field(description="Where its files are served: `<url>/<variant>`.")
     alt: Line
     credits: Line | None = None
     width: int = Field(ge=1, description="Width of the original, upright.")

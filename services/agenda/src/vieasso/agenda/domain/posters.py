@@ -12,6 +12,7 @@ from vieasso.common.messages.agenda import EventContent, Poster
 from vieasso.common.messages.base import FieldError
 from vieasso.common.messages.images import ImageManifest
 
+IMAGES_PATH = "/images"
 UNKNOWN_IMAGE = (
     "Image inconnue : envoyez d'abord l'affiche (POST /api/associations/{slug}/images), "
     "puis indiquez l'identifiant reçu."
@@ -45,9 +46,10 @@ def check_poster_text(content: EventContent) -> list[FieldError]:
 
 
 def poster_of(
-    slug: str, content: EventContent, manifest: ImageManifest | None
+    slug: str, content: EventContent, manifest: ImageManifest | None, images_url: str
 ) -> Poster | list[FieldError] | None:
-    """The poster `content` names (None when it names none), or why it cannot have it."""
+    """The poster `content` names (None when it names none), or why it cannot have it;
+    its files are served under `<images_url>/<id>/`."""
     if content.image_id is None:
         return None
     if manifest is None:
@@ -57,6 +59,7 @@ def poster_of(
         return [FieldError(field="image_id", message=FOREIGN_IMAGE, code="foreign_image")]
     return Poster(
         id=manifest.id,
+        url=f"{images_url}/{manifest.id}",
         alt=content.image_alt or "",
         credits=content.image_credits,
         width=manifest.width,
