@@ -89,21 +89,18 @@ def _prepare(
         raise too_many_pixels(width, height)
     image.load()
     icc = image.info.get("icc_profile") if image.mode != "CMYK" else None
-    upright = _normalized(ImageOps.exif_transpose(image))
     full = (height, width) if rotated else (width, height)
-    original = strip(data, fmt, orientation)
-    files = {ORIGINAL: original}
-    variants = [ImageVariant(name=ORIGINAL, media_type=fmt.media_type, width=full[0],
-                             height=full[1], bytes=len(original))]  # fmt: skip
-    current = upright
+    files = {ORIGINAL: strip(data, fmt, orientation)}
+    variants = [_described(ORIGINAL, fmt.media_type, full, files[ORIGINAL])]
+    current = _normalized(ImageOps.exif_transpose(image))
     for target in sorted(WIDTHS, reverse=True):
         current = _resized(current, target, full)
-        for ext, encoded in (("webp", _webp(current, icc)), ("jpg", _jpeg(current, icc))):
-            name = f"{target}.{ext}"
-            files[name] = encoded
-            media = "image/webp" if ext == "webp" else "image/jpeg"
-            variants.append(ImageVariant(name=name, media_type=media, width=current.width,
-                                         height=current.height, bytes=len(encoded)))  # fmt: skip
+        for ext, media, encoded in (
+            ("webp", "image/webp", _webp(current, icc)),
+            ("jpg", "image/jpeg", _jpeg(current, icc)),
+        ):
+            files[f"{target}.{ext}"] = encoded
+            variants.append(_described(f"{target}.{ext}", media, current.size, encoded))
     manifest = ImageManifest(
         id=image_id(owner, data),
         owner=owner,
@@ -113,6 +110,13 @@ def _prepare(
         uploaded_at=now,
     )
     return PreparedImage(manifest=manifest, files=files)
+
+
+def _described(name: str, media_type: str, size: tuple[int, int], data: bytes) -> ImageVariant:
+    width, height = size
+    return ImageVariant(
+        name=name, media_type=media_type, width=width, height=height, bytes=len(data)
+    )
 
 
 def _normalized(image: Image.Image) -> Image.Image:
