@@ -136,11 +136,11 @@ def _webp(data: bytes, tiff: bytes) -> bytes:
     i = 12
     while i + 8 <= end:
         kind, length = struct.unpack("<4sI", data[i : i + 8])
-        stop = i + 8 + length + (length & 1)
-        if stop > end + (length & 1):
+        if i + 8 + length > end:
             raise ImageRejected("image_broken")
+        stop = i + 8 + length + (length & 1)  # chunks are padded to even sizes
         if kind not in _WEBP_DROPPED:
-            chunks.append(data[i:stop])
+            chunks.append(data[i:stop].ljust(stop - i, b"\x00"))  # a last pad byte may lack
         i = stop
     if not chunks:
         raise ImageRejected("image_broken")
