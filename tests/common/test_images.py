@@ -123,3 +123,27 @@ def test_animated_images_are_refused() -> None:
     with pytest.raises(ImageRejected) as refused:
         prepare(out.getvalue(), owner="a", now=NOW)
     assert refused.value.code == "image_animated"
+
+
+def test_an_extended_webp_keeps_only_its_orientation_and_is_served_upright() -> None:
+    exif = Image.Exif()
+    exif[photos.ORIENTATION] = 6
+    exif.get_ifd(photos.GPS_IFD).update({1: "N", 2: photos.BESANCON[0]})
+    out = io.BytesIO()
+    Image.new("RGBA", (300, 200), (10, 200, 30, 100)).save(
+        out, "WEBP", exif=exif, xmp=b"<x:xmpmeta>GPSLatitude</x:xmpmeta>"
+    )
+    prepared = prepare(out.getvalue(), owner="a", now=NOW)
+    original = opened(prepared.files["original"])
+    assert dict(original.getexif()) == {photos.ORIENTATION: 6}
+    assert b"GPSLatitude" not in prepared.files["original"]
+    assert opened(prepared.files["480.webp"]).size == (200, 300)
+    assert opened(prepared.files["480.webp"]).mode == "RGBA"
+
+
+@pytest.mark.parametrize("mode", ["CMYK", "L", "P", "I;16"])
+def test_every_colour_mode_gives_rgb_jpeg_variants(mode: str) -> None:
+    out = io.BytesIO()
+    Image.new(mode, (64, 48)).save(out, "JPEG" if mode in ("CMYK", "L") else "PNG")
+    prepared = prepare(out.getvalue(), owner="a", now=NOW)
+    assert opened(prepared.files["480.jpg"]).mode == "RGB"
