@@ -25,6 +25,7 @@ from tests.support import photos
 from vieasso.agenda.adapters.tokens import token_digest
 from vieasso.agenda.domain.model import event_key
 from vieasso.common import subjects
+from vieasso.common.http.ratelimit import RateLimit
 from vieasso.common.images.checks import MAX_BYTES
 from vieasso.common.messages.agenda import EventRejected
 
@@ -255,3 +256,22 @@ async def test_image_url_stays_accepted_and_is_never_fetched(
         server.close()
         await server.wait_closed()
     assert asked == []
+
+
+async def test_an_association_sending_too_many_images_waits_with_a_french_429(
+    agenda: Running, directory: Directory
+) -> None:
+    slug, headers = await association(agenda, directory)
+    other, other_headers = await association(agenda, directory)
+    agenda.wiring.uploads = RateLimit(2, 3600)
+    for _ in range(2):
+        status, _ = await upload(agenda, slug, headers, photos.png())
+        assert status == 201
+    refused = await agenda.client.post(
+        f"/api/associations/{slug}/images", content=photos.png(), headers=headers
+    )
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "3600"
+    assert refused.json()["detail"].startswith("Trop d'images envoyées")
+    status, _ = await upload(agenda, other, other_headers, photos.png())
+    assert status == 201  # counted per association

@@ -26,6 +26,7 @@ from vieasso.agenda.handlers import Agenda
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import DirectoryView
 from vieasso.common.http.app import build_app
+from vieasso.common.http.ratelimit import RateLimit
 from vieasso.common.images import ImageStore, ImageStoreError
 from vieasso.common.nats.publish import PublishError
 from vieasso.common.nats.pull import PullConsumer
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 SERVICE = "agenda"
 IMAGES_BUCKET = "agenda_images"
+UPLOADS_PER_HOUR = 60
 NOT_SAVED = "Enregistrement momentanément impossible : réessayez plus tard."
 
 
@@ -53,6 +55,9 @@ class Wiring:
     agenda_: Agenda | None = None
     tokens_: AssociationTokens | None = None
     images_: ImageStore | None = None
+    # posters an association may send in an hour (each takes ~0.3 s of CPU and up to 10 MB
+    # of the object store), counted in the process
+    uploads: RateLimit = field(default_factory=lambda: RateLimit(UPLOADS_PER_HOUR, 3600))
     consumer: PullConsumer | None = None
     feeds: FeedCache = field(init=False)
     sessions: Sessions = field(init=False)

@@ -6,6 +6,7 @@ from its content, never from a name or a header) and answers its id and variants
 so they are cached for a year and never revalidated.
 """
 
+import math
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
@@ -15,6 +16,7 @@ from vieasso.agenda.adapters.posters import image_url
 from vieasso.agenda.entrypoints.auth import association_or_admin
 from vieasso.common.http.errors import invalid_response
 from vieasso.common.http.limits import BodyTooLarge, read_body
+from vieasso.common.http.ratelimit import retry_after
 from vieasso.common.images import MAX_BYTES, ImageRejected, variant_names
 from vieasso.common.images.checks import MESSAGES
 from vieasso.common.messages.base import FieldError
@@ -36,6 +38,26 @@ UPLOAD_BODY = {
         for media in ("image/jpeg", "image/png", "image/webp", "application/octet-stream")
     },
 }
+
+
+TOO_MANY = "Trop d'images envoyées en une heure : réessayez dans {minutes} min."
+
+
+class TooManyUploads(Exception):
+    """The association sent `UPLOADS_PER_HOUR` images within the hour."""
+
+    def __init__(self, wait: float) -> None:
+        self.wait = wait
+        self.message = TOO_MANY.format(minutes=max(1, math.ceil(wait / 60)))
+        super().__init__(self.message)
+
+
+async def store_upload(wiring: "Wiring", slug: str, data: bytes) -> ImageManifest:
+    """The API's and the form's upload: `ImageRejected` (French) when it is not an image we
+    take, `TooManyUploads` past the association's hourly allowance."""
+    if wait := wiring.uploads.hit(slug):
+        raise TooManyUploads(wait)
+    return await wiring.images().upload(data, owner=slug, now=wiring.clock.now())
 
 
 def described(manifest: ImageManifest, public_url: str) -> dict[str, Any]:
@@ -70,7 +92,10 @@ def build_router(wiring: "Wiring") -> APIRouter:
         summary="Envoyer une affiche (image JPEG, PNG ou WebP)",
         status_code=201,
         openapi_extra={"requestBody": UPLOAD_BODY},
-        responses={413: {"description": "Plus de 10 Mo."}},
+        responses={
+            413: {"description": "Plus de 10 Mo."},
+            429: {"description": "Trop d'images envoyées en une heure (60)."},
+        },
     )
     async def upload(
         request: Request, slug: Annotated[str, Depends(association_or_admin(wiring))]
@@ -84,9 +109,12 @@ def build_router(wiring: "Wiring") -> APIRouter:
         except BodyTooLarge:
             raise BodyTooLarge(MESSAGES["image_too_large"]) from None
         try:
-            manifest = await wiring.images().upload(data, owner=slug, now=wiring.clock.now())
+            manifest = await store_upload(wiring, slug, data)
         except ImageRejected as exc:
             return rejection(exc)
+        except TooManyUploads as exc:
+            headers = retry_after(exc.wait) | {"Cache-Control": "no-store"}
+            return JSONResponse({"detail": exc.message}, status_code=429, headers=headers)
         body = described(manifest, public_url)
         return JSONResponse(body, status_code=201, headers={"Cache-Control": "no-store"})
 

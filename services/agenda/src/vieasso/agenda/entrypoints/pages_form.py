@@ -16,6 +16,7 @@ from vieasso.agenda.adapters.labels import ACCESSIBILITY, ATTENDANCE, AUDIENCES,
 from vieasso.agenda.adapters.posters import image_url
 from vieasso.agenda.domain.feeds import PARIS
 from vieasso.agenda.domain.model import event_key
+from vieasso.agenda.entrypoints.images import TooManyUploads, store_upload
 from vieasso.agenda.entrypoints.submitting import Accepted, parse_draft, submit_draft
 from vieasso.common.images import WIDTHS, ImageRejected
 from vieasso.common.messages.agenda import EventContent
@@ -139,13 +140,12 @@ class AssociationSpace:
         upload = form.get("affiche")
         if isinstance(upload, UploadFile) and upload.size:
             try:
-                stored = await self._wiring.images().upload(
-                    await upload.read(), owner=slug, now=self._wiring.clock.now()
-                )
-            except ImageRejected as exc:
+                stored = await store_upload(self._wiring, slug, await upload.read())
+            except (ImageRejected, TooManyUploads) as exc:
                 target = None if new else event_id
+                status = 429 if isinstance(exc, TooManyUploads) else 422
                 errors = {"affiche": exc.message}
-                return self.render(request, slug, values, errors, event_id=target, status=422)
+                return self.render(request, slug, values, errors, event_id=target, status=status)
             values["image_id"] = stored.id
         draft = parse_draft(to_body(values, event_id, PARIS))
         done = draft if isinstance(draft, list) else await submit_draft(self._wiring, slug, draft)
