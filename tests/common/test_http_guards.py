@@ -16,7 +16,7 @@ from starlette.types import Message
 from tests.support.processes import free_port
 from vieasso.common.http.app import build_app
 from vieasso.common.http.headers import mail_html_headers, security_headers
-from vieasso.common.http.limits import TOO_LARGE
+from vieasso.common.http.limits import TOO_LARGE, BodyLimit
 from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.settings import Settings
 
@@ -151,3 +151,17 @@ def test_frame_ancestors_keywords_whose_quotes_an_env_file_ate_are_understood() 
     assert settings(frame_ancestors="self https://mairie.example").frame_ancestors == (
         "'self' https://mairie.example"
     )
+
+
+def test_a_star_in_a_body_limit_prefix_stands_for_one_path_segment() -> None:
+    async def app(scope: object, receive: object, send: object) -> None:  # never called
+        raise AssertionError
+
+    guard = BodyLimit(
+        app,
+        settings=Settings(max_body_bytes=LIMIT),
+        body_limits={"/api/associations/*/images": 10 * LIMIT},
+    )
+    assert guard.limit_for("/api/associations/les-amis/images") == 10 * LIMIT
+    assert guard.limit_for("/api/associations/les-amis/events") == LIMIT
+    assert guard.limit_for("/api/associations/a/b/images") == LIMIT

@@ -6,13 +6,13 @@ import pytest
 from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType
 
-from vieasso.common.nats.catalogue import BUCKETS, STREAMS
+from vieasso.common.nats.catalogue import BUCKETS, OBJECT_STORES, STREAMS
 from vieasso.common.nats.provisioning import provision
 
 pytestmark = pytest.mark.nats
 
 
-async def test_provision_creates_every_stream_and_bucket_on_file_storage(
+async def test_provision_creates_every_stream_bucket_and_object_store_on_file_storage(
     js: JetStreamContext,
 ) -> None:
     await provision(js, replicas=1)
@@ -27,6 +27,10 @@ async def test_provision_creates_every_stream_and_bucket_on_file_storage(
         kv = await js.key_value(bucket.name)
         status = await kv.status()
         assert status.bucket == bucket.name
+    for store in OBJECT_STORES:
+        stored = await (await js.object_store(store.name)).status()
+        assert (stored.bucket, stored.storage_type) == (store.name, StorageType.FILE)
+        assert stored.stream_info.config.max_bytes == store.max_bytes
 
 
 async def test_provisioning_twice_keeps_existing_data(js: JetStreamContext) -> None:

@@ -28,7 +28,7 @@ from tests.conftest import random_slug
 from tests.support.nats_cluster import ClusterNode, NatsCluster
 from tests.support.processes import wait_until
 from vieasso.common import subjects
-from vieasso.common.nats.catalogue import BUCKETS, STREAMS
+from vieasso.common.nats.catalogue import BUCKETS, OBJECT_STORES, STREAMS
 from vieasso.common.nats.provisioning import provision
 
 pytestmark = [pytest.mark.slow, pytest.mark.nats, pytest.mark.timeout(120)]
@@ -91,7 +91,8 @@ async def test_cluster_forms_and_provisioning_gives_every_stream_and_bucket_thre
 
     await provision(cluster_js, replicas=REPLICAS)
 
-    for name in [s.name for s in STREAMS] + [f"KV_{b.name}" for b in BUCKETS]:
+    names = [s.name for s in STREAMS] + [f"KV_{b.name}" for b in BUCKETS]
+    for name in names + [o.stream for o in OBJECT_STORES]:
         info = await cluster_js.stream_info(name)
         assert info.config.num_replicas == REPLICAS, name
         assert info.cluster is not None

@@ -30,7 +30,7 @@ from vieasso.annuaire.domain.rules import make_slug
 from vieasso.common import subjects
 from vieasso.common.backup.archive import backup, restore_all
 from vieasso.common.messages import EventRejected, FieldError
-from vieasso.common.nats.catalogue import BUCKETS, STREAMS, StreamSpec
+from vieasso.common.nats.catalogue import BUCKETS, OBJECT_STORES, STREAMS, StreamSpec
 from vieasso.common.nats.permissions import ADMIN, render_accounts_conf
 from vieasso.common.nats.provisioning import (
     ProvisioningError,
@@ -58,14 +58,16 @@ def size(text: str, key: str) -> int:
 
 def reserved() -> int:
     """What the catalogue reserves on each server (one replica of everything)."""
-    return sum(s.max_bytes for s in STREAMS) + sum(b.max_bytes for b in BUCKETS)
+    total = sum(s.max_bytes for s in STREAMS) + sum(b.max_bytes for b in BUCKETS)
+    return total + sum(o.max_bytes for o in OBJECT_STORES)
 
 
 def largest() -> int:
     """The largest single reservation: nats-server checks a stream's max_bytes against what
     is free BEFORE it sees that the stream exists with that very configuration, so every
     provisioning after the first (another service, a restart) needs that much room free."""
-    return max([s.max_bytes for s in STREAMS] + [b.max_bytes for b in BUCKETS])
+    sizes = [s.max_bytes for s in STREAMS] + [b.max_bytes for b in BUCKETS]
+    return max(sizes + [o.max_bytes for o in OBJECT_STORES])
 
 
 @dataclass

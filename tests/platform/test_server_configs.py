@@ -234,6 +234,8 @@ ROUTES = [
     ("GET", "/api/quartiers", "annuaire"),
     ("GET", "/export/associations.csv", "annuaire"),
     ("POST", "/api/associations/les-amis-du-doubs/events", "agenda"),
+    ("POST", "/api/associations/les-amis-du-doubs/images", "agenda"),
+    ("GET", "/images/3f9c2a7e5b1d4c8a9e0f6b2d7c4a1e8b/960.webp", "agenda"),
     ("DELETE", "/api/associations/les-amis-du-doubs/events/concert-2026", "agenda"),
     ("GET", "/feeds/agenda.jsonld?theme=culture", "agenda"),
     ("GET", "/events/les-amis-du-doubs/concert-2026", "agenda"),
@@ -441,6 +443,20 @@ def test_proxy_refuses_a_body_past_its_limit_in_french(
     assert answer.body.decode() == "Envoi trop volumineux : la demande dépasse la taille acceptée."
     assert answer.headers["X-Frame-Options"] == "DENY"
     assert all(r.read < UPLOAD for r in services["newsletter"].received[before:])
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/associations/les-amis/images", "/espace-association/evenements/nouveau"]
+)
+def test_proxy_lets_a_poster_upload_past_the_common_limit_through_whole(
+    proxy: CaddyProxy, path: str
+) -> None:
+    answer = post(proxy.port, path, size=UPLOAD, chunked=True)
+
+    assert answer.status == 200
+    assert json.loads(answer.body) == {"service": "agenda", "read": UPLOAD}
+    refused = post(proxy.port, path, size=13 * 1024 * 1024, chunked=False)
+    assert refused.status == 413
 
 
 def test_proxy_lets_a_body_under_its_limit_through_whole(proxy: CaddyProxy) -> None:

@@ -27,6 +27,7 @@ from nats.js.errors import KeyNotFoundError
 
 from tests.security.conftest import Scenario
 from tests.security.secured_nats import SecuredNats, secured_server
+from tests.support import photos
 from tests.support.processes import REPO, VENV_BIN, wait_until
 from tests.support.services import (
     SERVICES,
@@ -402,3 +403,31 @@ async def test_a_service_reading_a_stream_cannot_take_messages_from_its_owners_c
     subject = f"$JS.API.CONSUMER.MSG.NEXT.AGENDA.{durable}"
     refused = f'"VIEASSO/user:newsletter" - Publish Violation - Subject "{subject}"'
     wait_until(lambda: any(refused in v for v in violations(platform)), timeout=5)
+
+
+async def test_only_the_agenda_stores_and_reads_posters_with_its_own_user(
+    platform: Platform, connect: object
+) -> None:
+    """The agenda's user creates the object store's consumers and writes its chunks (its
+    upload and its image route work); another service's user cannot touch it."""
+    slug = platform.slugs[0]
+    async with httpx.AsyncClient(base_url=platform.url("agenda"), timeout=30) as agenda:
+        uploaded = await agenda.post(
+            f"/api/associations/{slug}/images",
+            content=photos.png(800, 600),
+            headers={"Authorization": "Bearer test-admin-token"},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        image_id = uploaded.json()["image_id"]
+        served = await agenda.get(f"/images/{image_id}/480.webp")
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/webp"
+
+    newsletter = await connect("newsletter")  # type: ignore[operator]
+    with pytest.raises(NatsError):  # not even to look at it
+        await newsletter.jetstream(timeout=1).object_store("agenda_images")
+    admin = await connect("admin")  # type: ignore[operator]
+    names = await (await admin.jetstream().object_store("agenda_images")).get_info(
+        f"{image_id}/manifest.json"
+    )
+    assert names.size

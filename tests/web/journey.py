@@ -6,6 +6,9 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import FilePayload
+
+from tests.support.photos import phone_photo
 from tests.support.processes import wait_until
 from tests.web.browser import Visitor
 from tests.web.platform import WebPlatform, link_in, text_of
@@ -80,6 +83,9 @@ def mailed_link(platform: WebPlatform, subject_has: str, name: str, path: str) -
     return found[-1]
 
 
+POSTER_ALT = "Affiche : la chorale sur la scène du Kursaal"
+
+
 def publish_event(person: Visitor, platform: WebPlatform, name: str, title: str) -> datetime:
     """Publish an event three days from now at 19:30 (Paris); its start."""
     events = f"{platform.url('agenda')}/espace-association/evenements"
@@ -101,6 +107,9 @@ def publish_event(person: Visitor, platform: WebPlatform, name: str, title: str)
     page.fill("#f-end", (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
     page.select_option("#f-venue-id", index=1)
     page.get_by_label("Culture et pratiques artistiques").check()
+    poster = FilePayload(name="affiche.jpg", mimeType="image/jpeg", buffer=phone_photo(1600, 1200))
+    page.set_input_files("#f-affiche", files=[poster])
+    page.fill("#f-image-alt", POSTER_ALT)
     person.submit("Publier l'événement", "evenement-publie")
     assert title in page.content()
     return start

@@ -15,6 +15,7 @@ import pytest
 from tests.support.processes import wait_until
 from tests.web.browser import Browser
 from tests.web.journey import (
+    POSTER_ALT,
     association_signs_in,
     city_sends_the_digest,
     city_signs_in,
@@ -57,6 +58,9 @@ def test_association_to_agenda_to_digest_in_the_browser(
     resident.submit(resident.page.get_by_role("link", name=title), "evenement")
     jsonld = json.loads(resident.page.locator('script[type="application/ld+json"]').inner_text())
     assert (jsonld["@type"], jsonld["name"]) == ("Event", title)
+    poster = resident.page.get_by_alt_text(POSTER_ALT)  # shown by the browser, CSP included
+    assert poster.evaluate("image => image.complete && image.naturalWidth") > 0
+    assert jsonld["image"]["caption"] == POSTER_ALT
     feed = httpx.get(f"{web_platform.url('agenda')}/feeds/agenda.ics", timeout=10)
     assert feed.status_code == 200
     assert f"SUMMARY:{title}" in feed.text.replace("\r\n ", "")

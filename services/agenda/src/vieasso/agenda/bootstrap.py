@@ -20,12 +20,14 @@ from vieasso.agenda.adapters.store import ConcurrentWrite, EventStore
 from vieasso.agenda.adapters.tokens import AssociationTokens
 from vieasso.agenda.adapters.warmstart import WarmStart
 from vieasso.agenda.config import AgendaSettings
-from vieasso.agenda.entrypoints import http, nats
+from vieasso.agenda.entrypoints import http, images, nats
 from vieasso.agenda.entrypoints.fastpath import FeedFastPath
 from vieasso.agenda.handlers import Agenda
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import DirectoryView
 from vieasso.common.http.app import build_app
+from vieasso.common.http.ratelimit import RateLimit
+from vieasso.common.images import ImageStore, ImageStoreError
 from vieasso.common.nats.publish import PublishError
 from vieasso.common.nats.pull import PullConsumer
 from vieasso.common.nats.runtime import NatsRuntime
@@ -35,6 +37,8 @@ from vieasso.common.web.starting import wants_page
 log = logging.getLogger(__name__)
 
 SERVICE = "agenda"
+IMAGES_BUCKET = "agenda_images"
+UPLOADS_PER_HOUR = 60
 NOT_SAVED = "Enregistrement momentanément impossible : réessayez plus tard."
 
 
@@ -50,6 +54,10 @@ class Wiring:
     warm: WarmStart | None = None
     agenda_: Agenda | None = None
     tokens_: AssociationTokens | None = None
+    images_: ImageStore | None = None
+    # posters an association may send in an hour (each takes ~0.3 s of CPU and up to 10 MB
+    # of the object store), counted in the process
+    uploads: RateLimit = field(default_factory=lambda: RateLimit(UPLOADS_PER_HOUR, 3600))
     consumer: PullConsumer | None = None
     feeds: FeedCache = field(init=False)
     sessions: Sessions = field(init=False)
@@ -67,6 +75,11 @@ class Wiring:
         if self.agenda_ is None:
             raise NotReady
         return self.agenda_
+
+    def images(self) -> ImageStore:
+        if self.images_ is None:
+            raise NotReady
+        return self.images_
 
     def tokens(self) -> AssociationTokens:
         if self.tokens_ is None:
@@ -106,6 +119,7 @@ def build_runtime(
         )
         await wiring.warm.load(store)
         wiring.tokens_ = AssociationTokens(js)
+        wiring.images_ = ImageStore(js, IMAGES_BUCKET)
         await wiring.sessions.open(js)
         wiring.agenda_ = Agenda(
             directory=wiring.directory,
@@ -115,6 +129,7 @@ def build_runtime(
             clock=wiring.clock,
             domain=settings.domain,
             public_url=settings.public_url(SERVICE),
+            images=wiring.images_,
         )
         await _resume_moderation(wiring.agenda_)
         if wiring.consumer is not None:  # a start-up attempt that failed after this step
@@ -152,6 +167,10 @@ def create_app(settings: AgendaSettings | None = None, clock: Clock | None = Non
         title="Agenda — Vie associative Besançon",
         description="Événements des associations et flux iCal, RSS, Atom et JSON-LD.",
         routers=[http.build_router(wiring)],
+        body_limits={
+            "/api/associations/*/images": images.BODY_LIMIT,
+            "/espace-association/evenements": images.BODY_LIMIT,  # the form, with its poster
+        },
     )
     mount_static(app)
     install_starting_page(app, settings)
@@ -164,9 +183,13 @@ def create_app(settings: AgendaSettings | None = None, clock: Clock | None = Non
         return starting_response(request, settings)
 
     @app.exception_handler(PublishError)
-    async def _not_saved(request: Request, _: PublishError) -> Response:
+    @app.exception_handler(ImageStoreError)
+    async def _not_saved(request: Request, exc: PublishError | ImageStoreError) -> Response:
         """JetStream refused or did not acknowledge the submission (e.g. the AGENDA stream is
-        full, docs/deploy.md "Limits"; the publisher logged why): 503, nothing was saved."""
+        full, docs/deploy.md "Limits"; the publisher logged why), or the posters' object
+        store did not answer: 503, nothing was saved."""
+        if isinstance(exc, ImageStoreError):
+            log.warning("object store unavailable", extra={"reason": str(exc)})
         if wants_page(request):
             return starting_response(request, settings)
         headers = {"Retry-After": "5", "Cache-Control": "no-store"}

@@ -7,7 +7,7 @@ import json
 import logging
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
@@ -17,6 +17,7 @@ from vieasso.agenda.adapters.catalog import Catalog
 from vieasso.agenda.adapters.store import ConcurrentWrite, EventStore
 from vieasso.agenda.domain.events import Identity, decide
 from vieasso.agenda.domain.model import StoredEvent, event_key, event_uid, fact_message_id
+from vieasso.agenda.domain.posters import IMAGES_PATH, ImageLookup, NoImages, poster_of
 from vieasso.agenda.domain.rules import Directory, check_association, check_content
 from vieasso.common import subjects
 from vieasso.common.clock import Clock
@@ -27,6 +28,7 @@ from vieasso.common.messages.agenda import (
     EventRejected,
     EventSubmission,
     EventUpdated,
+    Poster,
     ResolvedLocation,
 )
 from vieasso.common.messages.base import FieldError
@@ -70,15 +72,23 @@ class Agenda:
     clock: Clock
     domain: str
     public_url: str
+    images: ImageLookup = field(default_factory=NoImages)
 
     def page_url(self, slug: str, event_id: str) -> str:
         return f"{self.public_url}/events/{slug}/{event_id}"
 
-    def check(self, slug: str, claimed: str, content: EventContent) -> list[FieldError]:
-        """Every reason to refuse `content` from `claimed` on `slug`'s channel."""
-        return check_association(claimed, slug, self.directory) or check_content(
+    async def check(
+        self, slug: str, claimed: str, content: EventContent
+    ) -> Poster | list[FieldError] | None:
+        """Every reason to refuse `content` from `claimed` on `slug`'s channel, or the
+        poster it names (None: it names none)."""
+        errors = check_association(claimed, slug, self.directory) or check_content(
             content, self.directory
         )
+        if errors or content.image_id is None:
+            return errors or None
+        manifest = await self.images.manifest(content.image_id)
+        return poster_of(slug, content, manifest, f"{self.public_url}{IMAGES_PATH}")
 
     async def handle(self, message: Inbound) -> Outcome:
         """One submission: applied, unchanged, refused with reasons, or dead-lettered.
@@ -90,14 +100,20 @@ class Agenda:
         submission = _parse(message)
         if submission is None:
             return await self._undecodable(message, slug)
-        reasons = self.check(slug, submission.association, submission)
-        if reasons:
-            await self._reject(slug, message, reasons, submission.event_id)
+        checked = await self.check(slug, submission.association, submission)
+        if isinstance(checked, list):
+            await self._reject(slug, message, checked, submission.event_id)
             return Outcome.REJECTED
-        changed = await self._apply(slug, submission, message.stream_seq)
+        changed = await self._apply(slug, submission, message.stream_seq, checked)
         return Outcome.APPLIED if changed else Outcome.UNCHANGED
 
-    async def _apply(self, slug: str, submission: EventSubmission, stream_seq: int | None) -> bool:
+    async def _apply(
+        self,
+        slug: str,
+        submission: EventSubmission,
+        stream_seq: int | None,
+        poster: Poster | None,
+    ) -> bool:
         key = event_key(slug, submission.event_id)
         content = EventContent.model_construct(
             **{name: getattr(submission, name) for name in _CONTENT_FIELDS}
@@ -117,6 +133,7 @@ class Agenda:
                 now=self.clock.now(),
                 message_id=str(submission.message_id),
                 stream_seq=stream_seq,
+                poster=poster,
             )
             if decision.record is existing:
                 return False

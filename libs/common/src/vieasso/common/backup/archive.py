@@ -2,7 +2,8 @@
 
     DIR/manifest.json        what was saved: streams, files, sizes, sha256, message counts
     DIR/<stream>.json        the stream's config and state at the snapshot
-    DIR/<stream>.tar.s2      the snapshot itself (KV buckets: KV_<bucket>)
+    DIR/<stream>.tar.s2      the snapshot itself (KV buckets: KV_<bucket>; object stores:
+                             OBJ_<name>)
 
 Every stream is a point-in-time copy taken by the server; the streams are saved one after the
 other within a second or so, the fact and work streams (with their consumers' positions)
@@ -35,7 +36,7 @@ from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 
 from vieasso.common.backup.snapshot import restore, snapshot
-from vieasso.common.nats.catalogue import BUCKETS, STREAMS
+from vieasso.common.nats.catalogue import BUCKETS, OBJECT_STORES, STREAMS
 from vieasso.common.nats.provisioning import with_catalogue_limits
 
 FORMAT = 1
@@ -45,10 +46,13 @@ KEPT = frozenset({"NEWSLETTER"})  # append-only facts: the server's copy is the 
 
 
 def catalogue_streams() -> list[str]:
-    """Every stream of the platform, then every KV bucket's stream (KV_<bucket>): in the
-    order they are saved (see the module's docstring). Not the sign-in sessions: a restore
-    would bring back sessions signed out since the backup."""
-    return [s.name for s in STREAMS] + [f"KV_{b.name}" for b in BUCKETS if b.backed_up]
+    """Every stream of the platform, every KV bucket's stream (KV_<bucket>), then every object
+    store's (OBJ_<name>): in the order they are saved (see the module's docstring). Object
+    stores last: an image is stored before an event names it, so every image a saved event
+    names is in the later copy. Not the sign-in sessions: a restore would bring back
+    sessions signed out since the backup."""
+    kv = [f"KV_{b.name}" for b in BUCKETS if b.backed_up]
+    return [s.name for s in STREAMS] + kv + [o.stream for o in OBJECT_STORES]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Checked twice: the declared `Content-Length` before the app runs (nothing is read), and the
 bytes actually streamed, so a chunked body without `Content-Length` is cut at the limit too.
 The limit is `VIEASSO_MAX_BODY_BYTES` (1 MiB), or the one of the longest path prefix given to
-`build_app(body_limits={"/prefix": bytes})` for the routes that need more (image uploads).
+`build_app(body_limits={"/prefix": bytes})` for the routes that need more (image uploads; a
+`*` in a prefix stands for one path segment: `/api/associations/*/images`).
 
 Forms parsed by hand use `bounded_form` (bounded fields, parts and no files); `Form()` parameters
 get the same bounds from `FORM_LIMITS` on the app.
@@ -11,6 +12,7 @@ get the same bounds from `FORM_LIMITS` on the app.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Final, TypedDict
 
@@ -62,10 +64,11 @@ class BodyLimit:
         self.app = app
         self.settings = settings
         self.default = settings.max_body_bytes
-        self.prefixes = sorted(body_limits.items(), key=lambda item: -len(item[0]))
+        ordered = sorted(body_limits.items(), key=lambda item: -len(item[0]))
+        self.prefixes = [(_prefix_pattern(p), n) for p, n in ordered]
 
     def limit_for(self, path: str) -> int:
-        return next((n for p, n in self.prefixes if path.startswith(p)), self.default)
+        return next((n for p, n in self.prefixes if p.match(path)), self.default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in _NO_BODY:
@@ -100,6 +103,11 @@ class BodyLimit:
             await refuse(scope, receive, send, settings=self.settings, status=413, detail=TOO_LARGE)
 
 
+def _prefix_pattern(prefix: str) -> re.Pattern[str]:
+    """A path prefix where `*` stands for one path segment: `/api/associations/*/images`."""
+    return re.compile("[^/]+".join(re.escape(part) for part in prefix.split("*")))
+
+
 def declared_length(scope: Scope) -> int | None:
     """The request's `Content-Length` (None when absent or not a number)."""
     for name, value in scope["headers"]:
@@ -108,12 +116,13 @@ def declared_length(scope: Scope) -> int | None:
     return None
 
 
-async def bounded_form(request: Request) -> FormData:
-    """`request.form()` with the bounds of `FORM_LIMITS` (a person's form has no files);
-    past them, the French 413 (Starlette says 400 with an English reason)."""
+async def bounded_form(request: Request, *, max_files: int = 0) -> FormData:
+    """`request.form()` with the bounds of `FORM_LIMITS` (a person's form has no files, but
+    where `max_files` says; a file's size is bounded by the path's body limit); past them,
+    the French 413 (Starlette says 400 with an English reason)."""
     try:
         return await request.form(
-            max_files=0, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FORM_PART_BYTES
+            max_files=max_files, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FORM_PART_BYTES
         )
     except HTTPException as exc:
         if not is_form_limit(exc):

@@ -21,6 +21,7 @@ from pydantic import (
 
 from vieasso.common.messages.annuaire import Accessibility, VenuePublic
 from vieasso.common.messages.base import Code, FieldError, Line, Message, Slug, Text, WebUrl
+from vieasso.common.messages.images import ImageId, ImageVariant
 
 EventId = str
 
@@ -141,7 +142,26 @@ class EventContent(BaseModel):
     price: Line | None = Field(default=None, max_length=200)
     free: bool = False
     registration_url: WebUrl | None = None
-    image_url: WebUrl | None = None
+    image_url: WebUrl | None = Field(
+        default=None,
+        description="An image elsewhere, linked as it is (the agenda never fetches it).",
+    )
+    image_id: ImageId | None = Field(
+        default=None,
+        description=(
+            "The poster: an image the association uploaded first "
+            "(`POST /api/associations/{slug}/images`). Needs `image_alt`."
+        ),
+    )
+    image_alt: Line | None = Field(
+        default=None,
+        min_length=1,
+        max_length=300,
+        description="What the poster shows, in French, for people who cannot see it.",
+    )
+    image_credits: Line | None = Field(
+        default=None, max_length=200, description="Who made the poster or took the photo."
+    )
     accessibility: Accessibility = Accessibility()
     status: EventStatus = EventStatus.SCHEDULED
 
@@ -169,6 +189,20 @@ class ResolvedLocation(BaseModel):
     quartier: Code | None = None
 
 
+class Poster(BaseModel):
+    """An event's poster as the agenda serves it: `/images/{id}/{variant}` for each variant."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: ImageId
+    url: WebUrl = Field(description="Where its files are served: `<url>/<variant>`.")
+    alt: Line
+    credits: Line | None = None
+    width: int = Field(ge=1, description="Width of the original, upright.")
+    height: int = Field(ge=1, description="Height of the original, upright.")
+    variants: tuple[ImageVariant, ...]
+
+
 class CanonicalEvent(BaseModel):
     """The agenda's version of an event: what feeds are made of."""
 
@@ -185,6 +219,7 @@ class CanonicalEvent(BaseModel):
     created_at: AwareDatetime
     last_modified: AwareDatetime
     unpublished: bool = Field(default=False, description="Hidden by the city's moderation.")
+    poster: Poster | None = Field(default=None, description="From `image_id`, when given.")
 
 
 class EventFact(Message):

@@ -226,6 +226,31 @@ BUCKETS: tuple[BucketSpec, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class ObjectStoreSpec:
+    """A JetStream object store (its stream is `OBJ_<name>`): files too large for a KV value."""
+
+    name: str
+    owner: Service
+    description: str
+    max_bytes: int = 1 * GIB
+
+    @property
+    def stream(self) -> str:
+        return f"OBJ_{self.name}"
+
+
+OBJECT_STORES: tuple[ObjectStoreSpec, ...] = (
+    ObjectStoreSpec(
+        "agenda_images",
+        Service.AGENDA,
+        "Posters of events: `<id>/original` (metadata stripped), `<id>/<width>.webp|jpg`, "
+        "`<id>/manifest.json` (vieasso.common.images).",
+        max_bytes=2 * GIB,
+    ),
+)
+
+
 def stream_for(subject: str) -> str:
     """Name of the stream that stores `subject` (raises if none does)."""
     for spec in STREAMS:

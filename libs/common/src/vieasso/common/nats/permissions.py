@@ -5,7 +5,8 @@ vieasso.common.nats.permissions --output deploy/nats/accounts.conf``) and a test
 shipped file equals the output. One user per service, limited to:
 
 - publishing its own facts (its streams' subjects) and dead letters under its own name;
-- the JetStream API of its streams and buckets (create, update, purge, consumers);
+- the JetStream API of its streams, buckets and object stores (create, update, purge,
+  consumers);
 - reading (never writing) the streams and buckets it consumes from another service: the
   directory's buckets (the common reference data) for everyone, and `READS` and
   `BUCKET_READS` below;
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vieasso.common import subjects
-from vieasso.common.nats.catalogue import BUCKETS, STREAMS, Service
+from vieasso.common.nats.catalogue import BUCKETS, OBJECT_STORES, STREAMS, Service
 
 ACCOUNT = "VIEASSO"
 ADMIN = "admin"
@@ -138,6 +139,7 @@ def service_user(service: Service) -> User:
     deny: list[str] = []
     publish += [f"$JS.API.STREAM.CREATE.{s.name}" for s in STREAMS]
     publish += [f"$JS.API.STREAM.CREATE.{_kv_stream(b.name)}" for b in BUCKETS]
+    publish += [f"$JS.API.STREAM.CREATE.{o.stream}" for o in OBJECT_STORES]
     for stream in STREAMS:
         if stream.owner is service:
             publish += [*stream.subjects, *_stream_own(stream.name)]
@@ -152,6 +154,9 @@ def service_user(service: Service) -> User:
             publish += [f"$KV.{bucket.name}.>", *_stream_own(_kv_stream(bucket.name))]
         elif bucket.owner is Service.ANNUAIRE or bucket.name in BUCKET_READS[service]:
             publish += _stream_read(_kv_stream(bucket.name))
+    for store in OBJECT_STORES:  # only its owner reads or writes an object store
+        if store.owner is service:
+            publish += [f"$O.{store.name}.>", *_stream_own(store.stream)]
     subscribe = (f"{inbox_prefix(service.value)}.>",)
     permissions = Permissions(tuple(publish), subscribe, tuple(deny))
     return User(service.value, permissions, f"the {service} service")
@@ -208,7 +213,7 @@ HEADER = """\
 ACCOUNT_JETSTREAM = """\
     jetstream {
       max_memory: 256MB
-      max_file: 30GB
+      max_file: 40GB
       max_streams: 64
       max_consumers: 1000
       max_bytes_required: true

@@ -1,4 +1,4 @@
-"""Idempotent creation of every stream and KV bucket of the catalogue.
+"""Idempotent creation of every stream, KV bucket and object store of the catalogue.
 
 Running it again (another service, a restart, a reconnection) changes nothing; a changed
 definition in the catalogue (replicas, history, max age, size limits) is applied as an update by the
@@ -16,6 +16,7 @@ from typing import Any
 from nats.js import JetStreamContext
 from nats.js.api import (
     KeyValueConfig,
+    ObjectStoreConfig,
     RetentionPolicy,
     StorageType,
     StreamConfig,
@@ -24,7 +25,14 @@ from nats.js.errors import APIError, BadRequestError
 from pydantic import ByteSize, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from vieasso.common.nats.catalogue import BUCKETS, STREAMS, BucketSpec, StreamSpec
+from vieasso.common.nats.catalogue import (
+    BUCKETS,
+    OBJECT_STORES,
+    STREAMS,
+    BucketSpec,
+    ObjectStoreSpec,
+    StreamSpec,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +72,16 @@ def bucket_config(spec: BucketSpec, replicas: int) -> KeyValueConfig:
     )
 
 
+def object_store_config(spec: ObjectStoreSpec, replicas: int) -> ObjectStoreConfig:
+    return ObjectStoreConfig(
+        bucket=spec.name,
+        description=spec.description,
+        storage=StorageType.FILE,
+        replicas=replicas,
+        max_bytes=spec.max_bytes,
+    )
+
+
 def _in_use(exc: APIError) -> bool:
     """The stream exists with another configuration (anything else is a refusal)."""
     return isinstance(exc, BadRequestError) and exc.err_code == STREAM_NAME_IN_USE
@@ -75,6 +93,7 @@ def with_catalogue_limits(config: dict[str, Any]) -> dict[str, Any]:
     if config.get("max_bytes", -1) > 0:
         return config
     limits = {s.name: s.max_bytes for s in STREAMS} | {f"KV_{b.name}": b.max_bytes for b in BUCKETS}
+    limits |= {o.stream: o.max_bytes for o in OBJECT_STORES}
     if config.get("name") not in limits:
         return config
     return {**config, "max_bytes": limits[config["name"]]}
@@ -122,6 +141,31 @@ async def ensure_bucket(
         log.info("bucket updated", extra={"bucket": config.bucket})
 
 
+async def ensure_object_store(
+    js: JetStreamContext, config: ObjectStoreConfig, *, update: bool = True
+) -> None:
+    name = config.bucket or ""
+    try:
+        await js.create_object_store(name, config)
+    except APIError as exc:
+        if not _in_use(exc):
+            raise ProvisioningError(f"object store {name}: {exc.description}") from exc
+        if not update:
+            return
+        info = await js.stream_info(f"OBJ_{name}")
+        try:
+            await js.update_stream(
+                info.config.evolve(
+                    num_replicas=config.replicas,
+                    description=config.description,
+                    max_bytes=config.max_bytes,
+                )
+            )
+        except APIError as refused:
+            raise ProvisioningError(f"object store {name}: {refused.description}") from refused
+        log.info("object store updated", extra={"object_store": name})
+
+
 class StorageLimits(BaseSettings):
     """The operators' say on the catalogue's sizes (every process provisioning reads it from the
     same environment, deploy/vieasso.env, so no two processes disagree)."""
@@ -139,14 +183,17 @@ class StorageLimits(BaseSettings):
     )
 
 
-def sized(overrides: Mapping[str, int]) -> tuple[list[StreamSpec], list[BucketSpec]]:
-    """The catalogue with `overrides` (max_bytes by stream or bucket name) applied."""
-    known = {s.name for s in STREAMS} | {b.name for b in BUCKETS}
+def sized(
+    overrides: Mapping[str, int],
+) -> tuple[list[StreamSpec], list[BucketSpec], list[ObjectStoreSpec]]:
+    """The catalogue with `overrides` (max_bytes by stream, bucket or object store name)."""
+    known = {s.name for s in STREAMS} | {b.name for b in BUCKETS} | {o.name for o in OBJECT_STORES}
     if unknown := sorted(set(overrides) - known):
         raise ProvisioningError(f"VIEASSO_NATS_MAX_BYTES: no stream or bucket named {unknown}")
     return (
         [replace(s, max_bytes=int(overrides.get(s.name, s.max_bytes))) for s in STREAMS],
         [replace(b, max_bytes=int(overrides.get(b.name, b.max_bytes))) for b in BUCKETS],
+        [replace(o, max_bytes=int(overrides.get(o.name, o.max_bytes))) for o in OBJECT_STORES],
     )
 
 
@@ -161,10 +208,13 @@ async def provision(
     `service` owns (all of them when `service` is None: operators, tests). Sizes are the
     catalogue's unless `max_bytes` (by default VIEASSO_NATS_MAX_BYTES) replaces some."""
     overrides = StorageLimits().nats_max_bytes if max_bytes is None else max_bytes
-    streams, buckets = sized(overrides)
+    streams, buckets, object_stores = sized(overrides)
     for stream in streams:
         owned = service is None or stream.owner == service
         await ensure_stream(js, stream_config(stream, replicas), update=owned)
     for bucket in buckets:
         owned = service is None or bucket.owner == service
         await ensure_bucket(js, bucket_config(bucket, replicas), update=owned)
+    for store in object_stores:
+        owned = service is None or store.owner == service
+        await ensure_object_store(js, object_store_config(store, replicas), update=owned)

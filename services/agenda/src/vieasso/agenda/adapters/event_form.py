@@ -23,6 +23,7 @@ MULTI = ("themes", "audience", "accessibility")
 _SIMPLE_RULE = re.compile(r"^FREQ=(WEEKLY|MONTHLY);UNTIL=(\d{8})(T\d{6}Z)?$")
 _REF = re.compile(r"^[a-z0-9]{4,12}$")
 _LOCAL = "%Y-%m-%dT%H:%M"
+_POSTER = ("image_id", "image_alt", "image_credits")
 _FIELD_OF = {
     "place": "place_name",
     "place.name": "place_name",
@@ -33,6 +34,7 @@ _FIELD_OF = {
     "timezone": "start",
     "event_id": "title",
     "association": "__all__",
+    "image_id": "affiche",
 }
 
 
@@ -99,7 +101,7 @@ def to_body(values: FormValues, event_id: str, tz: ZoneInfo) -> dict[str, Any]:
     body: dict[str, Any] = {"event_id": event_id}
     for name in ("title", "summary", "description", "price", "venue_id", "online_url"):
         body[name] = _text(values, name)
-    for name in ("registration_url", "image_url", "age_min", "age_max", "status"):
+    for name in ("registration_url", "image_url", *_POSTER, "age_min", "age_max", "status"):
         body[name] = _text(values, name)
     body["attendance_mode"] = _text(values, "attendance_mode")
     all_day = bool(_text(values, "all_day"))
@@ -142,7 +144,15 @@ def from_content(content: EventContent, tz: ZoneInfo) -> FormValues:
         for k in ("title", "summary", "description", "price", "venue_id", "online_url")
         if k in data
     }
-    for k in ("registration_url", "image_url", "age_min", "age_max", "status", "timezone"):
+    for k in (
+        "registration_url",
+        "image_url",
+        *_POSTER,
+        "age_min",
+        "age_max",
+        "status",
+        "timezone",
+    ):
         if k in data:
             values[k] = str(data[k])
     values["attendance_mode"] = content.attendance_mode.value

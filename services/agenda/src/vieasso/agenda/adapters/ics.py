@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import icalendar
 
+from vieasso.agenda.adapters.posters import feed_image, file_url
 from vieasso.agenda.adapters.text import details, headline, where
 from vieasso.agenda.domain.feeds import PARIS
 from vieasso.agenda.domain.model import StoredEvent
@@ -68,7 +69,13 @@ def vevent(event: CanonicalEvent) -> icalendar.Event:
     component.add("class", "PUBLIC")
     if c.themes:
         component.add("categories", list(c.themes))
-    if c.image_url is not None:
+    if event.poster is not None:  # RFC 7986 IMAGE for calendars, ATTACH for the others
+        poster = feed_image(event.poster)
+        url = file_url(event.poster, poster)
+        shown = {"VALUE": "URI", "DISPLAY": "FULLSIZE", "FMTTYPE": poster.media_type}
+        component.add("image", url, parameters=shown)
+        component.add("attach", url, parameters={"FMTTYPE": poster.media_type})
+    elif c.image_url is not None:
         component.add("image", str(c.image_url), parameters={"VALUE": "URI"})
     return component
 

@@ -15,11 +15,12 @@ from datetime import date, datetime
 from typing import Any
 
 from vieasso.agenda.adapters.labels import DISABILITIES
+from vieasso.agenda.adapters.posters import feed_image, file_url
 from vieasso.agenda.adapters.text import headline
 from vieasso.agenda.domain.accessibility import of_event
 from vieasso.agenda.domain.feeds import PARIS
 from vieasso.agenda.domain.model import StoredEvent
-from vieasso.common.messages.agenda import AttendanceMode, CanonicalEvent, EventStatus
+from vieasso.common.messages.agenda import AttendanceMode, CanonicalEvent, EventStatus, Poster
 
 SCHEMA = "https://schema.org/"
 _STATUS = {
@@ -104,6 +105,22 @@ def _offers(event: CanonicalEvent) -> dict[str, Any]:
     return offer
 
 
+def _image(poster: Poster) -> dict[str, Any]:
+    shown = feed_image(poster)
+    image: dict[str, Any] = {
+        "@type": "ImageObject",
+        "url": file_url(poster, shown),
+        "contentUrl": file_url(poster, shown),
+        "encodingFormat": shown.media_type,
+        "width": shown.width,
+        "height": shown.height,
+        "caption": poster.alt,
+    }
+    if poster.credits:
+        image["creditText"] = poster.credits
+    return image
+
+
 def event_data(event: CanonicalEvent) -> dict[str, Any]:
     c = event.content
     data: dict[str, Any] = {
@@ -122,7 +139,9 @@ def event_data(event: CanonicalEvent) -> dict[str, Any]:
     }
     if c.summary or c.description:
         data["description"] = c.summary or c.description
-    if c.image_url is not None:
+    if event.poster is not None:
+        data["image"] = _image(event.poster)
+    elif c.image_url is not None:
         data["image"] = str(c.image_url)
     if c.age_min is not None or c.age_max is not None:
         data["typicalAgeRange"] = f"{c.age_min or 0}-{c.age_max or ''}"

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from vieasso.agenda.adapters import jsonld
 from vieasso.agenda.adapters.labels import AUDIENCES
+from vieasso.agenda.adapters.posters import shown
 from vieasso.agenda.adapters.text import accessible, disabilities, headline, price, when, where
 from vieasso.agenda.domain.accessibility import of_venue
 from vieasso.agenda.domain.model import StoredEvent
@@ -81,5 +82,6 @@ class Pages:
             association_webcal=webcal(association_feed),
             city_webcal=webcal(f"{self.public_url}/feeds/agenda.ics"),
             jsonld=Markup(jsonld.page_document(event)),  # noqa: S704 - JSON with </ escaped
+            poster=shown(event.poster),
         )
         return html.encode()

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from typing import Any
 
+from feedgen.ext.base import BaseEntryExtension
 from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
 
+from vieasso.agenda.adapters.posters import feed_image, file_url
 from vieasso.agenda.adapters.text import details, headline
-from vieasso.common.messages.agenda import CanonicalEvent
+from vieasso.common.messages.agenda import CanonicalEvent, Poster
 
 
 def _generator(title: str, base_url: str, updated: datetime, self_path: str) -> FeedGenerator:
@@ -44,6 +48,29 @@ def _as_html(text: str) -> str:
     return "".join(f"<p>{p}</p>" for p in paragraphs if p)
 
 
+class _Enclosure(BaseEntryExtension):  # type: ignore[misc]
+    """The poster as RSS `<enclosure>` and Atom `<link rel="enclosure">`. Not feedgen's own
+    `enclosure()`: its Atom link loses `rel`, `type` and `length` (feedgen 1.0 reuses the
+    loop's variable for the new element), which makes it a second `alternate` link."""
+
+    def attach(self, poster: Poster) -> None:
+        shown = feed_image(poster)
+        self.attributes = {
+            "href": file_url(poster, shown),
+            "type": shown.media_type,
+            "length": str(shown.bytes),
+        }
+
+    def extend_atom(self, entry: Any) -> Any:
+        xml_elem("link", entry, rel="enclosure", **self.attributes)
+        return entry
+
+    def extend_rss(self, item: Any) -> Any:
+        attributes = dict(self.attributes)
+        xml_elem("enclosure", item, url=attributes.pop("href"), **attributes)
+        return item
+
+
 def _fill(fg: FeedGenerator, events: list[CanonicalEvent]) -> None:
     for event in events:
         entry = fg.add_entry(order="append")
@@ -55,6 +82,9 @@ def _fill(fg: FeedGenerator, events: list[CanonicalEvent]) -> None:
         entry.content(_as_html(details(event)), type="html")
         entry.published(event.created_at)
         entry.updated(event.last_modified)
+        if event.poster is not None:
+            entry.register_extension("poster", _Enclosure)
+            entry.poster.attach(event.poster)
 
 
 def rss(title: str, base_url: str, events: list[CanonicalEvent], updated: datetime) -> bytes:

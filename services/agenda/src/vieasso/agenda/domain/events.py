@@ -12,6 +12,7 @@ from vieasso.common.messages.agenda import (
     CanonicalEvent,
     EventContent,
     EventStatus,
+    Poster,
     ResolvedLocation,
 )
 from vieasso.common.subjects import EventChange
@@ -52,6 +53,7 @@ def decide(
     now: datetime,
     message_id: str | None,
     stream_seq: int | None = None,
+    poster: Poster | None = None,
 ) -> Decision:
     """Apply a valid `content`; identical content changes nothing (idempotent).
 
@@ -66,6 +68,7 @@ def decide(
         same = (
             existing.event.content == content
             and existing.event.location == location
+            and existing.event.poster == poster
             and existing.event.association_name == who.association_name
         )
         if same and stream_seq is not None and (seen is None or stream_seq > seen):
@@ -84,6 +87,7 @@ def decide(
         created_at=now if existing is None else existing.event.created_at,
         last_modified=now,
         unpublished=False if existing is None else existing.event.unpublished,
+        poster=poster,
     )
     change = _change(existing, content)
     moderation = existing.moderation if existing is not None else None

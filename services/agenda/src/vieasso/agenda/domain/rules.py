@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from vieasso.agenda.domain.posters import check_poster_text
 from vieasso.agenda.domain.recurrence import RecurrenceError, parse_rule
 from vieasso.common.messages.agenda import AttendanceMode, EventContent
 from vieasso.common.messages.annuaire import AssociationPublic, AssociationState, VenuePublic
@@ -208,6 +209,7 @@ def check_content(content: EventContent, directory: Directory) -> list[FieldErro
     else:
         errors += _check_dates(content, tz)
     errors += _check_place(content, directory)
+    errors += check_poster_text(content)
     errors += [
         _error(f"themes.{i}", f"Thème inconnu : « {code} ».", "unknown_theme")
         for i, code in enumerate(content.themes)

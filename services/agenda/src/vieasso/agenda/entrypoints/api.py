@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from vieasso.agenda import moderation
 from vieasso.agenda.domain.model import MISSING_REASON, EventDraft, StoredEvent, Unpublish
-from vieasso.agenda.entrypoints import submitting
-from vieasso.agenda.entrypoints.auth import is_admin, may_act_for
+from vieasso.agenda.entrypoints import auth, submitting
+from vieasso.agenda.entrypoints.auth import UNAUTHORIZED, SlugPath
 from vieasso.agenda.entrypoints.submitting import Accepted, submit_draft
 from vieasso.common.http.errors import invalid_response
 from vieasso.common.messages.base import FieldError
@@ -23,10 +23,7 @@ from vieasso.common.web.tokens import bearer_token
 if TYPE_CHECKING:
     from vieasso.agenda.bootstrap import Wiring
 
-SlugPath = Annotated[str, Path(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 EventIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")]
-UNAUTHORIZED = "Jeton d'accès manquant ou invalide."
-FORBIDDEN = "Ce jeton ne permet pas d'agir pour cette association."
 UNPUBLISH_BODY = {
     "required": True,
     "content": {"application/json": {"schema": Unpublish.model_json_schema()}},
@@ -38,21 +35,13 @@ def build_router(wiring: "Wiring") -> APIRouter:
     # annotations of these nested functions at runtime)
     router = APIRouter(prefix="/api")
 
-    async def association_or_admin(
-        slug: SlugPath, authorization: Annotated[str | None, Header()] = None
-    ) -> str:
-        token = bearer_token(authorization)
-        if token is None:
-            raise HTTPException(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
-        if await may_act_for(wiring, slug, token):
-            return slug
-        raise HTTPException(403, FORBIDDEN)
+    association_or_admin = auth.association_or_admin(wiring)
 
     async def admin(authorization: Annotated[str | None, Header()] = None) -> None:
         token = bearer_token(authorization)
         if token is None:
             raise HTTPException(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
-        if not is_admin(wiring, token):
+        if not auth.is_admin(wiring, token):
             raise HTTPException(403, "Réservé au Service Vie associative de la Ville.")
 
     def accepted(done: Accepted) -> JSONResponse:

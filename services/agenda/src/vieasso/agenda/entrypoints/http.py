@@ -17,7 +17,13 @@ from vieasso.agenda.adapters.pages import Pages
 from vieasso.agenda.domain.accessibility import Need
 from vieasso.agenda.domain.feeds import FeedQuery
 from vieasso.agenda.domain.model import event_key
-from vieasso.agenda.entrypoints import api, pages_association, pages_city, pages_public
+from vieasso.agenda.entrypoints import (
+    api,
+    images,
+    pages_association,
+    pages_city,
+    pages_public,
+)
 from vieasso.agenda.entrypoints.conditional import send
 from vieasso.agenda.entrypoints.filters import (
     ACCESSIBILITY_FILTER,
@@ -112,6 +118,7 @@ def build_router(wiring: Wiring) -> APIRouter:
         return send(request, feeds.event_ics(entry, entry.record.event.content.title))
 
     router.include_router(api.build_router(wiring))
+    router.include_router(images.build_router(wiring))
     pages = Pages(wiring.settings, feeds.public_url)
     for module in (pages_public, pages_association, pages_city):
         router.include_router(module.build_router(wiring, pages))

@@ -77,10 +77,12 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
         slug = await space.signed_in(request)
         if isinstance(slug, Response):
             return slug
-        values = read_form((await bounded_form(request)).multi_items())
-        ref = values.get("ref")
-        event_id = new_event_id(values, ref if isinstance(ref, str) else None)
-        return await space.submit(request, slug, values, event_id, new=True)
+        form = await bounded_form(request, max_files=1)
+        ref = form.get("ref")
+        event_id = new_event_id(
+            read_form(form.multi_items()), ref if isinstance(ref, str) else None
+        )
+        return await space.submit(request, slug, form, event_id, new=True)
 
     @router.get("/{event_id}")
     async def edit_form(request: Request, event_id: EventIdPath) -> Response:
@@ -96,8 +98,8 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
         found = await space.owned(request, event_id)
         if isinstance(found, Response):
             return found
-        values = read_form((await bounded_form(request)).multi_items())
-        return await space.submit(request, found[0], values, event_id, new=False)
+        form = await bounded_form(request, max_files=1)
+        return await space.submit(request, found[0], form, event_id, new=False)
 
     @router.get("/{event_id}/annuler")
     async def cancel_form(request: Request, event_id: EventIdPath) -> Response:

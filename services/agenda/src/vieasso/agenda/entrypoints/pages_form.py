@@ -4,17 +4,23 @@ event form (its choices, how it is rendered) and its submission through the API'
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import TYPE_CHECKING
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData, UploadFile
 
-from vieasso.agenda.adapters.event_form import FormValues, errors_by_field, to_body
+from vieasso.agenda.adapters.event_form import FormValues, errors_by_field, read_form, to_body
 from vieasso.agenda.adapters.labels import ACCESSIBILITY, ATTENDANCE, AUDIENCES, REPEATS, STATUSES
+from vieasso.agenda.adapters.posters import image_url
 from vieasso.agenda.domain.feeds import PARIS
 from vieasso.agenda.domain.model import event_key
+from vieasso.agenda.entrypoints.images import TooManyUploads, store_upload
 from vieasso.agenda.entrypoints.submitting import Accepted, parse_draft, submit_draft
+from vieasso.common.images import WIDTHS, ImageRejected
 from vieasso.common.messages.agenda import EventContent
+from vieasso.common.messages.images import IMAGE_ID_PATTERN
 from vieasso.common.web import site_urls
 
 if TYPE_CHECKING:
@@ -44,7 +50,10 @@ LABELS = {
     "age_max": "Âge maximum",
     "price": "Tarif",
     "registration_url": "Lien d'inscription",
-    "image_url": "Lien d'une image",
+    "image_url": "Lien d'une image (ailleurs sur le web)",
+    "affiche": "Affiche ou photo",
+    "image_alt": "Ce que montre l'affiche",
+    "image_credits": "Crédits",
     "accessibility": "Accessibilité",
     "status": "État",
 }
@@ -67,6 +76,14 @@ async def applied(wiring: Wiring, done: Accepted, within: float = APPLY_WAIT) ->
             return True
         await asyncio.sleep(0.05)
     return False
+
+
+def _preview(public_url: str, values: FormValues) -> str | None:
+    """The small variant of the poster the form holds (an id the rules check on submit)."""
+    image_id = values.get("image_id")
+    if not isinstance(image_id, str) or not re.fullmatch(IMAGE_ID_PATTERN, image_id):
+        return None
+    return image_url(public_url, image_id, f"{WIDTHS[0]}.jpg")
 
 
 class AssociationSpace:
@@ -107,9 +124,29 @@ class AssociationSpace:
         return self._pages.message(request, 404, "Événement introuvable", text, link=back)
 
     async def submit(
-        self, request: Request, slug: str, values: FormValues, event_id: str, *, new: bool
+        self,
+        request: Request,
+        slug: str,
+        form: FormData,
+        event_id: str,
+        *,
+        new: bool,
     ) -> Response:
-        """Through the API's path; 303 to the list, or the form again with its errors."""
+        """Through the API's path; 303 to the list, or the form again with its errors. A
+        poster chosen in the form is stored first (and kept if the rest has errors)."""
+        values = read_form(form.multi_items())
+        if values.get("retirer_affiche"):
+            values["image_id"] = ""
+        upload = form.get("affiche")
+        if isinstance(upload, UploadFile) and upload.size:
+            try:
+                stored = await store_upload(self._wiring, slug, await upload.read())
+            except (ImageRejected, TooManyUploads) as exc:
+                target = None if new else event_id
+                status = 429 if isinstance(exc, TooManyUploads) else 422
+                errors = {"affiche": exc.message}
+                return self.render(request, slug, values, errors, event_id=target, status=status)
+            values["image_id"] = stored.id
         draft = parse_draft(to_body(values, event_id, PARIS))
         done = draft if isinstance(draft, list) else await submit_draft(self._wiring, slug, draft)
         if isinstance(done, list):
@@ -151,6 +188,7 @@ class AssociationSpace:
             "accessibility": list(ACCESSIBILITY.items()),
             "repeats": [(k, v) for k, v in REPEATS.items() if k],
             "slug": slug,
+            "poster_preview": _preview(self._pages.public_url, values),
         }
         return self._pages.render(
             request, "event_form.html.j2", context, status=status, private=True

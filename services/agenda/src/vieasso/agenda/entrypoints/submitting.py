@@ -46,9 +46,10 @@ async def submit_draft(wiring: Wiring, slug: str, draft: EventDraft) -> Accepted
     """Every reason to refuse `draft` for `slug`, or the submission published."""
     agenda = wiring.agenda()
     values = {name: getattr(draft, name) for name in _CONTENT}
-    errors = agenda.check(slug, draft.association or slug, EventContent.model_construct(**values))
-    if errors:
-        return errors
+    content = EventContent.model_construct(**values)
+    checked = await agenda.check(slug, draft.association or slug, content)
+    if isinstance(checked, list):
+        return checked
     return await _publish(
         wiring, EventSubmission(association=slug, event_id=draft.event_id, **values)
     )
