@@ -64,7 +64,14 @@ _MESSAGES: dict[str, str] = {
     ),
 }
 
+
 # Members of a `datetime | date` union, as pydantic names them at the end of `loc`.
+def ascii_digits(text: str) -> bool:
+    """Only 0–9, at least one: `str.isdigit` also accepts « ² » or « ① », which `int()`
+    refuses (a 500 wherever `isdigit()` guarded an `int()`)."""
+    return text.isascii() and text.isdigit()
+
+
 _TEMPORAL_MEMBERS = frozenset({"datetime", "date"})
 
 _VALUE_ERRORS: dict[str, str] = {

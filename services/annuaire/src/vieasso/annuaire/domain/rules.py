@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
 
+from vieasso.common.validation import ascii_digits
+
 SLUG_MAX = 60
 _RNA = re.compile(r"^W[0-9A-Z]{9}$")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-/()]")
@@ -50,13 +52,13 @@ def check_rna(value: str) -> str:
 
 
 def check_siren(value: str) -> str:
-    if not (value.isdigit() and len(value) == 9 and luhn_ok(value)):  # noqa: PLR2004
+    if not (ascii_digits(value) and len(value) == 9 and luhn_ok(value)):  # noqa: PLR2004
         raise ValueError("Numéro SIREN invalide : 9 chiffres avec une clé de contrôle correcte.")
     return value
 
 
 def check_siret(value: str) -> str:
-    if not (value.isdigit() and len(value) == 14):  # noqa: PLR2004
+    if not (ascii_digits(value) and len(value) == 14):  # noqa: PLR2004
         raise ValueError("Numéro SIRET invalide : 14 chiffres attendus.")
     la_poste = value.startswith(LA_POSTE_SIREN) and sum(map(int, value)) % 5 == 0
     if not (luhn_ok(value) or la_poste):

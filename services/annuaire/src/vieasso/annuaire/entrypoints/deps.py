@@ -16,6 +16,7 @@ from vieasso.annuaire.service import AnnuaireService
 from vieasso.common.http.client import client_ip
 from vieasso.common.http.ratelimit import client_key
 from vieasso.common.messages.base import SLUG_PATTERN
+from vieasso.common.validation import ascii_digits
 from vieasso.common.web import ServiceStarting
 
 _BEARER = HTTPBearer(auto_error=False, description="Jeton de la Ville ou de l'association.")
@@ -113,6 +114,6 @@ def revision_of(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    if not ascii_digits(text):
         raise HTTPException(412, "En-tête If-Match invalide : reprenez l'ETag reçu.")
     return int(text)

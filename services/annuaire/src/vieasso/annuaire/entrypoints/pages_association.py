@@ -27,6 +27,7 @@ from vieasso.annuaire.entrypoints.pages_support import (
 )
 from vieasso.annuaire.handlers.associations import change_association
 from vieasso.common.messages.annuaire import MissionState
+from vieasso.common.validation import ascii_digits
 
 router = APIRouter(prefix="/espace-association", include_in_schema=False)
 DONE = {
@@ -93,7 +94,7 @@ async def change_record(request: Request) -> Response:
             app,
             record.slug,
             change,
-            expected_revision=int(revision) if revision.isdigit() else None,
+            expected_revision=int(revision) if ascii_digits(revision) else None,
         )
     except (ValidationError, InvalidInput) as exc:
         return await _record_form(request, values, errors_of(exc, values, ASSOCIATION), 422)

@@ -34,6 +34,7 @@ from vieasso.annuaire.entrypoints.pages_support import (
 from vieasso.annuaire.handlers import missions as handlers
 from vieasso.annuaire.handlers.unit import Annuaire
 from vieasso.common.messages.annuaire import MissionState
+from vieasso.common.validation import ascii_digits
 
 BASE = "/espace-association/missions"
 router = APIRouter(prefix=BASE, include_in_schema=False)
@@ -137,7 +138,7 @@ async def change(request: Request, mission_id: str) -> Response:
             mission.association_slug,
             mission.id,
             ChangeMission.model_validate(data),
-            expected_revision=int(revision) if revision.isdigit() else None,
+            expected_revision=int(revision) if ascii_digits(revision) else None,
         )
     except (ValidationError, InvalidInput) as exc:
         errors = errors_of(exc, values, MISSION)

@@ -18,6 +18,7 @@ from vieasso.annuaire.service import AnnuaireService
 from vieasso.common.http.limits import bounded_form
 from vieasso.common.messages.annuaire import AssociationState
 from vieasso.common.messages.base import SLUG_PATTERN
+from vieasso.common.validation import ascii_digits
 from vieasso.common.web import Kind, ServiceStarting, sessions_of
 
 PER_PAGE = 20
@@ -97,7 +98,7 @@ def code_or_none(value: str | None) -> str | None:
 
 
 def page_number(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and 0 < int(value) < MAX_PAGE else 1
+    return int(value) if value and ascii_digits(value) and 0 < int(value) < MAX_PAGE else 1
 
 
 async def signed_in_association(request: Request, app: Annuaire) -> AssociationRecord:

@@ -16,6 +16,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
+from vieasso.common.validation import ascii_digits
+
 SIGNATURE_BYTES = 20
 FIELDS = (3, 4)  # purpose, subscriber id, expiry[, generation]
 MAX_DIGITS = 12
@@ -82,7 +84,7 @@ def claims(secret: bytes, token: str, purpose: Purpose, now: datetime) -> Claims
     if len(fields) not in FIELDS or fields[0] != purpose.value:
         raise InvalidToken("wrong purpose")
     numbers = fields[2:]
-    if not all(n.isdigit() and len(n) <= MAX_DIGITS for n in numbers):
+    if not all(ascii_digits(n) and len(n) <= MAX_DIGITS for n in numbers):
         raise InvalidToken("malformed")
     expiry = int(fields[2])
     if expiry and now.timestamp() > expiry:

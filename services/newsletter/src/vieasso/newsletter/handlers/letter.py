@@ -17,6 +17,7 @@ from vieasso.common.directory import AssociationContact, ContactDirectory
 from vieasso.common.messages.annuaire import AssociationState
 from vieasso.common.messages.courrier import LetterChoice
 from vieasso.common.messages.newsletter import Delivery
+from vieasso.common.validation import ascii_digits
 from vieasso.newsletter.adapters.letter_choices import LetterChoices
 from vieasso.newsletter.adapters.rendering import PREFERENCES, UNSUBSCRIBE
 from vieasso.newsletter.adapters.undeliverable import Undeliverable
@@ -100,7 +101,7 @@ class AssociationLetter:
         """A hard bounce: skip this address until the association's contact changes."""
         code = reason.split(" ", 1)[0]
         await self._undeliverable.mark(
-            slug, email, self._clock.now(), int(code) if code.isdigit() else None, reason
+            slug, email, self._clock.now(), int(code) if ascii_digits(code) else None, reason
         )
         log.info("association's contact undeliverable", extra={"association": slug})
 

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from vieasso.common.http.limits import bounded_form
 from vieasso.common.messages.base import SLUG_PATTERN
 from vieasso.common.messages.ressources import ResourceKind
+from vieasso.common.validation import ascii_digits
 from vieasso.ressources.domain.catalogue import EntryState, Handover
 from vieasso.ressources.domain.catalogue_errors import (
     CatalogueError,
@@ -179,7 +180,7 @@ def _form_routes(router: APIRouter, pages: Pages, space: Space) -> None:
             return _missing(request, pages, space)
         values = await read_form(request) | {"id": entry_id}
         typed = str(values.get("revision", ""))
-        revision = int(typed) if typed.isdigit() else 0
+        revision = int(typed) if ascii_digits(typed) else 0
         try:
             await save_entry(cat, kind, entry_id, entry_data(kind, values), revision=revision)
         except InvalidEntry as exc:

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from vieasso.common.agenda_events import UpcomingEvent
 from vieasso.common.messages.base import Text
 from vieasso.common.messages.ressources import ResourceKind
-from vieasso.common.validation import french_errors
+from vieasso.common.validation import ascii_digits, french_errors
 from vieasso.ressources.adapters.catalogue import CatalogueStore
 from vieasso.ressources.domain.catalogue import EquipmentModel
 from vieasso.ressources.domain.loans import Loan, LoanLine, LoanState
@@ -102,7 +102,6 @@ def typed_words(raw: str, limit: int = 1000) -> tuple[str, str | None]:
 def units(raw: object) -> int | None:
     """A whole number of units from a form field (empty: 0), or None when it is not one."""
     text = str(raw or "").strip() or "0"
-    ascii_digits = text.isascii() and text.isdigit()  # "²" and "١" are digits to isdigit()
-    if not ascii_digits or len(text) > len(str(MAX_UNITS)) or int(text) > MAX_UNITS:
+    if not ascii_digits(text) or len(text) > len(str(MAX_UNITS)) or int(text) > MAX_UNITS:
         return None
     return int(text)
