@@ -51,8 +51,9 @@ def try_publishing(
 def banner(
     settings: DevSettings, access: Sequence[DemoAccess] = (), today: date | None = None
 ) -> str:
-    annuaire, agenda, newsletter, ressources = (
-        settings.service_url(name) for name in ("annuaire", "agenda", "newsletter", "ressources")
+    annuaire, agenda, newsletter, ressources, aides = (
+        settings.service_url(name)
+        for name in ("annuaire", "agenda", "newsletter", "ressources", "aides")
     )
     feeds = f"{agenda}/feeds/agenda"
     webcal = feeds.replace("http://", "webcal://", 1).replace("https://", "webcal://", 1)
@@ -75,6 +76,7 @@ def banner(
         f"   Agenda des événements       {agenda}/docs",
         f"   Lettre d'information        {newsletter}/docs",
         f"   Matériel et salles          {ressources}/docs",
+        f"   Aides aux associations      {aides}/docs",
         "",
         " Flux de l'agenda, pour s'abonner :",
         f"   Agenda (iCalendar)          {feeds}.ics",
@@ -92,6 +94,7 @@ def banner(
         f"   (supervision http://127.0.0.1:{settings.nats_monitor_port}/)",
         f" Santé des services             {annuaire}/healthz  {agenda}/healthz",
         f"                                {newsletter}/healthz  {ressources}/healthz",
+        f"                                {aides}/healthz",
         f" Actions d'administration       {token_line}",
         f" Journaux                       {var}/log/<nom>.log  ·  données NATS : {var}/nats/",
         _RULE,
