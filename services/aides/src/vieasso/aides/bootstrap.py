@@ -6,10 +6,14 @@ Nothing here touches the network: connections open in the app's lifespan.
 from __future__ import annotations
 
 from fastapi import FastAPI
+from nats.js import JetStreamContext
 
 from vieasso.aides.config import AidesSettings
 from vieasso.aides.entrypoints import nats
+from vieasso.aides.entrypoints.pages import install_pages
+from vieasso.aides.service import AidesService
 from vieasso.common.clock import Clock, SystemClock
+from vieasso.common.directory import DirectoryView
 from vieasso.common.http.app import build_app
 from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.web import Sessions, install_starting_page
@@ -28,7 +32,14 @@ def create_app(settings: AidesSettings | None = None, clock: Clock | None = None
     runtime = build_runtime(settings)
     clock = clock or SystemClock()
     sessions = Sessions(settings, clock)
-    runtime.on_startup(sessions.open)
+    service = AidesService(settings, runtime.publish, clock, DirectoryView(), sessions)
+
+    async def start(js: JetStreamContext) -> None:
+        await sessions.open(js)
+        await service.start(js)
+
+    runtime.on_startup(start)
+    runtime.on_shutdown(service.stop)
     app = build_app(
         runtime,
         title="Aides — Vie associative Besançon",
@@ -36,5 +47,7 @@ def create_app(settings: AidesSettings | None = None, clock: Clock | None = None
     )
     app.state.settings = settings
     app.state.sessions = sessions
+    app.state.aides = service
     install_starting_page(app, settings)
+    install_pages(app, service)
     return app

@@ -46,7 +46,7 @@ class OneDate(_Rule):
     @model_validator(mode="after")
     def _order(self) -> OneDate:
         if self.opens_on is not None and self.opens_on > self.deadline:
-            raise ValueError("opens_on after deadline")
+            raise ValueError("La date d'ouverture est après la date limite.")
         return self
 
     def next_window(self, today: date) -> Window | None:
@@ -65,8 +65,14 @@ class YearlyWindow(_Rule):
 
     @model_validator(mode="after")
     def _real_days(self) -> YearlyWindow:
-        date(_PLAIN_YEAR, self.opens_month, self.opens_day)  # ValueError: day out of range
-        date(_PLAIN_YEAR, self.closes_month, self.closes_day)
+        days = ((self.opens_month, self.opens_day), (self.closes_month, self.closes_day))
+        for month, day in days:
+            try:
+                date(_PLAIN_YEAR, month, day)
+            except ValueError:
+                raise ValueError(
+                    f"Le {day}/{month:02d} n'existe pas tous les ans : choisissez un autre jour."
+                ) from None
         return self
 
     @property

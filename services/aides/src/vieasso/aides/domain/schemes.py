@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model
 from vieasso.aides.domain.deadlines import Deadlines, next_closing
 from vieasso.common.messages.aides import AidKind, SchemeOrigin, SchemePublic
 from vieasso.common.messages.base import Code, Line, Slug, Text
+from vieasso.common.subjects import SchemeChange
 
 __all__ = [
     "AidKind",
@@ -85,11 +86,11 @@ class Eligibility(_Frozen):
         if None not in (self.budget_min, self.budget_max) and (
             self.budget_min > self.budget_max  # type: ignore[operator]
         ):
-            raise ValueError("budget_min > budget_max")
+            raise ValueError("Le budget minimal dépasse le budget maximal.")
         if None not in (self.min_volunteers, self.max_volunteers) and (
             self.min_volunteers > self.max_volunteers  # type: ignore[operator]
         ):
-            raise ValueError("min_volunteers > max_volunteers")
+            raise ValueError("Le nombre minimal de bénévoles dépasse le maximal.")
         return self
 
 
@@ -106,11 +107,11 @@ class Amounts(_Frozen):
     @model_validator(mode="after")
     def _ranges(self) -> Amounts:
         if None not in (self.min_eur, self.max_eur) and self.min_eur > self.max_eur:  # type: ignore[operator]
-            raise ValueError("min_eur > max_eur")
+            raise ValueError("Le montant minimal dépasse le montant maximal.")
         if None not in (self.rate_min_percent, self.rate_max_percent) and (
             self.rate_min_percent > self.rate_max_percent  # type: ignore[operator]
         ):
-            raise ValueError("rate_min_percent > rate_max_percent")
+            raise ValueError("Le taux minimal dépasse le taux maximal.")
         return self
 
 
@@ -138,7 +139,7 @@ class Source(_Frozen):
     @model_validator(mode="after")
     def _synced_has_an_id(self) -> Source:
         if self.origin is not SchemeOrigin.CITY and self.source_id is None:
-            raise ValueError("a synced scheme needs its source_id")
+            raise ValueError("Un dispositif synchronisé doit avoir son source_id.")
         return self
 
 
@@ -161,6 +162,10 @@ class AidScheme(_Frozen):
     source: Source = Source()
     state: SchemeState = SchemeState.DRAFT
     version: int = Field(default=0, ge=0, description="+1 at each change (the ICS SEQUENCE).")
+    last_change: SchemeChange | None = Field(
+        default=None,
+        description="The fact this version owes (None: a draft's edit, nothing public).",
+    )
     created_at: AwareDatetime
     updated_at: AwareDatetime
     published_at: AwareDatetime | None = None
