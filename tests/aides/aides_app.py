@@ -21,6 +21,8 @@ from nats.js.api import DeliverPolicy
 from tests.support.sessions import session_cookie
 from vieasso.aides.bootstrap import create_app
 from vieasso.aides.config import AidesSettings
+from vieasso.aides.domain.schemes import AidScheme
+from vieasso.aides.handlers.schemes import store
 from vieasso.aides.service import AidesService
 from vieasso.common.clock import FrozenClock
 from vieasso.common.directory import ASSOCIATIONS, REFERENCE
@@ -192,3 +194,22 @@ async def read_facts(js: JetStreamContext, subject: str) -> list[dict[str, Any]]
     finally:
         await sub.unsubscribe()
     return found
+
+
+async def put_scheme(client: Client, **fields: Any) -> AidScheme:
+    """A scheme stored through the service's use case (published unless told)."""
+    values: dict[str, Any] = {
+        "id": new_id(),
+        "name": "Subvention de fonctionnement",
+        "short_description": "Pour le fonctionnement courant des associations.",
+        "funders": ("Ville de Besançon",),
+        "kinds": ("subvention-fonctionnement",),
+        "deadlines": {"kind": "permanent"},
+        "state": "publie",
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    scheme = AidScheme.model_validate(values | fields)
+    unit = client.service.schemes()
+    found = unit.store.get(scheme.id)
+    return await store(unit, scheme, last=found.revision if found else None)

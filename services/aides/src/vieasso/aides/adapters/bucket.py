@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
-from nats.js.errors import KeyWrongLastSequenceError
+from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 from pydantic import BaseModel, ValidationError
 
@@ -62,6 +62,22 @@ class WatchedBucket(Generic[V]):
 
     def get(self, record_id: str) -> Versioned[V] | None:
         return self.items.get(record_id)
+
+    async def fetch(self, record_id: str) -> Versioned[V] | None:
+        """The stored record, from the server (the mirror may be a moment behind another
+        process's write); the mirror takes it too."""
+        if self._kv is None:
+            raise StorageError(f"{self.bucket} not open")
+        key = f"{self.prefix}{record_id}"
+        try:
+            entry = await self._kv.get(key)
+        except (KeyNotFoundError, KeyDeletedError):
+            return None
+        except NatsError as exc:
+            raise StorageError(f"{self.bucket}/{key}: {exc!r}") from exc
+        value = self.model.model_validate_json(entry.value or b"")
+        self._apply(record_id, value, entry.revision or 0)
+        return Versioned(value, entry.revision or 0)
 
     def values(self) -> list[V]:
         return [item.value for item in self.items.values()]
