@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from vieasso.aides.entrypoints import pages_association, pages_city, pages_public
+from vieasso.aides.entrypoints import feeds, pages_association, pages_city, pages_public
 from vieasso.aides.entrypoints.pages_support import Pages, PageSource
 from vieasso.common.web import mount_static
 
@@ -14,6 +14,8 @@ def install_pages(app: FastAPI, source: PageSource) -> Pages:
     pages = Pages(source)
     mount_static(app)
     app.include_router(pages_public.build_router(pages))
-    app.include_router(pages_association.build_router(pages))
+    addresses = feeds.Addresses(source)
+    app.include_router(pages_association.build_router(pages, addresses))
+    app.include_router(feeds.build_router(pages, addresses))
     app.include_router(pages_city.build_router(pages))
     return pages

@@ -5,7 +5,7 @@ page)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
@@ -51,11 +51,15 @@ def _back(form: dict[str, Any], scheme_id: str, done: str) -> str:
     return f"{ASSOCIATION}?ok={done}#{scheme_id}"
 
 
-def build_router(pages: Pages) -> APIRouter:
+class CalendarAddresses(Protocol):
+    async def address(self, slug: str) -> str | None: ...
+
+
+def build_router(pages: Pages, addresses: CalendarAddresses) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     source = pages.source
 
-    def space(
+    async def space(
         request: Request,
         slug: str,
         *,
@@ -88,6 +92,7 @@ def build_router(pages: Pages) -> APIRouter:
             "followed": followed,
             "everything": everything,
             "notice": notice,
+            "calendar_url": await addresses.address(slug),
             "verdicts": {Verdict.ELIGIBLE: "Éligible", Verdict.TO_CHECK: "À vérifier",
                          Verdict.NOT_ELIGIBLE: "Non éligible"},
         }  # fmt: skip
@@ -99,7 +104,7 @@ def build_router(pages: Pages) -> APIRouter:
         slug = await pages.association(request)
         if isinstance(slug, Response):
             return slug
-        return space(request, slug, everything=bool(tout), notice=NOTICES.get(ok))
+        return await space(request, slug, everything=bool(tout), notice=NOTICES.get(ok))
 
     @router.post(f"{ASSOCIATION}/reponses")
     async def answers(request: Request) -> Response:
@@ -112,7 +117,7 @@ def build_router(pages: Pages) -> APIRouter:
             data = {k: v for k, v in values.items() if v}
             await save_answers(source.follows, source.clock, slug, data)
         except InvalidInput as exc:
-            return space(request, slug, values=values, errors=form_errors(exc))
+            return await space(request, slug, values=values, errors=form_errors(exc))
         return RedirectResponse(f"{ASSOCIATION}?ok=reponses", status_code=303)
 
     @router.post(ASSOCIATION + "/{scheme_id}/suivre")
