@@ -154,3 +154,16 @@ async def test_an_association_calendar_behind_its_secret_key(
         revoked = await client.http.get("/feeds/aides.ics", params=query)
         assert revoked.status_code == 404
         assert urlsplit(str(revoked.url)).path == "/feeds/aides.ics"
+
+
+async def test_an_association_that_cannot_be_a_key_is_refused_in_french(
+    nats_url: str, js: JetStreamContext
+) -> None:
+    """Regression: a name with spaces or wildcards reached the KV read (500)."""
+    async with running_aides(nats_url, js) as client:
+        for name in ("a b", "asso.*", "x>"):
+            answer = await client.http.get(
+                "/feeds/aides.ics", params={"association": name, "jeton": "x" * 32}
+            )
+            assert answer.status_code == 422, (name, answer.text)
+            assert "Le format n'est pas valide." in answer.text

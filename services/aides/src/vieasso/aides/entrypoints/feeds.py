@@ -26,6 +26,7 @@ from vieasso.aides.domain.matching import matches
 from vieasso.aides.domain.schemes import AidScheme
 from vieasso.aides.entrypoints.pages_association import profile_of
 from vieasso.aides.entrypoints.pages_support import Pages, PageSource
+from vieasso.common.messages.base import SLUG_PATTERN
 from vieasso.common.web import site_urls
 from vieasso.common.web.calendars import calendar_response, feed_key, key_matches
 
@@ -38,6 +39,7 @@ NO_FEED = (
     "nouveau jeton) : l'adresse à jour est dans l'espace association, page « Vos aides »."
 )
 Param = Annotated[str | None, Query(max_length=200)]
+SlugParam = Annotated[str | None, Query(max_length=80, pattern=SLUG_PATTERN)]
 CALENDAR_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Le calendrier (iCalendar).", "content": {"text/calendar": {}}},
     304: {"description": "Inchangé depuis la version que le client a (ETag)."},
@@ -97,7 +99,7 @@ def build_router(pages: Pages, addresses: Addresses) -> APIRouter:
         PATH, summary="Dates limites des aides aux associations", responses=CALENDAR_RESPONSES
     )
     async def deadlines(
-        request: Request, theme: Param = None, association: Param = None, jeton: Param = None
+        request: Request, theme: Param = None, association: SlugParam = None, jeton: Param = None
     ) -> Response:
         settings = source.settings
         title = "Aides aux associations — dates limites"
