@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from vieasso.aides.domain.follows import Answers, BudgetBand
-from vieasso.aides.domain.matching import Profile, Verdict, match, matches, months_between
+from vieasso.aides.domain.matching import (
+    Profile,
+    Verdict,
+    match,
+    matches,
+    months_between,
+    plainly_excluded,
+)
 from vieasso.aides.domain.schemes import AidScheme
 
 NOW = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
@@ -155,3 +162,14 @@ def test_most_urgent_deadline_first_and_unpublished_or_ineligible_left_out() -> 
 )
 def test_months_between(start: date, end: date, months: int) -> None:
     assert months_between(start, end) == months
+
+
+def test_the_shortcut_for_long_lists_only_skips_what_match_refuses() -> None:
+    profiles = {row[0]: row[1] for row in TABLE}
+    for profile in profiles.values():
+        for found in matches(profile, SCHEMES.values(), TODAY, everything=True):
+            if plainly_excluded(profile, found.scheme):
+                assert found.verdict is Verdict.NOT_ELIGIBLE, found.scheme.id
+        short = {m.scheme.id for m in matches(profile, SCHEMES.values(), TODAY)}
+        full = matches(profile, SCHEMES.values(), TODAY, everything=True)
+        assert short == {m.scheme.id for m in full if m.verdict is not Verdict.NOT_ELIGIBLE}

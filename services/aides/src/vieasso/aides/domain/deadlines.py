@@ -110,9 +110,13 @@ def next_closing(rule: OneDate | YearlyWindow | Ongoing, today: date) -> date | 
 
 
 def status(rule: OneDate | YearlyWindow | Ongoing, today: date) -> Status:
+    return status_of(rule, rule.next_window(today), today)
+
+
+def status_of(rule: OneDate | YearlyWindow | Ongoing, window: Window | None, today: date) -> Status:
+    """The status given the rule's next window (computed once by the caller)."""
     if isinstance(rule, Ongoing):
         return Status.OPEN
-    window = rule.next_window(today)
     if window is None:
         return Status.CLOSED
     if window.opens is not None and window.opens > today:

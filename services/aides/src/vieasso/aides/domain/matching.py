@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from vieasso.aides.domain.deadlines import Ongoing, Status, Window, status
+from vieasso.aides.domain.deadlines import Ongoing, Status, Window, status_of
 from vieasso.aides.domain.follows import Answers
 from vieasso.aides.domain.schemes import AidKind, AidScheme, Eligibility, StaffRule
 
@@ -79,11 +79,12 @@ def match(
     """The verdict of one scheme for one association; `labels` names themes and quartiers
     by their codes (the code itself when missing)."""
     names = labels or {}
+    rule = scheme.eligibility
     window = scheme.deadlines.next_window(today)
-    found = Match(scheme, status(scheme.deadlines, today), window.closes if window else None)
+    state = status_of(scheme.deadlines, window, today)
+    found = Match(scheme, state, window.closes if window else None)
     if found.status is Status.CLOSED:
         found.failed.append(Reason("dates", "L'appel est clos."))
-    rule = scheme.eligibility
     _themes(found, scheme.themes, profile.themes, names)
     _quartier(found, rule, profile.quartier, names)
     _staff(found, rule.employs_staff, profile.employs_staff)
@@ -209,6 +210,22 @@ def _project(found: Match, window: Window | None, answers: Answers, today: date)
         found.matched.append(Reason("dates", text))
 
 
+def plainly_excluded(profile: Profile, scheme: AidScheme) -> bool:
+    """A cheap look at what most often excludes an aid (theme, quartier, staff), so that a
+    long list is not reasoned about in full; `match` says the same, with its reasons."""
+    if scheme.themes and profile.themes and profile.themes.isdisjoint(scheme.themes):
+        return True
+    rule = scheme.eligibility
+    if rule.quartiers and profile.quartier is not None and profile.quartier not in rule.quartiers:
+        return True
+    staff = rule.employs_staff
+    return (
+        staff is not StaffRule.ANY
+        and profile.employs_staff is not None
+        and (profile.employs_staff != (staff is StaffRule.EMPLOYER))
+    )
+
+
 def _urgency(found: Match) -> tuple[date, str]:
     return (found.next_closing or date.max, found.scheme.name.casefold())
 
@@ -223,7 +240,11 @@ def matches(
 ) -> list[Match]:
     """The published schemes an association may apply for (or must check), most urgent
     deadline first; `everything`: the non-eligible ones too, after them."""
-    found = [match(profile, s, today, labels) for s in schemes if s.published]
+    found = [
+        match(profile, s, today, labels)
+        for s in schemes
+        if s.published and (everything or not plainly_excluded(profile, s))
+    ]
     kept = [m for m in found if m.verdict is not Verdict.NOT_ELIGIBLE]
     kept.sort(key=_urgency)
     if everything:
