@@ -46,7 +46,7 @@ async def test_public_search_lists_published_aids_by_deadline_with_filters(
 
         page = assert_french_page(await client.http.get("/aides", params={"q": tag}))
         assert listed_ids(page, ids) == [june.id, autumn.id, anytime.id]
-        assert "clôture le mardi 1 juin 2027" in page
+        assert "Jusqu&#39;au mardi 1 juin 2027" in page
         assert 'href="/feeds/aides.ics"' in page
 
         for params, expected in (

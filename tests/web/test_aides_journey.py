@@ -65,7 +65,7 @@ def association_follows(volunteer: Visitor, platform: WebPlatform, name: str, da
     aid = page.locator("li", has=page.get_by_role("link", name=name, exact=True)).first
     text = aid.inner_text()
     assert "Éligible" in text
-    assert f"clôture le {day}" in text
+    assert f"Jusqu'au {day}" in text
     assert "Thème : Culture et pratiques artistiques." in text
     volunteer.submit(aid.get_by_role("button", name=re.compile("^Suivre cette aide")), "suivie")
     assert "Vous suivez cette aide" in page.content()
@@ -85,6 +85,7 @@ def test_the_city_publishes_an_aid_and_an_association_sees_it_matched_and_follow
     city_signs_in(city, web_platform)
     city_publishes_a_scheme(city, web_platform, scheme, deadline.isoformat())
     slug = register_association(volunteer, web_platform, f"Chorale de Battant {suffix}")
+    city.open(f"{web_platform.url('annuaire')}/espace-ville", "espace-ville-retour")
     token = city_validates(city, f"Chorale de Battant {suffix}")
     association_signs_in(volunteer, web_platform, slug, token)
     association_follows(volunteer, web_platform, scheme, date_fr(deadline))
