@@ -195,3 +195,19 @@ async def test_city_pages_need_the_city_session(nats_url: str, js: JetStreamCont
         )
         assert posted.status_code == 401
         assert client.service.store.get(scheme_id) is None
+
+
+async def test_themes_and_quartiers_must_be_the_directorys(
+    nats_url: str, js: JetStreamContext
+) -> None:
+    async with running_aides(nats_url, js) as client:
+        cookie = await client.city()
+        scheme_id = new_id("inconnu")
+        form = scheme_form(
+            id=scheme_id, themes=["astrologie"], **{"eligibility.quartiers": ["mars"]}
+        )
+        answer = await client.http.post("/espace-ville/aides/nouveau", data=form, headers=cookie)
+        page = assert_french_page(answer, status=422)
+        assert "Thème inconnu de l&#39;annuaire : astrologie." in page
+        assert "Quartier inconnu de l&#39;annuaire : mars." in page
+        assert client.service.store.get(scheme_id) is None
