@@ -7,7 +7,7 @@ import asyncio
 from rich.console import Console
 
 from vieasso.aides.config import AidesSettings
-from vieasso.aides.handlers.demo import DemoReport, load_demo
+from vieasso.aides.handlers.demo import DemoReport, load_demo, load_demo_follows
 from vieasso.aides.service import standalone
 
 CONNECT_TIMEOUT = 15.0
@@ -32,9 +32,18 @@ def run_demo() -> int:
     )
     for scheme_id, reason in report.refused.items():
         console.print(f"  {scheme_id} : {reason}", soft_wrap=True, highlight=False)
+    if report.followers:
+        console.print(
+            f"Aides suivies par {', '.join(report.followers)} (réponses de démonstration).",
+            soft_wrap=True,
+            highlight=False,
+        )
     return 1 if report.refused else 0
 
 
 async def _demo(settings: AidesSettings) -> DemoReport:
     async with standalone(settings, connect_timeout=CONNECT_TIMEOUT) as service:
-        return await load_demo(service.schemes())
+        unit = service.schemes()
+        report = await load_demo(unit)
+        report.followers = await load_demo_follows(unit, service.follows, service.directory)
+        return report

@@ -1,5 +1,7 @@
 """Loads the demo schemes (`vieasso-aides demo`), published, through the same use case as the
-city's forms: each created, updated or left as it is, so running it twice changes nothing."""
+city's forms: each created, updated or left as it is, so running it twice changes nothing.
+Then two of the directory's demo associations answer the questions and follow their two
+most urgent matched aids (what their space and calendar show in `make run`)."""
 
 from __future__ import annotations
 
@@ -7,9 +9,19 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from vieasso.aides.adapters.bucket import WatchedBucket
 from vieasso.aides.adapters.demo_schemes import SCHEMES
+from vieasso.aides.domain.calendar import local_day
+from vieasso.aides.domain.follows import Answers, AssociationFile, BudgetBand
+from vieasso.aides.domain.matching import Profile, matches
 from vieasso.aides.domain.schemes import AidScheme, SchemeState
+from vieasso.aides.handlers.follows import follow, save_answers
 from vieasso.aides.handlers.schemes import Schemes, store
+from vieasso.common.directory import DirectoryView
+from vieasso.common.messages.annuaire import AssociationState
+
+DEMO_FOLLOWERS = 2
+DEMO_ANSWERS = Answers(budget=BudgetBand.UNDER_10K, volunteers=12)
 
 
 @dataclass
@@ -17,6 +29,7 @@ class DemoReport:
     written: int = 0
     unchanged: int = 0
     refused: dict[str, str] = field(default_factory=dict)  # id → reason
+    followers: list[str] = field(default_factory=list)  # slugs that follow demo aids
 
 
 async def load_demo(unit: Schemes) -> DemoReport:
@@ -37,3 +50,28 @@ async def load_demo(unit: Schemes) -> DemoReport:
         else:
             report.written += 1
     return report
+
+
+async def load_demo_follows(
+    unit: Schemes, files: WatchedBucket[AssociationFile], directory: DirectoryView
+) -> list[str]:
+    """Two validated associations of the directory (the first by slug) answer and follow;
+    none when the directory has no association yet (the annuaire's demo comes first)."""
+    today = local_day(unit.clock.now())
+    validated = sorted(
+        (a for a in directory.associations() if a.state is AssociationState.VALIDATED),
+        key=lambda a: a.slug,
+    )
+    followers = []
+    for association in validated[:DEMO_FOLLOWERS]:
+        await save_answers(files, unit.clock, association.slug, DEMO_ANSWERS.model_dump())
+        profile = Profile(
+            themes=frozenset(association.themes), quartier=association.quartier,
+            employs_staff=association.employs_staff, founded_on=association.founded_on,
+            answers=DEMO_ANSWERS,
+        )  # fmt: skip
+        urgent = [m for m in matches(profile, unit.published(), today) if m.next_closing][:2]
+        for found in urgent:
+            await follow(files, unit.clock, association.slug, found.scheme.id, lambda _: True)
+        followers.append(association.slug)
+    return followers
