@@ -51,8 +51,9 @@ def try_publishing(
 def banner(
     settings: DevSettings, access: Sequence[DemoAccess] = (), today: date | None = None
 ) -> str:
-    annuaire, agenda, newsletter, ressources = (
-        settings.service_url(name) for name in ("annuaire", "agenda", "newsletter", "ressources")
+    annuaire, agenda, newsletter, ressources, aides = (
+        settings.service_url(name)
+        for name in ("annuaire", "agenda", "newsletter", "ressources", "aides")
     )
     feeds = f"{agenda}/feeds/agenda"
     webcal = feeds.replace("http://", "webcal://", 1).replace("https://", "webcal://", 1)
@@ -75,6 +76,7 @@ def banner(
         f"   Agenda des événements       {agenda}/docs",
         f"   Lettre d'information        {newsletter}/docs",
         f"   Matériel et salles          {ressources}/docs",
+        f"   Aides aux associations      {aides}/docs",
         "",
         " Flux de l'agenda, pour s'abonner :",
         f"   Agenda (iCalendar)          {feeds}.ics",
@@ -86,12 +88,14 @@ def banner(
         *try_publishing(annuaire, agenda, access, today or datetime.now(ZoneInfo(PARIS)).date()),
         f" S'abonner à la lettre          {newsletter}/abonnement",
         f" Matériel et salles de la Ville {ressources}/materiel   ·   {ressources}/salles",
+        f" Aides aux associations         {aides}/aides",
         f" Courriels envoyés (test)       http://{host}:{settings.mail_viewer_port}/"
         f"   (SMTP {settings.smtp_host}:{settings.smtp_port}, fichiers .eml dans {var}/mail/)",
         f" NATS                           nats://127.0.0.1:{settings.nats_port}"
         f"   (supervision http://127.0.0.1:{settings.nats_monitor_port}/)",
         f" Santé des services             {annuaire}/healthz  {agenda}/healthz",
         f"                                {newsletter}/healthz  {ressources}/healthz",
+        f"                                {aides}/healthz",
         f" Actions d'administration       {token_line}",
         f" Journaux                       {var}/log/<nom>.log  ·  données NATS : {var}/nats/",
         _RULE,

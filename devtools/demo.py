@@ -1,5 +1,6 @@
 """Loads the demo data once every service is healthy: `vieasso-annuaire demo`, then agenda's,
-newsletter's (demo subscribers) and ressources' (catalogue and loans).
+newsletter's (demo subscribers), ressources' (catalogue and loans) and aides' (the city's
+aid schemes).
 
 The commands are idempotent (running `make run` twice changes nothing). A service that has
 no `demo` command yet is skipped with a note. The annuaire's writes the demo associations'
@@ -17,7 +18,7 @@ from devtools.console import Console
 from vieasso.annuaire.handlers.demo import DemoAccess
 
 # The ressources' demo reads the directory's associations and venues: after the annuaire's.
-DEMO_SERVICES = ("annuaire", "agenda", "newsletter", "ressources")
+DEMO_SERVICES = ("annuaire", "agenda", "newsletter", "ressources", "aides")
 DEMO_TIMEOUT = 300.0
 TYPER_USAGE_ERROR = 2
 

@@ -21,7 +21,7 @@ import pytest
 from devtools.banner import banner
 from devtools.processes import DevSettings, child_env, components
 from tests.support.processes import REPO, Process, free_port, port_open, wait_until
-from tests.support.services import http_status
+from tests.support.services import SERVICES, http_status
 from vieasso.annuaire.handlers.demo import DemoAccess
 
 
@@ -42,6 +42,9 @@ def test_banner_lists_docs_feeds_webcal_subscription_page_and_mail_viewer() -> N
         "http://127.0.0.1:8004/materiel",
         "http://127.0.0.1:8004/salles",
         "http://127.0.0.1:8004/healthz",
+        "http://127.0.0.1:8005/docs",
+        "http://127.0.0.1:8005/aides",
+        "http://127.0.0.1:8005/healthz",
         "http://127.0.0.1:1080/",
         "http://127.0.0.1:8222/",
     ):
@@ -110,7 +113,7 @@ def test_ports_and_nats_url_come_from_vieasso_settings() -> None:
 
 
 def _dev_env(var: Path) -> dict[str, str]:
-    names = ("ANNUAIRE_PORT", "AGENDA_PORT", "NEWSLETTER_PORT", "RESSOURCES_PORT", "SMTP_PORT")
+    names = (*(f"{service.upper()}_PORT" for service in SERVICES), "SMTP_PORT")
     env = {f"VIEASSO_{name}": str(free_port()) for name in names}
     env["VIEASSO_MAIL_VIEWER_PORT"] = str(free_port())
     env["VIEASSO_NATS_MONITOR_PORT"] = str(free_port())
@@ -204,7 +207,7 @@ def test_make_run_serves_everything_stops_on_ctrl_c_and_keeps_the_data(tmp_path:
     first = _make_run(env, tmp_path / "run1.out")
     try:
         _wait_ready(first)
-        for name in ("ANNUAIRE", "AGENDA", "NEWSLETTER", "RESSOURCES"):
+        for name in (service.upper() for service in SERVICES):
             assert http_status(f"http://127.0.0.1:{env[f'VIEASSO_{name}_PORT']}/healthz") == 200
         assert http_status(f"http://127.0.0.1:{env['VIEASSO_MAIL_VIEWER_PORT']}/") == 200
         home = re.search(r"page d'accueil.*?(http://\S+)", first.output())
@@ -225,7 +228,7 @@ def test_make_run_serves_everything_stops_on_ctrl_c_and_keeps_the_data(tmp_path:
     assert code == 0, output
     assert "Tout est arrêté" in output
     pids = [int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", output)]
-    assert len(pids) == 6  # nats, mail and the four services
+    assert len(pids) == 2 + len(SERVICES)  # nats, mail and every service
     assert not [pid for pid in pids if _pid_alive(pid)]
     assert not [port for port in ports if port_open(port)]
 

@@ -175,6 +175,7 @@ def public_documents(run: PlatformRun, slugs: list[str]) -> dict[str, tuple[int,
     ]
     paths += [f"annuaire:/export/{name}" for name in EXPORTS]
     paths += ["annuaire:/api/associations", "annuaire:/api/missions", "newsletter:/archives"]
+    paths += ["aides:/feeds/aides.ics", "aides:/aides"]
     documents = {}
     for entry in paths:
         service, path = entry.split(":", 1)

@@ -76,7 +76,7 @@ async def undeliverable_contact(url: str, smtp: SmtpServer) -> None:
 
 def populate(run: PlatformRun, url: str, smtp: SmtpServer) -> list[str]:
     """Demo data in every stream and bucket, the services done with it; returns the buckets
-    left empty on purpose (none: every service has a `demo` command)."""
+    left empty on purpose (`aides_sync`: written by the Aides-territoires sync only)."""
     run.cli("annuaire", "demo", "--count", str(COUNT), "--missions", "8", "--seed", str(SEED))
     run.cli("agenda", "demo")
     run.cli("newsletter", "demo")
@@ -84,7 +84,8 @@ def populate(run: PlatformRun, url: str, smtp: SmtpServer) -> list[str]:
     asyncio.run(undeliverable_contact(url, smtp))
     wait_until_agenda_idle(url)
     run.cli("ressources", "demo")  # its catalogue and loans
-    return []
+    run.cli("aides", "demo")  # the city's schemes, two associations' answers and follows
+    return ["aides_sync"]
 
 
 @pytest.fixture

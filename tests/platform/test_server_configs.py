@@ -311,6 +311,16 @@ ROUTES = [
     ("GET", "/feeds/associations/les-amis-du-doubs/prets.ics?jeton=abc", "ressources"),
     ("GET", "/feeds/associations/les-amis-du-doubs/pretsx.ics", "agenda"),
     ("GET", "/espace-association/reservationsx", "annuaire"),
+    # The aides (issue 16): before the agenda's /feeds/* and the annuaire's spaces.
+    ("GET", "/aides", "aides"),
+    ("GET", "/aides/fph-fonds-participation-habitants", "aides"),
+    ("GET", "/espace-association/aides", "aides"),
+    ("POST", "/espace-association/aides/reponses", "aides"),
+    ("GET", "/espace-ville/aides", "aides"),
+    ("POST", "/espace-ville/aides/nouveau", "aides"),
+    ("GET", "/feeds/aides.ics?theme=culture", "aides"),
+    ("GET", "/feeds/aidesx.ics", "agenda"),
+    ("GET", "/espace-association/aidesx", "annuaire"),
 ]
 
 

@@ -49,6 +49,7 @@ CRAWL_SEEDS = {
     "newsletter": ("/abonnement", "/archives", "/docs", "/openapi.json"),
     # Its catalogue pages and feeds are crawled from here once they exist (issue 15).
     "ressources": ("/materiel", "/salles", "/docs", "/openapi.json"),
+    "aides": ("/aides", "/feeds/aides.ics", "/docs", "/openapi.json"),
 }
 CRAWL_LIMIT = 300
 

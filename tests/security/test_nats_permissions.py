@@ -211,6 +211,7 @@ CITY_PAGES = {
     "agenda": "/espace-ville/evenements",
     "newsletter": "/espace-ville/lettre",
     "ressources": "/espace-ville/prets",
+    "aides": "/espace-ville/aides",
 }
 
 

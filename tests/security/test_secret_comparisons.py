@@ -50,7 +50,7 @@ HARMLESS = {
 CREDENTIAL_CHECKS = (
     "services/annuaire/src/vieasso/annuaire/entrypoints/deps.py",  # admin token
     "libs/common/src/vieasso/common/web/tokens.py",  # admin token, association token hash
-    "services/ressources/src/vieasso/ressources/domain/feeds_key.py",  # calendar address key
+    "libs/common/src/vieasso/common/web/calendars.py",  # calendar address keys
     "services/newsletter/src/vieasso/newsletter/domain/tokens.py",  # signed mail links
     "services/annuaire/src/vieasso/annuaire/entrypoints/pages_support.py",  # admin sign-in
     "libs/common/src/vieasso/common/web/session.py",  # a session's credential

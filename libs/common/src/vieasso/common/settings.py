@@ -25,7 +25,7 @@ DEV_ADMIN_TOKEN = "dev-admin-token"  # noqa: S105 - the development default, ref
 MIN_SECRET_LENGTH = 24
 # Every service of the platform, each on its own `<name>_port` (SPEC §2, §8): the one list
 # that make run, the docs, the pages' origins and the tests iterate over.
-SERVICES = ("annuaire", "agenda", "newsletter", "ressources")
+SERVICES = ("annuaire", "agenda", "newsletter", "ressources", "aides")
 
 
 class Settings(BaseSettings):
@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     agenda_port: int = 8002
     newsletter_port: int = 8003
     ressources_port: int = 8004
+    aides_port: int = 8005
     trusted_proxies: str = Field(
         default=f"127.0.0.0/8,::1/128,{COMPOSE_SUBNET}",
         description=(
@@ -156,6 +157,7 @@ class Settings(BaseSettings):
             "agenda": self.agenda_port,
             "newsletter": self.newsletter_port,
             "ressources": self.ressources_port,
+            "aides": self.aides_port,
         }
         return ports[service]
 

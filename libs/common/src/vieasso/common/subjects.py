@@ -77,6 +77,14 @@ class LoanChange(StrEnum):
     CANCELLED = "cancelled"
 
 
+class SchemeChange(StrEnum):
+    """A change of an aid scheme (``aides.schemes.<scheme_id>.<change>``)."""
+
+    PUBLISHED = "published"
+    UPDATED = "updated"
+    WITHDRAWN = "withdrawn"
+
+
 # Wildcards for subscribers.
 ASSOCIATIONS_ALL = "annuaire.associations.>"
 MISSIONS_ALL = "annuaire.missions.>"
@@ -93,6 +101,7 @@ COURRIER_OUTCOMES_ALL = ("courrier.sent.*", "courrier.failed.*")
 LETTER_CHOICES_ALL = "newsletter.associations.*.*"
 CATALOGUE_ALL = "ressources.catalogue.>"
 LOANS_ALL = "ressources.loans.>"
+SCHEMES_ALL = "aides.schemes.>"
 
 
 def association(slug: str, change: AssociationChange) -> str:
@@ -162,6 +171,11 @@ def catalogue_entry(entry_id: str, change: CatalogueChange) -> str:
 def loan(slug: str, change: LoanChange) -> str:
     """A step of one of association `slug`'s loans (no personal data)."""
     return f"ressources.loans.{_token(slug)}.{change.value}"
+
+
+def scheme(scheme_id: str, change: SchemeChange) -> str:
+    """An aid scheme of the city or synced from another funder (no personal data)."""
+    return f"aides.schemes.{_token(scheme_id)}.{change.value}"
 
 
 def deadletter(service: str, original_subject: str) -> str:

@@ -32,6 +32,7 @@ class Service(StrEnum):
     AGENDA = "agenda"
     NEWSLETTER = "newsletter"
     RESSOURCES = "ressources"
+    AIDES = "aides"
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,13 @@ STREAMS: tuple[StreamSpec, ...] = (
         Service.RESSOURCES,
         "Lending facts: catalogue entries and loans (association slugs, never a person).",
         max_bytes=512 * MIB,
+    ),
+    StreamSpec(
+        "AIDES",
+        ("aides.>",),
+        Service.AIDES,
+        "Aid-scheme facts, the city's and the synced ones (no personal data).",
+        max_bytes=256 * MIB,
     ),
     StreamSpec(
         "DEADLETTER",
@@ -214,6 +222,26 @@ BUCKETS: tuple[BucketSpec, ...] = (
         "Loan requests by `<loan_id>`: lines, dates, state and its history (city's notes); "
         "`saison.<slug>.<season>`: the requests counted against the association's maximum.",
         max_bytes=512 * MIB,
+    ),
+    BucketSpec(
+        "aides_schemes",
+        Service.AIDES,
+        "Aid schemes, the city's and those synced from Aides-territoires: `scheme.<scheme_id>`.",
+        max_bytes=128 * MIB,
+    ),
+    BucketSpec(
+        "aides_follows",
+        Service.AIDES,
+        "Per association, `association.<slug>`: its answers to the matching questions, the "
+        "schemes it follows and its secret calendar key.",
+        max_bytes=64 * MIB,
+    ),
+    BucketSpec(
+        "aides_sync",
+        Service.AIDES,
+        "State of the Aides-territoires sync: its cursor on `date_updated` and its last report.",
+        max_bytes=16 * MIB,
+        max_value_size=1 * MIB,
     ),
     BucketSpec(
         "newsletter_courrier",

@@ -41,6 +41,7 @@ READS: dict[Service, tuple[str, ...]] = {
     Service.AGENDA: (),
     Service.NEWSLETTER: ("ANNUAIRE", "AGENDA"),
     Service.RESSOURCES: (),
+    Service.AIDES: (),
 }
 # Buckets a service reads although another service owns them, besides the directory's.
 BUCKET_READS: dict[Service, tuple[str, ...]] = {
@@ -48,6 +49,7 @@ BUCKET_READS: dict[Service, tuple[str, ...]] = {
     Service.AGENDA: (),
     Service.NEWSLETTER: (),
     Service.RESSOURCES: ("agenda_events",),  # a loan may serve one of its association's events
+    Service.AIDES: (),
 }
 # Subjects a service publishes into a stream another service owns (besides its own mail
 # requests, `courrier.requests.<service>`, which every service may publish).
@@ -57,6 +59,7 @@ PUBLISHES_INTO: dict[Service, tuple[str, ...]] = {
     Service.AGENDA: (),
     Service.NEWSLETTER: (),
     Service.RESSOURCES: (),
+    Service.AIDES: (),
 }
 # Durable consumers of each stream, used only by the stream's owner (the agenda's default
 # `agenda_consumer`, the newsletter's sender and its mail consumer): a service that may read

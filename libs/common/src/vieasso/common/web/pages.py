@@ -35,6 +35,7 @@ class Urls:
     agenda: str
     newsletter: str
     ressources: str
+    aides: str
 
 
 def site_urls(settings: Settings) -> Urls:
@@ -43,6 +44,7 @@ def site_urls(settings: Settings) -> Urls:
         agenda=settings.public_url("agenda"),
         newsletter=settings.public_url("newsletter"),
         ressources=settings.public_url("ressources"),
+        aides=settings.public_url("aides"),
     )
 
 

@@ -13,7 +13,6 @@ each request from the loans in memory: the same stored loans give the same bytes
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from typing import Annotated, Any, Protocol
 
@@ -23,6 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 from vieasso.common.messages.base import SLUG_PATTERN
 from vieasso.common.messages.ressources import ResourceKind
 from vieasso.common.web import Kind, site_urls
+from vieasso.common.web.calendars import calendar_response
 from vieasso.common.web.session_store import credential_of, token_hash
 from vieasso.ressources.adapters import ics
 from vieasso.ressources.domain.catalogue import EquipmentModel, Room
@@ -51,15 +51,6 @@ def install_feeds(app: FastAPI, pages: Pages, source: FeedSource) -> None:
     """The calendars and the loans' export."""
     app.include_router(build_router(pages, source))
     app.include_router(exports.build_router(pages, source))
-
-
-def calendar_response(request: Request, body: bytes, cache_control: str) -> Response:
-    etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
-    headers = {"ETag": etag, "Cache-Control": cache_control}
-    given = request.headers.get("if-none-match", "")
-    if any(tag.strip().removeprefix("W/") in (etag, "*") for tag in given.split(",") if tag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=ics.MEDIA_TYPE, headers=headers)
 
 
 class Feeds:

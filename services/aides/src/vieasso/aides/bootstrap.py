@@ -1,0 +1,53 @@
+"""Builds the aides service: settings → NATS runtime → FastAPI app.
+
+Nothing here touches the network: connections open in the app's lifespan.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from nats.js import JetStreamContext
+
+from vieasso.aides.config import AidesSettings
+from vieasso.aides.entrypoints import nats
+from vieasso.aides.entrypoints.pages import install_pages
+from vieasso.aides.service import AidesService
+from vieasso.common.clock import Clock, SystemClock
+from vieasso.common.directory import DirectoryView
+from vieasso.common.http.app import build_app
+from vieasso.common.nats.runtime import NatsRuntime
+from vieasso.common.web import Sessions, install_starting_page
+
+SERVICE = "aides"
+
+
+def build_runtime(settings: AidesSettings) -> NatsRuntime:
+    runtime = NatsRuntime(settings, service=SERVICE)
+    runtime.broker.include_router(nats.build_router())
+    return runtime
+
+
+def create_app(settings: AidesSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or AidesSettings()
+    runtime = build_runtime(settings)
+    clock = clock or SystemClock()
+    sessions = Sessions(settings, clock)
+    service = AidesService(settings, runtime.publish, clock, DirectoryView(), sessions)
+
+    async def start(js: JetStreamContext) -> None:
+        await sessions.open(js)
+        await service.start(js)
+
+    runtime.on_startup(start)
+    runtime.on_shutdown(service.stop)
+    app = build_app(
+        runtime,
+        title="Aides — Vie associative Besançon",
+        description="Dispositifs d'aide aux associations : la Ville et les autres financeurs.",
+    )
+    app.state.settings = settings
+    app.state.sessions = sessions
+    app.state.aides = service
+    install_starting_page(app, settings)
+    install_pages(app, service)
+    return app
