@@ -3,13 +3,12 @@ names), and the records that cannot be read, each with its French reason."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
-from importlib import resources
 from typing import Any
 
 import pytest
 
+from vieasso.aides.adapters.aides_territoires_sample import sample_records
 from vieasso.aides.domain.aides_territoires import (
     LICENCE,
     MalformedRecord,
@@ -25,9 +24,7 @@ SITE = "https://aides-territoires.beta.gouv.fr"
 
 
 def sample() -> list[dict[str, Any]]:
-    data = resources.files("vieasso.aides.adapters").joinpath("data/aides_territoires_sample.json")
-    results: list[dict[str, Any]] = json.loads(data.read_text(encoding="utf-8"))["results"]
-    return results
+    return sample_records()
 
 
 def by_id(aid_id: int) -> dict[str, Any]:

@@ -51,6 +51,7 @@ def create_app(settings: AidesSettings | None = None, clock: Clock | None = None
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.aides = service
+    app.state.aides_sync = schedule
     install_starting_page(app, settings)
     app.include_router(pages_sync.build_router(install_pages(app, service), service.sync_state))
     return app

@@ -6,7 +6,7 @@ import typer
 
 from vieasso.aides.config import AidesSettings
 from vieasso.aides.entrypoints.cli_demo import run_demo
-from vieasso.aides.entrypoints.cli_sync import run_sync_command
+from vieasso.aides.entrypoints.cli_sync import run_sample_demo, run_sync_command
 from vieasso.common.http.server import serve_service
 from vieasso.common.logging import configure_logging
 
@@ -37,6 +37,14 @@ def sync(
     progression, puis le bilan). Sans jeton configuré : le dit et ne fait rien."""
     configure_logging("aides", level="ERROR", json_lines=False)
     raise typer.Exit(run_sync_command(full=complete))
+
+
+@app.command("demo-aides-territoires")
+def demo_aides_territoires() -> None:
+    """Charger l'échantillon enregistré d'Aides-territoires (une vingtaine d'aides d'autres
+    financeurs) par le même traitement que la synchronisation : le relancer ne change rien."""
+    configure_logging("aides", level="ERROR", json_lines=False)
+    raise typer.Exit(run_sample_demo())
 
 
 @app.callback()

@@ -1,5 +1,6 @@
 """`vieasso-aides sync [--complete]`: one Aides-territoires sync from the command line, with a
-progress bar over the pages and the report printed (French, for the city's staff)."""
+progress bar over the pages and the report printed (French, for the city's staff).
+`vieasso-aides demo-aides-territoires`: the same job on the recorded sample (`make run`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import asyncio
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from vieasso.aides.adapters.aides_territoires_sample import SampleSource
 from vieasso.aides.config import AidesSettings
 from vieasso.aides.domain.sync_report import SyncReport
 from vieasso.aides.entrypoints.sync import sync_once
-from vieasso.aides.handlers.sync import NO_TOKEN
+from vieasso.aides.handlers.sync import NO_TOKEN, SyncJob, run_sync
 from vieasso.aides.handlers.sync import Progress as PageProgress
 from vieasso.aides.service import standalone
 
@@ -67,3 +69,27 @@ async def _sync(
     async with standalone(settings, connect_timeout=CONNECT_TIMEOUT) as service:
         unit = service.schemes()
         return await sync_once(unit, service.sync_state, settings, full=full, progress=progress)
+
+
+def run_sample_demo() -> int:
+    """0: the sample is stored; 1: a record was refused; 2: NATS unreachable."""
+    console = Console()
+    settings = AidesSettings()
+    try:
+        report = asyncio.run(_sample(settings))
+    except TimeoutError:
+        console.print(f"[red]NATS injoignable ({settings.nats_url}) : rien n'a été chargé.[/red]")
+        return 2
+    console.print("Échantillon enregistré d'Aides-territoires :", highlight=False)
+    for line in summary(report):
+        console.print(line, soft_wrap=True, highlight=False)
+    return 1 if report.error or report.skipped_count else 0
+
+
+async def _sample(settings: AidesSettings) -> SyncReport:
+    async with standalone(settings, connect_timeout=CONNECT_TIMEOUT) as service:
+        job = SyncJob(
+            service.schemes(), SampleSource(), service.sync_state,
+            insee=settings.aides_territoires_insee, site=settings.aides_territoires_url,
+        )  # fmt: skip
+        return await run_sync(job)

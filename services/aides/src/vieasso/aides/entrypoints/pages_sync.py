@@ -1,6 +1,8 @@
-"""The city's page on the Aides-territoires sync (`/espace-ville/aides-territoires`): whether
-a token is configured, and the last run's report (counts, skipped records and why, pages,
-duration). Read-only; the sync itself runs on its schedule or with `vieasso-aides sync`."""
+"""The city's page on the Aides-territoires sync (`/espace-ville/aides/synchronisation/bilan`:
+under the aides' prefix, which the proxy sends here; two segments, so that no scheme id can
+take it): whether a token is configured, and the last run's report (counts, skipped records
+and why, pages, duration). Read-only; the sync runs on its schedule or with `vieasso-aides
+sync`."""
 
 from __future__ import annotations
 
@@ -10,10 +12,10 @@ from fastapi.responses import Response
 from vieasso.aides.adapters.bucket import StorageError
 from vieasso.aides.adapters.sync_state import SyncState
 from vieasso.aides.config_sync import SyncSettings
-from vieasso.aides.entrypoints.pages_support import Pages
+from vieasso.aides.entrypoints.pages_support import CITY, Pages
 from vieasso.aides.handlers.sync import NO_TOKEN
 
-PATH = "/espace-ville/aides-territoires"
+PATH = f"{CITY}/synchronisation/bilan"
 
 
 def build_router(pages: Pages, state: SyncState) -> APIRouter:

@@ -63,6 +63,10 @@ class SyncSchedule:
         self.clock = clock
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     def start(self, unit: Schemes) -> None:
         minutes = self.settings.aides_sync_interval_minutes
         if minutes == 0:
