@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from vieasso.aides.adapters.aides_territoires_sample import sample_records
+from vieasso.aides.config import AidesSettings
 from vieasso.aides.domain.aides_territoires import (
     LICENCE,
     MalformedRecord,
@@ -175,3 +176,12 @@ def test_malformed_records_are_refused_with_a_reason(
     with pytest.raises(MalformedRecord) as refused:
         to_scheme(read(raw), site=SITE, now=NOW)
     assert (refused.value.source_id, refused.value.reason) == (source_id, reason)
+
+
+def test_an_empty_token_in_the_env_file_means_no_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIEASSO_AIDES_TERRITOIRES_TOKEN", "")  # `VAR=` as secrets.env ships it
+    assert AidesSettings().aides_territoires_token is None
+    monkeypatch.setenv("VIEASSO_AIDES_TERRITOIRES_TOKEN", " abc ")
+    token = AidesSettings().aides_territoires_token
+    assert token is not None
+    assert token.get_secret_value() == "abc"

@@ -16,7 +16,11 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.aides.test_aides_territoires_mapping import sample
-from tests.support.aides_territoires import FakeAidesTerritoires, fake_aides_territoires
+from tests.support.aides_territoires import (
+    FakeAidesTerritoires,
+    fake_aides_territoires,
+    numbered,
+)
 from tests.support.nats_server import NatsServer
 from vieasso.aides.config import AidesSettings
 from vieasso.aides.domain.schemes import SchemeState
@@ -46,12 +50,7 @@ def fake() -> Iterator[FakeAidesTerritoires]:
 
 
 def many(count: int) -> list[Any]:
-    """`count` records of the sample's shapes, each with its own id."""
-    records = sample()
-    return [
-        records[i % len(records)] | {"id": 200_000 + i, "url": f"/aides/aide-{i}/"}
-        for i in range(count)
-    ]
+    return numbered(sample(), count)
 
 
 def settings_for(nats_url: str, fake: FakeAidesTerritoires, **changes: Any) -> AidesSettings:

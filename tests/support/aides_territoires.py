@@ -36,6 +36,14 @@ BESANCON = {
 MAX_PAGE = 100
 
 
+def numbered(records: list[Any], count: int, first_id: int = 200_000) -> list[Any]:
+    """`count` records of the shapes of `records`, each with its own id and page address."""
+    return [
+        records[i % len(records)] | {"id": first_id + i, "url": f"/aides/aide-{first_id + i}/"}
+        for i in range(count)
+    ]
+
+
 @dataclass
 class Seen:
     method: str

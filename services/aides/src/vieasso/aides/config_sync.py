@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from vieasso.common.settings import Settings
 
@@ -37,3 +37,11 @@ class SyncSettings(Settings):
     aides_sync_backoff_seconds: float = Field(
         default=1.0, gt=0, le=60, description="First wait before retrying a failed page (doubles)."
     )
+
+    @field_validator("aides_territoires_token", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        """`VIEASSO_AIDES_TERRITOIRES_TOKEN=` (as secrets.env ships it) means no token."""
+        if isinstance(value, str):
+            return value.strip() or None
+        return value

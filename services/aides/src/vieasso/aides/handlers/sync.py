@@ -82,7 +82,10 @@ async def run_sync(job: SyncJob) -> SyncReport:
         log.warning("aides-territoires sync stopped", extra={"reason": str(exc)})
         report.retries = job.source.retries
         report.finish(clock.now(), error=message)
-        await job.state.save(report)
+        try:
+            await job.state.save(report)
+        except StorageError:
+            log.warning("aides-territoires sync report not saved: NATS unavailable")
         return report
     report.retries = job.source.retries
     report.finish(clock.now())
