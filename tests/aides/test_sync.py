@@ -199,6 +199,26 @@ async def test_a_page_failing_for_good_stops_the_run_and_withdraws_nothing(
     assert stored["at-200000"].state is SchemeState.PUBLISHED
 
 
+async def test_a_listing_shorter_than_announced_or_empty_withdraws_nothing(
+    own_nats: NatsServer, fake: FakeAidesTerritoires
+) -> None:
+    fake.aids = many(30)
+    settings = settings_for(own_nats.url, fake)
+    async with aides(settings, FrozenClock(NOW)) as service:
+        await sync(service, settings)
+        fake.aids.pop(5)
+        fake.count_more = 1  # pages ended before the count said
+        short = await sync(service, settings)
+        fake.aids, fake.count_more = [], 0  # e.g. a renamed filter: nothing matches
+        empty = await sync(service, settings)
+        stored = {s.id: s for s in service.store.values()}
+    assert short.error == "Aides-territoires a annoncé 30 aides mais n'en a envoyé que 29."
+    assert empty.error == "La liste d'Aides-territoires est vide."
+    assert (short.withdrawn, empty.withdrawn) == (0, 0)
+    assert all(s.state is SchemeState.PUBLISHED for s in stored.values())
+    assert await facts(own_nats.url) == {"published": 30}
+
+
 async def test_malformed_records_are_skipped_and_reported(
     own_nats: NatsServer, fake: FakeAidesTerritoires
 ) -> None:

@@ -8,7 +8,8 @@
 
 Test controls: `aids` (the records served, in order), `failures` (page number → how many
 times it answers 500 before it works), `rate_limit_once` (pages answering 429 with
-`Retry-After` once), `expire_tokens()`; `requests` records what was asked.
+`Retry-After` once), `count_more` (a `count` larger than the listing), `expire_tokens()`;
+`requests` records what was asked.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class FakeAidesTerritoires:
     failures: dict[int, int] = field(default_factory=dict)
     rate_limit_once: set[int] = field(default_factory=set)
     retry_after: str = "0"
+    count_more: int = 0  # announced in `count` beyond what is served
     requests: list[Seen] = field(default_factory=list)
     jwts: set[str] = field(default_factory=set)
     port: int = field(default_factory=free_port)
@@ -124,7 +126,7 @@ class FakeAidesTerritoires:
         pages = max(1, -(-len(aids) // size))
         following = {k: v[0] for k, v in query.items()} | {"page": str(page + 1)}
         body = {
-            "count": len(aids),
+            "count": len(aids) + self.count_more,
             "previous": None,
             "next": f"{self.url}/api/aids/?{urlencode(following)}" if page < pages else None,
             "results": aids[first : first + size],

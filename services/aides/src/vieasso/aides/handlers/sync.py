@@ -7,8 +7,9 @@ Incremental on `date_updated`: the API has no "changed since" filter nor an orde
 is not after the last complete run's cursor, already stored in the same state, is left as it
 is without being mapped (`full` maps them all again). Removal: after a run that read every
 page, a synced aid the listing no longer holds is withdrawn; one sent with `is_live` false
-too. A run stopped by an error withdraws nothing and keeps its cursor (the next run reads
-again what it missed). Without a token, nothing runs.
+too. A run stopped by an error, or whose listing ended before the `count` it announced, or
+came back empty while synced aids are known, withdraws nothing and keeps its cursor (the next
+run reads again what it missed). Without a token, nothing runs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Protocol
 from vieasso.aides.adapters.aides_territoires import Page, SourceUnavailable
 from vieasso.aides.adapters.bucket import StorageError
 from vieasso.aides.adapters.sync_state import SyncState
-from vieasso.aides.domain.aides_territoires import MalformedRecord, read, to_scheme
+from vieasso.aides.domain.aides_territoires import ID_PREFIX, MalformedRecord, read, to_scheme
 from vieasso.aides.domain.errors import StaleRecord
 from vieasso.aides.domain.schemes import AidScheme, SchemeOrigin, SchemeState
 from vieasso.aides.domain.sync_report import SyncCursor, SyncReport
@@ -66,16 +67,18 @@ async def run_sync(job: SyncJob) -> SyncReport:
     report = SyncReport(started_at=clock.now(), full=job.full)
     cursor = await job.state.cursor()
     since = None if job.full else cursor.date_updated
-    newest = None
+    newest, announced = None, 0
     try:
         perimeter = await job.source.perimeter_id(job.insee)
         async for page in job.source.aids(perimeter):
+            announced = announced or page.count
             report.pages += 1
             for raw in page.results:
                 updated = await _one(job, raw, since, report)
                 newest = updated if newest is None or (updated and updated > newest) else newest
             if job.progress is not None:
                 job.progress(page.number, page.pages)
+        _check_listing(job, report, announced)
         await _withdraw_absent(job, report)
     except (SourceUnavailable, StorageError) as exc:
         message = exc.message if isinstance(exc, SourceUnavailable) else "Stockage indisponible."
@@ -105,7 +108,7 @@ async def _one(
         aid = read(raw)
     except MalformedRecord as exc:
         if exc.source_id is not None:  # not withdrawn for being unreadable once
-            job.seen.add(f"at-{exc.source_id}")
+            job.seen.add(f"{ID_PREFIX}{exc.source_id}")
         report.skip(exc.source_id, exc.reason)
         return None
     job.seen.add(aid.scheme_id)
@@ -157,6 +160,21 @@ def _count(report: SyncReport, before: AidScheme | None, after: AidScheme) -> No
         report.withdrawn += 1
     else:
         report.updated += 1
+
+
+def _check_listing(job: SyncJob, report: SyncReport, announced: int) -> None:
+    """A listing that ended early, or came back empty while aids are known, is not trusted
+    to say which aids are gone (an API change would otherwise withdraw them all)."""
+    if report.fetched < announced:
+        raise SourceUnavailable(
+            f"Aides-territoires a annoncé {announced} aides mais n'en a envoyé que "
+            f"{report.fetched}."
+        )
+    if report.fetched == 0 and any(
+        s.published and s.source.origin is SchemeOrigin.AIDES_TERRITOIRES
+        for s in job.unit.store.values()
+    ):
+        raise SourceUnavailable("La liste d'Aides-territoires est vide.")
 
 
 async def _withdraw_absent(job: SyncJob, report: SyncReport) -> None:
