@@ -22,6 +22,7 @@ from tests.support.aides_territoires import (
     numbered,
 )
 from tests.support.nats_server import NatsServer
+from vieasso.aides.adapters.aides_territoires import AidesTerritoires
 from vieasso.aides.config import AidesSettings
 from vieasso.aides.domain.schemes import SchemeState
 from vieasso.aides.domain.sync_report import SyncReport
@@ -302,3 +303,16 @@ def test_sync_command_shows_progress_and_the_report(
     assert complete.exit_code == 0, complete.output
     assert "0 ajoutée(s), 0 mise(s) à jour, 0 retirée(s), 4 inchangée(s)" in complete.output
     assert fake.pages_served() == [1, 1]
+
+
+async def test_a_page_that_hangs_is_retried_and_next_never_leaves_the_site(
+    own_nats: NatsServer, fake: FakeAidesTerritoires
+) -> None:
+    fake.aids = many(150)
+    fake.stall_once = {2: 3.0}
+    fake.next_base = "http://aides-territoires.invalid"  # the API names its own host in `next`
+    async with AidesTerritoires(fake.url, fake.token, backoff=0.01, timeout=0.5) as client:
+        pages = [page async for page in client.aids(await client.perimeter_id("25056"))]
+    assert [(p.number, len(p.results)) for p in pages] == [(1, 100), (2, 50)]
+    assert client.retries == 1
+    assert fake.pages_served() == [1, 2]

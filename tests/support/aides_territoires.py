@@ -7,7 +7,8 @@
   `Authorization: Bearer <JWT>` → `{"count", "previous", "next", "results"}` (≤ 100 a page).
 
 Test controls: `aids` (the records served, in order), `failures` (page number → how many
-times it answers 500 before it works), `rate_limit_once` (pages answering 429 with
+times it answers 500 before it works), `stall_once` (page → seconds it hangs, once),
+`next_base` (another host in `next`), `rate_limit_once` (pages answering 429 with
 `Retry-After` once), `count_more` (a `count` larger than the listing), `expire_tokens()`;
 `requests` records what was asked.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -61,6 +63,8 @@ class FakeAidesTerritoires:
     rate_limit_once: set[int] = field(default_factory=set)
     retry_after: str = "0"
     count_more: int = 0  # announced in `count` beyond what is served
+    stall_once: dict[int, float] = field(default_factory=dict)  # page → seconds, once
+    next_base: str | None = None  # the host `next` names (the API builds it from its own)
     requests: list[Seen] = field(default_factory=list)
     jwts: set[str] = field(default_factory=set)
     port: int = field(default_factory=free_port)
@@ -85,6 +89,12 @@ class FakeAidesTerritoires:
     def answer(self, method: str, target: str, headers: Any) -> tuple[int, dict[str, str], Any]:
         parts = urlsplit(target)
         query = parse_qs(parts.query)
+        page = int(query.get("page", ["1"])[0])
+        with self.lock:
+            stall = self.stall_once.pop(page, 0.0) if parts.path == "/api/aids/" else 0.0
+        if stall:
+            time.sleep(stall)  # a slow answer, in the server's thread: the client times out
+            return 400, {}, {"detail": "too late"}  # not retried: only a timeout retries it
         with self.lock:
             status, extra, body = self._route(method, parts.path, query, headers)
             self.requests.append(Seen(method, parts.path, query, status))
@@ -128,7 +138,9 @@ class FakeAidesTerritoires:
         body = {
             "count": len(aids) + self.count_more,
             "previous": None,
-            "next": f"{self.url}/api/aids/?{urlencode(following)}" if page < pages else None,
+            "next": f"{self.next_base or self.url}/api/aids/?{urlencode(following)}"
+            if page < pages
+            else None,
             "results": aids[first : first + size],
         }
         return 200, {}, body
@@ -144,13 +156,16 @@ def _handler(fake: FakeAidesTerritoires) -> type[BaseHTTPRequestHandler]:
                 self.rfile.read(length)
             status, extra, body = fake.answer(self.command, self.path, self.headers)
             data = json.dumps(body, ensure_ascii=False).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+            except OSError:  # the client gave up (a stalled answer): nothing to say
+                self.close_connection = True
 
         do_GET = do_POST = _reply
 
