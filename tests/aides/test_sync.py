@@ -316,3 +316,16 @@ async def test_a_page_that_hangs_is_retried_and_next_never_leaves_the_site(
     assert [(p.number, len(p.results)) for p in pages] == [(1, 100), (2, 50)]
     assert client.retries == 1
     assert fake.pages_served() == [1, 2]
+
+
+async def test_a_refused_token_is_reported_and_nothing_else_is_asked(
+    own_nats: NatsServer, fake: FakeAidesTerritoires
+) -> None:
+    fake.aids = many(3)
+    settings = settings_for(own_nats.url, fake, aides_territoires_token="not-the-token")
+    async with aides(settings, FrozenClock(NOW)) as service:
+        report = await sync(service, settings)
+        assert await service.sync_state.report() == report
+        assert service.store.values() == []
+    assert report.error == "Aides-territoires refuse le jeton d'accès configuré."
+    assert [(s.path, s.status) for s in fake.requests] == [("/api/connexion/", 401)]
