@@ -19,6 +19,8 @@ from vieasso.annuaire.handlers.demo import DemoAccess
 
 # The ressources' demo reads the directory's associations and venues: after the annuaire's.
 DEMO_SERVICES = ("annuaire", "agenda", "newsletter", "ressources", "aides")
+# Commands after `demo` (the aides' recorded sample of Aides-territoires, synced as the job does).
+MORE_DEMOS = {"aides": ("demo-aides-territoires",)}
 DEMO_TIMEOUT = 300.0
 TYPER_USAGE_ERROR = 2
 
@@ -36,29 +38,30 @@ def load_demo_data(
     console: Console, env: dict[str, str], bin_dir: Path, stop: threading.Event, access: Path
 ) -> None:
     access.unlink(missing_ok=True)
-    for service in DEMO_SERVICES:
+    commands = [(s, c) for s in DEMO_SERVICES for c in ("demo", *MORE_DEMOS.get(s, ()))]
+    for service, command in commands:
         if stop.is_set():
             return
-        argv = [str(bin_dir / f"vieasso-{service}"), "demo"]
+        argv = [str(bin_dir / f"vieasso-{service}"), command]
         if service == "annuaire":
             argv += ["--acces", str(access)]
-        console.say(f"→ données de démonstration : vieasso-{service} demo")
+        console.say(f"→ données de démonstration : vieasso-{service} {command}")
         try:
             done = subprocess.run(  # noqa: S603 - fixed argv
                 argv, env=env, capture_output=True, text=True, timeout=DEMO_TIMEOUT, check=False
             )
         except subprocess.TimeoutExpired:
             console.say(
-                f"  ✗ vieasso-{service} demo n'a pas fini en {DEMO_TIMEOUT:.0f} s ; ignoré."
+                f"  ✗ vieasso-{service} {command} n'a pas fini en {DEMO_TIMEOUT:.0f} s ; ignoré."
             )
             continue
         output = (done.stdout + done.stderr).strip()
         if done.returncode == TYPER_USAGE_ERROR and "No such command" in output:
-            console.say(f"  (vieasso-{service} n'a pas encore de commande demo : ignoré)")
+            console.say(f"  (vieasso-{service} n'a pas encore de commande {command} : ignoré)")
         elif done.returncode == 0:
             for line in output.splitlines()[-5:]:
                 console.say(f"  {line}")
         else:
-            console.say(f"  ✗ vieasso-{service} demo a échoué (code {done.returncode}) :")
+            console.say(f"  ✗ vieasso-{service} {command} a échoué (code {done.returncode}) :")
             for line in output.splitlines()[-15:]:
                 console.say(f"    {line}")

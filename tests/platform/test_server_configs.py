@@ -36,6 +36,7 @@ from tests.support.nats_server import NATS_SERVER, NatsServer
 from tests.support.processes import REPO
 from tests.support.services import SERVICES
 from vieasso.agenda.config import AgendaSettings
+from vieasso.aides.config import AidesSettings
 from vieasso.annuaire.config import AnnuaireSettings
 from vieasso.common.nats.permissions import render_accounts_conf
 from vieasso.common.settings import Settings
@@ -48,6 +49,7 @@ SERVICE_SETTINGS: tuple[type[Settings], ...] = (
     AgendaSettings,
     NewsletterSettings,
     RessourcesSettings,
+    AidesSettings,
 )
 
 

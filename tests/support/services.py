@@ -122,6 +122,8 @@ def service_env(
         # process started on a Monday after 08:00 would send that week's edition itself and a
         # test's own `send-digest` would find it sent. Schedule tests drive it in-process.
         "VIEASSO_DIGEST_SCHEDULE": "false",
+        # No scheduled Aides-territoires sync either (tests drive it with the local fake).
+        "VIEASSO_AIDES_SYNC_INTERVAL_MINUTES": "0",
         # The session's processes serve every test from 127.0.0.1: tests of the limit set theirs.
         "VIEASSO_REGISTRATION_LIMIT_PER_IP": "100000",
     }

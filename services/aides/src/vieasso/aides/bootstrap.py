@@ -9,8 +9,9 @@ from fastapi import FastAPI
 from nats.js import JetStreamContext
 
 from vieasso.aides.config import AidesSettings
-from vieasso.aides.entrypoints import nats
+from vieasso.aides.entrypoints import nats, pages_sync
 from vieasso.aides.entrypoints.pages import install_pages
+from vieasso.aides.entrypoints.sync import SyncSchedule
 from vieasso.aides.service import AidesService
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import DirectoryView
@@ -33,13 +34,15 @@ def create_app(settings: AidesSettings | None = None, clock: Clock | None = None
     clock = clock or SystemClock()
     sessions = Sessions(settings, clock)
     service = AidesService(settings, runtime.publish, clock, DirectoryView(), sessions)
+    schedule = SyncSchedule(settings, service.sync_state, clock)
 
     async def start(js: JetStreamContext) -> None:
         await sessions.open(js)
-        await service.start(js)
+        schedule.start(await service.start(js))
 
     runtime.on_startup(start)
     runtime.on_shutdown(service.stop)
+    runtime.on_shutdown(schedule.stop)  # runs first: the last registered does
     app = build_app(
         runtime,
         title="Aides — Vie associative Besançon",
@@ -48,6 +51,7 @@ def create_app(settings: AidesSettings | None = None, clock: Clock | None = None
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.aides = service
+    app.state.aides_sync = schedule
     install_starting_page(app, settings)
-    install_pages(app, service)
+    app.include_router(pages_sync.build_router(install_pages(app, service), service.sync_state))
     return app

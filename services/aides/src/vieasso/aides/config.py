@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from vieasso.common.settings import Settings
+from vieasso.aides.config_sync import SyncSettings
 
 
-class AidesSettings(Settings):
+class AidesSettings(SyncSettings):
     """Aides settings: ``VIEASSO_*`` like the rest of the platform."""

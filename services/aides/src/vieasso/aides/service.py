@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from nats.js import JetStreamContext
 
 from vieasso.aides.adapters.bucket import WatchedBucket
+from vieasso.aides.adapters.sync_state import SyncState
 from vieasso.aides.config import AidesSettings
 from vieasso.aides.domain.follows import FOLLOWS_PREFIX, AssociationFile
 from vieasso.aides.domain.schemes import KEY_PREFIX, AidScheme
@@ -53,6 +54,7 @@ class AidesService:
         self.follows: WatchedBucket[AssociationFile] = WatchedBucket(
             FOLLOWS, FOLLOWS_PREFIX, AssociationFile
         )
+        self.sync_state = SyncState()  # the Aides-territoires sync's cursor and last report
         self._unit: Schemes | None = None
         self._directory_started = False
 
@@ -63,6 +65,7 @@ class AidesService:
             self._directory_started = True
         await self.store.open(js)
         await self.follows.open(js)
+        await self.sync_state.open(js)
         unit = self._unit or Schemes(self.store, self.publish, self.clock, self.directory)
         if announce:
             try:

@@ -1,4 +1,4 @@
-"""Command line: `vieasso-aides serve | demo`."""
+"""Command line: `vieasso-aides serve | demo | sync`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import typer
 
 from vieasso.aides.config import AidesSettings
 from vieasso.aides.entrypoints.cli_demo import run_demo
+from vieasso.aides.entrypoints.cli_sync import run_sample_demo, run_sync_command
 from vieasso.common.http.server import serve_service
 from vieasso.common.logging import configure_logging
 
@@ -24,6 +25,26 @@ def demo() -> None:
     sans doublon : le relancer ne change rien."""
     configure_logging("aides", level="ERROR", json_lines=False)
     raise typer.Exit(run_demo())
+
+
+@app.command()
+def sync(
+    complete: bool = typer.Option(
+        False, "--complete", help="Relire chaque fiche, même inchangée depuis la dernière fois."
+    ),
+) -> None:
+    """Synchroniser les aides d'Aides-territoires pour les associations de Besançon (barre de
+    progression, puis le bilan). Sans jeton configuré : le dit et ne fait rien."""
+    configure_logging("aides", level="ERROR", json_lines=False)
+    raise typer.Exit(run_sync_command(full=complete))
+
+
+@app.command("demo-aides-territoires")
+def demo_aides_territoires() -> None:
+    """Charger l'échantillon enregistré d'Aides-territoires (une vingtaine d'aides d'autres
+    financeurs) par le même traitement que la synchronisation : le relancer ne change rien."""
+    configure_logging("aides", level="ERROR", json_lines=False)
+    raise typer.Exit(run_sample_demo())
 
 
 @app.callback()
