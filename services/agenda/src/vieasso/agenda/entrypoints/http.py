@@ -19,6 +19,7 @@ from vieasso.agenda.domain.feeds import FeedQuery
 from vieasso.agenda.domain.model import event_key
 from vieasso.agenda.entrypoints import (
     api,
+    embed,
     images,
     pages_association,
     pages_city,
@@ -120,7 +121,7 @@ def build_router(wiring: Wiring) -> APIRouter:
     router.include_router(api.build_router(wiring))
     router.include_router(images.build_router(wiring))
     pages = Pages(wiring.settings, feeds.public_url)
-    for module in (pages_public, pages_association, pages_city):
+    for module in (pages_public, pages_association, pages_city, embed):
         router.include_router(module.build_router(wiring, pages))
     return router
 
