@@ -98,9 +98,9 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
                 limit=wiring.feeds.max_events,
             )
         except ValidationError as exc:
-            context["errors"] = list(form_errors(exc).values())
+            context["errors"] = [f"« {k} » : {m}" for k, m in form_errors(exc).items()]
         except RangeError:
-            context["errors"] = [RANGE_ERROR.message]
+            context["errors"] = [f"« {RANGE_ERROR.field} » : {RANGE_ERROR.message}"]
         if context["errors"]:
             context["title"] = CITY_TITLE
             return _page(pages, request, context, status=422)
