@@ -78,7 +78,8 @@ def build_router(wiring: Wiring) -> APIRouter:
         from_: Annotated[date | None, Query(alias="from")] = None,
         to: date | None = None,
     ) -> Response:
-        """iCalendar (`ics`), RSS (`rss`), Atom (`atom`) or JSON-LD (`jsonld`)."""
+        """iCalendar (`ics`), RSS (`rss`), Atom (`atom`), JSON-LD (`jsonld`) or CSV for The
+        Events Calendar's importer (`csv`, docs/ville-sortir.md)."""
         try:
             query = feed_query(
                 associations=association,
@@ -128,7 +129,9 @@ def build_router(wiring: Wiring) -> APIRouter:
 
 FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "Le flux, dans le format de l'extension (`ics`, `rss`, `atom`, `jsonld`).",
+        "description": (
+            "Le flux, dans le format de l'extension (`ics`, `rss`, `atom`, `jsonld`, `csv`)."
+        ),
         "content": {media.split(";")[0]: {} for media in MEDIA_TYPES.values()},
     },
     304: {"description": "Inchangé depuis la version que le client a (ETag, date)."},
