@@ -240,8 +240,11 @@ async def test_ics_for_importers_read_by_three_independent_parsers(
     assert cal["X-PUBLISHED-TTL"].to_ical() == b"PT1H"
     event = next(iter(cal.walk("VEVENT")))
     assert event["LOCATION"] == where
-    assert (event["GEO"].latitude, event["GEO"].longitude) == (47.2378, 6.0241)
-    assert [str(c) for c in event["CATEGORIES"].cats] == ["Culture et patrimoine"]
+    geo, categories = event["GEO"], event["CATEGORIES"]
+    assert isinstance(geo, icalendar.vGeo)
+    assert (geo.latitude, geo.longitude) == (47.2378, 6.0241)
+    assert isinstance(categories, icalendar.vCategory)
+    assert [str(c) for c in categories.cats] == ["Culture et patrimoine"]
     description = str(event["DESCRIPTION"])
     assert description.startswith("Rendez-vous devant l'entrée.\nDurée : 2 h.")
     assert "<p>" not in description  # plain text, no HTML
