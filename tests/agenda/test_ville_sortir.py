@@ -59,6 +59,20 @@ TEC_EVENT_FIELDS = {
     "event_comment_status": "Event Allow Comments",
     "event_ping_status": "Event Allow Trackbacks and Pingbacks",
 }
+# get_venue_column_names, same file: the venues' import.
+TEC_VENUE_FIELDS = {
+    "venue_name": "Venue Name",
+    "venue_description": "Venue Description",
+    "venue_country": "Venue Country",
+    "venue_address": "Venue Address",
+    "venue_address2": "Venue Address 2",
+    "venue_city": "Venue City",
+    "venue_state": "Venue State/Province",
+    "venue_zip": "Venue Zip",
+    "venue_phone": "Venue Phone",
+    "venue_url": "Venue Website",
+    "featured_image": "Venue Featured Image",
+}
 TEC_TRUE = {"yes", "true", "1"}  # File_Importer::get_boolean_value_by_key, lower-cased
 
 
@@ -68,12 +82,12 @@ def preselected(header: str) -> str:
     return re.sub(r"[^a-z0-9_]", "", slug)
 
 
-def read_csv(body: bytes) -> list[dict[str, str]]:
+def read_csv(body: bytes, fields: dict[str, str] = TEC_EVENT_FIELDS) -> list[dict[str, str]]:
     """Rows keyed by the importer's field keys, the way the import maps them."""
     reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""))
     header = next(reader)
     keys = [preselected(h) for h in header]
-    assert set(keys) <= set(TEC_EVENT_FIELDS), set(keys) - set(TEC_EVENT_FIELDS)
+    assert set(keys) <= set(fields), set(keys) - set(fields)
     return [dict(zip(keys, row, strict=True)) for row in reader]
 
 
@@ -267,3 +281,30 @@ async def test_ics_for_importers_read_by_three_independent_parsers(
     start = vevent.dtstart.value  # in the feed's own VTIMEZONE, as vobject reads it
     assert (start.hour, start.utcoffset()) == (10, timedelta(hours=1))
     assert parsed.contents["refresh-interval"][0].value == "PT1H"
+
+
+async def test_venues_csv_for_the_venues_import_names_the_events_venues(
+    agenda: Running, directory: Directory, js: JetStreamContext
+) -> None:
+    """The events' import finds a venue by name and creates none: the venues go first."""
+    slug = await directory.association()
+    venue = await directory.venue(quartier=await directory.quartier("battant"))
+    await applied(agenda, js, submission(slug, "bal", venue_id=venue, place=None))
+    response = await agenda.client.get("/feeds/lieux.csv")
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "*"
+    venues = {row["venue_name"]: row for row in read_csv(response.content, TEC_VENUE_FIELDS)}
+    event = read_csv((await agenda.client.get(f"/feeds/associations/{slug}.csv")).content)[0]
+    found = venues[event["event_venue_name"]]
+    assert found == {
+        "venue_name": f"Salle {venue}",
+        "venue_description": "Quartier : Battant",
+        "venue_country": "France",
+        "venue_address": "1 rue de la République",
+        "venue_city": "Besançon",
+        "venue_zip": "25000",
+    }
+    again = await agenda.client.get(
+        "/feeds/lieux.csv", headers={"If-None-Match": response.headers["etag"]}
+    )
+    assert again.status_code == 304

@@ -241,6 +241,7 @@ ROUTES = [
     ("GET", "/events/les-amis-du-doubs/concert-2026", "agenda"),
     ("POST", "/api/events/les-amis-du-doubs/concert-2026/unpublish", "agenda"),
     ("GET", "/feeds/agenda.csv?theme=culture", "agenda"),
+    ("GET", "/feeds/lieux.csv", "agenda"),
     ("GET", "/embed/agenda?association=les-amis-du-doubs&nombre=5", "agenda"),
     ("GET", "/integrer?association=les-amis-du-doubs", "agenda"),
     ("GET", "/abonnement", "newsletter"),

@@ -21,17 +21,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from vieasso.agenda.adapters.catalog import Entry
 from vieasso.agenda.adapters.ics import ThemeLabels
 from vieasso.agenda.adapters.posters import feed_image, file_url
-from vieasso.agenda.adapters.text import details
+from vieasso.agenda.adapters.text import details, disabilities
+from vieasso.agenda.domain.accessibility import accessible_for
 from vieasso.agenda.domain.feeds import PARIS
 from vieasso.agenda.domain.recurrence import Moment, occurrences_between
 from vieasso.common.messages.agenda import CanonicalEvent, EventStatus
+from vieasso.common.messages.annuaire import VenuePublic
 
 NAME = "Event Name"
 DESCRIPTION = "Event Description"
@@ -209,11 +211,50 @@ def rows(
     return [row for _, _, row in found[:limit]]
 
 
-def document(table: list[Row]) -> bytes:
+# The importer's venues (`get_venue_column_names`): events find their venue by its name, and
+# the events' import creates none, so the venues are imported first, from `/feeds/lieux.csv`.
+VENUE_NAME = "Venue Name"
+VENUE_DESCRIPTION = "Venue Description"
+VENUE_COUNTRY = "Venue Country"
+VENUE_ADDRESS = "Venue Address"
+VENUE_CITY = "Venue City"
+VENUE_ZIP = "Venue Zip"
+VENUE_COLUMNS = (
+    VENUE_NAME,
+    VENUE_DESCRIPTION,
+    VENUE_COUNTRY,
+    VENUE_ADDRESS,
+    VENUE_CITY,
+    VENUE_ZIP,
+)
+
+
+def venue_rows(venues: list[VenuePublic], quartier: Callable[[str], str]) -> list[Row]:
+    """The directory's venues in use (not archived), by name: the names events refer to."""
+    table = []
+    for venue in sorted((v for v in venues if not v.archived), key=lambda v: v.name.lower()):
+        lines = [f"Quartier : {quartier(venue.quartier)}"] if venue.quartier else []
+        welcome = disabilities(accessible_for(venue.accessibility.model_dump()))
+        if welcome is not None:
+            lines.append(f"Accessible aux personnes en situation de {welcome}")
+        table.append(
+            {
+                VENUE_NAME: _cell(venue.name),
+                VENUE_DESCRIPTION: _cell(". ".join(lines)),
+                VENUE_COUNTRY: "France",
+                VENUE_ADDRESS: _cell(venue.address),
+                VENUE_CITY: _cell(venue.city),
+                VENUE_ZIP: venue.postal_code,
+            }
+        )
+    return table
+
+
+def document(table: list[Row], columns: tuple[str, ...] = COLUMNS) -> bytes:
     """UTF-8 without byte-order mark (it would stay in the first header), CRLF line ends,
     cells quoted when needed."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(table)
     return out.getvalue().encode()

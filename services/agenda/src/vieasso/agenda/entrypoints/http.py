@@ -24,6 +24,7 @@ from vieasso.agenda.entrypoints import (
     pages_association,
     pages_city,
     pages_public,
+    ville_sortir,
 )
 from vieasso.agenda.entrypoints.conditional import send
 from vieasso.agenda.entrypoints.filters import (
@@ -122,7 +123,7 @@ def build_router(wiring: Wiring) -> APIRouter:
     router.include_router(api.build_router(wiring))
     router.include_router(images.build_router(wiring))
     pages = Pages(wiring.settings, feeds.public_url)
-    for module in (pages_public, pages_association, pages_city, embed):
+    for module in (pages_public, pages_association, pages_city, embed, ville_sortir):
         router.include_router(module.build_router(wiring, pages))
     return router
 
