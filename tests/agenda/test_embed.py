@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 
 import pytest
 from nats.js import JetStreamContext
 
-from tests.agenda.conftest import Directory, Running, applied, submission
+from tests.agenda.conftest import Directory, Running, applied, submission, wait_for
+from tests.support.sessions import session_cookie
+from vieasso.agenda.adapters.tokens import token_digest
 from vieasso.agenda.config import AgendaSettings
+from vieasso.common.web import Kind
 
 pytestmark = pytest.mark.nats
 OTHER_SITE = "https://asso-du-doubs.example"
@@ -138,3 +142,25 @@ async def test_public_feeds_answer_other_sites_scripts_without_credentials(
         assert "access-control-allow-origin" not in page.headers, path
     api = await agenda.client.post(f"/api/associations/{slug}/events", json={}, headers=asked)
     assert "access-control-allow-origin" not in api.headers
+
+
+async def test_the_agenda_page_links_to_integrer_with_its_selection(
+    agenda: Running, directory: Directory
+) -> None:
+    theme = await directory.theme()
+    page = await agenda.client.get(f"/agenda?theme={theme}")
+    assert f'href="/integrer?theme={theme}"' in page.text
+
+
+async def test_the_association_space_links_to_integrer_with_its_own_events(
+    agenda: Running, directory: Directory
+) -> None:
+    token = secrets.token_urlsafe(16)
+    slug = await directory.association(token_hash=token_digest(token))
+    await wait_for(lambda: agenda.wiring.directory.association(slug), what="the association")
+    signed_in = await session_cookie(
+        directory.js, Kind.ASSOCIATION, token, slug, clock=agenda.clock, settings=agenda.settings
+    )
+    space = await agenda.client.get("/espace-association/evenements", headers=signed_in)
+    assert space.status_code == 200, space.text[-500:]
+    assert f'href="/integrer?association={slug}"' in space.text

@@ -144,6 +144,7 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
             "feed": feed,
             "feed_webcal": webcal(feed),
             "feed_rss": feed.replace("/agenda.ics", "/agenda.rss", 1),
+            "embed_link": "/integrer" + (f"?{qs}" if qs else ""),
         }
         return pages.render(request, "agenda.html.j2", context)
 
