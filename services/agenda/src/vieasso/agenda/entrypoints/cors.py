@@ -1,10 +1,11 @@
 """CORS on the public feeds (`/feeds/*`: iCal, RSS, Atom, JSON-LD, CSV) and the events' iCal,
 so that another site's script may read them (`fetch` from an association's own page).
 
-`Access-Control-Allow-Origin: *` on GET and HEAD only, never with credentials (no
+`Access-Control-Allow-Origin: *` on GET only (the routes answer no other method), never with
+credentials (no
 `Allow-Credentials`: a browser then sends no cookie and shows nothing private), and the
 validators exposed so that a script can poll with `If-None-Match`. A preflight (a script
-sending `If-None-Match` itself) is answered here, 204, for GET and HEAD only. Outermost ASGI
+sending `If-None-Match` itself) is answered here, 204, for GET only. Outermost ASGI
 app: the feeds' fast path answers before FastAPI and gets the same headers.
 """
 
@@ -15,14 +16,14 @@ import re
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PUBLIC = re.compile(r"^/feeds/[^/]+(?:/[^/]+)?\.[a-z]+$|^/events/[^/]+/[^/]+\.ics$")
-READ = frozenset({"GET", "HEAD"})
+READ = frozenset({"GET"})
 ALLOWED = [
     (b"access-control-allow-origin", b"*"),
     (b"access-control-expose-headers", b"ETag, Last-Modified"),
 ]
 PREFLIGHT = [
     *ALLOWED,
-    (b"access-control-allow-methods", b"GET, HEAD"),
+    (b"access-control-allow-methods", b"GET"),
     (b"access-control-allow-headers", b"If-None-Match, If-Modified-Since"),
     (b"access-control-max-age", b"86400"),
     (b"content-length", b"0"),
