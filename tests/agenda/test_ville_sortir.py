@@ -25,6 +25,7 @@ from nats.js import JetStreamContext
 from tests.agenda.conftest import Directory, Running, applied, submission
 from tests.conftest import random_slug
 from vieasso.agenda.adapters import tec_csv
+from vieasso.agenda.domain.recurrence import occurrences_between
 from vieasso.common.reference.models import Theme
 
 pytestmark = pytest.mark.nats
@@ -308,3 +309,24 @@ async def test_venues_csv_for_the_venues_import_names_the_events_venues(
         "/feeds/lieux.csv", headers={"If-None-Match": response.headers["etag"]}
     )
     assert again.status_code == 304
+
+
+def test_occurrences_of_a_repeated_all_day_event_in_the_window_without_excluded_days() -> None:
+    def weekend(first_day: date, limit: int = 10) -> list[tuple[object, object]]:
+        return occurrences_between(
+            date(2026, 3, 7),
+            date(2026, 3, 8),
+            "FREQ=WEEKLY;COUNT=5",
+            (date(2026, 3, 14),),
+            tz=PARIS,
+            first_day=first_day,
+            last_day=date(2026, 3, 29),
+            limit=limit,
+        )
+
+    assert weekend(date(2026, 3, 8)) == [
+        (date(2026, 3, 7), date(2026, 3, 8)),  # still running on the window's first day
+        (date(2026, 3, 21), date(2026, 3, 22)),
+        (date(2026, 3, 28), date(2026, 3, 29)),
+    ]
+    assert weekend(date(2026, 3, 9), limit=1) == [(date(2026, 3, 21), date(2026, 3, 22))]
