@@ -25,7 +25,7 @@ from nats.js import JetStreamContext
 from tests.agenda.conftest import Directory, Running, applied, submission
 from tests.conftest import random_slug
 from vieasso.agenda.adapters import tec_csv
-from vieasso.agenda.domain.recurrence import occurrences_between
+from vieasso.agenda.domain.recurrence import Moment, occurrences_between
 from vieasso.common.reference.models import Theme
 
 pytestmark = pytest.mark.nats
@@ -312,7 +312,7 @@ async def test_venues_csv_for_the_venues_import_names_the_events_venues(
 
 
 def test_occurrences_of_a_repeated_all_day_event_in_the_window_without_excluded_days() -> None:
-    def weekend(first_day: date, limit: int = 10) -> list[tuple[object, object]]:
+    def weekend(first_day: date, limit: int = 10) -> list[tuple[Moment, Moment]]:
         return occurrences_between(
             date(2026, 3, 7),
             date(2026, 3, 8),
