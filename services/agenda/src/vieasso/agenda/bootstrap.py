@@ -20,7 +20,8 @@ from vieasso.agenda.adapters.store import ConcurrentWrite, EventStore
 from vieasso.agenda.adapters.tokens import AssociationTokens
 from vieasso.agenda.adapters.warmstart import WarmStart
 from vieasso.agenda.config import AgendaSettings
-from vieasso.agenda.entrypoints import http, images, nats
+from vieasso.agenda.entrypoints import embed, http, images, nats
+from vieasso.agenda.entrypoints.cors import PublicCors
 from vieasso.agenda.entrypoints.fastpath import FeedFastPath
 from vieasso.agenda.handlers import Agenda
 from vieasso.common.clock import Clock, SystemClock
@@ -69,7 +70,13 @@ class Wiring:
             self.clock,
             public_url=self.settings.public_url(SERVICE),
             max_events=self.settings.agenda_feed_max_events,
+            labels=self.theme_label,
         )
+
+    def theme_label(self, code: str) -> str:
+        """A theme's French label (its code while the directory does not know it)."""
+        found = self.directory.theme(code)
+        return found.label if found is not None else code
 
     def agenda(self) -> Agenda:
         if self.agenda_ is None:
@@ -171,6 +178,7 @@ def create_app(settings: AgendaSettings | None = None, clock: Clock | None = Non
             "/api/associations/*/images": images.BODY_LIMIT,
             "/espace-association/evenements": images.BODY_LIMIT,  # the form, with its poster
         },
+        framed_by={embed.EMBED_PATH: settings.embed_ancestors()},
     )
     mount_static(app)
     install_starting_page(app, settings)
@@ -198,11 +206,12 @@ def create_app(settings: AgendaSettings | None = None, clock: Clock | None = Non
     return app
 
 
-def create_asgi(settings: AgendaSettings | None = None) -> FeedFastPath:
+def create_asgi(settings: AgendaSettings | None = None) -> PublicCors:
     """What `vieasso-agenda serve` runs: the app behind the feeds' fast path."""
     return with_fast_path(create_app(settings))
 
 
-def with_fast_path(app: FastAPI) -> FeedFastPath:
-    """`app` behind the feeds' fast path, which answers with the app's security headers."""
-    return FeedFastPath(app, app.state.wiring.feeds, app.state.security_headers)
+def with_fast_path(app: FastAPI) -> PublicCors:
+    """`app` behind the feeds' fast path, which answers with the app's security headers,
+    behind the public feeds' CORS."""
+    return PublicCors(FeedFastPath(app, app.state.wiring.feeds, app.state.security_headers))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from vieasso.common.settings import Settings
 
@@ -33,3 +33,29 @@ class AgendaSettings(Settings):
     agenda_snapshot_interval: float = Field(
         default=300.0, gt=0, description="Seconds between snapshots while events change."
     )
+    agenda_embed_ancestors: str = Field(
+        default="*",
+        pattern=r"^[A-Za-z0-9'*:/.\- ]+$",
+        description=(
+            "CSP frame-ancestors of the embeddable agenda `/embed/agenda` only: the sites that "
+            "may show it in a frame (origins separated by spaces; `*`: any site, the default, "
+            "as associations' sites are many and the page has no cookie, form nor action). "
+            "The rest of the site keeps VIEASSO_FRAME_ANCESTORS."
+        ),
+    )
+
+    @field_validator("agenda_embed_ancestors")
+    @classmethod
+    def _embed_keywords_quoted(cls, value: str) -> str:
+        """`none`/`self` without their quotes mean the keywords (as `frame_ancestors`)."""
+        return " ".join(f"'{t}'" if t in {"none", "self"} else t for t in value.split())
+
+    def embed_ancestors(self) -> str:
+        """The embed's frame-ancestors: the setting, with the agenda itself (`/integrer`
+        shows a preview); `'none'` leaves only the agenda."""
+        tokens = self.agenda_embed_ancestors.split()
+        if "'none'" in tokens:
+            return "'self'"
+        if "*" in tokens or "'self'" in tokens:
+            return " ".join(tokens)
+        return " ".join(["'self'", *tokens])

@@ -28,8 +28,10 @@ def build_app(
     routers: Iterable[APIRouter] = (),
     body_limits: Mapping[str, int] = {},
     open_to_other_sites: Iterable[str] = (),
+    framed_by: Mapping[str, str] = {},
 ) -> FastAPI:
-    """The service's app with its edge guards (outermost first): security headers, the
+    """The service's app with its edge guards (outermost first): security headers (with
+    `framed_by`: {exact path: CSP frame-ancestors} for the pages other sites may frame), the
     cross-origin guard (`open_to_other_sites`: exact paths it lets through) and the body
     limit (`body_limits`: {path prefix: bytes} for routes that need more than the setting).
     """
@@ -51,7 +53,7 @@ def build_app(
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    install_edge_guards(app, runtime.settings, body_limits, open_to_other_sites)
+    install_edge_guards(app, runtime.settings, body_limits, open_to_other_sites, framed_by)
 
     @app.get("/healthz", tags=["santé"], summary="État du service")
     async def healthz() -> JSONResponse:

@@ -30,8 +30,11 @@ def install_edge_guards(
     settings: Settings,
     body_limits: Mapping[str, int],
     open_to_other_sites: Iterable[str],
+    framed_by: Mapping[str, str] = {},
 ) -> None:
-    """Starlette runs the middleware added last first: headers wrap the refusals too."""
+    """Starlette runs the middleware added last first: headers wrap the refusals too.
+    `framed_by`: exact paths whose pages other sites may frame, with their frame-ancestors
+    (the rest of the site keeps `settings.frame_ancestors` and its X-Frame-Options)."""
 
     async def too_large(request: Request, exc: BodyTooLarge) -> Response:
         return refusal(request, settings, exc.status_code, exc.detail)
@@ -50,8 +53,16 @@ def install_edge_guards(
     app.add_middleware(CrossOriginGuard, settings=settings, open_paths=open_to_other_sites)
     docs = encoded(security_headers(settings, content_security_policy(settings, DOCS_SOURCES)))
     app.state.security_headers = encoded(security_headers(settings))
+    framed = {
+        path: encoded(
+            security_headers(
+                settings, content_security_policy(settings, frame_ancestors=ancestors), ancestors
+            )
+        )
+        for path, ancestors in framed_by.items()
+    }
     app.add_middleware(
         SecurityHeaders,
         headers=app.state.security_headers,
-        by_path=dict.fromkeys(DOCS_PATHS, docs),
+        by_path=dict.fromkeys(DOCS_PATHS, docs) | framed,
     )

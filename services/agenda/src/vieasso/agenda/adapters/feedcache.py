@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from vieasso.agenda.adapters import ics, jsonld, syndication
+from vieasso.agenda.adapters import ics, jsonld, syndication, tec_csv
 from vieasso.agenda.adapters.catalog import Catalog, Entry
 from vieasso.agenda.domain.feeds import PARIS, FeedQuery
 from vieasso.common.clock import Clock
@@ -24,6 +24,7 @@ class FeedKind(StrEnum):
     RSS = "rss"
     ATOM = "atom"
     JSONLD = "jsonld"
+    CSV = "csv"
 
 
 MEDIA_TYPES = {
@@ -31,6 +32,7 @@ MEDIA_TYPES = {
     FeedKind.RSS: "application/rss+xml; charset=utf-8",
     FeedKind.ATOM: "application/atom+xml; charset=utf-8",
     FeedKind.JSONLD: "application/ld+json; charset=utf-8",
+    FeedKind.CSV: "text/csv; charset=utf-8",
 }
 
 
@@ -59,11 +61,21 @@ class Rendered:
 
 
 class FeedCache:
-    def __init__(self, catalog: Catalog, clock: Clock, *, public_url: str, max_events: int) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        clock: Clock,
+        *,
+        public_url: str,
+        max_events: int,
+        labels: ics.ThemeLabels = ics.as_code,
+    ) -> None:
         self._catalog = catalog
         self._clock = clock
         self.public_url = public_url
         self.max_events = max_events
+        self.labels = labels
+        """Themes' French labels, read when an event is rendered (kept with its pieces)."""
         self._feeds: dict[tuple[object, ...], Rendered] = {}
         self._hot: dict[tuple[str, bytes], Rendered] = {}
         self._hot_until = datetime.min.replace(tzinfo=UTC)  # next local midnight
@@ -105,8 +117,11 @@ class FeedCache:
         modified = self._last_modified(now)
         first, last = query.window(now.astimezone(PARIS).date())
         if kind is FeedKind.ICS:
-            body, digest = ics_feed(title, entries, first, last)
+            body, digest = ics_feed(title, entries, first, last, self.labels)
             return Rendered(body, modified, MEDIA_TYPES[kind], digest)
+        if kind is FeedKind.CSV:
+            rows = tec_csv.rows(entries, first, last, self.labels, limit=query.limit)
+            return Rendered(tec_csv.document(rows), modified, MEDIA_TYPES[kind])
         if kind is FeedKind.JSONLD:
             body = jsonld.item_list([e.piece("jsonld", jsonld.event) for e in entries], title)
         else:
@@ -124,7 +139,7 @@ class FeedCache:
     def event_ics(self, entry: Entry, title: str) -> Rendered:
         first = entry.record.span_start.astimezone(PARIS).date()
         last = entry.record.span_end.astimezone(PARIS).date()
-        body, digest = ics_feed(title, [entry], first, last)
+        body, digest = ics_feed(title, [entry], first, last, self.labels)
         return Rendered(body, entry.record.event.last_modified, MEDIA_TYPES[FeedKind.ICS], digest)
 
 
@@ -145,8 +160,13 @@ def feed_range(entries: list[Entry], first_day: date, last_day: date) -> tuple[d
 
 
 def ics_feed(
-    title: str, entries: list[Entry], first_day: date, last_day: date
+    title: str,
+    entries: list[Entry],
+    first_day: date,
+    last_day: date,
+    labels: ics.ThemeLabels = ics.as_code,
 ) -> tuple[bytes, str]:
     """Concatenate the events' kept VEVENTs between the header/VTIMEZONE and the footer."""
     first, last = feed_range(entries, first_day, last_day)
-    return ics.assemble(title, [e.piece("ics", ics.vevent_bytes) for e in entries], first, last)
+    pieces = [e.piece("ics", lambda record: ics.vevent_bytes(record, labels)) for e in entries]
+    return ics.assemble(title, pieces, first, last)

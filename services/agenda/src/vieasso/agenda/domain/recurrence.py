@@ -11,7 +11,15 @@ from dateutil.rrule import rrule, rrulestr  # type: ignore[import-untyped]
 from vieasso.agenda.domain.rrule_bounds import bounded, expand, occurrences
 from vieasso.agenda.domain.rrule_syntax import RecurrenceError, rule_parts
 
-__all__ = ["MAX_COUNT", "MAX_HORIZON", "RecurrenceError", "next_occurrence", "parse_rule", "span"]
+__all__ = [
+    "MAX_COUNT",
+    "MAX_HORIZON",
+    "RecurrenceError",
+    "next_occurrence",
+    "occurrences_between",
+    "parse_rule",
+    "span",
+]
 
 MAX_HORIZON = timedelta(days=731)
 MAX_COUNT = 1000
@@ -188,3 +196,41 @@ def _dates(text: str, start: datetime | date, tz: ZoneInfo) -> Iterator[datetime
 
 def _day(value: Moment) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+def occurrences_between(
+    start: Moment,
+    end: Moment,
+    rule_text: str | None,
+    exdates: tuple[Moment, ...],
+    *,
+    tz: ZoneInfo,
+    first_day: date,
+    last_day: date,
+    limit: int,
+) -> list[tuple[Moment, Moment]]:
+    """Every occurrence that overlaps the days `first_day`…`last_day` (in `tz`), at most
+    `limit`, in order: for exports that have no recurrence rules (one row per occurrence).
+    Starts and ends as in `next_occurrence`; occurrences in `exdates` are skipped."""
+    if not rule_text:
+        return [(start, end)]
+    found: list[tuple[Moment, Moment]] = []
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        duration = end - start
+        skipped = {e for e in exdates if isinstance(e, datetime)}
+        for begins in _dates(rule_text, start, tz):
+            if begins.astimezone(tz).date() > last_day or len(found) >= limit:
+                break
+            ends = begins + duration
+            if ends.astimezone(tz).date() >= first_day and begins not in skipped:
+                found.append((begins, ends))
+        return found
+    days = _day(end) - _day(start)
+    skipped_days = {e for e in exdates if not isinstance(e, datetime)}
+    for begins_at in _dates(rule_text, _day(start), tz):
+        day = begins_at.date()
+        if day > last_day or len(found) >= limit:
+            break
+        if day + days >= first_day and day not in skipped_days:
+            found.append((day, day + days))
+    return found

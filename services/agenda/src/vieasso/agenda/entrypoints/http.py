@@ -19,10 +19,12 @@ from vieasso.agenda.domain.feeds import FeedQuery
 from vieasso.agenda.domain.model import event_key
 from vieasso.agenda.entrypoints import (
     api,
+    embed,
     images,
     pages_association,
     pages_city,
     pages_public,
+    ville_sortir,
 )
 from vieasso.agenda.entrypoints.conditional import send
 from vieasso.agenda.entrypoints.filters import (
@@ -77,7 +79,8 @@ def build_router(wiring: Wiring) -> APIRouter:
         from_: Annotated[date | None, Query(alias="from")] = None,
         to: date | None = None,
     ) -> Response:
-        """iCalendar (`ics`), RSS (`rss`), Atom (`atom`) or JSON-LD (`jsonld`)."""
+        """iCalendar (`ics`), RSS (`rss`), Atom (`atom`), JSON-LD (`jsonld`) or CSV for The
+        Events Calendar's importer (`csv`, docs/ville-sortir.md)."""
         try:
             query = feed_query(
                 associations=association,
@@ -120,14 +123,16 @@ def build_router(wiring: Wiring) -> APIRouter:
     router.include_router(api.build_router(wiring))
     router.include_router(images.build_router(wiring))
     pages = Pages(wiring.settings, feeds.public_url)
-    for module in (pages_public, pages_association, pages_city):
+    for module in (pages_public, pages_association, pages_city, embed, ville_sortir):
         router.include_router(module.build_router(wiring, pages))
     return router
 
 
 FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "Le flux, dans le format de l'extension (`ics`, `rss`, `atom`, `jsonld`).",
+        "description": (
+            "Le flux, dans le format de l'extension (`ics`, `rss`, `atom`, `jsonld`, `csv`)."
+        ),
         "content": {media.split(";")[0]: {} for media in MEDIA_TYPES.values()},
     },
     304: {"description": "Inchangé depuis la version que le client a (ETag, date)."},

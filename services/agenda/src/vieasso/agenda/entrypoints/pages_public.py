@@ -54,7 +54,7 @@ class AgendaFilters(BaseModel):
     page: int = Field(default=1, ge=1, le=10_000)
 
 
-def _typed(request: Request) -> dict[str, str | list[str]]:
+def typed_filters(request: Request) -> dict[str, str | list[str]]:
     """What the visitor asked for, blanks left out (an empty select means no filter)."""
     params = request.query_params
     typed: dict[str, str | list[str]] = {
@@ -95,7 +95,7 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
 
     @router.get("/agenda", response_class=HTMLResponse)
     async def agenda(request: Request) -> HTMLResponse:
-        typed = _typed(request)
+        typed = typed_filters(request)
         context: dict[str, object] = {"values": typed, "errors": {}, "days": [], **options()}
         try:
             filters = AgendaFilters.model_validate(typed)
@@ -144,6 +144,7 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
             "feed": feed,
             "feed_webcal": webcal(feed),
             "feed_rss": feed.replace("/agenda.ics", "/agenda.rss", 1),
+            "embed_link": "/integrer" + (f"?{qs}" if qs else ""),
         }
         return pages.render(request, "agenda.html.j2", context)
 
