@@ -93,6 +93,7 @@ COURRIER_OUTCOMES_ALL = ("courrier.sent.*", "courrier.failed.*")
 LETTER_CHOICES_ALL = "newsletter.associations.*.*"
 CATALOGUE_ALL = "ressources.catalogue.>"
 LOANS_ALL = "ressources.loans.>"
+ANNONCES_ALL = "ressources.annonces.>"
 
 
 def association(slug: str, change: AssociationChange) -> str:
@@ -162,6 +163,12 @@ def catalogue_entry(entry_id: str, change: CatalogueChange) -> str:
 def loan(slug: str, change: LoanChange) -> str:
     """A step of one of association `slug`'s loans (no personal data)."""
     return f"ressources.loans.{_token(slug)}.{change.value}"
+
+
+def annonce(slug: str, change: str) -> str:
+    """A change of one of association `slug`'s annonces (`AnnonceChange`), or ``letter``:
+    its choice about matching annonces in the associations' letter."""
+    return f"ressources.annonces.{_token(slug)}.{_token(change)}"
 
 
 def deadletter(service: str, original_subject: str) -> str:

@@ -86,7 +86,8 @@ STREAMS: tuple[StreamSpec, ...] = (
         "RESSOURCES",
         ("ressources.>",),
         Service.RESSOURCES,
-        "Lending facts: catalogue entries and loans (association slugs, never a person).",
+        "Lending facts: catalogue entries and loans; offers and needs between associations "
+        "(association slugs, never a person).",
         max_bytes=512 * MIB,
     ),
     StreamSpec(
@@ -214,6 +215,14 @@ BUCKETS: tuple[BucketSpec, ...] = (
         "Loan requests by `<loan_id>`: lines, dates, state and its history (city's notes); "
         "`saison.<slug>.<season>`: the requests counted against the association's maximum.",
         max_bytes=512 * MIB,
+    ),
+    BucketSpec(
+        "ressources_annonces",
+        Service.RESSOURCES,
+        "Offers and needs between associations: `annonce.<id>`, `fil.<id>.<slug>` (the "
+        "messages of one association with the author), `lettre.<slug>` (matching annonces "
+        "in the letter), `suspendu.<slug>` (replies suspended by the city).",
+        max_bytes=256 * MIB,
     ),
     BucketSpec(
         "newsletter_courrier",
