@@ -17,9 +17,9 @@ from vieasso.ressources.catalogue_service import CatalogueService
 from vieasso.ressources.config import RessourcesSettings
 from vieasso.ressources.entraide_service import EntraideService
 from vieasso.ressources.entrypoints import api_annonces, api_catalogue, api_loans, nats
-from vieasso.ressources.entrypoints.pages_entraide_install import install_entraide_pages
 from vieasso.ressources.entrypoints.feeds import install_feeds
 from vieasso.ressources.entrypoints.pages import install_catalogue_pages, install_loan_pages
+from vieasso.ressources.entrypoints.pages_entraide_install import install_entraide_pages
 from vieasso.ressources.loan_pages import LoanPagesSource
 from vieasso.ressources.service import RessourcesService
 
@@ -69,7 +69,7 @@ def create_app(settings: RessourcesSettings | None = None, clock: Clock | None =
         description=(
             "Prêt de matériel et réservation de salles de la Ville aux associations ; "
             "entraide entre associations (offres et besoins)."
-        ),,
+        ),
         routers=[
             api_catalogue.build_router(catalogue),
             api_loans.build_router(loans),
