@@ -12,15 +12,17 @@ import asyncio
 import secrets
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import nats
 import pytest
+from nats.js import JetStreamContext
 
 from tests.newsletter.conftest import BASE, App, mails_to, random_monday, running, until
-from tests.ressources.catalogue_app import read_facts
+from tests.ressources.catalogue_app import Client, read_facts
 from tests.ressources.entraide_support import (
     SPACE,
     Member,
@@ -39,6 +41,10 @@ from vieasso.common.nats.provisioning import provision
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain.edition import ASSOCIATIONS_LETTER, Edition, EditionState
 from vieasso.ressources.domain.annonces import AnnonceState
+
+PHONE = "03 81 11 22 33"
+MESSAGE = "Bonjour, nous avons un barnum 3 × 3 m à prêter ce week-end."
+BACK = "Merci ! Samedi 10 h ?"
 
 pytestmark = [pytest.mark.nats, pytest.mark.smtp, pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -87,6 +93,113 @@ async def wait_sent(app: App, edition: Edition) -> None:
     raise AssertionError(f"edition {edition.id} not sent in time")
 
 
+@dataclass(frozen=True)
+class Cast:
+    author: Member
+    replier: Member  # a theme in common, opted in
+    by_quartier: Member  # the same quartier, opted in
+    not_in: Member  # a theme in common, did not opt in
+    far: Member  # opted in, nothing in common
+
+
+async def cast(js: JetStreamContext, client: Client, theme: str, quartier: str) -> Cast:
+    other = new_code("t")
+    await reference(js, client, theme, quartier)
+    await reference(js, client, other, new_code("q"))
+    at = client.clock.now() - timedelta(days=400)  # validated long ago: not « new » in it
+    c = Cast(
+        author=await member(js, client, "Comité des fêtes de Battant", at=at, themes=(theme,),
+                            quartier=quartier),
+        replier=await member(js, client, "Jardins partagés", at=at, themes=(theme,),
+                             phone=PHONE),
+        by_quartier=await member(js, client, "Chorale du quartier", at=at, quartier=quartier),
+        not_in=await member(js, client, "Théâtre sans lettre", at=at, themes=(theme,)),
+        far=await member(js, client, "Club loin", at=at, themes=(other,)),
+    )  # fmt: skip
+    for who in (c.author, c.replier, c.by_quartier, c.far):
+        answer = await client.http.post(
+            f"{SPACE}/lettre", data={"lettre": "oui"}, headers=who.headers
+        )
+        assert answer.status_code == 303, answer.text
+    return c
+
+
+async def letter(letter_app: App, smtp: SmtpServer, c: Cast, annonce_id: str, title: str) -> None:
+    """To the associations close to it that opted in, never to the others."""
+    index = letter_app.newsletter.index
+    readers = {c.author.slug, c.replier.slug, c.by_quartier.slug, c.far.slug}
+    await until(
+        lambda: annonce_id in index.annonces and readers <= index.entraide_readers, seconds=30
+    )
+    await wait_sent(letter_app, await letter_app.newsletter.editions.build(ASSOCIATIONS_LETTER))
+    for reader in (c.replier, c.by_quartier):
+        [mail] = mails_to(smtp, reader.email)
+        assert title in text_of(mail)
+        assert f"{BASE}/entraide/{annonce_id}" in text_of(mail)
+    for left_out in (c.author, c.not_in, c.far):
+        assert all(title not in text_of(m) for m in mails_to(smtp, left_out.email))
+
+
+def relayed(smtp: SmtpServer, to: Member) -> list[EmailMessage]:
+    return [m for m in mails_to(smtp, to.email) if "Entraide" in str(m["Subject"])]
+
+
+async def reply(client: Client, smtp: SmtpServer, c: Cast, annonce_id: str) -> str:
+    """The reply reaches the author's private contact with the replier's public contact;
+    the thread's path."""
+    answer = await client.http.post(
+        f"/entraide/{annonce_id}/repondre", data={"message": MESSAGE}, headers=c.replier.headers
+    )
+    assert answer.status_code == 303, answer.text
+    thread = answer.headers["location"]
+    assert thread == f"{SPACE}/fils/{annonce_id}/{c.replier.slug}"
+    await until(lambda: relayed(smtp, c.author), seconds=60)
+    [to_author] = relayed(smtp, c.author)
+    text = text_of(to_author)
+    link = f"https://ressources.test{thread}"
+    for fact in (c.replier.name, MESSAGE, PHONE, f"/associations/{c.replier.slug}", link):
+        assert fact in text, fact
+    assert c.replier.email not in whole(to_author)
+    return thread
+
+
+async def answer_back(
+    client: Client, smtp: SmtpServer, c: Cast, thread: str, annonce_id: str
+) -> None:
+    """The author answers in the thread: the replier's mail and pages never show the
+    author's address (nor the author's pages the replier's)."""
+    answer = await client.http.post(thread, data={"message": BACK}, headers=c.author.headers)
+    assert answer.status_code == 303, answer.text
+    await until(lambda: relayed(smtp, c.replier), seconds=60)
+    [to_replier] = relayed(smtp, c.replier)
+    assert BACK in text_of(to_replier)
+    assert c.author.email not in whole(to_replier)
+    for path in (thread, f"/entraide/{annonce_id}", "/entraide", SPACE):
+        page = await client.http.get(path, headers=c.replier.headers)
+        assert page.status_code == 200, path
+        assert c.author.email not in page.text, path
+    seen = (await client.http.get(thread, headers=c.author.headers)).text
+    assert MESSAGE in seen
+    assert BACK in seen
+    assert c.replier.email not in seen
+
+
+async def expiry(
+    client: Client, js: JetStreamContext, c: Cast, annonce_id: str, title: str
+) -> None:
+    client.clock.advance(timedelta(days=22))
+    assert await entraide_of(client).close_expired() == [annonce_id]
+    annonce = entraide_of(client).store.annonce(annonce_id)
+    assert annonce is not None
+    assert annonce.state is AnnonceState.CLOSED
+    assert title not in (await client.http.get("/entraide")).text
+    assert "Annonce close" in (await client.http.get(f"/entraide/{annonce_id}")).text
+    facts = await read_facts(js, f"ressources.annonces.{c.author.slug}.*")
+    changes = [f["subject"].rsplit(".", 1)[1] for f in facts]
+    assert changes == ["letter", "published", "closed"]
+    assert all(c.author.email not in str(f) for f in facts)
+
+
 async def test_publish_letter_reply_without_address_then_expiry(
     own_nats: NatsServer, smtp_server: SmtpServer
 ) -> None:
@@ -95,106 +208,20 @@ async def test_publish_letter_reply_without_address_then_expiry(
     try:
         js = nc.jetstream()
         await provision(js, 1)
-        theme, quartier, other = new_code("t"), new_code("q"), new_code("t")
+        theme, quartier = new_code("t"), new_code("q")
         async with (
             running(newsletter_settings(own_nats.url, smtp_server), clock) as letter_app,
             running_entraide(own_nats.url, clock) as client,
         ):
-            await reference(js, client, theme, quartier)
-            await reference(js, client, other, new_code("q"))
-            at = clock.now() - timedelta(days=400)  # validated long ago: not « new » in it
-            author = await member(js, client, "Comité des fêtes de Battant", at=at,
-                                  themes=(theme,), quartier=quartier)  # fmt: skip
-            replier = await member(js, client, "Jardins partagés", at=at, themes=(theme,),
-                                   phone="03 81 11 22 33")  # fmt: skip
-            by_quartier = await member(js, client, "Chorale du quartier", at=at,
-                                       quartier=quartier)  # fmt: skip
-            not_in = await member(js, client, "Théâtre sans lettre", at=at, themes=(theme,))
-            far = await member(js, client, "Club loin", at=at, themes=(other,))
-            for who in (author, replier, by_quartier, far):
-                answer = await client.http.post(
-                    f"{SPACE}/lettre", data={"lettre": "oui"}, headers=who.headers
-                )
-                assert answer.status_code == 303, answer.text
-
+            c = await cast(js, client, theme, quartier)
             title = f"Besoin d'un barnum {secrets.token_hex(3)}"
-            annonce_id = await post_annonce(
-                client, author,
-                annonce_form(title=title, themes=theme, quartier=quartier,
-                             expires_on=(clock.now() + timedelta(days=20)).date().isoformat()),
-            )  # fmt: skip
-            index = letter_app.newsletter.index
-            await until(
-                lambda: (
-                    annonce_id in index.annonces
-                    and {author.slug, replier.slug, by_quartier.slug, far.slug}
-                    <= index.entraide_readers
-                ),
-                seconds=30,
-            )
-
-            # the letter: to the associations close to it that opted in, never the others
+            expires = (clock.now() + timedelta(days=20)).date().isoformat()
+            form = annonce_form(title=title, themes=theme, quartier=quartier, expires_on=expires)
+            annonce_id = await post_annonce(client, c.author, form)
             clock.advance(timedelta(hours=1))
-            await wait_sent(
-                letter_app, await letter_app.newsletter.editions.build(ASSOCIATIONS_LETTER)
-            )
-            for reader in (replier, by_quartier):
-                [mail] = mails_to(smtp_server, reader.email)
-                assert title in text_of(mail)
-                assert f"{BASE}/entraide/{annonce_id}" in text_of(mail)
-            for left_out in (author, not_in, far):
-                assert all(title not in text_of(m) for m in mails_to(smtp_server, left_out.email))
-
-            # a reply reaches the author's private contact, with the replier's public one
-            message = "Bonjour, nous avons un barnum 3 × 3 m à prêter ce week-end."
-            answer = await client.http.post(
-                f"/entraide/{annonce_id}/repondre", data={"message": message},
-                headers=replier.headers,
-            )  # fmt: skip
-            assert answer.status_code == 303, answer.text
-            thread = answer.headers["location"]
-            assert thread == f"{SPACE}/fils/{annonce_id}/{replier.slug}"
-
-            def relayed(to: Member) -> list[EmailMessage]:
-                return [m for m in mails_to(smtp_server, to.email) if "Entraide" in m["Subject"]]
-
-            await until(lambda: relayed(author), seconds=60)
-            [to_author] = relayed(author)
-            text = text_of(to_author)
-            for fact in (replier.name, message, "03 81 11 22 33",
-                         f"/associations/{replier.slug}", f"https://ressources.test{thread}"):  # fmt: skip
-                assert fact in text, fact
-            assert replier.email not in whole(to_author)
-
-            # the author answers in the thread: the replier's mail and pages never show
-            # the author's address
-            answer = await client.http.post(
-                thread, data={"message": "Merci ! Samedi 10 h ?"}, headers=author.headers
-            )
-            assert answer.status_code == 303, answer.text
-            await until(lambda: relayed(replier), seconds=60)
-            [to_replier] = relayed(replier)
-            assert "Merci ! Samedi 10 h ?" in text_of(to_replier)
-            assert author.email not in whole(to_replier)
-            for path in (thread, f"/entraide/{annonce_id}", "/entraide", SPACE):
-                page = await client.http.get(path, headers=replier.headers)
-                assert page.status_code == 200, path
-                assert author.email not in page.text, path
-            seen = await client.http.get(thread, headers=author.headers)
-            assert message in seen.text and "Merci ! Samedi 10 h ?" in seen.text
-            assert replier.email not in seen.text
-
-            # the expiry day passed: the sweeper closes it
-            clock.advance(timedelta(days=22))
-            assert await entraide_of(client).close_expired() == [annonce_id]
-            annonce = entraide_of(client).store.annonce(annonce_id)
-            assert annonce is not None and annonce.state is AnnonceState.CLOSED
-            assert title not in (await client.http.get("/entraide")).text
-            assert "Annonce close" in (await client.http.get(f"/entraide/{annonce_id}")).text
-            facts = await read_facts(js, f"ressources.annonces.{author.slug}.*")
-            assert [f["subject"].rsplit(".", 1)[1] for f in facts] == [
-                "letter", "published", "closed"
-            ]  # fmt: skip
-            assert all(author.email not in str(f) for f in facts)
+            await letter(letter_app, smtp_server, c, annonce_id, title)
+            thread = await reply(client, smtp_server, c, annonce_id)
+            await answer_back(client, smtp_server, c, thread, annonce_id)
+            await expiry(client, js, c, annonce_id, title)
     finally:
         await nc.close()
