@@ -13,8 +13,10 @@ import pytest
 from nats.js import JetStreamContext
 
 from tests.newsletter.conftest import mails_to, random_monday, running, until
+from tests.ressources.catalogue_app import Client
 from tests.ressources.entraide_support import (
     SPACE,
+    Member,
     annonce_form,
     entraide_of,
     member,
@@ -116,6 +118,25 @@ async def test_script_and_crlf_in_texts_are_refused_or_shown_as_text(
         assert "&amp;lt;script&amp;gt;" in rss  # escaped as HTML, then as XML
 
 
+async def script_in_a_reply(
+    client: Client, smtp: SmtpServer, annonce_id: str, by: Member, to: Member
+) -> None:
+    """A reply with a script and CRLF reaches the author as text in both parts."""
+    answer = await client.http.post(
+        f"/entraide/{annonce_id}/repondre", data={"message": f"Bonjour\r\n{SCRIPT}"},
+        headers=by.headers,
+    )  # fmt: skip
+    assert answer.status_code == 303
+    await until(lambda: mails_to(smtp, to.email), seconds=60)
+    [relay] = mails_to(smtp, to.email)
+    html_part = relay.get_body(("html",))
+    assert html_part is not None
+    html = str(html_part.get_content())
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;" in html
+    assert f"Bonjour\n{SCRIPT}" in text_of(relay)
+
+
 async def test_a_hidden_annonce_leaves_lists_feeds_exports_and_letters(
     own_nats: NatsServer,  # noqa: F811 - the fixture
     smtp_server: SmtpServer,
@@ -180,5 +201,6 @@ async def test_a_hidden_annonce_leaves_lists_feeds_exports_and_letters(
             [mail] = mails_to(smtp_server, reader.email)
             assert kept_title in text_of(mail)
             assert hidden_title not in mail.as_string()
+            await script_in_a_reply(client, smtp_server, kept, reader, author)
     finally:
         await nc.close()
