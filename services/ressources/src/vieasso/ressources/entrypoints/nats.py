@@ -1,5 +1,6 @@
 """NATS side of the ressources service: it subscribes to nothing yet; it publishes the
-lending facts and the offers and needs between associations (SPEC §8), and the mails it asks the newsletter for.
+lending facts and the offers and needs between associations (SPEC §8), and the mails it
+asks the newsletter for.
 
 The publishers below only document those messages in the AsyncAPI document (`make docs`);
 the handlers publish through `JetStreamPublisher`, which waits for the JetStream ack.
