@@ -115,6 +115,8 @@ def check(
         errors.append(("ends_on", "La date de fin doit suivre la date de début."))
     elif draft.ends_on is not None and draft.ends_on < today:
         errors.append(("ends_on", "Cette date est passée."))
+    if errors and draft.expires_on is None:
+        return errors  # the expiry would follow from the wrong dates: say it once
     expires = expiry(draft, today)
     if expires < today:
         errors.append(("expires_on", "La date d'expiration est passée."))

@@ -48,14 +48,14 @@ def aides_url(settings: Settings) -> str:
 
 
 def could_serve(annonce: Annonce, models: list[EquipmentModel]) -> list[EquipmentModel]:
-    """The city's models whose name or category shares a word with a need for equipment."""
-    words = {
-        w for w in fold(f"{annonce.title} {annonce.description}").split() if len(w) > SHORT_WORD
-    }
+    """The city's models whose name or category shares a word with a need for equipment
+    (whole words, plural or not: « tables » finds « Table pliante », not « Sono portable »)."""
+    text = fold(f"{annonce.title} {annonce.description}")
+    words = {w.rstrip("s") for w in text.split() if len(w) > SHORT_WORD}
     found = []
     for model in models:
         label = fold(f"{model.name} {CATEGORIES.get(model.category, model.category)}")
-        if any(w.rstrip("s") in label for w in words):
+        if words & {w.rstrip("s") for w in label.split()}:
             found.append(model)
     return found[:SUGGESTED]
 
