@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -20,9 +21,16 @@ FEED_SIZE = 100
 PUBLIC_CACHE = "public, max-age=300"
 
 
-def _answer(request: Request, body: bytes, media_type: str) -> Response:
+CSV_FILE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Fichier CSV (UTF-8).", "content": {"text/csv": {}}}
+}
+
+
+def _answer(request: Request, body: bytes, media_type: str, name: str = "") -> Response:
     etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
     headers = {"ETag": etag, "Cache-Control": PUBLIC_CACHE}
+    if name:
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
     given = request.headers.get("if-none-match", "")
     if any(tag.strip().removeprefix("W/") in (etag, "*") for tag in given.split(",") if tag):
         return Response(status_code=304, headers=headers)
@@ -30,7 +38,7 @@ def _answer(request: Request, body: bytes, media_type: str) -> Response:
 
 
 def build_router(source: EntraideSource) -> APIRouter:
-    router = APIRouter(tags=["entraide"])
+    router = APIRouter()
 
     def base() -> str:
         return source.settings.public_url("ressources")
@@ -48,16 +56,25 @@ def build_router(source: EntraideSource) -> APIRouter:
         body = feed.atom(base(), open_annonces()[:FEED_SIZE])
         return _answer(request, body, "application/atom+xml; charset=utf-8")
 
-    @router.get("/export/annonces.csv", summary="Annonces ouvertes (CSV, données ouvertes)")
+    @router.get(
+        "/export/annonces.csv",
+        summary="Annonces ouvertes (CSV, données ouvertes)",
+        tags=["données ouvertes"],
+        responses=CSV_FILE,
+    )
     async def annonces_csv(request: Request) -> Response:
         rows = [feed.row(base(), a) for a in open_annonces()]
         body = csv_bytes(feed.COLUMNS, ([r[c] for c in feed.COLUMNS] for r in rows))
-        return _answer(request, body, "text/csv; charset=utf-8")
+        return _answer(request, body, "text/csv; charset=utf-8", "annonces.csv")
 
-    @router.get("/export/annonces.json", summary="Annonces ouvertes (JSON, données ouvertes)")
+    @router.get(
+        "/export/annonces.json",
+        summary="Annonces ouvertes (JSON, données ouvertes)",
+        tags=["données ouvertes"],
+    )
     async def annonces_json(request: Request) -> Response:
         rows = [feed.row(base(), a) for a in open_annonces()]
         body = json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()
-        return _answer(request, body, "application/json")
+        return _answer(request, body, "application/json", "annonces.json")
 
     return router
