@@ -204,3 +204,35 @@ async def test_a_hidden_annonce_leaves_lists_feeds_exports_and_letters(
             await script_in_a_reply(client, smtp_server, kept, reader, author)
     finally:
         await nc.close()
+
+
+async def test_an_association_cannot_close_another_s_annonce_nor_write_in_its_threads(
+    js: JetStreamContext, nats_url: str
+) -> None:
+    clock = FrozenClock(random_monday())
+    async with running_entraide(nats_url, clock) as client:
+        author, replier, intruder = [
+            await member(js, client, name, at=clock.now()) for name in ("A", "B", "C")
+        ]
+        annonce_id = await post_annonce(client, author, annonce_form())
+        close = f"{SPACE}/annonces/{annonce_id}/fermer"
+        assert (await client.http.post(close, headers=intruder.headers)).status_code == 404
+        answer = await client.http.post(
+            f"/entraide/{annonce_id}/repondre", data={"message": "Bonjour"},
+            headers=replier.headers,
+        )  # fmt: skip
+        thread = answer.headers["location"]
+        assert (await client.http.get(thread, headers=intruder.headers)).status_code == 404
+        intrusion = await client.http.post(
+            thread, data={"message": "Je m'invite"}, headers=intruder.headers
+        )
+        assert intrusion.status_code == 403
+        opened = await client.http.post(
+            f"{SPACE}/fils/{annonce_id}/{intruder.slug}", data={"message": "Bonjour"},
+            headers=author.headers,
+        )  # fmt: skip
+        assert opened.status_code == 404  # the author answers; it does not open threads
+        assert "Cette conversation n&#39;existe pas" in opened.text
+        unit = entraide_of(client)
+        assert [t.replier for t in unit.threads_of(author.slug)] == [replier.slug]
+        assert (await client.http.post(close, headers=author.headers)).status_code == 303

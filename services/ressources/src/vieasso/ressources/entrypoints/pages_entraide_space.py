@@ -15,7 +15,7 @@ from vieasso.common.http.limits import bounded_form
 from vieasso.common.messages.base import SLUG_PATTERN
 from vieasso.ressources.domain.annonces import EntraideError
 from vieasso.ressources.entrypoints.pages_entraide_support import EntraidePages, read_draft
-from vieasso.ressources.handlers.annonces import SPACE, Refused, thread_path
+from vieasso.ressources.handlers.annonces import NO_THREAD, SPACE, Refused, thread_path
 
 Id = Annotated[str, Path(max_length=80, pattern=SLUG_PATTERN)]
 PAGE = "entraide/espace.html.j2"
@@ -107,8 +107,7 @@ class Space:
         found = unit.store.threads.items.get(f"fil.{annonce_id}.{replier}")
         annonce = unit.store.annonce(annonce_id)
         if found is None or annonce is None or slug not in (found.author, found.replier):
-            text = "Cette conversation n'existe pas parmi celles de votre association."
-            return self.ep.refusal(request, 404, text)
+            return self.ep.refusal(request, 404, NO_THREAD)
         context = {
             "slug": slug,
             "thread": found,

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 SERVICE = "ressources"
 SPACE = "/espace-association/entraide"
 NOT_FOUND = "Cette annonce n'existe pas ou n'est plus publiée."
+NO_THREAD = "Cette conversation n'existe pas parmi celles de votre association."
 
 
 def thread_path(annonce_id: str, replier: str) -> str:
@@ -162,7 +163,9 @@ class Entraide:
         key = thread_key(annonce_id, replier)
         stored, revision = await self.store.read(key, Thread)
         if stored is None:
-            if by != replier or annonce.state is not AnnonceState.OPEN:
+            if by != replier:  # the author answers in a thread; it never opens one
+                raise EntraideError(NO_THREAD, 404)
+            if annonce.state is not AnnonceState.OPEN:
                 raise EntraideError("Cette annonce est close : elle n'attend plus de réponse.")
             stored = Thread(annonce_id=annonce_id, author=annonce.association_slug, replier=replier)
         now = self.clock.now()
