@@ -30,7 +30,9 @@ def joins(person: Visitor, city: Visitor, platform: WebPlatform, name: str) -> N
 
 
 def posts_a_need(author: Visitor, platform: WebPlatform, title: str) -> None:
-    author.open(f"{platform.url('ressources')}/espace-association/entraide", "entraide-espace")
+    author.open(f"{platform.url('annuaire')}/espace-association", "espace-association")
+    author.submit(author.page.get_by_role("link", name="Entraide entre associations"),
+                  "entraide-espace")  # fmt: skip
     page = author.page
     page.select_option("#f-direction", "besoin")
     page.select_option("#f-kind", "materiel")
@@ -41,7 +43,9 @@ def posts_a_need(author: Visitor, platform: WebPlatform, title: str) -> None:
 
 
 def answers(replier: Visitor, platform: WebPlatform, title: str, message: str) -> None:
-    replier.open(f"{platform.url('ressources')}/entraide", "entraide")
+    replier.open(f"{platform.url('annuaire')}/", "accueil-repondant")
+    nav = replier.page.get_by_role("navigation").get_by_role("link", name="Entraide")
+    replier.submit(nav, "entraide")
     replier.submit(replier.page.get_by_role("link", name=title), "annonce")
     replier.page.get_by_label("Votre message").fill(message)
     replier.submit("Envoyer", "conversation-replier")

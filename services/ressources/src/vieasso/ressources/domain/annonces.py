@@ -148,8 +148,9 @@ class Filters:
 
 
 def shown(annonces: Iterable[Annonce], filters: Filters, names: dict[str, str]) -> list[Annonce]:
-    """Open annonces matching the filters, newest first; `q`: every word in the title, the
-    description or the association's name, accents and case ignored."""
+    """Open annonces matching the filters, newest first; `q`: every word (or the start of a
+    word: « benevol ») in the title, the description or the association's name, accents and
+    case ignored."""
     words = fold(filters.q).split()
     found = []
     for a in annonces:
@@ -164,7 +165,7 @@ def shown(annonces: Iterable[Annonce], filters: Filters, names: dict[str, str]) 
         if filters.quartier and a.quartier != filters.quartier:
             continue
         text = fold(f"{a.title} {a.description} {names.get(a.association_slug, '')}")
-        if all(w in text.split() or w in text for w in words):
+        if all(w in text for w in words):
             found.append(a)
     return sorted(found, key=lambda a: (a.published_at, a.id), reverse=True)
 

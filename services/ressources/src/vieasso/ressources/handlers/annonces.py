@@ -53,7 +53,7 @@ class Entraide:
         await self.publish(subjects.annonce(annonce.association_slug, change.value), fact)
 
     async def publish_annonce(self, slug: str, draft: Draft) -> Annonce:
-        """Raises `RequestRefused`-like `EntraideError` (422) with every reason."""
+        """Raises `Refused` (422) with every reason, per field."""
         now = self.clock.now()
         today = local_day(now)
         themes = {t.code for t in self.directory.themes()}
