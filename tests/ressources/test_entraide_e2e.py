@@ -136,6 +136,8 @@ async def letter(letter_app: App, smtp: SmtpServer, c: Cast, annonce_id: str, ti
         [mail] = mails_to(smtp, reader.email)
         assert title in text_of(mail)
         assert f"{BASE}/entraide/{annonce_id}" in text_of(mail)
+        assert "Besoin · Matériel" in text_of(mail)
+        assert "Entraide : offres et besoins d’associations proches de vous" in text_of(mail)
     for left_out in (c.author, c.not_in, c.far):
         assert all(title not in text_of(m) for m in mails_to(smtp, left_out.email))
 

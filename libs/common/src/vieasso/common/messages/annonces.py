@@ -34,6 +34,19 @@ class AnnonceKind(StrEnum):
     FINANCEMENT = "financement"
 
 
+KIND_LABELS = {
+    AnnonceKind.COMPETENCE: "Compétences",
+    AnnonceKind.BENEVOLES: "Bénévoles partagés",
+    AnnonceKind.MATERIEL: "Matériel",
+    AnnonceKind.LOCAL: "Local",
+    AnnonceKind.TRANSPORT: "Transport",
+    AnnonceKind.PARTENARIAT: "Partenariat, projet commun",
+    AnnonceKind.MECENAT: "Mécénat de compétences (entreprise, via la Ville)",
+    AnnonceKind.FINANCEMENT: "Financement",
+}
+"""French labels of the kinds (pages, feeds, the associations' letter)."""
+
+
 class AnnonceChange(StrEnum):
     PUBLISHED = "published"
     CLOSED = "closed"

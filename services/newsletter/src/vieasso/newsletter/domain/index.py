@@ -10,7 +10,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from vieasso.common.messages.agenda import Audience, CanonicalEvent, EventStatus
-from vieasso.common.messages.annonces import AnnonceChange, AnnonceDirection, AnnonceFact
+from vieasso.common.messages.annonces import (
+    KIND_LABELS,
+    AnnonceChange,
+    AnnonceDirection,
+    AnnonceFact,
+)
 from vieasso.common.messages.annuaire import (
     AssociationPublic,
     AssociationState,
@@ -128,6 +133,7 @@ class ContentIndex:
             self.annonces.pop(annonce.id, None)
             return
         direction = "Besoin" if annonce.direction is AnnonceDirection.BESOIN else "Offre"
+        note = f"{direction} · {KIND_LABELS[annonce.kind]}"
         self.annonces[annonce.id] = Item(
             key=f"n:{annonce.association_slug}/{annonce.id}",
             topic=Topic.MISSIONS,  # the letter carries no missions: this slot is entraide's
@@ -139,7 +145,7 @@ class ContentIndex:
             by=self._names.get(annonce.association_slug, annonce.association_slug),
             themes=self._shared(annonce.themes),
             quartier=annonce.quartier and sys.intern(annonce.quartier),
-            note=direction,
+            note=note,
         )
 
     def entraide_choice(self, slug: str, *, subscribed: bool) -> None:

@@ -18,19 +18,15 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from vieasso.common.messages.annonces import AnnonceDirection, AnnonceKind, AnnoncePublic
+from vieasso.common.messages.annonces import (
+    KIND_LABELS,
+    AnnonceDirection,
+    AnnonceKind,
+    AnnoncePublic,
+)
 from vieasso.common.messages.base import Line, Slug, Text
 
-KINDS = {
-    AnnonceKind.COMPETENCE: "Compétences",
-    AnnonceKind.BENEVOLES: "Bénévoles partagés",
-    AnnonceKind.MATERIEL: "Matériel",
-    AnnonceKind.LOCAL: "Local",
-    AnnonceKind.TRANSPORT: "Transport",
-    AnnonceKind.PARTENARIAT: "Partenariat, projet commun",
-    AnnonceKind.MECENAT: "Mécénat de compétences (entreprise, via la Ville)",
-    AnnonceKind.FINANCEMENT: "Financement",
-}
+KINDS = KIND_LABELS
 DIRECTIONS = {AnnonceDirection.OFFRE: "Nous proposons", AnnonceDirection.BESOIN: "Nous cherchons"}
 DEFAULT_LIFETIME = timedelta(days=90)
 MAX_LIFETIME = timedelta(days=366)
