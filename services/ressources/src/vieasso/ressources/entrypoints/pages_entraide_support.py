@@ -93,9 +93,13 @@ class EntraidePages:
 
     def labels(self) -> dict[str, Any]:
         directory = self.source.entraide().directory
+        themes = sorted(((t.code, t.label) for t in directory.themes()), key=lambda c: c[1])
+        quartiers = sorted(((q.code, q.label) for q in directory.quartiers()), key=lambda c: c[1])
         return {
-            "themes": sorted((t.code, t.label) for t in directory.themes()),
-            "quartiers": sorted((q.code, q.label) for q in directory.quartiers()),
+            "themes": themes,
+            "quartiers": quartiers,
+            "theme_labels": dict(themes),
+            "quartier_labels": dict(quartiers),
         }
 
     def name(self, slug: str) -> str:
