@@ -33,6 +33,7 @@ PAGES = [
     ("annuaire", "/espace-association/connexion", True),
     ("annuaire", "/espace-ville/connexion", True),
     ("agenda", "/agenda", True),
+    ("ressources", "/entraide", True),
     ("newsletter", "/abonnement", True),
     ("newsletter", "/espace-ville/lettre", True),  # with the city's cookie
 ]

@@ -102,6 +102,7 @@ LETTER_CHOICES_ALL = "newsletter.associations.*.*"
 CATALOGUE_ALL = "ressources.catalogue.>"
 LOANS_ALL = "ressources.loans.>"
 SCHEMES_ALL = "aides.schemes.>"
+ANNONCES_ALL = "ressources.annonces.>"
 
 
 def association(slug: str, change: AssociationChange) -> str:
@@ -176,6 +177,10 @@ def loan(slug: str, change: LoanChange) -> str:
 def scheme(scheme_id: str, change: SchemeChange) -> str:
     """An aid scheme of the city or synced from another funder (no personal data)."""
     return f"aides.schemes.{_token(scheme_id)}.{change.value}"
+def annonce(slug: str, change: str) -> str:
+    """A change of one of association `slug`'s annonces (`AnnonceChange`), or ``letter``:
+    its choice about matching annonces in the associations' letter."""
+    return f"ressources.annonces.{_token(slug)}.{_token(change)}"
 
 
 def deadletter(service: str, original_subject: str) -> str:

@@ -92,7 +92,9 @@ class Newsletter:
         self.links = Links(settings, clock)
         self.pool = SmtpPool(settings)
         self.index = ContentIndex(
-            PageLinks(settings.public_url("annuaire")), settings.zone, clock.now
+            PageLinks(settings.public_url("annuaire"), settings.public_url("ressources")),
+            settings.zone,
+            clock.now,
         )
         self.feed = FactsFeed(js, lambda subject, data: apply_fact(self.index, subject, data))
         self.queue = DeliveryQueue(js, settings.send_ack_wait)
@@ -151,6 +153,7 @@ class Newsletter:
             self.settings,
             self.clock,
         )
+        self.letter.entraide_readers = self.index.entraide_readers
         self.editions.letter = self.deliverer.letter = self.letter
         self.courrier = Courrier(
             self.contacts,

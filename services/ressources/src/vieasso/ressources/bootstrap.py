@@ -15,9 +15,11 @@ from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.web import Sessions, install_starting_page
 from vieasso.ressources.catalogue_service import CatalogueService
 from vieasso.ressources.config import RessourcesSettings
-from vieasso.ressources.entrypoints import api_catalogue, api_loans, nats
+from vieasso.ressources.entraide_service import EntraideService
+from vieasso.ressources.entrypoints import api_annonces, api_catalogue, api_loans, nats
 from vieasso.ressources.entrypoints.feeds import install_feeds
 from vieasso.ressources.entrypoints.pages import install_catalogue_pages, install_loan_pages
+from vieasso.ressources.entrypoints.pages_entraide_install import install_entraide_pages
 from vieasso.ressources.loan_pages import LoanPagesSource
 from vieasso.ressources.service import RessourcesService
 
@@ -45,14 +47,17 @@ def create_app(settings: RessourcesSettings | None = None, clock: Clock | None =
         directory=directory,
         closed=lambda day: catalogue.catalogue().calendar().closed(day),
     )
+    entraide = EntraideService(settings, runtime.publish, clock, directory, sessions, catalogue)
 
     async def start(js: JetStreamContext) -> None:
         await sessions.open(js)
         await catalogue.start(js)  # starts `directory` too
         if loans.unit is None:
             await loans.start(js)
+        await entraide.start(js)
 
     async def stop() -> None:
+        await entraide.stop()
         await loans.stop()
         await catalogue.stop()
 
@@ -61,8 +66,15 @@ def create_app(settings: RessourcesSettings | None = None, clock: Clock | None =
     app = build_app(
         runtime,
         title="Ressources — Vie associative Besançon",
-        description="Prêt de matériel et réservation de salles de la Ville aux associations.",
-        routers=[api_catalogue.build_router(catalogue), api_loans.build_router(loans)],
+        description=(
+            "Prêt de matériel et réservation de salles de la Ville aux associations ; "
+            "entraide entre associations (offres et besoins)."
+        ),
+        routers=[
+            api_catalogue.build_router(catalogue),
+            api_loans.build_router(loans),
+            api_annonces.build_router(entraide),
+        ],
     )
     app.state.settings = settings
     app.state.sessions = sessions
@@ -76,4 +88,6 @@ def create_app(settings: RessourcesSettings | None = None, clock: Clock | None =
     install_loan_pages(app, pages, source)
     install_feeds(app, pages, source)
     app.state.loans = loans
+    install_entraide_pages(app, pages, entraide)
+    app.state.entraide = entraide
     return app

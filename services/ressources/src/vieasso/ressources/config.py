@@ -49,3 +49,15 @@ class RessourcesSettings(Settings):
     ressources_reminder_from_hour: int = Field(
         default=8, ge=0, le=23, description="Reminders go out from this hour (Europe/Paris)."
     )
+    ressources_annonces_sweep_seconds: float = Field(
+        default=3600.0, gt=0, description="Seconds between two sweeps for expired annonces."
+    )
+    ressources_entraide_per_hour: int = Field(
+        default=20, ge=1, le=10_000, description="Entraide messages per association per hour."
+    )
+    ressources_entraide_per_annonce: int = Field(
+        default=5,
+        ge=1,
+        le=10_000,
+        description="Entraide messages per association per hour about one annonce.",
+    )

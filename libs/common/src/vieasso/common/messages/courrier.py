@@ -75,6 +75,7 @@ class Template(StrEnum):
     PRET_RAPPEL_RETOUR = "pret-rappel-retour"
     PRET_RETARD = "pret-retard"
     PRET_ANNULE = "pret-annule"
+    ENTRAIDE_MESSAGE = "entraide-message"
 
 
 class _Params(BaseModel):
@@ -122,6 +123,20 @@ class JetonParams(_Params):
     by: Literal["ville", "association"]
 
 
+class EntraideMessageParams(_Params):
+    """A new message in a thread about an annonce (ressources, issue 17): who wrote it, with
+    its PUBLIC contact only (its directory page, phone, website), an excerpt, and the link
+    to the thread in the recipient's association space, where it answers."""
+
+    annonce_title: Line = Field(min_length=1, max_length=200)
+    from_name: Line = Field(min_length=1, max_length=200)
+    from_page: WebUrl
+    from_phone: Line | None = Field(default=None, max_length=30)
+    from_website: WebUrl | None = None
+    excerpt: Text = Field(min_length=1, max_length=2000)
+    thread_url: WebUrl
+
+
 PARAMS: dict[Template, type[BaseModel]] = {
     Template.CONNEXION: ConnexionParams,
     Template.BIENVENUE: BienvenueParams,
@@ -136,6 +151,7 @@ PARAMS: dict[Template, type[BaseModel]] = {
     Template.PRET_RAPPEL_RETOUR: prets.PretRappelRetourParams,
     Template.PRET_RETARD: prets.PretRetardParams,
     Template.PRET_ANNULE: prets.PretAnnuleParams,
+    Template.ENTRAIDE_MESSAGE: EntraideMessageParams,
 }
 LENDING_TEAM = "prets"
 """The city team that handles loans of equipment and rooms (`ToCity(city=LENDING_TEAM)`)."""
@@ -147,6 +163,7 @@ AUDIENCE: dict[Template, type[ToAssociation] | type[ToCity]] = {
     Template.PRET_RAPPEL_RETRAIT: ToAssociation,
     Template.PRET_RAPPEL_RETOUR: ToAssociation,
     Template.PRET_RETARD: ToAssociation,
+    Template.ENTRAIDE_MESSAGE: ToAssociation,
 }
 
 

@@ -87,7 +87,8 @@ STREAMS: tuple[StreamSpec, ...] = (
         "RESSOURCES",
         ("ressources.>",),
         Service.RESSOURCES,
-        "Lending facts: catalogue entries and loans (association slugs, never a person).",
+        "Lending facts: catalogue entries and loans; offers and needs between associations "
+        "(association slugs, never a person).",
         max_bytes=512 * MIB,
     ),
     StreamSpec(
@@ -242,6 +243,14 @@ BUCKETS: tuple[BucketSpec, ...] = (
         "State of the Aides-territoires sync: its cursor on `date_updated` and its last report.",
         max_bytes=16 * MIB,
         max_value_size=1 * MIB,
+    ),
+    BucketSpec(
+        "ressources_annonces",
+        Service.RESSOURCES,
+        "Offers and needs between associations: `annonce.<id>`, `fil.<id>.<slug>` (the "
+        "messages of one association with the author), `lettre.<slug>` (matching annonces "
+        "in the letter), `suspendu.<slug>` (replies suspended by the city).",
+        max_bytes=256 * MIB,
     ),
     BucketSpec(
         "newsletter_courrier",

@@ -39,7 +39,7 @@ ADMIN = "admin"
 READS: dict[Service, tuple[str, ...]] = {
     Service.ANNUAIRE: ("NEWSLETTER",),  # the association space shows the letter choice
     Service.AGENDA: (),
-    Service.NEWSLETTER: ("ANNUAIRE", "AGENDA"),
+    Service.NEWSLETTER: ("ANNUAIRE", "AGENDA", "RESSOURCES"),  # annonces in the letter
     Service.RESSOURCES: (),
     Service.AIDES: (),
 }

@@ -1,4 +1,4 @@
-"""Replays the directory and agenda facts into the digest's index, then follows them.
+"""Replays the directory, agenda and entraide facts into the digest's index, then follows them.
 
 The index lives in memory and is rebuilt from JetStream at every start (SPEC §2), so the
 consumers are ephemeral (`StreamReplay`) reading each stream from its first message;
@@ -16,7 +16,11 @@ from vieasso.common import subjects
 from vieasso.common.tasks import stop_task
 from vieasso.newsletter.adapters.replay import StreamReplay
 
-FEEDS = (("ANNUAIRE", "annuaire.>"), ("AGENDA", subjects.EVENTS_ALL))
+FEEDS = (
+    ("ANNUAIRE", "annuaire.>"),
+    ("AGENDA", subjects.EVENTS_ALL),
+    ("RESSOURCES", subjects.ANNONCES_ALL),  # offers and needs for the associations' letter
+)
 
 
 class FactsFeed:

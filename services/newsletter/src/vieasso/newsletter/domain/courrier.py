@@ -47,6 +47,7 @@ SUBJECTS: dict[Template, str] = {
     Template.PRET_RAPPEL_RETOUR: "Rappel : retour de votre prêt",
     Template.PRET_RETARD: "Votre prêt n’a pas été rendu à la date prévue",
     Template.PRET_ANNULE: "Prêt annulé par l’association",
+    Template.ENTRAIDE_MESSAGE: "Entraide : un nouveau message à propos d’une annonce",
 }
 DECISIONS = {
     LoanDecision.APPROVED: "accordée",

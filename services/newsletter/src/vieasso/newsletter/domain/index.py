@@ -10,6 +10,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from vieasso.common.messages.agenda import Audience, CanonicalEvent, EventStatus
+from vieasso.common.messages.annonces import (
+    KIND_LABELS,
+    AnnonceChange,
+    AnnonceDirection,
+    AnnonceFact,
+)
 from vieasso.common.messages.annuaire import (
     AssociationPublic,
     AssociationState,
@@ -30,12 +36,16 @@ class Links:
     the association's page shows its website, the mission's how to apply."""
 
     annuaire: str
+    ressources: str = ""
 
     def association(self, slug: str) -> str:
         return f"{self.annuaire}/associations/{slug}"
 
     def mission(self, mission_id: str) -> str:
         return f"{self.annuaire}/missions/{mission_id}"
+
+    def annonce(self, annonce_id: str) -> str:
+        return f"{self.ressources}/entraide/{annonce_id}"
 
 
 def excerpt(text: str | None, limit: int = EXCERPT) -> str:
@@ -63,6 +73,8 @@ class ContentIndex:
         self.associations: dict[str, Item] = {}
         self.missions: dict[str, Item] = {}
         self.events: dict[str, Item] = {}
+        self.annonces: dict[str, Item] = {}  # open annonces between associations (issue 17)
+        self.entraide_readers: set[str] = set()  # associations that opted in to them
         self.for_associations: set[str] = set()  # keys of `events` meant for associations
         self.only_for_associations: set[str] = set()  # … and for no one else: not residents'
         self._names: dict[str, str] = {}
@@ -112,6 +124,35 @@ class ContentIndex:
             place=where,
             note="À distance possible" if mission.remote.value != "non" else "",
         )
+
+    def annonce_changed(self, fact: AnnonceFact) -> None:
+        """An annonce enters the letter's pool when published, leaves it closed or hidden.
+        It is an item of the letter's second section (`domain.letter.ENTRAIDE`)."""
+        annonce = fact.annonce
+        if fact.change is not AnnonceChange.PUBLISHED or not self._recent(annonce.published_at):
+            self.annonces.pop(annonce.id, None)
+            return
+        direction = "Besoin" if annonce.direction is AnnonceDirection.BESOIN else "Offre"
+        note = f"{direction} · {KIND_LABELS[annonce.kind]}"
+        self.annonces[annonce.id] = Item(
+            key=f"n:{annonce.association_slug}/{annonce.id}",
+            topic=Topic.MISSIONS,  # the letter carries no missions: this slot is entraide's
+            title=annonce.title,
+            url=self._links.annonce(annonce.id),
+            when=annonce.published_at,
+            end=_aware(annonce.expires_on + timedelta(days=1), self._zone),
+            text=excerpt(annonce.description),
+            by=self._names.get(annonce.association_slug, annonce.association_slug),
+            themes=self._shared(annonce.themes),
+            quartier=annonce.quartier and sys.intern(annonce.quartier),
+            note=note,
+        )
+
+    def entraide_choice(self, slug: str, *, subscribed: bool) -> None:
+        if subscribed:
+            self.entraide_readers.add(slug)
+        else:
+            self.entraide_readers.discard(slug)
 
     def event_changed(self, event: CanonicalEvent, *, cancelled: bool = False) -> None:
         key = f"{event.association}.{event.event_id}"
@@ -189,11 +230,17 @@ class ContentIndex:
     ) -> EditionContent:
         """The associations' letter: associations validated in [start, end) (each recipient
         then gets those close to it) and the coming events whose audience includes the
-        associations — never the residents' events or missions."""
+        associations — never the residents' events or missions — and the annonces between
+        associations published in [start, end) and still open (in the missions' slot)."""
         horizon = end + timedelta(days=event_days)
         meant = (self.events[k] for k in self.for_associations if k in self.events)
+        annonces = sorted(
+            (i for i in self.annonces.values() if start <= i.when < end and (i.end or end) >= end),
+            key=lambda i: (i.when, i.key),
+        )
         return EditionContent(
             associations=tuple(self._new_associations(start, end)[:max_items]),
+            missions=tuple(annonces[:max_items]),
             events=tuple(self._coming(meant, end, horizon)[:max_items]),
         )
 

@@ -4,6 +4,8 @@ Its sections, in the order mails list them (`EditionContent`):
 
 - **new associations**: validated since the last letter and close to the recipient (a theme
   in common, or the same quartier), never the recipient itself;
+- **entraide**: offers and needs of other associations published since the last letter and
+  still open, for the associations that opted in, close to them (`entraide_close_to`);
 - **events for associations** (audience `associations`: meetings, trainings, the Forum):
   every recipient gets them.
 
@@ -21,8 +23,13 @@ from dataclasses import dataclass
 from vieasso.newsletter.domain.content import EditionContent, Item
 from vieasso.newsletter.domain.subscriber import Topic
 
+ENTRAIDE = Topic.MISSIONS
+"""The letter never carries volunteer missions (the residents' digest does): its second
+section, in that slot, is the annonces between associations (ressources, issue 17)."""
+
 LETTER_HEADINGS = {
     Topic.ASSOCIATIONS: "Nouvelles associations près de vous",
+    ENTRAIDE: "Entraide : offres et besoins d’associations proches de vous",
     Topic.EVENEMENTS: "Rendez-vous pour les associations",
 }
 
@@ -34,6 +41,7 @@ class Profile:
     slug: str
     themes: frozenset[str]
     quartier: str | None
+    entraide: bool = False  # opted in to the annonces close to it
 
 
 Rule = Callable[[Item, Profile], bool]
@@ -48,12 +56,20 @@ def close_to(item: Item, profile: Profile) -> bool:
     return profile.quartier is not None and item.quartier == profile.quartier
 
 
+def entraide_close_to(item: Item, profile: Profile) -> bool:
+    """Opted in, not its own annonce, a theme in common or the same quartier."""
+    if not profile.entraide or item.key.startswith(f"n:{profile.slug}/"):
+        return False
+    return close_to(item, profile)
+
+
 def for_every_association(item: Item, profile: Profile) -> bool:
     return True
 
 
 RULES: dict[Topic, Rule] = {
     Topic.ASSOCIATIONS: close_to,
+    ENTRAIDE: entraide_close_to,
     Topic.EVENEMENTS: for_every_association,
 }
 

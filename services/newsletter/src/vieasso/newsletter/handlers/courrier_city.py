@@ -31,6 +31,7 @@ DESCRIPTIONS: dict[Template, str] = {
     Template.PRET_RAPPEL_RETOUR: "La veille du retour d’un prêt.",
     Template.PRET_RETARD: "Prêt non rendu à la date prévue.",
     Template.PRET_ANNULE: "À l’équipe « prets » de la ville : un prêt accordé a été annulé.",
+    Template.ENTRAIDE_MESSAGE: "Entraide : message d’une autre association sur une annonce.",
 }
 
 
@@ -56,6 +57,15 @@ def samples(now: datetime, url: Callable[[str], str]) -> dict[Template, dict[str
         },
         Template.JETON_EMIS: {"by": "ville"},
         Template.JETON_REVOQUE: {"by": "association"},
+        Template.ENTRAIDE_MESSAGE: {
+            "annonce_title": "Nous cherchons un barnum pour la fête de quartier",
+            "from_name": "Jardins partagés de Planoise",
+            "from_page": f"{annuaire_url}/associations/jardins-partages-de-planoise",
+            "from_phone": "03 81 00 00 00",
+            "from_website": None,
+            "excerpt": "Bonjour,\nnous avons un barnum 3 × 3 m à prêter le week-end du 12.",
+            "thread_url": f"{url('ressources')}/espace-association/entraide/fils/exemple",
+        },
         **lending_samples(now.date(), url("ressources")),
     }
 

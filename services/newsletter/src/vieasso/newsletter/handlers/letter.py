@@ -10,6 +10,7 @@ read again when the mail leaves.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Literal
 
 from vieasso.common.clock import Clock
@@ -33,8 +34,11 @@ log = logging.getLogger(__name__)
 Source = Literal["lien-desabonnement", "lien-en-un-clic"]
 
 
-def profile(contact: AssociationContact) -> Profile:
-    return Profile(contact.slug, frozenset(contact.themes), contact.quartier)
+def profile(contact: AssociationContact, entraide: Collection[str] = ()) -> Profile:
+    """`entraide`: the associations that opted in to the annonces close to them."""
+    return Profile(
+        contact.slug, frozenset(contact.themes), contact.quartier, contact.slug in entraide
+    )
 
 
 class AssociationLetter:
@@ -55,6 +59,7 @@ class AssociationLetter:
         self._space = association_space
         self._settings = settings
         self._clock = clock
+        self.entraide_readers: Collection[str] = frozenset()  # the index's live set
 
     def _receiving(self, contact: AssociationContact | None) -> str | None:
         if contact is None or contact.state is not AssociationState.VALIDATED:
@@ -81,7 +86,7 @@ class AssociationLetter:
         selector = LetterSelector(content, self._settings.digest_max_items)
         deliveries = []
         for contact in await self.recipients():
-            items = selector.select(profile(contact))
+            items = selector.select(profile(contact, self.entraide_readers))
             if items:
                 deliveries.append(Delivery(subscriber_id=contact.slug, items=items))
         return deliveries, selector.distinct_contents

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
+from nats.js import JetStreamContext
 from rich.console import Console
 
 from vieasso.common.clock import SystemClock
+from vieasso.common.web import site_urls
+from vieasso.ressources.adapters.annonces import AnnonceStore
 from vieasso.ressources.catalogue_service import standalone
 from vieasso.ressources.config import RessourcesSettings
+from vieasso.ressources.handlers.annonces import SERVICE, Entraide
+from vieasso.ressources.handlers.annonces_demo import AnnoncesReport, load_demo_annonces
+from vieasso.ressources.handlers.catalogue import Catalogue
 from vieasso.ressources.handlers.catalogue_demo import DemoReport, load_demo
 from vieasso.ressources.handlers.loans_demo import LoansReport, load_demo_loans
 from vieasso.ressources.service import RessourcesService
@@ -23,7 +29,7 @@ def run_demo() -> int:
     console = Console()
     settings = RessourcesSettings()
     try:
-        report, loans = asyncio.run(_demo(settings))
+        report, loans, annonces = asyncio.run(_demo(settings))
     except TimeoutError:
         console.print(f"[red]NATS injoignable ({settings.nats_url}) : rien n'a été chargé.[/red]")
         return 2
@@ -42,10 +48,16 @@ def run_demo() -> int:
         console.print(f"Prêts de démonstration : {loans.made} demandes.", highlight=False)
     for reason in loans.refused:
         console.print(f"  {reason}", soft_wrap=True, highlight=False)
+    if annonces.already:
+        console.print("Annonces d'entraide de démonstration : déjà chargées.", highlight=False)
+    else:
+        console.print(f"Annonces d'entraide de démonstration : {annonces.made}.", highlight=False)
+    for reason in annonces.refused:
+        console.print(f"  {reason}", soft_wrap=True, highlight=False)
     return 1 if report.refused else 0
 
 
-async def _demo(settings: RessourcesSettings) -> tuple[DemoReport, LoansReport]:
+async def _demo(settings: RessourcesSettings) -> tuple[DemoReport, LoansReport, AnnoncesReport]:
     async with standalone(settings, connect_timeout=CONNECT_TIMEOUT) as (catalogue, js):
         report = await load_demo(catalogue)
         # the loans go through the same use cases as the pages (rules, stock, facts, mails)
@@ -60,4 +72,20 @@ async def _demo(settings: RessourcesSettings) -> tuple[DemoReport, LoansReport]:
             )
         finally:
             await service.stop()
-        return report, loans
+        return report, loans, await _annonces(settings, catalogue, js)
+
+
+async def _annonces(
+    settings: RessourcesSettings, catalogue: Catalogue, js: JetStreamContext
+) -> AnnoncesReport:
+    store = AnnonceStore()
+    await store.start(js)
+    try:
+        unit = Entraide(
+            store, catalogue.publish, SystemClock(), catalogue.directory,
+            settings.public_url(SERVICE), site_urls(settings).annuaire,
+        )  # fmt: skip
+        associations = catalogue.directory.associations()
+        return await load_demo_annonces(unit, associations, existing=len(store.annonces.items))
+    finally:
+        await store.stop()

@@ -1,5 +1,6 @@
 """NATS side of the ressources service: it subscribes to nothing yet; it publishes the
-lending facts (SPEC §8) and the mails it asks the newsletter for.
+lending facts and the offers and needs between associations (SPEC §8), and the mails it
+asks the newsletter for.
 
 The publishers below only document those messages in the AsyncAPI document (`make docs`);
 the handlers publish through `JetStreamPublisher`, which waits for the JetStream ack.
@@ -10,6 +11,7 @@ from __future__ import annotations
 from faststream.nats import NatsRouter
 from pydantic import BaseModel
 
+from vieasso.common.messages.annonces import AnnonceFact, AnnonceLetterChoice
 from vieasso.common.messages.courrier import CourrierRequest
 from vieasso.common.messages.ressources import CatalogueArchived, CatalogueUpserted, LoanFact
 from vieasso.common.nats.publish import documented_publishers
@@ -25,6 +27,10 @@ FACTS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("ressources.loans.{slug}.overdue", LoanFact),
     ("ressources.loans.{slug}.returned", LoanFact),
     ("ressources.loans.{slug}.cancelled", LoanFact),
+    ("ressources.annonces.{slug}.published", AnnonceFact),
+    ("ressources.annonces.{slug}.closed", AnnonceFact),
+    ("ressources.annonces.{slug}.hidden", AnnonceFact),
+    ("ressources.annonces.{slug}.letter", AnnonceLetterChoice),
     ("courrier.requests.ressources", CourrierRequest),
 )
 
