@@ -3,12 +3,42 @@ they are served: `<images_url>/<id>/<variant>`, content-addressed, cached for ev
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from vieasso.common.images.variants import ORIGINAL, WIDTHS
-from vieasso.common.messages.images import ImageVariant, Picture
+from vieasso.common.messages.images import ImageManifest, ImageVariant, Picture
 
 FEED_VARIANT = f"{WIDTHS[-1]}.jpg"  # feeds and calendars: the widest JPEG, read by everyone
 PAGE_VARIANT = f"{WIDTHS[1]}.jpg"
 PREVIEW_VARIANT = f"{WIDTHS[0]}.jpg"
+
+
+class ImageLookup(Protocol):
+    """Where the manifests of uploaded images are read (an `ImageStore` in production)."""
+
+    async def manifest(self, image_id: str) -> ImageManifest | None: ...
+
+
+class NoImages:
+    """A lookup that knows no image (tools and tests without an object store)."""
+
+    async def manifest(self, image_id: str) -> ImageManifest | None:
+        return None
+
+
+def picture_of(
+    manifest: ImageManifest, images_url: str, alt: str, credits: str | None = None
+) -> Picture:
+    """What a record keeps of an uploaded image, its files served under `<images_url>/<id>/`."""
+    return Picture(
+        id=manifest.id,
+        url=f"{images_url}/{manifest.id}",
+        alt=alt,
+        credits=credits,
+        width=manifest.width,
+        height=manifest.height,
+        variants=manifest.variants,
+    )
 
 
 def image_url(images_url: str, image_id: str, variant: str) -> str:
