@@ -25,7 +25,10 @@ from tests.ressources.catalogue_app import (
 )
 from tests.support import photos
 from tests.support.pages import assert_french_page
+from tests.support.sessions import session_cookie
 from vieasso.common.images.checks import MAX_BYTES
+from vieasso.common.messages.ressources import ResourceKind
+from vieasso.common.web import Kind
 
 pytestmark = pytest.mark.nats
 
@@ -198,3 +201,85 @@ async def test_uploads_are_the_citys_and_a_named_photo_must_exist_and_be_describ
         assert unknown.json()["errors"][0]["field"] == "image_id"
         assert "Photo inconnue" in unknown.json()["errors"][0]["message"]
         assert (await client.http.get(url)).status_code == 404  # nothing stored
+
+
+async def _city(js: JetStreamContext, client: Client) -> dict[str, str]:
+    token = client.settings.admin_token.get_secret_value()
+    return await session_cookie(js, Kind.CITY, token, clock=client.clock, settings=client.settings)
+
+
+def city_form(**fields: str) -> dict[str, str]:
+    form = {
+        "name": "Sono portable",
+        "category": "sonorisation",
+        "stock": "4",
+        "storage_place": "Centre technique municipal",
+        "handover": "retrait",
+        "notice.min_days": "7",
+        "notice.max_days": "60",
+    }
+    return form | fields
+
+
+async def test_the_city_form_takes_a_photo_keeps_it_on_errors_and_refuses_a_non_image(
+    nats_url: str, js: JetStreamContext
+) -> None:
+    model_id = new_id("sono")
+    async with running_ressources(nats_url) as client:
+        cookie = await _city(js, client)
+        new = "/espace-ville/materiel/nouveau"
+        blank = assert_french_page(await client.http.get(new, headers=cookie))
+        assert 'enctype="multipart/form-data"' in blank
+        assert 'name="photo" type="file"' in blank
+
+        hostile = await client.http.post(
+            new,
+            data=city_form(id=model_id, image_alt="Une sono"),
+            files={"photo": ("sono.jpg", photos.SVG, "image/jpeg")},
+            headers=cookie,
+        )
+        html = assert_french_page(hostile, 422)
+        assert re.search(r'id="f-photo-erreur">[^<]*image', html)
+        assert 'value="Sono portable"' in html  # the rest kept as typed
+        assert client.catalogue.store.get(ResourceKind.EQUIPMENT, model_id) is None
+
+        # a good photo but no description, and the stock wrong: the photo is kept by its id
+        kept = await client.http.post(
+            new,
+            data=city_form(id=model_id, stock="beaucoup"),
+            files={"photo": ("sono.jpg", photos.phone_photo(1200, 900), "image/jpeg")},
+            headers=cookie,
+        )
+        html = assert_french_page(kept, 422)
+        assert re.search(r'id="f-image-alt-erreur">Décrivez la photo', html)
+        assert re.search(r'id="f-stock-erreur">', html)
+        image_id = re.search(r'name="image_id" value="([0-9a-f]{32})"', html)
+        assert image_id is not None, html
+        assert f"/materiel/images/{image_id.group(1)}/480.jpg" in html  # its preview
+        assert client.catalogue.store.get(ResourceKind.EQUIPMENT, model_id) is None
+
+        alt = "Une enceinte sur pied et sa table de mixage"
+        fixed = city_form(id=model_id, image_id=image_id.group(1), image_alt=alt)
+        created = await client.http.post(new, data=fixed, headers=cookie)
+        assert created.status_code == 303, created.text
+        stored = client.catalogue.store.get(ResourceKind.EQUIPMENT, model_id)
+        assert stored is not None
+        assert stored.value.photo is not None
+        assert (stored.value.photo.id, stored.value.photo.alt) == (image_id.group(1), alt)
+        page = assert_french_page(await client.http.get(f"/materiel/{model_id}"))
+        assert f'alt="{alt}"' in page
+
+        edit_path = f"/espace-ville/materiel/{model_id}"
+        edit = assert_french_page(await client.http.get(edit_path, headers=cookie))
+        assert "La photo actuelle." in edit
+        assert 'name="retirer_photo"' in edit
+        removed = await client.http.post(
+            edit_path,
+            data=fixed | {"revision": str(stored.revision), "retirer_photo": "on"},
+            headers=cookie,
+        )
+        assert removed.status_code == 303, removed.text
+        after = client.catalogue.store.get(ResourceKind.EQUIPMENT, model_id)
+        assert after is not None
+        assert after.value.photo is None
+        assert after.value.image_id is None

@@ -3,8 +3,10 @@ they are served: `<images_url>/<id>/<variant>`, content-addressed, cached for ev
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
+from vieasso.common.images.store import ImageStoreError
 from vieasso.common.images.variants import ORIGINAL, WIDTHS
 from vieasso.common.messages.images import ImageManifest, ImageVariant, Picture
 
@@ -19,11 +21,21 @@ class ImageLookup(Protocol):
     async def manifest(self, image_id: str) -> ImageManifest | None: ...
 
 
+class ImageUploads(ImageLookup, Protocol):
+    """Where images are uploaded too (an `ImageStore` in production)."""
+
+    async def upload(self, data: bytes, *, owner: str, now: datetime) -> ImageManifest: ...
+
+
 class NoImages:
-    """A lookup that knows no image (tools and tests without an object store)."""
+    """A lookup that knows no image and takes none (tools and tests without an object
+    store): an upload fails as if the store did not answer."""
 
     async def manifest(self, image_id: str) -> ImageManifest | None:
         return None
+
+    async def upload(self, data: bytes, *, owner: str, now: datetime) -> ImageManifest:
+        raise ImageStoreError("no object store for images here")
 
 
 def picture_of(

@@ -25,8 +25,10 @@ MISSING_ALT = (
 )
 
 
-def alt_errors(entry: EquipmentModel | Room) -> list[FieldError]:
-    if entry.image_id is not None and not entry.image_alt:
+def alt_errors(image_id: object, image_alt: object) -> list[FieldError]:
+    """A photo needs its description (checked on the raw values too, so that a form with
+    other errors says it at once)."""
+    if image_id and not image_alt:
         return [FieldError(field="image_alt", message=MISSING_ALT, code="missing_image_alt")]
     return []
 

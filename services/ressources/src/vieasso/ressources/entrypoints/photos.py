@@ -18,20 +18,14 @@ from vieasso.common.images.web import (
     read_upload,
     rejection,
 )
-from vieasso.common.messages.images import ImageManifest
-from vieasso.ressources.domain.photos import IMAGES_PATH, OWNER
+from vieasso.ressources.domain.photos import IMAGES_PATH
 from vieasso.ressources.entrypoints.api_catalogue import city_only
+from vieasso.ressources.handlers.catalogue import upload_photo
 
 if TYPE_CHECKING:
     from vieasso.ressources.catalogue_service import CatalogueService
 
 UPLOAD_PATH = "/api/catalogue/images"
-
-
-async def store_photo(source: CatalogueService, data: bytes) -> ImageManifest:
-    """The API's and the form's upload (`ImageRejected`, in French, when it is not an image
-    we take)."""
-    return await source.images().upload(data, owner=OWNER, now=source.clock.now())
 
 
 def build_router(source: CatalogueService) -> APIRouter:
@@ -54,7 +48,7 @@ def build_router(source: CatalogueService) -> APIRouter:
         /api/catalogue/materiel/{id}` or `/salles/{id}`): `image_id` and `image_alt`."""
         data = await read_upload(request)
         try:
-            manifest = await store_photo(source, data)
+            manifest = await upload_photo(source.catalogue(), data)
         except ImageRejected as exc:
             return rejection(exc)
         body = described(manifest, source.images_url)
