@@ -30,7 +30,7 @@ async def test_object_store_contents_survive_backup_and_restore(tmp_path: Path) 
         now = datetime(2026, 12, 7, tzinfo=UTC)
         files = (photos.phone_photo(1600, 1200), photos.png(alpha=True), photos.webp())
         manifests: list[tuple[str, ImageManifest]] = []
-        saved = {}
+        saved: dict[tuple[str, str, str], bytes | None] = {}
         assert {o.name for o in OBJECT_STORES} >= {"agenda_images", "ressources_images"}
         for spec in OBJECT_STORES:
             store = ImageStore(nc.jetstream(timeout=10), spec.name)

@@ -5,11 +5,12 @@ served immutable at `/materiel/images/{id}/{variant}`."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import secrets
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from nats.js import JetStreamContext
@@ -22,7 +23,9 @@ from tests.ressources.catalogue_app import (
     put_venue,
     room_body,
     running_ressources,
+    until,
 )
+from tests.ressources.reservation_app import DAY, SPACE, association, stock
 from tests.support import photos
 from tests.support.pages import assert_french_page
 from tests.support.sessions import session_cookie
@@ -283,3 +286,56 @@ async def test_the_city_form_takes_a_photo_keeps_it_on_errors_and_refuses_a_non_
         assert after is not None
         assert after.value.photo is None
         assert after.value.image_id is None
+
+
+async def test_photo_url_stays_accepted_and_is_never_fetched(nats_url: str) -> None:
+    model_id = new_id("podium")
+    asked: list[str] = []
+
+    async def fetched(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        asked.append("fetched")
+        writer.close()
+
+    server = await asyncio.start_server(fetched, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    url = f"https://127.0.0.1:{port}/podium.jpg"
+    try:
+        async with running_ressources(nats_url) as client:
+            put = await client.http.put(
+                f"/api/catalogue/materiel/{model_id}",
+                json=model_body(photo_url=url),
+                headers=client.admin,
+            )
+            assert put.status_code == 200, put.text
+            assert put.json()["photo"] is None
+            page = assert_french_page(await client.http.get(f"/materiel/{model_id}"))
+            assert f'src="{url}"' in page
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert asked == []
+
+
+async def test_the_reservation_list_shows_a_thumbnail_of_the_models_photo(
+    nats_url: str, js: JetStreamContext
+) -> None:
+    async with running_ressources(nats_url) as client:
+        s = await stock(js, client)
+        asso = await association(js, client)
+        status, body = await upload(client, photos.png(800, 600))
+        assert status == 201, body
+        image_id = body["image_id"]
+        named = model_body(name=f"Barnum {s.barnum}", stock=3, image_id=image_id, image_alt=ALT)
+        put = await client.http.put(
+            f"/api/catalogue/materiel/{s.barnum}", json=named, headers=client.admin
+        )
+        assert put.status_code == 200, put.text
+        entries = client.app.state.loans.entries
+        await until(
+            lambda: any(e.photo for k, e in entries.items.items() if k.endswith(s.barnum)),
+            what="the photo seen by the loans",
+        )
+        query = urlencode({"du": DAY, "au": DAY, "debut": "matin", "fin": "matin"})
+        page = assert_french_page(await client.http.get(f"{SPACE}?{query}", headers=asso.headers))
+        thumbnail = f'<img class="vignette" src="{client.settings.public_url("ressources")}'
+        assert f'{thumbnail}/materiel/images/{image_id}/480.jpg" alt="" width="96">' in page

@@ -96,4 +96,5 @@ def shown(picture: Picture | None) -> dict[str, object] | None:
         "alt": picture.alt,
         "credits": picture.credits,
         "original": f"{picture.url}/{ORIGINAL}",
+        "small": f"{picture.url}/{PREVIEW_VARIANT}",  # a thumbnail in a list or a form
     }
