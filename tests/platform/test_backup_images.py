@@ -48,9 +48,9 @@ async def test_object_store_contents_survive_backup_and_restore(tmp_path: Path) 
         again = {spec.name: ImageStore(js, spec.name) for spec in OBJECT_STORES}
         for bucket, manifest in manifests:
             assert await again[bucket].manifest(manifest.id) == manifest
-        for (bucket, image_id, name), data in saved.items():
-            assert data is not None
-            assert await again[bucket].file(image_id, name) == data, (bucket, image_id, name)
+        for (bucket, image_id, name), kept in saved.items():
+            assert kept is not None
+            assert await again[bucket].file(image_id, name) == kept, (bucket, image_id, name)
         await restored.close()
     finally:
         source.stop()
