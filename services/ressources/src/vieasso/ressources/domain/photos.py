@@ -40,12 +40,14 @@ def photo_for(
     images_url: str,
 ) -> Picture | FieldError | None:
     """The photo `entry` names (None: it names none), or why it cannot have it. `kept`: the
-    stored record's photo, reused when it is the same image (only the alt text changes)."""
+    stored record's photo, reused when it is the same image (its alt text and, should the
+    site's address have changed, its URL follow the entry)."""
     if entry.image_id is None:
         return None
     alt = entry.image_alt or ""
     if kept is not None and kept.id == entry.image_id:
-        return kept.model_copy(update={"alt": alt})
+        url = f"{images_url}/{kept.id}" if images_url else str(kept.url)
+        return Picture.model_validate(kept.model_dump() | {"alt": alt, "url": url})
     if manifest is None:
         return FieldError(field="image_id", message=UNKNOWN_IMAGE, code="unknown_image")
     return picture_of(manifest, images_url, alt)
