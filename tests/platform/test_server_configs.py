@@ -305,6 +305,8 @@ ROUTES = [
     ("GET", "/feeds/salles/kursaal-salle-1.ics", "ressources"),
     ("GET", "/api/disponibilites?du=2027-05-01&au=2027-05-02", "ressources"),
     ("GET", "/api/catalogue", "ressources"),
+    ("POST", "/api/catalogue/images", "ressources"),  # the catalogue's photos
+    ("GET", "/materiel/images/3f9c2a7e5b1d4c8a9e0f6b2d7c4a1e8b/960.webp", "ressources"),
     ("GET", "/api/catalogue/barnum-3x3", "ressources"),
     ("GET", "/api/prets", "ressources"),
     ("POST", "/api/prets/0f3a/approve", "ressources"),
@@ -462,15 +464,22 @@ def test_proxy_refuses_a_body_past_its_limit_in_french(
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/associations/les-amis/images", "/espace-association/evenements/nouveau"]
+    ("path", "service"),
+    [
+        ("/api/associations/les-amis/images", "agenda"),
+        ("/espace-association/evenements/nouveau", "agenda"),
+        ("/api/catalogue/images", "ressources"),
+        ("/espace-ville/materiel/nouveau", "ressources"),
+        ("/espace-ville/salles/salle-1", "ressources"),
+    ],
 )
-def test_proxy_lets_a_poster_upload_past_the_common_limit_through_whole(
-    proxy: CaddyProxy, path: str
+def test_proxy_lets_an_image_upload_past_the_common_limit_through_whole(
+    proxy: CaddyProxy, path: str, service: str
 ) -> None:
     answer = post(proxy.port, path, size=UPLOAD, chunked=True)
 
     assert answer.status == 200
-    assert json.loads(answer.body) == {"service": "agenda", "read": UPLOAD}
+    assert json.loads(answer.body) == {"service": service, "read": UPLOAD}
     refused = post(proxy.port, path, size=13 * 1024 * 1024, chunked=False)
     assert refused.status == 413
 

@@ -1,7 +1,8 @@
-"""Hostile poster uploads to the real agenda process (issue 14): a decompression bomb, a
-truncated photo, an SVG, an HTML page and a text renamed `.jpg`, a body over 10 MB. Each
-gets its French refusal, never a 5xx; the bomb is never decoded (the process does not grow
-by its 900 megapixels); a real phone photo sent afterwards is stored without its GPS."""
+"""Hostile image uploads to the real processes: the agenda's posters (issue 14) and the
+ressources' catalogue photos (issue 15): a decompression bomb, a truncated photo, an SVG,
+an HTML page and a text renamed `.jpg`, a body over 10 MB. Each gets its French refusal,
+never a 5xx; the bomb is never decoded (the process does not grow by its 900 megapixels); a
+real phone photo sent afterwards is stored without its GPS."""
 
 from __future__ import annotations
 
@@ -27,22 +28,28 @@ HOSTILE = {
     "HTML renamed .jpg": (photos.HTML, "not_an_image"),
     "text renamed .jpg": (photos.TEXT, "not_an_image"),
 }
+UPLOADS = {  # the service, what its uploads are, and where they go
+    "agenda": ("poster", "/api/associations/les-amis-de-battant/images"),
+    "ressources": ("catalogue photo", "/api/catalogue/images"),
+}
 
 
-def test_hostile_poster_uploads_are_refused_in_french_and_a_real_photo_loses_its_gps(
-    services: Services, scenario: Scenario
+@pytest.mark.parametrize("service", list(UPLOADS))
+def test_hostile_image_uploads_are_refused_in_french_and_a_real_photo_loses_its_gps(
+    services: Services, scenario: Scenario, service: str
 ) -> None:
+    what, path = UPLOADS[service]
     scenario.describe(
-        name="hostile poster uploads",
-        load="one upload after the other to the agenda process, with the admin token",
+        name=f"hostile {what} uploads",
+        load=f"one upload after the other to the {service} process, with the admin token",
         faults="—",
         inputs=", ".join(HOSTILE) + ", an 11 MiB body, then a 12 MP phone photo with GPS",
         checked="422 with the French reason and its code for each file, 413 for the body, "
         "never a 5xx; resident memory grown by less than "
         f"{GROWTH_BOUND // MIB} MiB; the photo accepted, no GPS in its original and variants",
     )
-    url = f"{services.url('agenda')}/api/associations/les-amis-de-battant/images"
-    group = pgid(services, "agenda")
+    url = f"{services.url(service)}{path}"
+    group = pgid(services, service)
     before = group_rss(group)
     with httpx.Client(timeout=60, headers=services.admin_headers) as client:
         for label, (data, code) in HOSTILE.items():
@@ -61,8 +68,8 @@ def test_hostile_poster_uploads_are_refused_in_french_and_a_real_photo_loses_its
             served = client.get(variants[name]["url"])
             assert served.status_code == 200, name
             assert not Image.open(io.BytesIO(served.content)).getexif().get_ifd(photos.GPS_IFD)
-    assert services.running["agenda"].health() == 200
+    assert services.running[service].health() == 200
     assert grown < GROWTH_BOUND, grown
     scenario.figure("hostile files refused (422)", len(HOSTILE))
-    scenario.figure("agenda RSS growth over the hostile files (MiB)", grown / MIB)
+    scenario.figure(f"{service} RSS growth over the hostile files (MiB)", grown / MIB)
     scenario.figure("photo variants checked without GPS", 4)

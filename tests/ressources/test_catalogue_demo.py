@@ -20,6 +20,8 @@ from vieasso.common.nats.provisioning import provision
 from vieasso.common.reference.loader import load_venues
 from vieasso.ressources.adapters.catalogue import BUCKET
 from vieasso.ressources.adapters.demo_catalogue import MODELS, ROOMS
+from vieasso.ressources.adapters.demo_photos import DRAWINGS
+from vieasso.ressources.domain.catalogue import EquipmentModel
 from vieasso.ressources.domain.loans import Loan
 from vieasso.ressources.entrypoints.cli import app
 
@@ -75,6 +77,28 @@ def test_demo_loads_the_catalogue_once_and_refuses_rooms_until_the_venues_exist(
     assert second.exit_code == 0, second.output
     assert f"0 fiches écrites, {len(MODELS) + 5} déjà à jour." in second.output
     assert asyncio.run(_state(own_nats.url)) == (revisions, facts)
+    assert asyncio.run(_photos(own_nats.url)) == {
+        model_id: DRAWINGS[model_id][1] for model_id in DRAWINGS
+    }
+
+
+async def _photos(nats_url: str) -> dict[str, str]:
+    """The demo models with a photo, and its description; each photo's files are stored."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        kv, store = await js.key_value(BUCKET), await js.object_store("ressources_images")
+        found = {}
+        for model in MODELS:
+            entry = EquipmentModel.model_validate_json(
+                (await kv.get(f"model.{model['id']}")).value or b""
+            )
+            if entry.photo is not None:
+                found[entry.id] = entry.photo.alt
+                assert (await store.get_info(f"{entry.photo.id}/960.webp")).size
+        return found
+    finally:
+        await nc.close()
 
 
 async def _seed_directory(nats_url: str, slugs: list[str]) -> None:

@@ -432,3 +432,34 @@ async def test_only_the_agenda_stores_and_reads_posters_with_its_own_user(
         f"{image_id}/manifest.json"
     )
     assert names.size
+
+
+async def test_only_the_ressources_store_and_read_catalogue_photos_with_their_own_user(
+    platform: Platform, connect: object
+) -> None:
+    """The ressources' user writes and reads `ressources_images` (its photo upload and its
+    image route work); the agenda's user, which owns the posters' store, cannot touch it,
+    nor can the ressources' user touch the posters."""
+    async with httpx.AsyncClient(base_url=platform.url("ressources"), timeout=30) as ressources:
+        uploaded = await ressources.post(
+            "/api/catalogue/images",
+            content=photos.png(800, 600),
+            headers={"Authorization": "Bearer test-admin-token"},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        image_id = uploaded.json()["image_id"]
+        served = await ressources.get(f"/materiel/images/{image_id}/480.webp")
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/webp"
+
+    agenda = await connect("agenda")  # type: ignore[operator]
+    with pytest.raises(NatsError):
+        await agenda.jetstream(timeout=1).object_store("ressources_images")
+    lender = await connect("ressources")  # type: ignore[operator]
+    with pytest.raises(NatsError):
+        await lender.jetstream(timeout=1).object_store("agenda_images")
+    admin = await connect("admin")  # type: ignore[operator]
+    info = await (await admin.jetstream().object_store("ressources_images")).get_info(
+        f"{image_id}/manifest.json"
+    )
+    assert info.size

@@ -177,6 +177,8 @@ def loan(slug: str, change: LoanChange) -> str:
 def scheme(scheme_id: str, change: SchemeChange) -> str:
     """An aid scheme of the city or synced from another funder (no personal data)."""
     return f"aides.schemes.{_token(scheme_id)}.{change.value}"
+
+
 def annonce(slug: str, change: str) -> str:
     """A change of one of association `slug`'s annonces (`AnnonceChange`), or ``letter``:
     its choice about matching annonces in the associations' letter."""

@@ -11,12 +11,13 @@ from nats.js import JetStreamContext
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import DirectoryView
 from vieasso.common.http.app import build_app
+from vieasso.common.images.web import BODY_LIMIT
 from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.web import Sessions, install_starting_page
 from vieasso.ressources.catalogue_service import CatalogueService
 from vieasso.ressources.config import RessourcesSettings
 from vieasso.ressources.entraide_service import EntraideService
-from vieasso.ressources.entrypoints import api_annonces, api_catalogue, api_loans, nats
+from vieasso.ressources.entrypoints import api_annonces, api_catalogue, api_loans, nats, photos
 from vieasso.ressources.entrypoints.feeds import install_feeds
 from vieasso.ressources.entrypoints.pages import install_catalogue_pages, install_loan_pages
 from vieasso.ressources.entrypoints.pages_entraide_install import install_entraide_pages
@@ -72,9 +73,15 @@ def create_app(settings: RessourcesSettings | None = None, clock: Clock | None =
         ),
         routers=[
             api_catalogue.build_router(catalogue),
+            photos.build_router(catalogue),
             api_loans.build_router(loans),
             api_annonces.build_router(entraide),
         ],
+        body_limits={  # a photo's upload, by the API or in the city's forms
+            photos.UPLOAD_PATH: BODY_LIMIT,
+            "/espace-ville/materiel": BODY_LIMIT,
+            "/espace-ville/salles": BODY_LIMIT,
+        },
     )
     app.state.settings = settings
     app.state.sessions = sessions

@@ -16,6 +16,7 @@ from nats.js import JetStreamContext
 
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import DirectoryView
+from vieasso.common.images import ImageStore
 from vieasso.common.nats.catalogue import STREAMS
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import Publish, PublishError
@@ -25,10 +26,12 @@ from vieasso.ressources.adapters.availability import BUCKET as AVAILABILITY
 from vieasso.ressources.adapters.catalogue import CatalogueStore
 from vieasso.ressources.adapters.held import HeldUnits
 from vieasso.ressources.config import RessourcesSettings
+from vieasso.ressources.domain.photos import IMAGES_PATH
 from vieasso.ressources.handlers.catalogue import Catalogue, announce_recent
 
 log = logging.getLogger(__name__)
 
+IMAGES_BUCKET = "ressources_images"
 DUPLICATE_WINDOW = next(s.duplicate_window for s in STREAMS if s.name == "RESSOURCES")
 
 
@@ -50,6 +53,7 @@ class CatalogueService:
         self.sessions = sessions
         self.store = CatalogueStore()
         self._unit: Catalogue | None = None
+        self._images: ImageStore | None = None
         self._directory_started = False
 
     async def start(self, js: JetStreamContext, *, announce: bool = True) -> Catalogue:
@@ -60,6 +64,9 @@ class CatalogueService:
         await self.store.open(js)
         unit = Catalogue(self.store, self.directory, self.publish, self.clock)
         unit.held = HeldUnits(await js.key_value(AVAILABILITY))
+        self._images = ImageStore(js, IMAGES_BUCKET)
+        unit.images = self._images
+        unit.images_url = self.images_url
         if announce:
             try:
                 await announce_recent(unit, DUPLICATE_WINDOW)
@@ -72,6 +79,17 @@ class CatalogueService:
         if self._unit is None:
             raise ServiceStarting
         return self._unit
+
+    @property
+    def images_url(self) -> str:
+        """Where the photos' files are served: `<images_url>/<id>/<variant>`."""
+        return self.settings.public_url("ressources") + IMAGES_PATH
+
+    def images(self) -> ImageStore:
+        """The photos' object store (`ressources_images`)."""
+        if self._images is None:
+            raise ServiceStarting
+        return self._images
 
     async def stop(self) -> None:
         await self.store.close()

@@ -21,7 +21,7 @@ from pydantic import (
 
 from vieasso.common.messages.annuaire import Accessibility, VenuePublic
 from vieasso.common.messages.base import Code, FieldError, Line, Message, Slug, Text, WebUrl
-from vieasso.common.messages.images import ImageId, ImageVariant
+from vieasso.common.messages.images import ImageId, Picture
 
 EventId = str
 
@@ -189,18 +189,8 @@ class ResolvedLocation(BaseModel):
     quartier: Code | None = None
 
 
-class Poster(BaseModel):
+class Poster(Picture):
     """An event's poster as the agenda serves it: `/images/{id}/{variant}` for each variant."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    id: ImageId
-    url: WebUrl = Field(description="Where its files are served: `<url>/<variant>`.")
-    alt: Line
-    credits: Line | None = None
-    width: int = Field(ge=1, description="Width of the original, upright.")
-    height: int = Field(ge=1, description="Height of the original, upright.")
-    variants: tuple[ImageVariant, ...]
 
 
 class CanonicalEvent(BaseModel):

@@ -10,6 +10,8 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from vieasso.common.messages.base import Line, WebUrl
+
 IMAGE_ID_PATTERN = r"^[0-9a-f]{32}$"
 
 ImageId = Annotated[
@@ -48,3 +50,18 @@ class ImageManifest(BaseModel):
 
     def variant(self, name: str) -> ImageVariant | None:
         return next((v for v in self.variants if v.name == name), None)
+
+
+class Picture(BaseModel):
+    """An uploaded image as a record names it: its files are served at `<url>/<variant>`,
+    with what pages need (sizes, variants) so that no renderer reads the object store."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: ImageId
+    url: WebUrl = Field(description="Where its files are served: `<url>/<variant>`.")
+    alt: Line
+    credits: Line | None = None
+    width: int = Field(ge=1, description="Width of the original, upright.")
+    height: int = Field(ge=1, description="Height of the original, upright.")
+    variants: tuple[ImageVariant, ...]

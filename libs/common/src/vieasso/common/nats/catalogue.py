@@ -285,6 +285,13 @@ OBJECT_STORES: tuple[ObjectStoreSpec, ...] = (
         "`<id>/manifest.json` (vieasso.common.images).",
         max_bytes=2 * GIB,
     ),
+    ObjectStoreSpec(
+        "ressources_images",
+        Service.RESSOURCES,
+        "Photos of the equipment models and rooms, same layout as `agenda_images` "
+        "(vieasso.common.images).",
+        max_bytes=512 * MIB,
+    ),
 )
 
 

@@ -6,11 +6,12 @@ and feeds need (sizes, variants) so that no renderer reads the object store.
 
 from __future__ import annotations
 
-from typing import Protocol
-
+from vieasso.common.images.pictures import ImageLookup, NoImages, picture_of
 from vieasso.common.messages.agenda import EventContent, Poster
 from vieasso.common.messages.base import FieldError
 from vieasso.common.messages.images import ImageManifest
+
+__all__ = ["ImageLookup", "NoImages", "check_poster_text", "poster_of"]
 
 IMAGES_PATH = "/images"
 UNKNOWN_IMAGE = (
@@ -24,19 +25,6 @@ MISSING_ALT = (
     "Décrivez l'affiche en une phrase (texte alternatif) : elle est lue aux personnes "
     "qui ne la voient pas."
 )
-
-
-class ImageLookup(Protocol):
-    """Where the manifests of uploaded images are read (an `ImageStore` in production)."""
-
-    async def manifest(self, image_id: str) -> ImageManifest | None: ...
-
-
-class NoImages:
-    """A lookup that knows no image (tools and tests without an object store)."""
-
-    async def manifest(self, image_id: str) -> ImageManifest | None:
-        return None
 
 
 def check_poster_text(content: EventContent) -> list[FieldError]:
@@ -57,12 +45,5 @@ def poster_of(
         return [FieldError(field="image_id", message=message, code="unknown_image")]
     if manifest.owner != slug:
         return [FieldError(field="image_id", message=FOREIGN_IMAGE, code="foreign_image")]
-    return Poster(
-        id=manifest.id,
-        url=f"{images_url}/{manifest.id}",
-        alt=content.image_alt or "",
-        credits=content.image_credits,
-        width=manifest.width,
-        height=manifest.height,
-        variants=manifest.variants,
-    )
+    picture = picture_of(manifest, images_url, content.image_alt or "", content.image_credits)
+    return Poster(**dict(picture))

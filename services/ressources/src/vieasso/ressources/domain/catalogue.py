@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from vieasso.common.messages.base import Code, Line, Slug, Text
+from vieasso.common.messages.images import ImageId, Picture
 from vieasso.common.messages.ressources import CataloguePublic, Half, ResourceKind
 
 MAX_STOCK = 10_000
@@ -55,6 +56,23 @@ class EntryBase(BaseModel):
     name: Line = Field(min_length=1, max_length=140)
     description: Text = Field(default="", max_length=5000)
     notice: Notice = Notice()
+    image_id: ImageId | None = Field(
+        default=None,
+        description=(
+            "Its photo: an image the city uploaded first (`POST /api/catalogue/images`). "
+            "Needs `image_alt`."
+        ),
+    )
+    image_alt: Line | None = Field(
+        default=None,
+        min_length=1,
+        max_length=300,
+        description="What the photo shows, in French, for people who cannot see it.",
+    )
+    photo: Picture | None = Field(
+        default=None,
+        description="Set by the service from `image_id` (ignored when sent): the photo's files.",
+    )
     state: EntryState = EntryState.ACTIVE
     updated_at: AwareDatetime
 
@@ -79,7 +97,11 @@ class EquipmentModel(EntryBase):
     )
     storage_place: Line = Field(min_length=1, max_length=200)
     handover: Handover = Handover.PICKUP
-    photo_url: Line | None = Field(default=None, max_length=500)
+    photo_url: Line | None = Field(
+        default=None,
+        max_length=500,
+        description="A photo elsewhere, linked as it is (never fetched); an `image_id` wins.",
+    )
 
     def public(self) -> CataloguePublic:
         return CataloguePublic(

@@ -1,14 +1,16 @@
 """The catalogue's JSON API, for the city's tools: anyone reads, the admin token writes.
 
 `PUT /api/catalogue/materiel/{id}` and `/salles/{id}` take the record as `GET` returns it
-(without `id`, `kind` and `updated_at`, which the service sets; `state` stays as it is unless
-given: `"archived"` archives). An entry that did not change is not written again.
+(without `id`, `kind`, `updated_at` and `photo`, which the service sets; `state` stays as it
+is unless given: `"archived"` archives). An entry that did not change is not written again.
+Its photo is uploaded first (`entrypoints.photos`), then named by `image_id`.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
 from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request
@@ -17,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from vieasso.common.http.errors import invalid_response
+from vieasso.common.images import ImageStoreError
 from vieasso.common.messages.base import SLUG_PATTERN
 from vieasso.common.messages.ressources import ResourceKind
 from vieasso.common.nats.publish import PublishError
@@ -34,6 +37,7 @@ from vieasso.ressources.domain.catalogue_errors import (
 )
 from vieasso.ressources.handlers.catalogue import NOT_FOUND, Catalogue, save_entry, set_closures
 
+log = logging.getLogger(__name__)
 UNAVAILABLE = "Enregistrement momentanément impossible (NATS indisponible) : réessayez."
 _BEARER = HTTPBearer(auto_error=False, description="Jeton de la Ville.")
 IdPath = Annotated[str, Path(min_length=1, max_length=80, pattern=SLUG_PATTERN)]
@@ -85,8 +89,8 @@ async def _json_object(request: Request) -> dict[str, Any]:
     return data
 
 
-def build_router(source: CatalogueSource) -> APIRouter:
-    router = APIRouter(prefix="/api/catalogue", tags=["catalogue"])
+def city_only(source: CatalogueSource) -> Any:
+    """The dependency of the city's writes: its admin token (401 without, 403 another)."""
 
     def admin(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
@@ -97,7 +101,12 @@ def build_router(source: CatalogueSource) -> APIRouter:
         if not hmac.compare_digest(credentials.credentials.encode(), expected):
             raise HTTPException(403, "Réservé au Service Vie Associative de la Ville.")
 
-    city = [Depends(admin)]
+    return Depends(admin)
+
+
+def build_router(source: CatalogueSource) -> APIRouter:
+    router = APIRouter(prefix="/api/catalogue", tags=["catalogue"])
+    city = [city_only(source)]
 
     @router.get("", summary="Le catalogue (matériel, salles, fermetures)")
     async def listing(archived: bool = False) -> CatalogueListing:
@@ -172,7 +181,10 @@ def install_error_handlers(app: FastAPI, settings: Settings) -> None:
 
     @app.exception_handler(StorageError)
     @app.exception_handler(PublishError)
-    async def _unavailable(request: Request, _: Exception) -> Response:
+    @app.exception_handler(ImageStoreError)
+    async def _unavailable(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, ImageStoreError):
+            log.warning("object store unavailable", extra={"reason": str(exc)})
         if wants_page(request):
             return starting_response(request, settings)
         headers = {"Retry-After": "5", "Cache-Control": "no-store"}

@@ -8,6 +8,7 @@ through the same use case as the JSON API (`handlers.catalogue.save_entry`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -15,7 +16,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from vieasso.common.http.limits import bounded_form
+from vieasso.common.images import ImageRejected
+from vieasso.common.images.pictures import PREVIEW_VARIANT, image_url
 from vieasso.common.messages.base import SLUG_PATTERN
+from vieasso.common.messages.images import IMAGE_ID_PATTERN
 from vieasso.common.messages.ressources import ResourceKind
 from vieasso.common.validation import ascii_digits
 from vieasso.ressources.domain.catalogue import EntryState, Handover
@@ -34,7 +38,13 @@ from vieasso.ressources.entrypoints.pages_city_form import (
     values_of,
 )
 from vieasso.ressources.entrypoints.pages_support import Pages
-from vieasso.ressources.handlers.catalogue import NOT_FOUND, save_entry, set_state
+from vieasso.ressources.handlers.catalogue import (
+    NOT_FOUND,
+    Catalogue,
+    save_entry,
+    set_state,
+    upload_photo,
+)
 
 IdPath = Annotated[str, Path(max_length=80, pattern=SLUG_PATTERN)]
 NEW = "nouveau"
@@ -86,7 +96,8 @@ def _form_page(
     *,
     status: int = 200,
 ) -> Response:
-    directory = pages.source.catalogue().directory
+    cat = pages.source.catalogue()
+    directory = cat.directory
     venues = sorted(
         (v for v in directory.venues() if not v.archived), key=lambda v: v.name.casefold()
     )
@@ -98,10 +109,32 @@ def _form_page(
         "summary": {k: v for k, v in errors.items() if k != "__root__"},
         "new": "revision" not in values,
         "venues": [(v.id, v.name) for v in venues],
+        "photo_preview": _preview(cat, values),
     }
     return pages.render(
         request, "catalogue_ville_fiche.html.j2", context, status=status, private=True
     )
+
+
+def _preview(cat: Catalogue, values: FormValues) -> str | None:
+    """The small variant of the photo the form holds (an id the rules check on save)."""
+    image_id = str(values.get("image_id", ""))
+    if not re.fullmatch(IMAGE_ID_PATTERN, image_id):
+        return None
+    return image_url(cat.images_url, image_id, PREVIEW_VARIANT)
+
+
+async def _photo_refused(cat: Catalogue, values: FormValues, photo: bytes | None) -> str | None:
+    """Stores the chosen photo first (so it is kept, by its id, if the rest has errors);
+    why it was refused, in French."""
+    if photo is None:
+        return None
+    try:
+        stored = await upload_photo(cat, photo)
+    except ImageRejected as exc:
+        return exc.message
+    values["image_id"] = stored.id
+    return None
 
 
 def _missing(request: Request, pages: Pages, space: Space, text: str | None = None) -> Response:
@@ -150,7 +183,9 @@ def _form_routes(router: APIRouter, pages: Pages, space: Space) -> None:
     async def create(request: Request) -> Response:
         if (refusal := await pages.refused(request)) is not None:
             return refusal
-        values = await read_form(request)
+        values, photo = await read_form(request)
+        if (refused := await _photo_refused(source.catalogue(), values, photo)) is not None:
+            return _form_page(request, pages, space, values, {"photo": refused}, status=422)
         data = entry_data(kind, values)
         try:
             await save_entry(source.catalogue(), kind, _new_id(values), data, new=True)
@@ -178,7 +213,10 @@ def _form_routes(router: APIRouter, pages: Pages, space: Space) -> None:
         cat = source.catalogue()
         if cat.store.get(kind, entry_id) is None:
             return _missing(request, pages, space)
-        values = await read_form(request) | {"id": entry_id}
+        values, photo = await read_form(request)
+        values["id"] = entry_id
+        if (refused := await _photo_refused(cat, values, photo)) is not None:
+            return _form_page(request, pages, space, values, {"photo": refused}, status=422)
         typed = str(values.get("revision", ""))
         revision = int(typed) if ascii_digits(typed) else 0
         try:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
+from starlette.datastructures import UploadFile
 
 from vieasso.common.http.limits import bounded_form
 from vieasso.common.messages.ressources import Half, ResourceKind
@@ -23,6 +24,7 @@ FormValues = dict[str, Any]
 REQUIRED = "Ce champ est obligatoire."
 NOTICE = ("notice.min_days", "notice.max_days")
 REQUIRED_TEXTS = frozenset({"name", "category", "storage_place", "venue_id"})
+PHOTO = ("image_id", "image_alt")  # the photo's file input is `photo`
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -40,11 +42,12 @@ FORMS = {
     ResourceKind.EQUIPMENT: Form(
         texts=("name", "category", "description", "storage_place", "handover"),
         numbers=("stock", "deposit_eur", "damage_fee_eur", "max_loan_days", "buffer_days"),
-        optional=("photo_url",),
+        optional=("photo_url", *PHOTO),
     ),
     ResourceKind.ROOM: Form(
         texts=("name", "venue_id", "description", "accessibility", "equipment_notes"),
         numbers=("capacity",),
+        optional=PHOTO,
         checkboxes=("accessible",),
     ),
 }
@@ -57,17 +60,22 @@ def slug_of(name: str) -> str:
     return _NON_WORD.sub("-", ascii_only).strip("-")[:60].strip("-")
 
 
-async def read_form(request: Request) -> FormValues:
-    """The typed values, by input name (`opening` is the list of checked half-days)."""
+async def read_form(request: Request) -> tuple[FormValues, bytes | None]:
+    """The typed values, by input name (`opening` is the list of checked half-days), and the
+    photo's file when one was chosen (the form is multipart; it may hold that one file)."""
     values: FormValues = {"opening": []}
-    for key, value in (await bounded_form(request)).multi_items():
-        if not isinstance(value, str):
-            continue
-        if key == "opening":
+    photo = None
+    for key, value in (await bounded_form(request, max_files=1)).multi_items():
+        if isinstance(value, UploadFile):
+            if key == "photo" and value.size:
+                photo = await value.read()
+        elif key == "opening":
             values["opening"].append(value)
         else:
             values[key] = value
-    return values
+    if values.get("retirer_photo"):
+        values["image_id"] = ""
+    return values, photo
 
 
 def entry_data(kind: ResourceKind, values: FormValues) -> dict[str, Any]:
@@ -112,7 +120,7 @@ def errors_of(exc: BaseException, values: FormValues) -> dict[str, str]:
 
 def values_of(entry: EquipmentModel | Room) -> FormValues:
     """A stored record as form values (to fill the edit form)."""
-    dumped = entry.model_dump(mode="json", exclude={"notice", "opening", "accessible"})
+    dumped = entry.model_dump(mode="json", exclude={"notice", "opening", "accessible", "photo"})
     values: FormValues = {k: "" if v is None else v for k, v in dumped.items()}
     values["notice.min_days"] = entry.notice.min_days
     values["notice.max_days"] = entry.notice.max_days

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from vieasso.common.images.pictures import shown
 from vieasso.common.messages.ressources import Half
 from vieasso.common.settings import Settings
 from vieasso.common.web import Kind, Sessions, page_templates, site_urls
@@ -68,6 +69,7 @@ class Pages:
             handover_labels=HANDOVER,
             reservations=RESERVATIONS,
             opening_text=opening_text,
+            shown=shown,
         )
         self.sign_in = f"{site_urls(source.settings).annuaire}/espace-ville/connexion"
 

@@ -21,6 +21,9 @@ from pydantic import ValidationError
 from vieasso.common import subjects
 from vieasso.common.clock import Clock
 from vieasso.common.directory import DirectoryView
+from vieasso.common.images.pictures import ImageUploads, NoImages
+from vieasso.common.messages.base import FieldError
+from vieasso.common.messages.images import ImageManifest
 from vieasso.common.messages.ressources import (
     CatalogueArchived,
     CatalogueUpserted,
@@ -39,10 +42,11 @@ from vieasso.ressources.domain.catalogue_errors import (
     field_error,
 )
 from vieasso.ressources.domain.periods import Allocation
+from vieasso.ressources.domain.photos import OWNER, alt_errors, photo_for
 from vieasso.ressources.domain.stock import days_over, stock_refusal
 
 NAMESPACE = uuid.UUID("3b8f5a0e-7c1d-4e29-b6a4-5d0c9e1f2a73")
-SERVER_SET = frozenset({"id", "kind", "updated_at"})
+SERVER_SET = frozenset({"id", "kind", "updated_at", "photo"})
 NOT_FOUND = {
     ResourceKind.EQUIPMENT: "Ce matériel n'existe pas.",
     ResourceKind.ROOM: "Cette salle n'existe pas.",
@@ -67,6 +71,9 @@ class Catalogue:
     unannounced: dict[str, int] = field(default_factory=dict)  # key → revision
     # the units approved for an entry, read from its availability record on the server
     held: Held = _nothing_held
+    # the photos' manifests (`ressources_images`) and where their files are served
+    images: ImageUploads = field(default_factory=NoImages)
+    images_url: str = ""
 
     def calendar(self) -> Calendar:
         return self.store.calendar()
@@ -104,8 +111,12 @@ async def save_entry(
     try:
         entry = model.model_validate(values)
     except ValidationError as exc:
-        raise InvalidEntry(french_errors(exc)) from exc
+        errors = french_errors(exc)
+        if not any(e.field == "image_alt" for e in errors):
+            errors += alt_errors(values.get("image_id"), values.get("image_alt"))
+        raise InvalidEntry(errors) from exc
     _check(cat, entry)
+    entry = await _with_photo(cat, entry, current.value if current else None)
     if isinstance(entry, EquipmentModel) and (current is None or entry.stock < current.value.stock):
         await _check_stock(cat, entry)
     key = entry_key(kind, entry_id)
@@ -120,11 +131,28 @@ async def save_entry(
     return Saved(entry, changed=True)
 
 
+async def upload_photo(cat: Catalogue, data: bytes) -> ImageManifest:
+    """Check and store a photo the city sends (`ImageRejected`, in French, when it is not an
+    image we take); then a model or a room names it by its id."""
+    return await cat.images.upload(data, owner=OWNER, now=cat.clock.now())
+
+
+async def _with_photo(cat: Catalogue, entry: Entry, current: Entry | None) -> Entry:
+    """`entry` with the photo its `image_id` names (read from the object store when new)."""
+    kept = current.photo if current is not None else None
+    new = entry.image_id is not None and (kept is None or kept.id != entry.image_id)
+    manifest = await cat.images.manifest(entry.image_id) if new and entry.image_id else None
+    photo = photo_for(entry, kept, manifest, cat.images_url)
+    if isinstance(photo, FieldError):
+        raise InvalidEntry([photo])
+    return entry.model_copy(update={"photo": photo})
+
+
 def _check(cat: Catalogue, entry: Entry) -> None:
     """Rules across records: one id per entry whatever its kind (it names the subjects and
     the availability record), a photo the pages may show (https), and a room on a venue the
     directory knows and still lists."""
-    errors = []
+    errors = alt_errors(entry.image_id, entry.image_alt)
     other = ResourceKind.ROOM if entry.kind is ResourceKind.EQUIPMENT else ResourceKind.EQUIPMENT
     if cat.store.get(other, entry.id) is not None:
         message = f"{TAKEN[other]} existe déjà sous cet identifiant : choisissez-en un autre."
