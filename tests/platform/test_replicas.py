@@ -17,14 +17,17 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.annuaire.conftest import association_body
 from tests.platform.platform_state import PlatformRun, wait_until_agenda_idle
 from tests.platform.replicas import VARIANTS, Answer, Ids, compare, session_headers
 from tests.support.nats_server import NatsServer
-from tests.support.services import SERVICES
+from tests.support.services import SERVICES, StartService
 from tests.support.smtp import SmtpServer
 from vieasso.common.settings import Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(900)]
+
+REGISTRATIONS = 3  # the visitor's limit in the rate-limit test
 
 
 @pytest.fixture
@@ -151,3 +154,27 @@ def test_two_replicas_answer_every_public_route_alike_and_after_a_restart(
     assert first["listed events"] > 0, first
     assert first["revalidated"] > 40, first
     print(f"\n{first}, twice")  # noqa: T201
+
+
+def test_a_visitor_s_registration_limit_holds_across_two_replicas(
+    tmp_path: Path, start_service: StartService
+) -> None:
+    """Behind a balancer a visitor's registrations reach either replica: the limit counts
+    them together (in the KV bucket), not once per replica."""
+    nats_server = NatsServer(workdir=tmp_path / "nats").start()
+    env = {"VIEASSO_REGISTRATION_LIMIT_PER_IP": str(REGISTRATIONS)}
+    replicas = [start_service("annuaire", nats_url=nats_server.url, env=env) for _ in range(2)]
+    try:
+        for svc in replicas:
+            svc.wait_healthy(timeout=60)
+        statuses = [
+            httpx.post(
+                f"{replicas[i % 2].url}/api/associations", json=association_body(), timeout=30
+            ).status_code
+            for i in range(REGISTRATIONS + 2)
+        ]
+    finally:
+        for svc in replicas:
+            svc.stop()
+        nats_server.stop()
+    assert statuses == [201] * REGISTRATIONS + [429, 429]
