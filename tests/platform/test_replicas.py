@@ -11,7 +11,9 @@ compared too, with one session cookie opened in the KV bucket: either replica re
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -28,6 +30,11 @@ from vieasso.common.settings import Settings
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(900)]
 
 REGISTRATIONS = 3  # the visitor's limit in the rate-limit test
+HOMONYM = "salle-homonyme"
+VENUE_FIELDS = (
+    "name", "address", "postal_code", "city", "lat", "lon", "quartier", "capacity",
+    "accessibility", "kind", "parent_id",
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -78,6 +85,30 @@ def load_data(run: PlatformRun, nats_url: str) -> None:
         assert edited.status_code == 200, edited.text
         edited = client.delete(f"{run.url('agenda')}/api/associations/{other}/events/{cancelled}")
         assert edited.status_code == 202, edited.text
+        # Two venues of one name, the older edited last: a replica that saw them live and
+        # one loading them at start hold them in different orders (insertion vs revision).
+        venues = f"{run.url('annuaire')}/api/venues"
+        original = client.get(f"{venues}/{ids.venues[0]}").json()
+        fields = {k: original[k] for k in VENUE_FIELDS if k in original}
+        edited = client.put(f"{venues}/{HOMONYM}", json=fields)
+        assert edited.status_code == 200, edited.text
+        edited = client.put(f"{venues}/{ids.venues[0]}", json={**fields, "capacity": 321})
+        assert edited.status_code == 200, edited.text
+        # Two associations of one name with events: the agenda's association filter lists
+        # both, whatever order a replica holds them in.
+        twin = twin_association(client, run, ids.events[0][0])
+        submitted = poll_post(
+            f"{run.url('agenda')}/api/associations/{twin}/events",
+            {"Authorization": f"Bearer {run.admin_token}"},
+            {
+                "event_id": "jumelle",
+                "title": "Fête des jumelles",
+                "start": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
+                "end": (datetime.now(UTC) + timedelta(days=10, hours=2)).isoformat(),
+                "place": {"name": "Salle", "address": "3 rue Battant", "postal_code": "25000"},
+            },
+        )
+        assert submitted.status_code == 202, submitted.text
         model = ids.models[0]
         entry = client.get(f"{run.url('ressources')}/api/catalogue/materiel/{model}").json()
         changed = {k: v for k, v in entry.items() if k not in ("id", "updated_at")}
@@ -87,6 +118,29 @@ def load_data(run: PlatformRun, nats_url: str) -> None:
         )
         assert edited.status_code == 200, edited.text
     wait_until_agenda_idle(nats_url)
+
+
+def twin_association(client: httpx.Client, run: PlatformRun, slug: str) -> str:
+    """A validated association with the name of association `slug`; its slug."""
+    api = f"{run.url('annuaire')}/api/associations"
+    name = client.get(f"{api}/{slug}").json()["name"]
+    created = client.post(api, json=association_body(name=name))
+    assert created.status_code == 201, created.text
+    twin = str(created.json()["slug"])
+    validated = client.post(f"{api}/{twin}/validate")
+    assert validated.status_code == 200, validated.text
+    return twin
+
+
+def poll_post(url: str, headers: dict[str, str], body: dict[str, object]) -> httpx.Response:
+    """POST until it is not refused as unknown (the agenda learns a new association from the
+    directory's bucket a moment after it is validated), within a deadline."""
+    deadline = time.monotonic() + 30
+    while True:
+        answer = httpx.post(url, json=body, headers=headers, timeout=30)
+        if answer.status_code != 422 or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)
 
 
 def revalidated(
@@ -107,6 +161,21 @@ def revalidated(
             if statuses[0] != statuses[1]:
                 missed.append(f"{key}: {statuses[0]} from A, {statuses[1]} from B")
     return fresh, missed
+
+
+def city_session_on_either(a: PlatformRun, b: PlatformRun) -> None:
+    """Signed in through A's form, the city is signed in on B; signed out through B, it is
+    signed out on A: a session lives in the KV bucket, not in the process that opened it."""
+    space = "/espace-ville"
+    with httpx.Client(timeout=30) as client:
+        signed = client.post(f"{a.url('annuaire')}{space}/connexion", data={"token": a.admin_token})
+        assert signed.status_code == 303, signed.text
+        cookie = {"Cookie": signed.headers["set-cookie"].split(";", 1)[0]}
+        assert client.get(f"{b.url('annuaire')}{space}", headers=cookie).status_code == 200
+        assert client.get(f"{b.url('agenda')}{space}/evenements", headers=cookie).status_code == 200
+        out = client.post(f"{b.url('annuaire')}{space}/deconnexion", headers=cookie)
+        assert out.status_code == 303, out.text
+        assert client.get(f"{a.url('annuaire')}{space}", headers=cookie).status_code != 200
 
 
 def compared(a: PlatformRun, b: PlatformRun, ids: Ids, headers: dict[str, str]) -> dict[str, int]:
@@ -142,6 +211,7 @@ def test_two_replicas_answer_every_public_route_alike_and_after_a_restart(
         headers = session_headers(nats_server.url, ids, settings)
 
         first = compared(a, b, ids, headers)
+        city_session_on_either(a, b)
         b.stop()
         restarted.start()  # loads everything from JetStream (the agenda: its snapshot)
         again = compared(a, restarted, ids, headers)

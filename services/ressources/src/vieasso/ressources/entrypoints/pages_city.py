@@ -87,7 +87,7 @@ def _form_page(
 ) -> Response:
     directory = pages.source.catalogue().directory
     venues = sorted(
-        (v for v in directory.venues() if not v.archived), key=lambda v: v.name.casefold()
+        (v for v in directory.venues() if not v.archived), key=lambda v: (v.name.casefold(), v.id)
     )
     context: dict[str, Any] = {
         "space": space,
