@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import nats
@@ -30,7 +31,10 @@ from vieasso.common.messages.courrier import Template
 from vieasso.common.nats.kv import scan
 from vieasso.common.settings import Settings
 from vieasso.common.web import Kind, cookie_name
-from vieasso.common.web.session_store import SessionStore, token_hash
+from vieasso.common.web.session_store import SessionStore, credential_of, token_hash
+from vieasso.newsletter.domain import tokens
+from vieasso.newsletter.domain.tokens import Purpose
+from vieasso.ressources.domain.feeds_key import feed_key
 
 # Headers that may differ between two answers of one process too (every other is compared,
 # so that a header added later is covered).
@@ -55,6 +59,14 @@ QUERIES: dict[str, tuple[str, ...]] = {
         "/api/missions?theme=solidarite",
         "/missions?remote=possible",
     ),
+    "newsletter": (
+        "/preferences?token={manage}",
+        "/desabonnement?token={unsubscribe}",
+        "/donnees?token={manage}",
+        "/api/subscriptions/me?token={manage}",
+        "/donnees/effacer?token={manage}",
+    ),
+    "ressources": ("/feeds/associations/{slug}/prets.ics?jeton={jeton}",),
     "agenda": (
         "/feeds/agenda.{ext}?association={slug}",
         "/feeds/agenda.{ext}?theme=culture&audience=familles",
@@ -99,6 +111,8 @@ class Ids:
     rooms: list[str] = field(default_factory=list)
     editions: list[str] = field(default_factory=list)
     token_hashes: dict[str, str] = field(default_factory=dict)  # slug → its token's hash
+    subscribers: list[str] = field(default_factory=list)
+    signed: dict[str, str] = field(default_factory=dict)  # signed links' tokens (`sign`)
 
     @classmethod
     def load(cls, nats_url: str) -> Ids:
@@ -129,12 +143,29 @@ class Ids:
             for key, _ in await records("ressources_catalogue"):
                 kind, _, entry_id = key.partition(".")
                 (ids.models if kind == "model" else ids.rooms).append(entry_id)
+            for key, _ in await records("newsletter_subscribers"):
+                if key.startswith("s."):
+                    ids.subscribers.append(key.removeprefix("s."))
             for key, _ in await records("newsletter_editions"):
                 if key.startswith("edition."):
                     ids.editions.append(key.removeprefix("edition."))
         finally:
             await nc.close()
         return ids
+
+    def sign(self, admin_token: str, token_secret: str) -> Ids:
+        """The tokens of the signed links people follow: a subscriber's preferences and
+        unsubscription, the signed-in association's private loans calendar."""
+        subscriber = self.subscribers[0]
+        secret = token_secret.encode()
+        later = datetime.now(UTC) + timedelta(days=1)
+        fingerprint = credential_of(self.token_hashes[self.signed_in])
+        self.signed = {
+            "manage": tokens.sign(secret, Purpose.MANAGE, subscriber, later),
+            "unsubscribe": tokens.sign(secret, Purpose.UNSUBSCRIBE, subscriber, None),
+            "jeton": feed_key(admin_token, self.signed_in, fingerprint),
+        }
+        return self
 
     @property
     def signed_in(self) -> str:
@@ -147,7 +178,11 @@ class Ids:
         wanted = set(PARAMETER.findall(template))
         if not wanted:
             return [{}]
-        options = [b for b in self._candidates(name, template) if set(b) == wanted]
+        options = [
+            {key: b[key] for key in wanted}
+            for b in self._candidates(name, template)
+            if wanted <= set(b) and (set(b) == wanted or set(b) <= set(self.signed))
+        ]
         if not options:
             raise AssertionError(
                 f"{name} {template}: no ids for its parameters {sorted(wanted)}; say in "
@@ -184,6 +219,9 @@ class Ids:
         yield from ({"name": template.value} for template in Template)
         yield {"name": UNKNOWN}
         yield {"token": UNKNOWN}
+        if self.signed:
+            yield {"slug": mine, "jeton": self.signed["jeton"]}
+            yield {key: value for key, value in self.signed.items() if key != "jeton"}
 
     def paths(self, name: str) -> list[str]:
         """Every concrete path compared for service `name` (duplicates removed)."""

@@ -189,6 +189,9 @@ def compared(a: PlatformRun, b: PlatformRun, ids: Ids, headers: dict[str, str]) 
         assert not missed, f"{name}: A's ETag, not the same answer from B\n" + "\n".join(missed)
         counts["answers"] += len(answers)
         counts["revalidated"] += fresh
+        signed = {k: v.status for k, v in answers.items() if "token=" in k or "jeton=" in k}
+        followed = [k for k in signed if "/preferences?" in k or "prets.ics?" in k]
+        assert all(signed[k] == 200 for k in followed), signed  # the signed links work
         if name == "agenda":  # not vacuous: the feeds list the events
             feed = json.loads(answers["identity /feeds/agenda.jsonld"].body)
             counts["listed events"] = len(feed["itemListElement"])
@@ -206,7 +209,7 @@ def test_two_replicas_answer_every_public_route_alike_and_after_a_restart(
         a.start()
         b.start()
         load_data(a, nats_server.url)
-        ids = Ids.load(nats_server.url)
+        ids = Ids.load(nats_server.url).sign(a.admin_token, a.token_secret)
         settings = Settings(public_base_url=a.public_url, admin_token=a.admin_token)
         headers = session_headers(nats_server.url, ids, settings)
 

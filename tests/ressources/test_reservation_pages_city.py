@@ -187,6 +187,7 @@ async def test_the_page_lists_the_oldest_requests_and_counts_the_others(
         headers = await city(js, client)
         asked = [await _asks(client, await association(js, client), **{f"q-{s.barnum}": "1"})]
         for _ in range(2):
+            client.clock.advance(timedelta(minutes=1))  # one request after the other
             asked.append(
                 await _asks(client, await association(js, client), **{f"q-{s.barnum}": "1"})
             )
