@@ -69,6 +69,18 @@ async def test_concurrent_hits_on_both_replicas_let_exactly_the_limit_through(
     assert sum(1 for wait in waits if wait == 0.0) == 5
 
 
+async def test_a_record_deleted_by_an_operator_starts_afresh_in_the_bucket(
+    js: JetStreamContext,
+) -> None:
+    a, b = await replicas(js, 1, 600)
+    assert await a.hit("198.51.100.8") == 0.0
+    kv = await js.key_value(BUCKET)
+    await kv.delete(a.key("198.51.100.8"))
+
+    assert await a.hit("198.51.100.8") == 0.0
+    assert await b.hit("198.51.100.8") > 0  # counted in the bucket again, not in A alone
+
+
 async def test_the_bucket_holds_no_address(js: JetStreamContext) -> None:
     a, _ = await replicas(js, 3, 600)
     await a.hit("198.51.100.77")

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.api import Header
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from vieasso.common.http.ratelimit import RateLimit, window_wait
@@ -74,29 +74,13 @@ class SharedRateLimit:
         key = self.key(client)
         try:
             for _ in range(ATTEMPTS):
-                try:
-                    entry = await self._kv.get(key)
-                    hits, last = _hits(entry.value), entry.revision or 0
-                except KeyNotFoundError:
-                    hits, last = [], 0
+                hits, last = await self._read(self._kv, key)
                 now = self._clock()
                 wait, kept = window_wait(hits, now, self.limit, self.window)
                 if wait:
                     return wait
-                try:
-                    await self._js.publish(
-                        f"$KV.{self._bucket}.{key}",
-                        json.dumps([*kept, now]).encode(),
-                        headers={Header.EXPECTED_LAST_SUBJECT_SEQUENCE: str(last)},
-                        msg_ttl=self.window,
-                    )
-                except KeyWrongLastSequenceError:
-                    continue
-                except NatsError as exc:
-                    if getattr(exc, "err_code", None) in _WRONG_LAST:
-                        continue
-                    raise
-                return 0.0
+                if await self._written(self._js, key, [*kept, now], last):
+                    return 0.0
         except (NatsError, TimeoutError) as exc:
             log.warning(
                 "rate limit counted in this process: bucket unusable",
@@ -107,6 +91,31 @@ class SharedRateLimit:
         # a client that busy is refused for a second rather than let through.
         log.info("rate limit contention: refused", extra={"limit": self.name})
         return CONTENDED_WAIT
+
+    @staticmethod
+    async def _read(kv: KeyValue, key: str) -> tuple[list[float], int]:
+        """The hits recorded under `key` and the revision they were read at (0: none)."""
+        try:
+            entry = await kv.get(key)
+        except KeyNotFoundError as missing:  # none yet, or deleted by an operator
+            marker = getattr(missing, "entry", None)  # the deletion's revision
+            return [], (marker.revision or 0) if marker is not None else 0
+        return _hits(entry.value), entry.revision or 0
+
+    async def _written(self, js: JetStreamContext, key: str, hits: list[float], last: int) -> bool:
+        """Store `hits` if the record is still at revision `last` (False: it moved)."""
+        try:
+            await js.publish(
+                f"$KV.{self._bucket}.{key}",
+                json.dumps(hits).encode(),
+                headers={Header.EXPECTED_LAST_SUBJECT_SEQUENCE: str(last)},
+                msg_ttl=self.window,
+            )
+        except NatsError as exc:
+            if getattr(exc, "err_code", None) in _WRONG_LAST:
+                return False
+            raise
+        return True
 
 
 _WRONG_LAST = (10071, 10164)  # JetStream: wrong last (subject) sequence
