@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 
+from tests.support.limits import forget_rate_limits
 from tests.support.nats_server import NatsServer
 from vieasso.annuaire.bootstrap import create_app
 from vieasso.annuaire.config import AnnuaireSettings
@@ -137,6 +138,7 @@ async def running_annuaire(nats_url: str, **overrides: Any) -> AsyncIterator[Cli
                 await asyncio.sleep(0.05)
             else:
                 pytest.fail("the annuaire never became healthy")
+            await forget_rate_limits(nats_url)
             yield Client(http, app, settings, clock)
 
 

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.support.limits import forget_rate_limits
 from tests.support.smtp import SmtpServer
 from vieasso.common.clock import FrozenClock
 from vieasso.newsletter.bootstrap import create_app
@@ -99,6 +100,7 @@ async def running(settings: NewsletterSettings, clock: FrozenClock) -> AsyncIter
         while (await client.get("/healthz")).status_code != 200:
             assert time.monotonic() < deadline, "newsletter never became healthy"
             await asyncio.sleep(0.05)
+        await forget_rate_limits(settings.nats_url)
         yield App(app, client)
 
 

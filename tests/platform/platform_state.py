@@ -26,6 +26,7 @@ from nats.js.errors import NotFoundError
 from tests.support.processes import VENV_BIN, wait_until
 from tests.support.services import SERVICES, ServiceProcess, start_service_process
 from tests.support.smtp import SmtpServer
+from vieasso.agenda.entrypoints.nats import DURABLE as SUBMISSIONS_CONSUMER
 from vieasso.common.backup.archive import catalogue_streams
 from vieasso.common.nats.catalogue import BUCKETS
 from vieasso.common.nats.kv import scan
@@ -185,15 +186,18 @@ def public_documents(run: PlatformRun, slugs: list[str]) -> dict[str, tuple[int,
 
 
 def wait_until_agenda_idle(nats_url: str) -> None:
-    """Every submission on AGENDA has been consumed and acknowledged by the agenda."""
+    """Every submission on AGENDA has been consumed and acknowledged by the agenda (its
+    durable consumer: the ephemeral ones of the command-line tools that read the facts
+    linger a while after they exit, with the facts published since as pending)."""
 
     async def idle() -> bool:
         nc = await nats.connect(nats_url)
         try:
             js = nc.jetstream()
             consumers = await js.consumers_info("AGENDA")
-            return bool(consumers) and all(
-                c.num_pending == 0 and c.num_ack_pending == 0 for c in consumers
+            durable = [c for c in consumers if c.name == SUBMISSIONS_CONSUMER]
+            return bool(durable) and all(
+                c.num_pending == 0 and c.num_ack_pending == 0 for c in durable
             )
         finally:
             await nc.close()

@@ -62,6 +62,7 @@ async def test_partial_approval_needs_a_reason_and_the_association_sees_it(
         asso, other = await association(js, client), await association(js, client)
         headers = await city(js, client)
         loan = await _asks(client, asso, **{f"q-{s.barnum}": "2", "salle": s.room})
+        client.clock.advance(timedelta(minutes=1))  # asked after
         later = await _asks(client, other, **{f"q-{s.barnum}": "1"})
 
         page = assert_french_page(await client.http.get(CITY, headers=headers))
@@ -196,6 +197,7 @@ async def test_the_page_lists_the_oldest_requests_and_counts_the_others(
         headers = await city(js, client)
         asked = [await _asks(client, await association(js, client), **{f"q-{s.barnum}": "1"})]
         for _ in range(2):
+            client.clock.advance(timedelta(minutes=1))  # one request after the other
             asked.append(
                 await _asks(client, await association(js, client), **{f"q-{s.barnum}": "1"})
             )

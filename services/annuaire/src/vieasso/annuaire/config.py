@@ -31,7 +31,10 @@ class AnnuaireSettings(Settings):
         description="Registrations accepted per visitor (IPv6: per /64) per window.",
     )
     registration_window_seconds: int = Field(
-        default=3600, ge=1, description="Window of registration_limit_per_ip (seconds)."
+        default=3600,
+        ge=1,
+        le=86_400,  # the TTL of the bucket `annuaire_limits`
+        description="Window of registration_limit_per_ip (seconds, at most a day).",
     )
     signin_requests_per_ip: int = Field(
         default=10,
@@ -47,5 +50,8 @@ class AnnuaireSettings(Settings):
         ),
     )
     signin_window_seconds: int = Field(
-        default=3600, ge=1, description="Window of the two sign-in limits (seconds)."
+        default=3600,
+        ge=1,
+        le=86_400,
+        description="Window of the two sign-in limits (seconds, at most a day).",
     )

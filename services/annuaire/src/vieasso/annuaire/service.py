@@ -28,7 +28,7 @@ from vieasso.annuaire.handlers.unit import Annuaire
 from vieasso.annuaire.handlers.venues import save_venue, seed_reference
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import ASSOCIATIONS, MISSIONS, REFERENCE, VENUES
-from vieasso.common.http.ratelimit import RateLimit
+from vieasso.common.http.shared_limit import SharedRateLimit
 from vieasso.common.messages.annuaire import VenuePublic
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import Publish
@@ -37,6 +37,7 @@ from vieasso.common.reference.loader import load_quartiers, load_themes, load_ve
 from vieasso.common.tasks import stop_task
 
 log = logging.getLogger(__name__)
+LIMITS = "annuaire_limits"
 
 
 class AnnuaireService:
@@ -46,20 +47,27 @@ class AnnuaireService:
         self.clock = clock
         self.index = DirectoryIndex()
         self.unit: Annuaire | None = None
-        self.registrations = RateLimit(
-            settings.registration_limit_per_ip, settings.registration_window_seconds
+        # Counted in the KV bucket `annuaire_limits`, shared by every replica.
+        self.registrations = SharedRateLimit(
+            "registrations",
+            settings.registration_limit_per_ip,
+            settings.registration_window_seconds,
         )
-        self.link_requests = RateLimit(
-            settings.signin_requests_per_ip, settings.signin_window_seconds
+        self.link_requests = SharedRateLimit(
+            "signin-requests", settings.signin_requests_per_ip, settings.signin_window_seconds
         )
-        self.links_per_association = RateLimit(
-            settings.signin_links_per_association, settings.signin_window_seconds
+        self.links_per_association = SharedRateLimit(
+            "signin-links",
+            settings.signin_links_per_association,
+            settings.signin_window_seconds,
         )
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self, js: JetStreamContext, *, background: bool = True) -> Annuaire:
         await seed_reference(await js.key_value(REFERENCE), load_themes(), load_quartiers())
         await self.index.start(js)
+        for limit in (self.registrations, self.link_requests, self.links_per_association):
+            await limit.open(js, LIMITS)
         unit = Annuaire(
             associations=KvRepository(
                 await js.key_value(ASSOCIATIONS), self.index.associations, AssociationRecord

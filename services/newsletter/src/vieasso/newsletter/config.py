@@ -67,7 +67,12 @@ class NewsletterSettings(Settings):
     subscribe_limit_per_ip: int = Field(
         default=10, ge=1, description="Subscription requests per IP per window."
     )
-    subscribe_window_seconds: int = Field(default=600, ge=1)
+    subscribe_window_seconds: int = Field(
+        default=600,
+        ge=1,
+        le=86_400,  # the TTL of the bucket `newsletter_limits`
+        description="Window of subscribe_limit_per_ip (seconds, at most a day).",
+    )
     confirmation_interval_seconds: int = Field(
         default=3600,
         ge=0,

@@ -16,6 +16,7 @@ from nats.js import JetStreamContext
 
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import ASSOCIATIONS, ContactDirectory
+from vieasso.common.http.shared_limit import SharedRateLimit
 from vieasso.common.messages.newsletter import LetterAudience
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import Publish
@@ -55,6 +56,7 @@ from vieasso.newsletter.handlers.rendered import EditionMails
 from vieasso.newsletter.handlers.subscriptions import Subscriptions
 
 log = logging.getLogger(__name__)
+LIMITS = "newsletter_limits"
 
 SITE = "la plateforme de la vie associative de Besançon"
 MAILS_PER_CONNECTION = 16  # deliveries in flight per SMTP connection: hides the ledger's fsyncs
@@ -100,6 +102,10 @@ class Newsletter:
         self.queue = DeliveryQueue(js, settings.send_ack_wait)
         self.contacts = ContactDirectory()  # associations' private contacts (SPEC §8)
         self.letter_choices = LetterChoices(js, publish)
+        self.subscribe_limit = SharedRateLimit(
+            "subscriptions", settings.subscribe_limit_per_ip, settings.subscribe_window_seconds
+        )
+        """Subscription requests per visitor and window, in `newsletter_limits` (replicas)."""
         self.store: SubscriberStore
         self.mirror: SubscriberMirror
         self.ledger: Ledger
@@ -114,6 +120,7 @@ class Newsletter:
         self.schedule: Schedule | None = None
 
     async def open(self) -> Newsletter:
+        await self.subscribe_limit.open(self.js, LIMITS)
         kv = await self.js.key_value(subscribers.BUCKET)
         departures = Departures(self.js, self.publish)
         self.store = SubscriberStore(kv, departures.record)

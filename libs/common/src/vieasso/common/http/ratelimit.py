@@ -69,6 +69,17 @@ class RateLimit:
         return 0.0
 
 
+def window_wait(
+    hits: list[float], now: float, limit: int, window: float
+) -> tuple[float, list[float]]:
+    """For sorted `hits`: 0.0 when one more is allowed at `now`, else the seconds until the
+    oldest leaves the window; and the hits still in it (at most `limit`)."""
+    kept = [t for t in hits if t > now - window][-limit:] if limit > 0 else []
+    if len(kept) >= limit:
+        return (max(kept[0] + window - now, 0.001) if kept else window), kept
+    return 0.0, kept
+
+
 def retry_after(seconds: float) -> dict[str, str]:
     """The ``Retry-After`` header of a 429 (whole seconds, at least 1)."""
     return {"Retry-After": str(max(1, math.ceil(seconds)))}

@@ -189,6 +189,24 @@ BUCKETS: tuple[BucketSpec, ...] = (
         max_bytes=16 * MIB,
     ),
     BucketSpec(
+        "annuaire_limits",
+        Service.ANNUAIRE,
+        "Rate limits' recent hits per client, by a hash of the limit and the client "
+        "(vieasso.common.http.shared_limit): shared by every replica.",
+        ttl=timedelta(days=1),  # the longest window; each record has the window as its TTL
+        backed_up=False,  # counters, not history
+        max_bytes=32 * MIB,
+    ),
+    BucketSpec(
+        "newsletter_limits",
+        Service.NEWSLETTER,
+        "Rate limits' recent hits per client, by a hash of the limit and the client "
+        "(vieasso.common.http.shared_limit): shared by every replica.",
+        ttl=timedelta(days=1),
+        backed_up=False,
+        max_bytes=32 * MIB,
+    ),
+    BucketSpec(
         "newsletter_deliveries",
         Service.NEWSLETTER,
         "Delivery ledger by `<edition_id>.<subscriber_id>`.",

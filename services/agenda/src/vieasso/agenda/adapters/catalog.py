@@ -129,6 +129,9 @@ class Catalog:
         if self._entries or not self._loading:
             raise RuntimeError("restore() fills an empty catalog during its load")
         self._entries = {listing.key: Entry(listing, rev, raw=raw) for listing, rev, raw in entries}
+        self._recompute_last_modified()
+
+    def _recompute_last_modified(self) -> None:
         self.last_modified = max(
             (entry.listing.last_modified for entry in self._entries.values()), default=None
         )
@@ -139,6 +142,10 @@ class Catalog:
         if old is None or old.revision >= revision:
             return
         del self._entries[key]
+        if old.listing.last_modified == self.last_modified:
+            # What a replica that never held `key` computes (a pure function of what is
+            # stored), at the cost of one pass over the catalog on these rare deletions.
+            self._recompute_last_modified()
         if self._loading:
             return
         del self._order[bisect.bisect_left(self._order, old.sort_key)]

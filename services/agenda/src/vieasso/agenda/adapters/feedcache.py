@@ -103,19 +103,23 @@ class FeedCache:
         return self._hot.get((path, query))
 
     def feed(self, kind: FeedKind, query: FeedQuery, title: str) -> Rendered:
-        now = self._clock.now()
-        today = now.astimezone(PARIS).date()
+        today = self._clock.now().astimezone(PARIS).date()
         key = (kind, query.cache_key(), title, today)
         found = self._feeds.get(key)
         if found is None:
             _bounded(self._feeds)
-            found = self._feeds[key] = self._render(kind, query, title, now)
+            found = self._feeds[key] = self._render(kind, query, title, today)
         return found
 
-    def _render(self, kind: FeedKind, query: FeedQuery, title: str, now: datetime) -> Rendered:
-        entries = self._catalog.select(query, now)
-        modified = self._last_modified(now)
-        first, last = query.window(now.astimezone(PARIS).date())
+    def _render(self, kind: FeedKind, query: FeedQuery, title: str, today: date) -> Rendered:
+        """The feed of `today`: a function of the stored events and the day only, never of
+        the hour it is assembled at, so that every replica serves the same bytes all day.
+        An event "over" (RSS/Atom) or a cancelled one "gone" (every feed) is one that was
+        at the day's start (local midnight), when the window moved last."""
+        midnight = day_start(today)
+        entries = self._catalog.select(query, midnight)
+        modified = self._last_modified(midnight)
+        first, last = query.window(today)
         if kind is FeedKind.ICS:
             body, digest = ics_feed(title, entries, first, last, self.labels)
             return Rendered(body, modified, MEDIA_TYPES[kind], digest)
@@ -125,14 +129,13 @@ class FeedCache:
         if kind is FeedKind.JSONLD:
             body = jsonld.item_list([e.piece("jsonld", jsonld.event) for e in entries], title)
         else:
-            upcoming = [e for e in entries if e.listing.end > now]
+            upcoming = [e for e in entries if e.listing.end > midnight]
             render = syndication.rss if kind is FeedKind.RSS else syndication.atom
             body = render(title, self.public_url, [e.record.event for e in upcoming], modified)
         return Rendered(body, modified, MEDIA_TYPES[kind])
 
-    def _last_modified(self, now: datetime) -> datetime:
+    def _last_modified(self, midnight: datetime) -> datetime:
         """Latest change in the catalog, or local midnight, when the window moved."""
-        midnight = datetime.combine(now.astimezone(PARIS).date(), time(), tzinfo=PARIS)
         changed = self._catalog.last_modified
         return max(changed, midnight) if changed is not None else midnight
 
@@ -144,6 +147,11 @@ class FeedCache:
 
 
 MAX_CACHED = 512
+
+
+def day_start(day: date) -> datetime:
+    """Local midnight (Europe/Paris) starting `day`, in UTC as the listings' instants."""
+    return datetime.combine(day, time(), tzinfo=PARIS).astimezone(UTC)
 
 
 def _bounded(cache: dict[Any, Any]) -> None:

@@ -12,7 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData, UploadFile
 
 from vieasso.agenda.adapters.event_form import FormValues, errors_by_field, read_form, to_body
-from vieasso.agenda.adapters.labels import ACCESSIBILITY, ATTENDANCE, AUDIENCES, REPEATS, STATUSES
+from vieasso.agenda.adapters.labels import (
+    ACCESSIBILITY,
+    ATTENDANCE,
+    AUDIENCES,
+    REPEATS,
+    STATUSES,
+    by_label,
+)
 from vieasso.agenda.adapters.posters import image_url
 from vieasso.agenda.domain.feeds import PARIS
 from vieasso.agenda.domain.model import event_key
@@ -180,8 +187,8 @@ class AssociationSpace:
             "event_id": event_id,
             "cancelled": entry is not None and entry.record.cancelled,
             "space": self._space,
-            "themes": sorted(((t.code, t.label) for t in directory.themes()), key=lambda o: o[1]),
-            "venues": sorted(venues, key=lambda o: o[1]),
+            "themes": by_label((t.code, t.label) for t in directory.themes()),
+            "venues": by_label(venues),
             "audiences": list(AUDIENCES.items()),
             "attendance": list(ATTENDANCE.items()),
             "statuses": list(STATUSES.items()),

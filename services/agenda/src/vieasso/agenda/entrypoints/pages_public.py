@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vieasso.agenda.adapters.day_listing import by_day, upcoming
 from vieasso.agenda.adapters.feedcache import Rendered
-from vieasso.agenda.adapters.labels import ACCESSIBILITY, AUDIENCES
+from vieasso.agenda.adapters.labels import ACCESSIBILITY, AUDIENCES, by_label
 from vieasso.agenda.adapters.pages import Pages, webcal
 from vieasso.agenda.domain.accessibility import FLAGS, Need
 from vieasso.agenda.domain.feeds import PARIS
@@ -75,13 +75,9 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
 
     def options() -> dict[str, list[tuple[str, str]]]:
         return {
-            "themes": sorted(((t.code, t.label) for t in directory.themes()), key=lambda o: o[1]),
-            "quartiers": sorted(
-                ((q.code, q.label) for q in directory.quartiers()), key=lambda o: o[1]
-            ),
-            "venues": sorted(
-                ((v.id, v.name) for v in directory.venues() if not v.archived), key=lambda o: o[1]
-            ),
+            "themes": by_label((t.code, t.label) for t in directory.themes()),
+            "quartiers": by_label((q.code, q.label) for q in directory.quartiers()),
+            "venues": by_label((v.id, v.name) for v in directory.venues() if not v.archived),
             "audiences": list(AUDIENCES.items()),
             "needs": [(need.value, ACCESSIBILITY[flag]) for need, flag in FLAGS.items()],
         }
@@ -91,7 +87,7 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
         for slug in slugs:
             found = directory.association(slug)
             named.append((slug, found.name if found is not None else slug))
-        return sorted(named, key=lambda o: o[1].lower())[:MAX_ASSOCIATION_OPTIONS]
+        return by_label(named, casefold=True)[:MAX_ASSOCIATION_OPTIONS]
 
     @router.get("/agenda", response_class=HTMLResponse)
     async def agenda(request: Request) -> HTMLResponse:

@@ -211,7 +211,7 @@ class DirectoryIndex:
 
     def quartiers(self) -> list[Quartier]:
         items = _Prefixed(self.reference.items, "quartier.").values()
-        return sorted(items, key=lambda q: normalize(q.label))
+        return sorted(items, key=lambda q: (normalize(q.label), q.code))
 
 
 class _Prefixed:

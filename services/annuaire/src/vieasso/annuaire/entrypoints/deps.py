@@ -41,11 +41,11 @@ TOO_MANY_REGISTRATIONS = (
 )
 
 
-def registration_wait(request: Request) -> float:
+async def registration_wait(request: Request) -> float:
     """Count one registration of this visitor: 0.0 when allowed, else seconds to wait."""
     service: AnnuaireService = request.app.state.annuaire
     visitor = client_ip(request, service.settings.trusted_networks)
-    return service.registrations.hit(client_key(visitor))
+    return await service.registrations.hit(client_key(visitor))
 
 
 @dataclass(frozen=True)

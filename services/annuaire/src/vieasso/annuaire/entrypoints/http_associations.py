@@ -42,7 +42,7 @@ async def register(
     `registration_limit_per_ip` per visitor per window (429 with `Retry-After` beyond), except
     for the city (admin token), which may register many associations on their behalf."""
     fields = AssociationFields.model_validate(body.model_dump(exclude={"contact"}))
-    wait = 0.0 if who.admin else registration_wait(request)
+    wait = 0.0 if who.admin else await registration_wait(request)
     if wait:
         raise HTTPException(429, TOO_MANY_REGISTRATIONS, headers=retry_after(wait))
     record = await handlers.register_association(app, fields, body.contact)

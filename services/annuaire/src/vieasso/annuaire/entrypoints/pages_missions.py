@@ -43,7 +43,8 @@ NOT_YOURS = "Cette mission appartient à une autre association : vous ne pouvez 
 
 def _venues(app: Annuaire) -> list[tuple[str, str]]:
     venues = [v.value for v in app.index.venues.items.values() if not v.value.archived]
-    return sorted(((v.id, v.name) for v in venues), key=lambda pair: pair[1])
+    # By name, then id: two venues of one name keep one order whatever the index's order.
+    return sorted(((v.id, v.name) for v in venues), key=lambda pair: (pair[1], pair[0]))
 
 
 def _own_mission(app: Annuaire, record: AssociationRecord, mission_id: str) -> MissionRecord:

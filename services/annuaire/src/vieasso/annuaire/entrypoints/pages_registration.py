@@ -63,7 +63,7 @@ async def register(request: Request) -> Response:
     try:
         body = RegisterAssociation.model_validate(command_data(values, ASSOCIATION, change=False))
         fields = AssociationFields.model_validate(body.model_dump(exclude={"contact"}))
-        wait = registration_wait(request)
+        wait = await registration_wait(request)
         if wait:
             return _too_many(request, wait)
         record = await register_association(app, fields, body.contact)

@@ -65,7 +65,7 @@ async def sign_in(
         return render(request, PAGE, {"values": {}, "errors": {"association": NAME_NEEDED}}, 422)
     service: AnnuaireService = request.app.state.annuaire
     visitor = client_ip(request, service.settings.trusted_networks)
-    wait = service.link_requests.hit(client_key(visitor))
+    wait = await service.link_requests.hit(client_key(visitor))
     if wait:
         page = render(request, "erreur.html.j2", {"message": TOO_MANY, "status": 429}, 429)
         page.headers.update(retry_after(wait))

@@ -47,7 +47,7 @@ def named(app: Annuaire, text: str) -> list[AssociationRecord]:
 async def ask_for_link(app: Annuaire, text: str) -> None:
     """Mail a 15-minute link to each association `text` names, within its hourly limit."""
     for record in named(app, text):
-        if record.private_contact is not None and not app.link_limit.hit(record.slug):
+        if record.private_contact is not None and not await app.link_limit.hit(record.slug):
             await mails.sign_in_link(app, record)
 
 

@@ -18,7 +18,7 @@ from vieasso.annuaire.domain.associations import AssociationRecord
 from vieasso.annuaire.domain.errors import InvalidInput
 from vieasso.annuaire.domain.missions import MissionRecord
 from vieasso.common.clock import Clock
-from vieasso.common.http.ratelimit import RateLimit
+from vieasso.common.http.shared_limit import SharedRateLimit
 from vieasso.common.messages.annuaire import VenuePublic
 from vieasso.common.nats.publish import Publish
 from vieasso.common.validation import french_errors
@@ -37,7 +37,7 @@ class Annuaire:
     publish: Publish
     clock: Clock
     links: SignInLinks
-    link_limit: RateLimit
+    link_limit: SharedRateLimit
     """At most a few sign-in links per association per hour (nobody can mail-bomb one)."""
     letters: LetterChoices
     public_url: str

@@ -78,4 +78,4 @@ class EditionStore:
             Edition.model_validate_json(entry.value or b"")
             async for entry in scan(self._kv, "edition.*")
         ]
-        return sorted(editions, key=lambda e: e.created_at, reverse=True)
+        return sorted(editions, key=lambda e: (e.created_at, e.id), reverse=True)

@@ -82,7 +82,7 @@ def build_router() -> APIRouter:
             frequencies=FREQUENCIES,
             states=STATES,
             editions=sorted(
-                await service.archived_editions(), key=lambda e: e.created_at, reverse=True
+                await service.archived_editions(), key=lambda e: (e.created_at, e.id), reverse=True
             )[:12],
         )
 

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 from vieasso.common.http.client import client_ip as visitor_ip
 from vieasso.common.http.limits import read_body
-from vieasso.common.http.ratelimit import RateLimit, client_key
+from vieasso.common.http.ratelimit import client_key
 from vieasso.common.web import ServiceStarting
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.service import Newsletter
@@ -41,15 +41,7 @@ def client_ip(request: Request) -> str | None:
     return visitor_ip(request, settings.trusted_networks)
 
 
-class SubscribeLimit:
-    """Subscription requests per visitor (IPv6: per /64) per window, in this process."""
-
-    def __init__(self) -> None:
-        self._limit: RateLimit | None = None
-
-    def wait(self, request: Request, service: Newsletter) -> float:
-        """0.0 when the request may go on, else the seconds before the next one may."""
-        if self._limit is None:
-            s = service.settings
-            self._limit = RateLimit(s.subscribe_limit_per_ip, s.subscribe_window_seconds)
-        return self._limit.hit(client_key(client_ip(request)))
+async def subscribe_wait(request: Request, service: Newsletter) -> float:
+    """Count one subscription request of this visitor (IPv6: per /64), on every replica
+    together: 0.0 when it may go on, else the seconds before the next one may."""
+    return await service.subscribe_limit.hit(client_key(client_ip(request)))

@@ -17,7 +17,7 @@ from vieasso.newsletter.entrypoints import (
     pages_data,
     pages_letter,
 )
-from vieasso.newsletter.entrypoints.deps import BUSY, Service, SubscribeLimit, client_ip
+from vieasso.newsletter.entrypoints.deps import BUSY, Service, client_ip, subscribe_wait
 from vieasso.newsletter.entrypoints.schemas import SubscriptionRequest, unknown_codes
 from vieasso.newsletter.handlers.subscriptions import Busy, UnknownSubscriber
 
@@ -32,7 +32,6 @@ TokenQuery = Annotated[str, Query(min_length=10, max_length=400)]
 
 def build_router() -> APIRouter:
     router = APIRouter()
-    limit = SubscribeLimit()
 
     @router.post("/api/subscriptions", status_code=202, tags=["abonnements"], summary="S'abonner")
     async def subscribe(
@@ -40,7 +39,7 @@ def build_router() -> APIRouter:
     ) -> JSONResponse:
         """Always 202 with the same answer, whether the address is known or not: the
         request is handled after the answer (`Subscriptions.submit`)."""
-        wait = limit.wait(request, service)
+        wait = await subscribe_wait(request, service)
         if wait:
             return JSONResponse({"detail": TOO_MANY}, status_code=429, headers=retry_after(wait))
         preferences = body.preferences()
@@ -80,7 +79,7 @@ def build_router() -> APIRouter:
             raise HTTPException(404, "Édition inconnue.")
         return status
 
-    router.include_router(pages.build_router(limit))
+    router.include_router(pages.build_router())
     router.include_router(pages_confirm.build_router())
     router.include_router(pages_data.build_router())
     router.include_router(pages_letter.build_router())

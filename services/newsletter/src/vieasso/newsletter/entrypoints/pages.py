@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from vieasso.common.http.ratelimit import retry_after
 from vieasso.newsletter.domain.subscriber import Preferences, SubscriberState
 from vieasso.newsletter.domain.tokens import InvalidToken, Purpose
-from vieasso.newsletter.entrypoints.deps import BUSY, Service, SubscribeLimit, client_ip
+from vieasso.newsletter.entrypoints.deps import BUSY, Service, client_ip, subscribe_wait
 from vieasso.newsletter.entrypoints.schemas import SubscriptionRequest
 from vieasso.newsletter.entrypoints.web import (
     BAD_LINK,
@@ -48,7 +48,7 @@ SUBSCRIBE = "S’abonner à la lettre"
 BAD_EMAIL = "Saisissez une adresse électronique valide, par exemple nom@exemple.fr."
 
 
-def build_router(limit: SubscribeLimit) -> APIRouter:
+def build_router() -> APIRouter:
     router = APIRouter(tags=["pages"], include_in_schema=False)
 
     def subscribe_page(
@@ -73,7 +73,7 @@ def build_router(limit: SubscribeLimit) -> APIRouter:
     async def subscribe(
         request: Request, service: Service, fields: Form
     ) -> HTMLResponse | RedirectResponse:
-        wait = limit.wait(request, service)
+        wait = await subscribe_wait(request, service)
         if wait:
             page = message(request, "Trop de demandes", "Réessayez plus tard.", status=429)
             page.headers.update(retry_after(wait))

@@ -79,8 +79,8 @@ def choices(service: Newsletter, chosen: dict[str, Any]) -> dict[str, Any]:
     """The template data of the choices (`_choices.html.j2`)."""
     return {
         "topic_choices": [(t.value, TOPIC_LABELS[t.value]) for t in ALL_TOPICS],
-        "themes": sorted(service.themes.items(), key=lambda kv: kv[1]),
-        "quartiers": sorted(service.quartiers.items(), key=lambda kv: kv[1]),
+        "themes": sorted(service.themes.items(), key=lambda kv: (kv[1], kv[0])),
+        "quartiers": sorted(service.quartiers.items(), key=lambda kv: (kv[1], kv[0])),
         "chosen": chosen,
     }
 

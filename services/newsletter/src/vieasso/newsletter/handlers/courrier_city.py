@@ -99,4 +99,4 @@ async def undeliverable(
         if address_hash(contact.email, secret) != record.address_hash:
             continue  # changed since: mailed again
         found.append(UndeliverableContact(slug, contact.name, record.at, record.reason))
-    return sorted(found, key=lambda u: u.at, reverse=True)
+    return sorted(found, key=lambda u: (u.at, u.slug), reverse=True)

@@ -36,7 +36,7 @@ class LoanMirror(Watched[Loan]):
     def of_association(self, slug: str) -> list[Loan]:
         return sorted(
             (loan for loan in self.items.values() if loan.association_slug == slug),
-            key=lambda loan: loan.created_at,
+            key=lambda loan: (loan.created_at, loan.id),
             reverse=True,
         )
 

@@ -192,7 +192,9 @@ def _city_routes(router: APIRouter, guards: Guards) -> None:
 
     @router.get("/prets", summary="Toutes les demandes (Ville)", dependencies=city)
     async def every(etat: LoanState | None = None) -> JSONResponse:
-        loans = sorted(guards.lending().loans.mirror.items.values(), key=lambda x: x.created_at)
+        loans = sorted(
+            guards.lending().loans.mirror.items.values(), key=lambda x: (x.created_at, x.id)
+        )
         chosen = [loan_view(x) for x in loans if etat is None or x.state is etat]
         return JSONResponse({"loans": chosen})
 

@@ -99,7 +99,7 @@ def _form_page(
     cat = pages.source.catalogue()
     directory = cat.directory
     venues = sorted(
-        (v for v in directory.venues() if not v.archived), key=lambda v: v.name.casefold()
+        (v for v in directory.venues() if not v.archived), key=lambda v: (v.name.casefold(), v.id)
     )
     context: dict[str, Any] = {
         "space": space,

@@ -73,13 +73,14 @@ class CityLoans:
         def listed(name: str, *states: LoanState) -> list[tuple[Loan, list[ShownLine]]]:
             """The `SHOWN` oldest loans in `states` (the page stays light whatever the
             backlog; the count says how many wait)."""
-            found = sorted((x for x in loans if x.state in states), key=lambda x: x.created_at)
+            chosen = (x for x in loans if x.state in states)
+            found = sorted(chosen, key=lambda x: (x.created_at, x.id))
             totals[name] = len(found)
             return [(x, shown_lines(unit, store, x)) for x in found[:SHOWN]]
 
         returned = sorted(
             (x for x in loans if x.state is LoanState.RETURNED),
-            key=lambda x: x.updated_at,
+            key=lambda x: (x.updated_at, x.id),
             reverse=True,
         )[:RETURNED_SHOWN]
         context = {
