@@ -15,6 +15,7 @@ request it cannot honour goes to the dead letter with the reason).
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -75,6 +76,7 @@ class Template(StrEnum):
     PRET_RAPPEL_RETOUR = "pret-rappel-retour"
     PRET_RETARD = "pret-retard"
     PRET_ANNULE = "pret-annule"
+    ANNONCE_DECISION = "annonce-decision"
 
 
 class _Params(BaseModel):
@@ -122,6 +124,21 @@ class JetonParams(_Params):
     by: Literal["ville", "association"]
 
 
+class AnnonceDecisionParams(_Params):
+    """The city's answer to an announcement on its screens (agenda), with its reason when
+    it refuses."""
+
+    event_title: Line = Field(min_length=1, max_length=200)
+    approved: bool
+    screens: tuple[Annotated[Line, Field(min_length=1, max_length=120)], ...] = Field(
+        min_length=1, max_length=50
+    )
+    first_day: date
+    last_day: date
+    reason: Text | None = Field(default=None, min_length=1, max_length=2000)
+    link: WebUrl
+
+
 PARAMS: dict[Template, type[BaseModel]] = {
     Template.CONNEXION: ConnexionParams,
     Template.BIENVENUE: BienvenueParams,
@@ -136,6 +153,7 @@ PARAMS: dict[Template, type[BaseModel]] = {
     Template.PRET_RAPPEL_RETOUR: prets.PretRappelRetourParams,
     Template.PRET_RETARD: prets.PretRetardParams,
     Template.PRET_ANNULE: prets.PretAnnuleParams,
+    Template.ANNONCE_DECISION: AnnonceDecisionParams,
 }
 LENDING_TEAM = "prets"
 """The city team that handles loans of equipment and rooms (`ToCity(city=LENDING_TEAM)`)."""
@@ -147,6 +165,7 @@ AUDIENCE: dict[Template, type[ToAssociation] | type[ToCity]] = {
     Template.PRET_RAPPEL_RETRAIT: ToAssociation,
     Template.PRET_RAPPEL_RETOUR: ToAssociation,
     Template.PRET_RETARD: ToAssociation,
+    Template.ANNONCE_DECISION: ToAssociation,
 }
 
 

@@ -23,6 +23,10 @@ from vieasso.agenda.entrypoints import (
     pages_association,
     pages_city,
     pages_public,
+    pages_screens_association,
+    pages_screens_city,
+    pages_screens_decisions,
+    screen_display,
 )
 from vieasso.agenda.entrypoints.conditional import send
 from vieasso.agenda.entrypoints.filters import (
@@ -120,7 +124,13 @@ def build_router(wiring: Wiring) -> APIRouter:
     router.include_router(api.build_router(wiring))
     router.include_router(images.build_router(wiring))
     pages = Pages(wiring.settings, feeds.public_url)
-    for module in (pages_public, pages_association, pages_city):
+    screen_pages = (
+        pages_screens_city,
+        pages_screens_decisions,
+        pages_screens_association,
+        screen_display,
+    )
+    for module in (pages_public, pages_association, pages_city, *screen_pages):
         router.include_router(module.build_router(wiring, pages))
     return router
 

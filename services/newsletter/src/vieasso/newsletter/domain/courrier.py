@@ -47,6 +47,7 @@ SUBJECTS: dict[Template, str] = {
     Template.PRET_RAPPEL_RETOUR: "Rappel : retour de votre prêt",
     Template.PRET_RETARD: "Votre prêt n’a pas été rendu à la date prévue",
     Template.PRET_ANNULE: "Prêt annulé par l’association",
+    Template.ANNONCE_DECISION: "Réponse à votre demande d’annonce sur les écrans de la Ville",
 }
 DECISIONS = {
     LoanDecision.APPROVED: "accordée",

@@ -31,6 +31,7 @@ DESCRIPTIONS: dict[Template, str] = {
     Template.PRET_RAPPEL_RETOUR: "La veille du retour d’un prêt.",
     Template.PRET_RETARD: "Prêt non rendu à la date prévue.",
     Template.PRET_ANNULE: "À l’équipe « prets » de la ville : un prêt accordé a été annulé.",
+    Template.ANNONCE_DECISION: "Annonce sur les écrans de la ville acceptée ou refusée (raison).",
 }
 
 
@@ -56,6 +57,16 @@ def samples(now: datetime, url: Callable[[str], str]) -> dict[Template, dict[str
         },
         Template.JETON_EMIS: {"by": "ville"},
         Template.JETON_REVOQUE: {"by": "association"},
+        Template.ANNONCE_DECISION: {
+            "event_title": "Vide-grenier de la Boucle",
+            "approved": False,
+            "screens": ["Hall de la mairie", "Médiathèque Pierre-Bayle"],
+            "first_day": now.date() + timedelta(days=3),
+            "last_day": now.date() + timedelta(days=10),
+            "reason": "Les écrans de la mairie sont réservés cette semaine à la campagne "
+            "d’inscription sur les listes électorales.",
+            "link": f"{url('agenda')}/espace-association/annonces",
+        },
         **lending_samples(now.date(), url("ressources")),
     }
 
