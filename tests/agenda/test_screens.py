@@ -78,7 +78,7 @@ async def at_venue(agenda: Running, js: JetStreamContext, directory: Directory) 
         lambda: agenda.wiring.directory.association(slug) and agenda.wiring.directory.venue(venue),
         what="directory",
     )
-    events = [
+    events: list[tuple[str, str, str, str, dict[str, Any]]] = [
         ("en-cours", "Atelier vélo", "2026-03-10T09:30:00+01:00", "2026-03-10T11:00:00+01:00", {}),
         ("soir", "Concert de la chorale", "2026-03-10T18:30:00+01:00", "2026-03-10T20:00:00+01:00",
          {"themes": [theme]}),
@@ -88,7 +88,6 @@ async def at_venue(agenda: Running, js: JetStreamContext, directory: Directory) 
     ]  # fmt: skip
     for event_id, title, start, end, extra in events:
         fields: dict[str, Any] = {"title": title, "start": start, "end": end, "venue_id": venue}
-        fields.pop("place", None)
         await applied(agenda, js, submission(slug, event_id, place=None, **fields, **extra))
     return slug, venue
 
