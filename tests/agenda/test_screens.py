@@ -146,6 +146,10 @@ async def test_screen_rss_and_ics_list_the_screens_events(
     me = await city(js, agenda)
     screen_id = await new_screen(agenda, me, disposition="semaine", lieux=venue)
 
+    page = await agenda.client.get(f"/ecran/{screen_id}")
+    assert page.status_code == 200
+    days = re.findall(r"<h3>([^<]+)</h3>", html.unescape(page.text))
+    assert days == ["Aujourd'hui", "Demain"]
     rss = await agenda.client.get(f"/ecran/{screen_id}.rss")
     assert rss.status_code == 200
     titles = [e.title for e in feedparser.parse(rss.content).entries]

@@ -12,6 +12,7 @@ meta refresh): only there could an outage show the browser's own error page.
 from __future__ import annotations
 
 import hashlib
+from itertools import groupby
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -89,6 +90,7 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
             "state": found.state,
             "State": State,
             "rows": rows,
+            "days": [(day, list(group)) for day, group in groupby(rows, lambda r: r["day_label"])],
             "running": [r for r in rows if r["running"]],
             "next": [r for r in rows if not r["running"]],
             "announcements": [

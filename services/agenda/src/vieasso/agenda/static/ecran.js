@@ -48,7 +48,10 @@
         body.classList.remove("hors-ligne");
         body.setAttribute("data-mis-a-jour", String(Date.now()));
       })
-      .catch(function () { body.classList.add("hors-ligne"); })
+      .catch(function () {
+        body.classList.add("hors-ligne");
+        body.setAttribute("data-echecs", String(Number(body.getAttribute("data-echecs") || 0) + 1));
+      })
       .then(function () { setTimeout(refresh, every); });
   }
 
