@@ -203,3 +203,25 @@ async def test_the_screen_form_refuses_bad_input_in_french_and_only_the_city_see
     assert (await agenda.client.post("/ecrans/nouveau", data={"nom": "x"})).status_code == 401
     assert (await agenda.client.get("/ecran/nexiste-pas")).status_code == 404
     assert (await agenda.client.get("/ecran/nexiste-pas.json")).status_code == 404
+
+
+async def test_the_city_edits_and_deletes_a_screen(
+    agenda: Running, js: JetStreamContext, directory: Directory
+) -> None:
+    me = await city(js, agenda)
+    screen_id = await new_screen(agenda, me)
+    edited = await agenda.client.post(
+        f"/ecrans/{screen_id}",
+        data={"nom": "Médiathèque", "orientation": "portrait", "disposition": "semaine"},
+        headers=me,
+    )
+    assert edited.status_code == 303
+    document = json.loads((await agenda.client.get(f"/ecran/{screen_id}.json")).content)
+    assert document["screen"] == {
+        "id": screen_id, "name": "Médiathèque", "layout": "semaine", "orientation": "portrait"
+    }  # fmt: skip
+    deleted = await agenda.client.post(f"/ecrans/{screen_id}/supprimer", headers=me)
+    assert deleted.status_code == 303
+    assert (await agenda.client.get(f"/ecran/{screen_id}")).status_code == 404
+    listing = await agenda.client.get("/ecrans", headers=me)
+    assert f"/ecran/{screen_id}" not in listing.text

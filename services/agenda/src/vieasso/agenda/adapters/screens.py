@@ -92,6 +92,8 @@ class ScreenStore:
             await kv.delete(f"{SCREEN}{screen_id}", last=revision)
         except KeyWrongLastSequenceError as exc:
             raise ConcurrentWrite(screen_id) from exc
+        self.screens.pop(screen_id, None)  # at once: the list the city sees next lacks it
+        self.version += 1
 
     async def _write(self, key: str, record: BaseModel, revision: int | None) -> int:
         """Create (`revision` None) or replace the record held at `revision`; the copy is
