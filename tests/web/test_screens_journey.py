@@ -24,6 +24,7 @@ from tests.web.journey import (
     register_association,
 )
 from tests.web.platform import WebPlatform, text_of
+from tests.web.test_accessibility import UNLABELLED
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -47,6 +48,7 @@ def test_an_association_asks_the_city_accepts_and_the_screen_shows_the_poster(
     city.open(f"{web_platform.url('annuaire')}/espace-ville", "espace-ville")
     city.submit(city.page.get_by_role("link", name="Écrans de la ville"), "ecrans")
     city.submit(city.page.get_by_role("link", name="Nouvel écran"), "nouvel-ecran")
+    assert city.page.evaluate(UNLABELLED) == []
     city.page.fill("#f-nom", screen)
     city.submit("Enregistrer", "ecran-cree")
     link = city.page.locator(f'td a[href$="/ecran/hall-de-la-mairie-{suffix}"]')
@@ -56,6 +58,7 @@ def test_an_association_asks_the_city_accepts_and_the_screen_shows_the_poster(
     volunteer.submit(volunteer.page.get_by_role("link", name="Annonces sur les écrans de la ville"),
                      "annonces")  # fmt: skip
     page = volunteer.page
+    assert page.evaluate(UNLABELLED) == []
     page.select_option("#f-evenement", label=title)
     page.get_by_label(screen).check()
     today = datetime.now(PARIS).date()
