@@ -7,17 +7,27 @@ from __future__ import annotations
 import html
 import json
 import secrets
+from datetime import date
 from typing import Any
 
 import pytest
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from tests.agenda.conftest import Directory, Running, applied, submission, wait_for
+from tests.agenda.conftest import (
+    NOW,
+    Directory,
+    Running,
+    applied,
+    create_running,
+    submission,
+    wait_for,
+)
 from tests.agenda.test_screens import city, new_screen
+from tests.conftest import random_slug
 from tests.support.sessions import session_cookie
 from vieasso.agenda.adapters.tokens import token_digest
-from vieasso.agenda.domain.screens import AnnouncementState
+from vieasso.agenda.domain.screens import Announcement, AnnouncementState, Screen
 from vieasso.common import subjects
 from vieasso.common.messages.courrier import CourrierRequest, ToAssociation
 from vieasso.common.messages.screens import AnnouncementApproved, AnnouncementWithdrawn
@@ -177,3 +187,32 @@ async def test_the_city_refuses_with_a_reason_that_is_mailed_and_bad_requests_co
     _, stranger = await an_association(agenda, js, directory)
     withdraw = f"{SPACE}/{announcement.id}/retirer"
     assert (await agenda.client.post(withdraw, headers=stranger)).status_code == 404
+
+
+async def test_a_decision_interrupted_before_its_facts_and_mail_is_finished_at_the_next_start(
+    nats_url: str, js: JetStreamContext, directory: Directory
+) -> None:
+    """Step (1) saved, the process gone before (2): the next start publishes the facts and
+    the mail, once, and marks the decision notified."""
+    slug = await directory.association()
+    screen_id = random_slug("ecran")
+    announcement_id = secrets.token_hex(8)
+    kv = await js.key_value("agenda_screens")
+    screen = Screen(id=screen_id, name="Hall", created_at=NOW, updated_at=NOW)
+    await kv.put(f"screen.{screen_id}", screen.model_dump_json().encode())
+    decided = Announcement(
+        id=announcement_id, association=slug, event_id="fete", screens=(screen_id,),
+        first_day=date(2026, 3, 10), last_day=date(2026, 3, 14),
+        state=AnnouncementState.APPROVED, requested_at=NOW, decided_at=NOW,
+        was=AnnouncementState.REQUESTED, mail_key=f"annonce.{announcement_id}.acceptee",
+    )  # fmt: skip
+    await kv.put(f"annonce.{announcement_id}", decided.model_dump_json().encode())
+
+    for _ in range(2):  # and a second start changes nothing more
+        async with create_running(nats_url) as agenda:
+            held = agenda.wiring.screens().announcement(announcement_id)
+            assert held is not None
+            assert held[0].notified_at is not None
+    approved = subjects.screen_announcement(screen_id, subjects.AnnouncementChange.APPROVED)
+    assert len(await stream_messages(js, "AGENDA", approved)) == 1
+    assert [m.key for m in await mails_to(js, slug)] == [f"annonce.{announcement_id}.acceptee"]
