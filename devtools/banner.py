@@ -86,6 +86,8 @@ def banner(
         *try_publishing(annuaire, agenda, access, today or datetime.now(ZoneInfo(PARIS)).date()),
         f" S'abonner à la lettre          {newsletter}/abonnement",
         f" Matériel et salles de la Ville {ressources}/materiel   ·   {ressources}/salles",
+        f" Écrans de la Ville (démo)      {agenda}/ecran/hall-de-la-mairie"
+        f"   ·   {agenda}/ecran/kursaal-accueil   (gestion : {agenda}/ecrans)",
         f" Courriels envoyés (test)       http://{host}:{settings.mail_viewer_port}/"
         f"   (SMTP {settings.smtp_host}:{settings.smtp_port}, fichiers .eml dans {var}/mail/)",
         f" NATS                           nats://127.0.0.1:{settings.nats_port}"
