@@ -89,6 +89,8 @@ def banner(
         f" S'abonner à la lettre          {newsletter}/abonnement",
         f" Matériel et salles de la Ville {ressources}/materiel   ·   {ressources}/salles",
         f" Aides aux associations         {aides}/aides",
+        f" Écrans de la Ville (démo)      {agenda}/ecran/hall-de-la-mairie"
+        f"   ·   {agenda}/ecran/kursaal-accueil   (gestion : {agenda}/ecrans)",
         f" Courriels envoyés (test)       http://{host}:{settings.mail_viewer_port}/"
         f"   (SMTP {settings.smtp_host}:{settings.smtp_port}, fichiers .eml dans {var}/mail/)",
         f" NATS                           nats://127.0.0.1:{settings.nats_port}"

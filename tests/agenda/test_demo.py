@@ -18,6 +18,8 @@ async def test_demo_publishes_its_events_once(agenda: Running, directory: Direct
     await directory.venue()
     first = await run_demo(agenda.settings)
     assert "événement(s) de démonstration envoyé(s)" in first[0]
+    assert any("/ecran/hall-de-la-mairie" in line for line in first)
+    await wait_for(lambda: agenda.wiring.screens().screen("hall-de-la-mairie"), what="demo screen")
     assert not first[0].startswith("Agenda : 0 ")
 
     def special_cases_in_agenda() -> bool:

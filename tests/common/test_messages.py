@@ -156,6 +156,17 @@ def _facts() -> list[m.Message]:
             source="espace-association",
             form_version="2026-12",
         ),
+        *(
+            kind(
+                announcement_id="5f2c0a9e1b3d4c6a",
+                screen_id="hall-de-la-mairie",
+                association="les-amis-de-battant",
+                event_id="fete-2026",
+                first_day=date(2026, 6, 1),
+                last_day=date(2026, 6, 20),
+            )
+            for kind in (m.AnnouncementApproved, m.AnnouncementWithdrawn)
+        ),
         m.DeadLetter(
             service="agenda",
             original_subject="agenda.submissions.x",

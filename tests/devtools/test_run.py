@@ -45,6 +45,8 @@ def test_banner_lists_docs_feeds_webcal_subscription_page_and_mail_viewer() -> N
         "http://127.0.0.1:8005/docs",
         "http://127.0.0.1:8005/aides",
         "http://127.0.0.1:8005/healthz",
+        "http://127.0.0.1:8002/ecran/hall-de-la-mairie",
+        "http://127.0.0.1:8002/ecrans",
         "http://127.0.0.1:1080/",
         "http://127.0.0.1:8222/",
     ):

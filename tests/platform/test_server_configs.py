@@ -225,6 +225,16 @@ def request(
 
 
 ROUTES = [
+    ("GET", "/entraide", "ressources"),
+    ("GET", "/entraide/annonce-1", "ressources"),
+    ("GET", "/entraide.rss", "ressources"),
+    ("GET", "/entraide.atom", "ressources"),
+    ("GET", "/espace-association/entraide", "ressources"),
+    ("POST", "/espace-association/entraide/fils/annonce-1/amis-du-doubs", "ressources"),
+    ("GET", "/espace-ville/entraide", "ressources"),
+    ("GET", "/api/annonces/compteurs", "ressources"),
+    ("GET", "/export/annonces.csv", "ressources"),
+    ("GET", "/export/annonces.json", "ressources"),
     ("POST", "/api/associations", "annuaire"),
     ("GET", "/api/associations?theme=sport", "annuaire"),
     ("PATCH", "/api/associations/les-amis-du-doubs", "annuaire"),
@@ -286,6 +296,16 @@ ROUTES = [
     ("POST", "/espace-association/evenements/concert-2026/annuler", "agenda"),
     ("GET", "/espace-ville/evenements?page=2", "agenda"),
     ("POST", "/espace-ville/evenements/les-amis-du-doubs/concert-2026/masquer", "agenda"),
+    # the city's screens and the associations' announcements (issue 14)
+    ("GET", "/ecrans", "agenda"),
+    ("POST", "/ecrans/hall-de-la-mairie/supprimer", "agenda"),
+    ("POST", "/ecrans/annonces/0f3a/refuser", "agenda"),
+    ("GET", "/ecran/hall-de-la-mairie", "agenda"),
+    ("GET", "/ecran/hall-de-la-mairie/contenu", "agenda"),
+    ("GET", "/ecran/hall-de-la-mairie.json", "agenda"),
+    ("GET", "/static/ecran/ecran.js?v=0123456789ab", "agenda"),
+    ("GET", "/espace-association/annonces", "agenda"),
+    ("POST", "/espace-association/annonces/0f3a/retirer", "agenda"),
     # The ressources (issue 15): its loan API under /api/associations/{slug}/prets comes
     # before the annuaire's /api/associations/*, its feeds before the agenda's /feeds/*.
     ("GET", "/materiel", "ressources"),

@@ -36,6 +36,7 @@ PAGES = [
     ("ressources", "/entraide", True),
     ("newsletter", "/abonnement", True),
     ("newsletter", "/espace-ville/lettre", True),  # with the city's cookie
+    ("agenda", "/ecrans/nouveau", True),  # the city's screen form, with its cookie
 ]
 MAX_TABS = 8
 

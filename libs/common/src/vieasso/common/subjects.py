@@ -85,6 +85,13 @@ class SchemeChange(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class AnnouncementChange(StrEnum):
+    """An announcement on one of the city's screens (``agenda.screens.<id>.announcements.*``)."""
+
+    APPROVED = "approved"
+    WITHDRAWN = "withdrawn"
+
+
 # Wildcards for subscribers.
 ASSOCIATIONS_ALL = "annuaire.associations.>"
 MISSIONS_ALL = "annuaire.missions.>"
@@ -92,6 +99,7 @@ VENUES_ALL = "annuaire.venues.>"
 SUBMISSIONS_ALL = "agenda.submissions.*"
 EVENTS_ALL = "agenda.events.>"
 REJECTIONS_ALL = "agenda.rejections.*"
+SCREENS_ALL = "agenda.screens.*.announcements.*"
 EDITIONS_ALL = "newsletter.editions.>"
 DEPARTURES_ALL = "newsletter.subscribers.*.*"
 DEADLETTER_ALL = "deadletter.>"
@@ -127,6 +135,10 @@ def event(slug: str, change: EventChange) -> str:
 
 def rejection(slug: str) -> str:
     return f"agenda.rejections.{_token(slug)}"
+
+
+def screen_announcement(screen_id: str, change: AnnouncementChange) -> str:
+    return f"agenda.screens.{_token(screen_id)}.announcements.{change.value}"
 
 
 def edition(edition_id: str, change: EditionChange) -> str:

@@ -16,6 +16,8 @@ from nats.js import JetStreamContext
 from vieasso.agenda import moderation
 from vieasso.agenda.adapters.catalog import Catalog
 from vieasso.agenda.adapters.feedcache import FeedCache
+from vieasso.agenda.adapters.screen_feeds import ScreenFeeds
+from vieasso.agenda.adapters.screens import ScreenStore
 from vieasso.agenda.adapters.store import ConcurrentWrite, EventStore
 from vieasso.agenda.adapters.tokens import AssociationTokens
 from vieasso.agenda.adapters.warmstart import WarmStart
@@ -24,6 +26,7 @@ from vieasso.agenda.entrypoints import embed, http, images, nats
 from vieasso.agenda.entrypoints.cors import PublicCors
 from vieasso.agenda.entrypoints.fastpath import FeedFastPath
 from vieasso.agenda.handlers import Agenda
+from vieasso.agenda.screen_handlers import Screens
 from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import DirectoryView
 from vieasso.common.http.app import build_app
@@ -60,6 +63,9 @@ class Wiring:
     # of the object store), counted in the process
     uploads: RateLimit = field(default_factory=lambda: RateLimit(UPLOADS_PER_HOUR, 3600))
     consumer: PullConsumer | None = None
+    screens_: ScreenStore | None = None
+    screen_handlers_: Screens | None = None
+    screen_feeds_: ScreenFeeds | None = None
     feeds: FeedCache = field(init=False)
     sessions: Sessions = field(init=False)
 
@@ -88,6 +94,21 @@ class Wiring:
             raise NotReady
         return self.images_
 
+    def screens(self) -> ScreenStore:
+        if self.screens_ is None:
+            raise NotReady
+        return self.screens_
+
+    def screen_handlers(self) -> Screens:
+        if self.screen_handlers_ is None:
+            raise NotReady
+        return self.screen_handlers_
+
+    def screen_feeds(self) -> ScreenFeeds:
+        if self.screen_feeds_ is None:
+            raise NotReady
+        return self.screen_feeds_
+
     def tokens(self) -> AssociationTokens:
         if self.tokens_ is None:
             raise NotReady
@@ -96,6 +117,8 @@ class Wiring:
     async def close(self) -> None:
         if self.consumer is not None:
             await self.consumer.stop()
+        if self.screens_ is not None:
+            await self.screens_.stop()
         if self.warm is not None:
             await self.warm.close()
         if self.store is not None:
@@ -139,6 +162,7 @@ def build_runtime(
             images=wiring.images_,
         )
         await _resume_moderation(wiring.agenda_)
+        await _start_screens(wiring, js, runtime)
         if wiring.consumer is not None:  # a start-up attempt that failed after this step
             await wiring.consumer.stop()
         connection = runtime.connection
@@ -164,6 +188,27 @@ async def _resume_moderation(agenda: Agenda) -> None:
         await moderation.resume(agenda)
     except (PublishError, ConcurrentWrite) as exc:
         log.warning("moderation mails not requested yet", extra={"reason": str(exc)})
+
+
+async def _start_screens(wiring: Wiring, js: JetStreamContext, runtime: NatsRuntime) -> None:
+    """The screens' watched bucket, their use cases, and decisions a crash interrupted."""
+    if wiring.screens_ is not None:  # a start-up attempt that failed after this step
+        await wiring.screens_.stop()
+    store = wiring.screens_ = ScreenStore()
+    await store.start(js)
+    public_url = wiring.settings.public_url(SERVICE)
+    wiring.screen_feeds_ = ScreenFeeds(wiring.catalog, store, public_url)
+    wiring.screen_handlers_ = Screens(
+        store=store,
+        catalog=wiring.catalog,
+        publish=runtime.publish,
+        clock=wiring.clock,
+        announcements_url=f"{public_url}/espace-association/annonces",
+    )
+    try:
+        await wiring.screen_handlers_.resume()
+    except (PublishError, ConcurrentWrite) as exc:
+        log.warning("announcement decisions not notified yet", extra={"reason": str(exc)})
 
 
 def create_app(settings: AgendaSettings | None = None, clock: Clock | None = None) -> FastAPI:

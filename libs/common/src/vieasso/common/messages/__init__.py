@@ -35,8 +35,16 @@ from vieasso.common.messages.courrier import (
 )
 from vieasso.common.messages.deadletter import DeadLetter
 from vieasso.common.messages.newsletter import EditionBuilt, EditionSent, SubscriberLeft
+from vieasso.common.messages.screens import (
+    AnnouncementApproved,
+    AnnouncementFact,
+    AnnouncementWithdrawn,
+)
 
 __all__ = [
+    "AnnouncementApproved",
+    "AnnouncementFact",
+    "AnnouncementWithdrawn",
     "AssociationArchived",
     "AssociationFact",
     "AssociationPublic",

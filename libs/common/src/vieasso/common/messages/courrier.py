@@ -15,6 +15,7 @@ request it cannot honour goes to the dead letter with the reason).
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -76,6 +77,7 @@ class Template(StrEnum):
     PRET_RETARD = "pret-retard"
     PRET_ANNULE = "pret-annule"
     ENTRAIDE_MESSAGE = "entraide-message"
+    ANNONCE_DECISION = "annonce-decision"
 
 
 class _Params(BaseModel):
@@ -137,6 +139,21 @@ class EntraideMessageParams(_Params):
     thread_url: WebUrl
 
 
+class AnnonceDecisionParams(_Params):
+    """The city's answer to an announcement on its screens (agenda), with its reason when
+    it refuses."""
+
+    event_title: Line = Field(min_length=1, max_length=200)
+    approved: bool
+    screens: tuple[Annotated[Line, Field(min_length=1, max_length=120)], ...] = Field(
+        min_length=1, max_length=50
+    )
+    first_day: date
+    last_day: date
+    reason: Text | None = Field(default=None, min_length=1, max_length=2000)
+    link: WebUrl
+
+
 PARAMS: dict[Template, type[BaseModel]] = {
     Template.CONNEXION: ConnexionParams,
     Template.BIENVENUE: BienvenueParams,
@@ -152,6 +169,7 @@ PARAMS: dict[Template, type[BaseModel]] = {
     Template.PRET_RETARD: prets.PretRetardParams,
     Template.PRET_ANNULE: prets.PretAnnuleParams,
     Template.ENTRAIDE_MESSAGE: EntraideMessageParams,
+    Template.ANNONCE_DECISION: AnnonceDecisionParams,
 }
 LENDING_TEAM = "prets"
 """The city team that handles loans of equipment and rooms (`ToCity(city=LENDING_TEAM)`)."""
@@ -164,6 +182,7 @@ AUDIENCE: dict[Template, type[ToAssociation] | type[ToCity]] = {
     Template.PRET_RAPPEL_RETOUR: ToAssociation,
     Template.PRET_RETARD: ToAssociation,
     Template.ENTRAIDE_MESSAGE: ToAssociation,
+    Template.ANNONCE_DECISION: ToAssociation,
 }
 
 

@@ -161,6 +161,13 @@ BUCKETS: tuple[BucketSpec, ...] = (
         max_bytes=1 * GIB,
     ),
     BucketSpec(
+        "agenda_screens",
+        Service.AGENDA,
+        "The city's screens (`screen.<id>`) and the announcements associations ask for "
+        "(`annonce.<id>`: event, screens, days, state, the city's reason).",
+        max_bytes=64 * MIB,
+    ),
+    BucketSpec(
         "newsletter_subscribers",
         Service.NEWSLETTER,
         "Subscribers and their consent.",

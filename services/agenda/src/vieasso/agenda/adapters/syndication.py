@@ -87,8 +87,14 @@ def _fill(fg: FeedGenerator, events: list[CanonicalEvent]) -> None:
             entry.poster.attach(event.poster)
 
 
-def rss(title: str, base_url: str, events: list[CanonicalEvent], updated: datetime) -> bytes:
-    fg = _generator(title, base_url, updated, "/feeds/agenda.rss")
+def rss(
+    title: str,
+    base_url: str,
+    events: list[CanonicalEvent],
+    updated: datetime,
+    self_path: str = "/feeds/agenda.rss",
+) -> bytes:
+    fg = _generator(title, base_url, updated, self_path)
     _fill(fg, events)
     body: bytes = fg.rss_str(pretty=False)
     return body

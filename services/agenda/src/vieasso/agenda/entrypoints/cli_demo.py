@@ -9,6 +9,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import KeyNotFoundError
 
 from vieasso.agenda.adapters.demo_data import demo_events
+from vieasso.agenda.adapters.demo_screens import create_demo_screens, demo_screens
 from vieasso.agenda.adapters.store import BUCKET
 from vieasso.agenda.config import AgendaSettings
 from vieasso.agenda.domain.feeds import PARIS
@@ -62,6 +63,8 @@ async def run_demo(settings: AgendaSettings) -> list[str]:
                 continue
             await publish(subjects.submission(message.association), message)
             sent += 1
+        screens = demo_screens(venues, SystemClock().now())
+        await create_demo_screens(js, screens)
     finally:
         await broker.stop()
     base = settings.public_url("agenda")
@@ -70,6 +73,10 @@ async def run_demo(settings: AgendaSettings) -> list[str]:
         f"Flux iCal : {base}/feeds/agenda.ics (abonnement : webcal://{base.split('://', 1)[1]}"
         "/feeds/agenda.ics)",
         f"Flux RSS : {base}/feeds/agenda.rss — JSON-LD : {base}/feeds/agenda.jsonld",
+        *(
+            f"Écran « {s.name} » : {base}/ecran/{s.id} (données : {base}/ecran/{s.id}.json)"
+            for s in screens
+        ),
     ]
 
 

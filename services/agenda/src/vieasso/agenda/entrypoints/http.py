@@ -24,6 +24,10 @@ from vieasso.agenda.entrypoints import (
     pages_association,
     pages_city,
     pages_public,
+    pages_screens_association,
+    pages_screens_city,
+    pages_screens_decisions,
+    screen_display,
     ville_sortir,
 )
 from vieasso.agenda.entrypoints.conditional import send
@@ -123,7 +127,13 @@ def build_router(wiring: Wiring) -> APIRouter:
     router.include_router(api.build_router(wiring))
     router.include_router(images.build_router(wiring))
     pages = Pages(wiring.settings, feeds.public_url)
-    for module in (pages_public, pages_association, pages_city, embed, ville_sortir):
+    screen_pages = (
+        pages_screens_city,
+        pages_screens_decisions,
+        pages_screens_association,
+        screen_display,
+    )
+    for module in (pages_public, pages_association, pages_city, embed, ville_sortir, *screen_pages):
         router.include_router(module.build_router(wiring, pages))
     return router
 

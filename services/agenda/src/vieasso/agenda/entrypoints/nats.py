@@ -37,6 +37,7 @@ from vieasso.common.messages.agenda import (
 from vieasso.common.messages.base import Message
 from vieasso.common.messages.courrier import CourrierRequest
 from vieasso.common.messages.deadletter import DeadLetter
+from vieasso.common.messages.screens import AnnouncementApproved, AnnouncementWithdrawn
 from vieasso.common.nats.publish import documented_publishers
 from vieasso.common.nats.pull import PullConsumer
 from vieasso.common.nats.redelivery import MAX_DELIVER
@@ -126,6 +127,9 @@ _DOCUMENTED: tuple[tuple[str, type[Message]], ...] = (
     ("agenda.events.{slug}.updated", EventUpdated),
     ("agenda.events.{slug}.cancelled", EventCancelled),
     ("agenda.rejections.{slug}", EventRejected),
+    # announcements on the city's screens (screen_handlers.py), one fact per screen
+    ("agenda.screens.{screen_id}.announcements.approved", AnnouncementApproved),
+    ("agenda.screens.{screen_id}.announcements.withdrawn", AnnouncementWithdrawn),
     ("deadletter.agenda.agenda.submissions.{slug}", DeadLetter),
     # the mail telling an association that the city hid its event (moderation.py)
     ("courrier.requests.agenda", CourrierRequest),

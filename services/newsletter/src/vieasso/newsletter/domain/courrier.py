@@ -48,6 +48,7 @@ SUBJECTS: dict[Template, str] = {
     Template.PRET_RETARD: "Votre prêt n’a pas été rendu à la date prévue",
     Template.PRET_ANNULE: "Prêt annulé par l’association",
     Template.ENTRAIDE_MESSAGE: "Entraide : un nouveau message à propos d’une annonce",
+    Template.ANNONCE_DECISION: "Réponse à votre demande d’annonce sur les écrans de la Ville",
 }
 DECISIONS = {
     LoanDecision.APPROVED: "accordée",

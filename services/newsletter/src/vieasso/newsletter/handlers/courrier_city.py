@@ -32,6 +32,7 @@ DESCRIPTIONS: dict[Template, str] = {
     Template.PRET_RETARD: "Prêt non rendu à la date prévue.",
     Template.PRET_ANNULE: "À l’équipe « prets » de la ville : un prêt accordé a été annulé.",
     Template.ENTRAIDE_MESSAGE: "Entraide : message d’une autre association sur une annonce.",
+    Template.ANNONCE_DECISION: "Annonce sur les écrans de la ville acceptée ou refusée (raison).",
 }
 
 
@@ -65,6 +66,16 @@ def samples(now: datetime, url: Callable[[str], str]) -> dict[Template, dict[str
             "from_website": None,
             "excerpt": "Bonjour,\nnous avons un barnum 3 × 3 m à prêter le week-end du 12.",
             "thread_url": f"{url('ressources')}/espace-association/entraide/fils/exemple",
+        },
+        Template.ANNONCE_DECISION: {
+            "event_title": "Vide-grenier de la Boucle",
+            "approved": False,
+            "screens": ["Hall de la mairie", "Médiathèque Pierre-Bayle"],
+            "first_day": now.date() + timedelta(days=3),
+            "last_day": now.date() + timedelta(days=10),
+            "reason": "Les écrans de la mairie sont réservés cette semaine à la campagne "
+            "d’inscription sur les listes électorales.",
+            "link": f"{url('agenda')}/espace-association/annonces",
         },
         **lending_samples(now.date(), url("ressources")),
     }
