@@ -17,16 +17,19 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import nats
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 
 from tests.support.services import build_app, leaves
 from vieasso.agenda.adapters.feedcache import FeedKind
 from vieasso.common.clock import SystemClock
+from vieasso.common.images.store import MANIFEST
 from vieasso.common.messages.courrier import Template
 from vieasso.common.nats.kv import scan
 from vieasso.common.settings import Settings
@@ -112,6 +115,12 @@ class Ids:
     editions: list[str] = field(default_factory=list)
     token_hashes: dict[str, str] = field(default_factory=dict)  # slug → its token's hash
     subscribers: list[str] = field(default_factory=list)
+    images: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # store → files
+    screens: list[str] = field(default_factory=list)
+    announcements: list[str] = field(default_factory=list)
+    annonces: list[str] = field(default_factory=list)
+    threads: list[tuple[str, str]] = field(default_factory=list)  # (annonce_id, replier)
+    schemes: list[str] = field(default_factory=list)
     signed: dict[str, str] = field(default_factory=dict)  # signed links' tokens (`sign`)
 
     @classmethod
@@ -149,9 +158,34 @@ class Ids:
             for key, _ in await records("newsletter_editions"):
                 if key.startswith("edition."):
                     ids.editions.append(key.removeprefix("edition."))
+            await ids._load_second_wave(js, records)
         finally:
             await nc.close()
         return ids
+
+    async def _load_second_wave(
+        self,
+        js: JetStreamContext,
+        records: Callable[[str], Awaitable[list[tuple[str, dict[str, object]]]]],
+    ) -> None:
+        for key, _ in await records("agenda_screens"):
+            kind, _, screen_or_announcement = key.partition(".")
+            found = self.screens if kind == "screen" else self.announcements
+            found.append(screen_or_announcement)
+        for key, _ in await records("ressources_annonces"):
+            kind, _, rest = key.partition(".")
+            if kind == "annonce":
+                self.annonces.append(rest)
+            elif kind == "fil":
+                annonce_id, _, replier = rest.partition(".")
+                self.threads.append((annonce_id, replier))
+        self.schemes = [key.removeprefix("scheme.") for key, _ in await records("aides_schemes")]
+        for store in ("agenda_images", "ressources_images"):
+            self.images[store] = await _image_files(js, store)
+
+    def _image_bindings(self, store: str) -> Iterator[dict[str, str]]:
+        for image_id, variant in [*self.images.get(store, [])[:4], (UNKNOWN, "original")]:
+            yield {"image_id": image_id, "variant": variant}
 
     def sign(self, admin_token: str, token_secret: str) -> Ids:
         """The tokens of the signed links people follow: a subscriber's preferences and
@@ -219,9 +253,23 @@ class Ids:
         yield from ({"name": template.value} for template in Template)
         yield {"name": UNKNOWN}
         yield {"token": UNKNOWN}
+        yield from self._second_wave(template)
         if self.signed:
             yield {"slug": mine, "jeton": self.signed["jeton"]}
             yield {key: value for key, value in self.signed.items() if key != "jeton"}
+
+    def _second_wave(self, template: str) -> Iterator[dict[str, str]]:
+        """Posters and photos, screens, annonces, aid schemes."""
+        photos = template.startswith("/materiel/images/")
+        yield from self._image_bindings("ressources_images" if photos else "agenda_images")
+        for screen_id in [*self.screens, UNKNOWN]:
+            yield {"screen_id": screen_id}
+            yield from ({"screen_id": screen_id, "ext": ext} for ext in ("json", "rss", "ics"))
+        yield from ({"announcement_id": a} for a in [*self.announcements, UNKNOWN])
+        yield from ({"annonce_id": a} for a in [*self.annonces[:4], UNKNOWN])
+        for annonce_id, replier in [*self.threads[:2], (UNKNOWN, UNKNOWN)]:
+            yield {"annonce_id": annonce_id, "replier": replier}
+        yield from ({"scheme_id": scheme} for scheme in [*self.schemes[:4], UNKNOWN])
 
     def paths(self, name: str) -> list[str]:
         """Every concrete path compared for service `name` (duplicates removed)."""
@@ -230,6 +278,16 @@ class Ids:
             for values in self.bindings(name, template):
                 found[fill(template, values)] = None
         return list(found)
+
+
+async def _image_files(js: JetStreamContext, store: str) -> list[tuple[str, str]]:
+    """(image id, file name) of every file of an object store but the manifests."""
+    try:
+        infos = await (await js.object_store(store)).list()
+    except NotFoundError:
+        return []  # no image stored
+    names = sorted(info.name.partition("/")[::2] for info in infos if info.name)
+    return [(image_id, name) for image_id, name in names if name != MANIFEST]
 
 
 async def _session_headers(nats_url: str, ids: Ids, settings: Settings) -> dict[str, str]:

@@ -62,6 +62,8 @@ def load_data(run: PlatformRun, nats_url: str) -> None:
     run.cli("newsletter", "send-digest", timeout=180)
     wait_until_agenda_idle(nats_url)
     run.cli("ressources", "demo")
+    run.cli("aides", "demo")
+    run.cli("aides", "demo-aides-territoires")
     ids = Ids.load(nats_url)
     admin = {"Authorization": f"Bearer {run.admin_token}"}
     with httpx.Client(headers=admin, timeout=30) as client:
