@@ -4,15 +4,23 @@ loans given back do not count."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import date, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from nats.js import JetStreamContext
 
-from tests.ressources.catalogue_app import model_body, running_ressources
+from tests.ressources.catalogue_app import Client, model_body, running_ressources
 from tests.ressources.feeds_support import OPEN, lend, lending, put_association, put_model
 from vieasso.common.messages.ressources import ResourceKind
+from vieasso.ressources.domain.errors import LoanError
+from vieasso.ressources.domain.periods import overbooked
+from vieasso.ressources.domain.requests import LoanRequest, RequestLine
+from vieasso.ressources.handlers.decisions import approve
+from vieasso.ressources.handlers.requests import request_loan
 from vieasso.ressources.handlers.steps import cancel
 
 pytestmark = pytest.mark.nats
@@ -63,3 +71,37 @@ async def test_units_approved_for_days_gone_by_do_not_hold_the_stock(
         url = f"/api/catalogue/materiel/{barnum}"
         lowered = await client.http.put(url, json=body(1), headers=client.admin)
         assert lowered.status_code == 200, lowered.text
+
+
+async def _lower(client: Client, url: str, stock: int, answers: list[httpx.Response]) -> None:
+    answers.append(await client.http.put(url, json=body(stock), headers=client.admin))
+
+
+async def test_lowering_the_stock_while_loans_are_approved_never_leaves_more_units_than_stock(
+    nats_url: str, js: JetStreamContext
+) -> None:
+    """The stock check and the approvals race: whatever wins, the units approved for the
+    day never exceed the stock finally stored (rounds of 5 approvals against one lowering)."""
+    async with running_ressources(nats_url) as client:
+        unit = lending(client)
+        for _ in range(12):
+            barnum = await put_model(client, stock=5, buffer_days=0)
+            slug, _ = await put_association(js, client)
+            request = LoanRequest(
+                starts_on=APRIL, ends_on=APRIL, lines=(RequestLine(resource_id=barnum),)
+            )
+            loan_ids = [(await request_loan(unit, slug, request)).id for _ in range(5)]
+
+            async def one(loan_id: str) -> None:
+                with contextlib.suppress(LoanError):
+                    await approve(unit, loan_id, [1])
+
+            url = f"/api/catalogue/materiel/{barnum}"
+            answers: list[httpx.Response] = []
+            lowering = _lower(client, url, 2, answers)
+            await asyncio.gather(*(one(i) for i in loan_ids), lowering)
+            (lowered,) = answers
+            assert lowered.status_code in (200, 422), lowered.text
+            stock = (await client.http.get(url)).json()["stock"]
+            record, _ = await unit.availability.read(ResourceKind.EQUIPMENT, barnum)
+            assert overbooked(record.allocations, stock) == [], (stock, record.allocations)

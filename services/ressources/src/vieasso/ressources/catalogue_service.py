@@ -24,7 +24,7 @@ from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.web import ServiceStarting, Sessions
 from vieasso.ressources.adapters.availability import BUCKET as AVAILABILITY
 from vieasso.ressources.adapters.catalogue import CatalogueStore
-from vieasso.ressources.adapters.held import HeldUnits
+from vieasso.ressources.adapters.stock_fence import StockFence
 from vieasso.ressources.config import RessourcesSettings
 from vieasso.ressources.domain.photos import IMAGES_PATH
 from vieasso.ressources.handlers.catalogue import Catalogue, announce_recent
@@ -63,7 +63,7 @@ class CatalogueService:
             self._directory_started = True
         await self.store.open(js)
         unit = Catalogue(self.store, self.directory, self.publish, self.clock)
-        unit.held = HeldUnits(await js.key_value(AVAILABILITY))
+        unit.restock = StockFence(await js.key_value(AVAILABILITY))
         self._images = ImageStore(js, IMAGES_BUCKET)
         unit.images = self._images
         unit.images_url = self.images_url

@@ -7,12 +7,15 @@ the record just read, so whatever the interleaving, no slot goes over the stock.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from vieasso.common.messages.base import Slug
 from vieasso.common.messages.ressources import ResourceKind
-from vieasso.ressources.domain.errors import NotAvailable
+from vieasso.ressources.domain.errors import NotAvailable, StockBelowHeld
 from vieasso.ressources.domain.periods import Allocation, Slot, free_units
+from vieasso.ressources.domain.stock import days_over, stock_refusal
 
 
 class AvailabilityRecord(BaseModel):
@@ -21,6 +24,13 @@ class AvailabilityRecord(BaseModel):
     entry_id: Slug
     kind: ResourceKind
     allocations: tuple[Allocation, ...] = ()
+    stock: int | None = Field(
+        default=None,
+        ge=0,
+        description="The stock the city last set, written here by compare-and-set before a "
+        "lowered stock is saved: approvals, which write this record too, never grant beyond "
+        "it (None: the catalogue's stock alone).",
+    )
 
     def of(self, loan_id: str) -> Allocation | None:
         return next((a for a in self.allocations if a.loan_id == loan_id), None)
@@ -36,6 +46,8 @@ class AvailabilityRecord(BaseModel):
         """
         if self.of(allocation.loan_id) == allocation:
             return None
+        if self.stock is not None:
+            stock = min(stock, self.stock)
         others = self.others(allocation.loan_id)
         free = free_units(others, stock, allocation.first, allocation.last)
         if free < allocation.quantity:
@@ -44,6 +56,16 @@ class AvailabilityRecord(BaseModel):
                 f"{allocation.quantity} demandé(s)."
             )
         return self.model_copy(update={"allocations": (*others, allocation)})
+
+    def restock(self, stock: int, name: str, today: date) -> AvailabilityRecord | None:
+        """The record with the city's new `stock` (None when it holds it already).
+
+        Raises `StockBelowHeld` when more units are approved on a day from `today` on.
+        """
+        over = days_over(self.allocations, stock, today)
+        if over:
+            raise StockBelowHeld(stock_refusal(name, stock, over), over)
+        return None if self.stock == stock else self.model_copy(update={"stock": stock})
 
     def release(self, loan_id: str) -> AvailabilityRecord | None:
         """The record without the loan's allocation, or None when it holds none."""

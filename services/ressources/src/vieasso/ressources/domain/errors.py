@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 
 class LoanError(Exception):
     """Base: `message` is shown as it is (API `detail`, page notice)."""
@@ -26,6 +28,14 @@ class IllegalTransition(LoanError):
 
 class NotAvailable(LoanError):
     """The stock does not hold the units asked for on some day of the period."""
+
+
+class StockBelowHeld(LoanError):
+    """The city lowers a model's stock below the units approved on some day to come."""
+
+    def __init__(self, message: str, over: list[tuple[date, int]]) -> None:
+        super().__init__(message)
+        self.over = over
 
 
 class Conflict(LoanError):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -41,9 +41,8 @@ from vieasso.ressources.domain.catalogue_errors import (
     InvalidEntry,
     field_error,
 )
-from vieasso.ressources.domain.periods import Allocation
+from vieasso.ressources.domain.errors import StockBelowHeld
 from vieasso.ressources.domain.photos import OWNER, alt_errors, photo_for
-from vieasso.ressources.domain.stock import days_over, stock_refusal
 
 NAMESPACE = uuid.UUID("3b8f5a0e-7c1d-4e29-b6a4-5d0c9e1f2a73")
 SERVER_SET = frozenset({"id", "kind", "updated_at", "photo"})
@@ -53,11 +52,12 @@ NOT_FOUND = {
 }
 TAKEN = {ResourceKind.EQUIPMENT: "Un matériel", ResourceKind.ROOM: "Une salle"}
 Entry = EquipmentModel | Room
-Held = Callable[[ResourceKind, str], Awaitable[tuple[Allocation, ...]]]
+# the stock written on the entry's availability record (`adapters.stock_fence`)
+Restock = Callable[[ResourceKind, str, int, str, date], Awaitable[None]]
 
 
-async def _nothing_held(kind: ResourceKind, entry_id: str) -> tuple[Allocation, ...]:
-    return ()
+async def _no_fence(kind: ResourceKind, entry_id: str, stock: int, name: str, day: date) -> None:
+    return None
 
 
 @dataclass
@@ -69,8 +69,8 @@ class Catalogue:
     publish: Publish
     clock: Clock
     unannounced: dict[str, int] = field(default_factory=dict)  # key → revision
-    # the units approved for an entry, read from its availability record on the server
-    held: Held = _nothing_held
+    # the city's stock written on the entry's availability record, by compare-and-set
+    restock: Restock = _no_fence
     # the photos' manifests (`ressources_images`) and where their files are served
     images: ImageUploads = field(default_factory=NoImages)
     images_url: str = ""
@@ -117,8 +117,9 @@ async def save_entry(
         raise InvalidEntry(errors) from exc
     _check(cat, entry)
     entry = await _with_photo(cat, entry, current.value if current else None)
-    if isinstance(entry, EquipmentModel) and (current is None or entry.stock < current.value.stock):
-        await _check_stock(cat, entry)
+    before = current.value.stock if current else None
+    if isinstance(entry, EquipmentModel) and (before is None or entry.stock < before):
+        await _restock(cat, entry)  # before saving: from now on no approval goes beyond it
     key = entry_key(kind, entry_id)
     if current is not None and current.value == entry.model_copy(
         update={"updated_at": current.value.updated_at}
@@ -127,6 +128,8 @@ async def save_entry(
             await _announce(cat, current.value, current.revision)
         return Saved(current.value, changed=False)
     revision = await cat.store.write(key, entry, last=current.revision if current else None)
+    if isinstance(entry, EquipmentModel) and before is not None and entry.stock > before:
+        await _restock(cat, entry)  # after saving: until then approvals keep to the lower
     await _announce(cat, entry, revision)
     return Saved(entry, changed=True)
 
@@ -175,13 +178,13 @@ def _check(cat: Catalogue, entry: Entry) -> None:
         raise InvalidEntry(errors)
 
 
-async def _check_stock(cat: Catalogue, entry: EquipmentModel) -> None:
-    """Never fewer units than already approved for a day to come (read from the server)."""
-    held = await cat.held(entry.kind, entry.id)
-    over = days_over(held, entry.stock, local_day(cat.clock.now()))
-    if over:
-        message = stock_refusal(entry.name, entry.stock, over)
-        raise InvalidEntry([field_error("stock", message, "below_approved")])
+async def _restock(cat: Catalogue, entry: EquipmentModel) -> None:
+    """Never fewer units than already approved for a day to come: checked and written on the
+    availability record by the compare-and-set the approvals use."""
+    try:
+        await cat.restock(entry.kind, entry.id, entry.stock, entry.name, local_day(cat.clock.now()))
+    except StockBelowHeld as refused:
+        raise InvalidEntry([field_error("stock", refused.message, "below_approved")]) from None
 
 
 async def set_state(cat: Catalogue, kind: ResourceKind, entry_id: str, state: EntryState) -> Saved:
