@@ -53,9 +53,9 @@ class AgendaSettings(Settings):
     def embed_ancestors(self) -> str:
         """The embed's frame-ancestors: the setting, with the agenda itself (`/integrer`
         shows a preview); `'none'` leaves only the agenda."""
-        tokens = self.agenda_embed_ancestors.split()
-        if "'none'" in tokens:
+        sources = self.agenda_embed_ancestors.split()
+        if "'none'" in sources:
             return "'self'"
-        if "*" in tokens or "'self'" in tokens:
-            return " ".join(tokens)
-        return " ".join(["'self'", *tokens])
+        if "*" in sources or "'self'" in sources:
+            return " ".join(sources)
+        return " ".join(["'self'", *sources])
