@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from vieasso.aides.config_sync import SyncSettings
 
 
 class AidesSettings(SyncSettings):
     """Aides settings: ``VIEASSO_*`` like the rest of the platform."""
+
+    aides_alerts_interval_minutes: int = Field(
+        default=24 * 60,
+        ge=0,
+        le=7 * 24 * 60,
+        description=(
+            "Minutes between two sweeps of the deadline alert mails (the first at start); "
+            "0: no alert mails from this process."
+        ),
+    )
