@@ -19,3 +19,17 @@ class AidesSettings(SyncSettings):
             "0: no alert mails from this process."
         ),
     )
+    aides_city_name: str = Field(
+        default="Ville de Besançon",
+        min_length=1,
+        max_length=200,
+        description="The awarding body's name in the SCDL export (`nomAttribuant`).",
+    )
+    aides_city_siret: str = Field(
+        default="",
+        pattern=r"^(\d{14})?$",
+        description=(
+            "The city's SIRET in the SCDL export (`idAttribuant`, 14 digits); empty until "
+            "the operator sets it (the column is then empty)."
+        ),
+    )
