@@ -59,7 +59,10 @@ class Client:
 @asynccontextmanager
 async def running_aides(nats_url: str, js: JetStreamContext) -> AsyncIterator[Client]:
     settings = AidesSettings(
-        nats_url=nats_url, log_json=False, admin_token=secrets.token_urlsafe(24)
+        nats_url=nats_url,
+        log_json=False,
+        admin_token=secrets.token_urlsafe(24),
+        aides_alerts_interval_minutes=0,  # tests sweep with their own clock
     )
     clock = FrozenClock(NOW)
     app = create_app(settings, clock=clock)

@@ -179,7 +179,11 @@ class Ids:
             elif kind == "fil":
                 annonce_id, _, replier = rest.partition(".")
                 self.threads.append((annonce_id, replier))
-        self.schemes = [key.removeprefix("scheme.") for key, _ in await records("aides_schemes")]
+        self.schemes = [
+            key.removeprefix("scheme.")
+            for key, _ in await records("aides_schemes")
+            if key.startswith("scheme.")  # not the awards (`award.<id>`)
+        ]
         for store in ("agenda_images", "ressources_images"):
             self.images[store] = await _image_files(js, store)
 

@@ -124,6 +124,8 @@ def service_env(
         "VIEASSO_DIGEST_SCHEDULE": "false",
         # No scheduled Aides-territoires sync either (tests drive it with the local fake).
         "VIEASSO_AIDES_SYNC_INTERVAL_MINUTES": "0",
+        # Nor alert mails: tests sweep them with their own clock.
+        "VIEASSO_AIDES_ALERTS_INTERVAL_MINUTES": "0",
         # The session's processes serve every test from 127.0.0.1: tests of the limit set theirs.
         "VIEASSO_REGISTRATION_LIMIT_PER_IP": "100000",
     }

@@ -162,6 +162,7 @@ class AssociationContact(BaseModel):
     state: AssociationState
     themes: tuple[str, ...] = ()
     quartier: str | None = None
+    employs_staff: bool | None = None
     validated_at: datetime | None = None
     private_contact: PrivateContactView | None = None
 

@@ -10,6 +10,7 @@ from nats.js import JetStreamContext
 
 from vieasso.aides.config import AidesSettings
 from vieasso.aides.entrypoints import nats, pages_sync
+from vieasso.aides.entrypoints.alerts import AlertSchedule
 from vieasso.aides.entrypoints.pages import install_pages
 from vieasso.aides.entrypoints.sync import SyncSchedule
 from vieasso.aides.service import AidesService
@@ -35,14 +36,17 @@ def create_app(settings: AidesSettings | None = None, clock: Clock | None = None
     sessions = Sessions(settings, clock)
     service = AidesService(settings, runtime.publish, clock, DirectoryView(), sessions)
     schedule = SyncSchedule(settings, service.sync_state, clock)
+    alerts = AlertSchedule(service)
 
     async def start(js: JetStreamContext) -> None:
         await sessions.open(js)
         schedule.start(await service.start(js))
+        alerts.start()
 
     runtime.on_startup(start)
     runtime.on_shutdown(service.stop)
-    runtime.on_shutdown(schedule.stop)  # runs first: the last registered does
+    runtime.on_shutdown(schedule.stop)
+    runtime.on_shutdown(alerts.stop)  # the last registered runs first
     app = build_app(
         runtime,
         title="Aides — Vie associative Besançon",
@@ -52,6 +56,7 @@ def create_app(settings: AidesSettings | None = None, clock: Clock | None = None
     app.state.sessions = sessions
     app.state.aides = service
     app.state.aides_sync = schedule
+    app.state.aides_alerts = alerts
     install_starting_page(app, settings)
     app.include_router(pages_sync.build_router(install_pages(app, service), service.sync_state))
     return app

@@ -17,6 +17,7 @@ from nats.js import JetStreamContext
 from vieasso.aides.adapters.bucket import WatchedBucket
 from vieasso.aides.adapters.sync_state import SyncState
 from vieasso.aides.config import AidesSettings
+from vieasso.aides.domain.awards import AWARD_PREFIX, Award
 from vieasso.aides.domain.follows import FOLLOWS_PREFIX, AssociationFile
 from vieasso.aides.domain.schemes import KEY_PREFIX, AidScheme
 from vieasso.aides.handlers.schemes import BUCKET, Schemes, announce_recent
@@ -54,6 +55,8 @@ class AidesService:
         self.follows: WatchedBucket[AssociationFile] = WatchedBucket(
             FOLLOWS, FOLLOWS_PREFIX, AssociationFile
         )
+        # the grants the city awarded, beside the schemes (`award.<id>`)
+        self.awards: WatchedBucket[Award] = WatchedBucket(BUCKET, AWARD_PREFIX, Award)
         self.sync_state = SyncState()  # the Aides-territoires sync's cursor and last report
         self._unit: Schemes | None = None
         self._directory_started = False
@@ -65,6 +68,7 @@ class AidesService:
             self._directory_started = True
         await self.store.open(js)
         await self.follows.open(js)
+        await self.awards.open(js)
         await self.sync_state.open(js)
         unit = self._unit or Schemes(self.store, self.publish, self.clock, self.directory)
         if announce:
@@ -81,6 +85,7 @@ class AidesService:
         return self._unit
 
     async def stop(self) -> None:
+        await self.awards.close()
         await self.follows.close()
         await self.store.close()
         await self.directory.stop()

@@ -94,7 +94,11 @@ class Newsletter:
         self.links = Links(settings, clock)
         self.pool = SmtpPool(settings)
         self.index = ContentIndex(
-            PageLinks(settings.public_url("annuaire"), settings.public_url("ressources")),
+            PageLinks(
+                settings.public_url("annuaire"),
+                settings.public_url("ressources"),
+                settings.public_url("aides"),
+            ),
             settings.zone,
             clock.now,
         )

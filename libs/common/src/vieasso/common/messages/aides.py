@@ -64,6 +64,21 @@ class SchemePublic(BaseModel):
     next_deadline: date | None = Field(
         default=None, description="The next closing date when the fact was published."
     )
+    yearly_deadline: str | None = Field(
+        default=None,
+        pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        description=(
+            "`MM-DD`: the last day of its window, every year (a yearly window), so that a "
+            "reader knows the deadlines after `next_deadline`; None: one date, or none."
+        ),
+    )
+    quartiers: tuple[Code, ...] = Field(
+        default=(), description="Who may apply: the quartiers (empty: all of Besançon)."
+    )
+    employs_staff: bool | None = Field(
+        default=None,
+        description="Who may apply: employers only (true), without staff only (false), either.",
+    )
 
 
 class SchemeFact(Message):

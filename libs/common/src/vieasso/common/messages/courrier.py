@@ -78,6 +78,7 @@ class Template(StrEnum):
     PRET_ANNULE = "pret-annule"
     ENTRAIDE_MESSAGE = "entraide-message"
     ANNONCE_DECISION = "annonce-decision"
+    AIDE_ECHEANCE = "aide-echeance"
 
 
 class _Params(BaseModel):
@@ -154,6 +155,19 @@ class AnnonceDecisionParams(_Params):
     link: WebUrl
 
 
+class AideEcheanceParams(_Params):
+    """An aid the association follows closes soon (aides, 30 and 7 days before its last
+    day): its public record's link, and where to apply."""
+
+    scheme_name: Line = Field(min_length=1, max_length=200)
+    funders: Line = Field(min_length=1, max_length=500)
+    deadline: date
+    days_left: int = Field(ge=0, le=30)
+    scheme_url: WebUrl
+    application_url: WebUrl | None = None
+    follows_url: WebUrl
+
+
 PARAMS: dict[Template, type[BaseModel]] = {
     Template.CONNEXION: ConnexionParams,
     Template.BIENVENUE: BienvenueParams,
@@ -170,6 +184,7 @@ PARAMS: dict[Template, type[BaseModel]] = {
     Template.PRET_ANNULE: prets.PretAnnuleParams,
     Template.ENTRAIDE_MESSAGE: EntraideMessageParams,
     Template.ANNONCE_DECISION: AnnonceDecisionParams,
+    Template.AIDE_ECHEANCE: AideEcheanceParams,
 }
 LENDING_TEAM = "prets"
 """The city team that handles loans of equipment and rooms (`ToCity(city=LENDING_TEAM)`)."""
@@ -183,6 +198,7 @@ AUDIENCE: dict[Template, type[ToAssociation] | type[ToCity]] = {
     Template.PRET_RETARD: ToAssociation,
     Template.ENTRAIDE_MESSAGE: ToAssociation,
     Template.ANNONCE_DECISION: ToAssociation,
+    Template.AIDE_ECHEANCE: ToAssociation,
 }
 
 

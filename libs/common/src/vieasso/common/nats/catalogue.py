@@ -252,7 +252,8 @@ BUCKETS: tuple[BucketSpec, ...] = (
     BucketSpec(
         "aides_schemes",
         Service.AIDES,
-        "Aid schemes, the city's and those synced from Aides-territoires: `scheme.<scheme_id>`.",
+        "Aid schemes, the city's and those synced from Aides-territoires: `scheme.<scheme_id>`; "
+        "the grants the city awarded (SCDL export): `award.<award_id>`.",
         max_bytes=128 * MIB,
     ),
     BucketSpec(

@@ -39,7 +39,8 @@ ADMIN = "admin"
 READS: dict[Service, tuple[str, ...]] = {
     Service.ANNUAIRE: ("NEWSLETTER",),  # the association space shows the letter choice
     Service.AGENDA: (),
-    Service.NEWSLETTER: ("ANNUAIRE", "AGENDA", "RESSOURCES"),  # annonces in the letter
+    # annonces and aid deadlines in the associations' letter
+    Service.NEWSLETTER: ("ANNUAIRE", "AGENDA", "RESSOURCES", "AIDES"),
     Service.RESSOURCES: (),
     Service.AIDES: (),
 }

@@ -87,8 +87,10 @@ class YearlyWindow(_Rule):
         )
 
     def next_window(self, today: date) -> Window:
-        this_year = self.window_closing_in(today.year)
-        return this_year if this_year.closes >= today else self.window_closing_in(today.year + 1)
+        year = today.year
+        if (self.closes_month, self.closes_day) < (today.month, today.day):
+            year += 1  # this year's window closed already
+        return self.window_closing_in(year)
 
 
 class Ongoing(_Rule):

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from vieasso.aides.domain.deadlines import Ongoing, Status, Window, status_of
 from vieasso.aides.domain.follows import Answers
-from vieasso.aides.domain.schemes import AidKind, AidScheme, Eligibility, StaffRule
+from vieasso.aides.domain.schemes import AidKind, AidScheme, Eligibility, SchemeState, StaffRule
 
 PROJECT_KINDS = frozenset({AidKind.PROJECT_GRANT, AidKind.CALL_FOR_PROJECTS})
 
@@ -40,8 +40,16 @@ class Profile:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
+    """`text` is French, for the association; written when read (`template` filled with
+    `args`): a long list is matched without formatting the reasons nobody reads (B9)."""
+
     criterion: str  # `theme`, `quartier`, `staff`, `age`, `budget`, `volunteers`, `dates`…
-    text: str  # French, for the association
+    template: str
+    args: tuple[object, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return self.template.format(*self.args) if self.args else self.template
 
 
 @dataclass(slots=True)
@@ -71,6 +79,27 @@ def months_between(start: date, end: date) -> int:
 
 def euros(value: int) -> str:
     return f"{value:,}".replace(",", "\u202f") + " €"
+
+
+@dataclass(frozen=True, slots=True)
+class _Euros:
+    """An amount, written « 10 000 € » when a reason is read."""
+
+    value: int
+
+    def __format__(self, spec: str) -> str:
+        return euros(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """Codes named by their labels (the code when unknown), written when a reason is read."""
+
+    codes: Iterable[str]
+    names: Mapping[str, str]
+
+    def __format__(self, spec: str) -> str:
+        return ", ".join(self.names.get(c, c) for c in self.codes)
 
 
 def match(
@@ -104,9 +133,7 @@ def _themes(
     elif not themes:
         found.missing.append(Reason("theme", "Vos thèmes ne sont pas renseignés dans l'annuaire."))
     elif common := sorted(themes.intersection(wanted)):
-        found.matched.append(
-            Reason("theme", f"Thème : {', '.join(names.get(t, t) for t in common)}.")
-        )
+        found.matched.append(Reason("theme", "Thème : {}.", (_Names(common, names),)))
     else:
         found.failed.append(Reason("theme", "Réservé à d'autres thèmes que les vôtres."))
 
@@ -119,8 +146,8 @@ def _quartier(
     if quartier is None:
         found.missing.append(Reason("quartier", "Votre quartier n'est pas renseigné."))
     elif quartier in rule.quartiers:
-        text = f"Votre quartier ({names.get(quartier, quartier)}) est concerné."
-        found.matched.append(Reason("quartier", text))
+        text = "Votre quartier ({}) est concerné."
+        found.matched.append(Reason("quartier", text, (_Names((quartier,), names),)))
     else:
         found.failed.append(Reason("quartier", "Réservé à d'autres quartiers que le vôtre."))
 
@@ -150,10 +177,10 @@ def _age(found: Match, minimum: int | None, founded_on: date | None, today: date
         text = "Votre date de création n'est pas renseignée dans l'annuaire."
         found.missing.append(Reason("age", text))
     elif (age := months_between(founded_on, today)) >= minimum:
-        found.matched.append(Reason("age", f"Créée depuis au moins {minimum} mois."))
+        found.matched.append(Reason("age", "Créée depuis au moins {} mois.", (minimum,)))
     else:
-        text = f"Il faut {minimum} mois d'existence ; l'association en a {age}."
-        found.failed.append(Reason("age", text))
+        text = "Il faut {} mois d'existence ; l'association en a {}."
+        found.failed.append(Reason("age", text, (minimum, age)))
 
 
 def _budget(found: Match, rule: Eligibility, answers: Answers) -> None:
@@ -165,15 +192,17 @@ def _budget(found: Match, rule: Eligibility, answers: Answers) -> None:
     low, high = answers.budget.bounds  # [low, high)
     top = rule.budget_max
     if top is not None and low > top:
-        found.failed.append(Reason("budget", f"Budget annuel plafonné à {euros(top)}."))
+        found.failed.append(Reason("budget", "Budget annuel plafonné à {}.", (_Euros(top),)))
     elif top is not None and (high is None or high - 1 > top):
-        found.missing.append(Reason("budget", f"À vérifier : budget plafonné à {euros(top)}."))
+        text = "À vérifier : budget plafonné à {}."
+        found.missing.append(Reason("budget", text, (_Euros(top),)))
     bottom = rule.budget_min
     if bottom is not None and high is not None and high <= bottom:
-        found.failed.append(Reason("budget", f"Il faut un budget d'au moins {euros(bottom)}."))
+        text = "Il faut un budget d'au moins {}."
+        found.failed.append(Reason("budget", text, (_Euros(bottom),)))
     elif bottom is not None and low < bottom:
-        text = f"À vérifier : il faut un budget d'au moins {euros(bottom)}."
-        found.missing.append(Reason("budget", text))
+        text = "À vérifier : il faut un budget d'au moins {}."
+        found.missing.append(Reason("budget", text, (_Euros(bottom),)))
     if not any(r.criterion == "budget" for r in (*found.failed, *found.missing)):
         found.matched.append(Reason("budget", "Votre budget correspond."))
 
@@ -184,11 +213,11 @@ def _volunteers(found: Match, rule: Eligibility, count: int | None) -> None:
     if count is None:
         found.missing.append(Reason("volunteers", "Indiquez votre nombre de bénévoles."))
     elif rule.min_volunteers is not None and count < rule.min_volunteers:
-        text = f"Il faut au moins {rule.min_volunteers} bénévoles."
-        found.failed.append(Reason("volunteers", text))
+        text = "Il faut au moins {} bénévoles."
+        found.failed.append(Reason("volunteers", text, (rule.min_volunteers,)))
     elif rule.max_volunteers is not None and count > rule.max_volunteers:
-        text = f"Réservé aux associations d'au plus {rule.max_volunteers} bénévoles."
-        found.failed.append(Reason("volunteers", text))
+        text = "Réservé aux associations d'au plus {} bénévoles."
+        found.failed.append(Reason("volunteers", text, (rule.max_volunteers,)))
     else:
         found.matched.append(Reason("volunteers", "Votre nombre de bénévoles correspond."))
 
@@ -206,8 +235,8 @@ def _project(found: Match, window: Window | None, answers: Answers, today: date)
         )
     else:
         last = min(window.closes, start)
-        text = f"Dépôt possible avant le début de votre projet (jusqu'au {last:%d/%m/%Y})."
-        found.matched.append(Reason("dates", text))
+        text = "Dépôt possible avant le début de votre projet (jusqu'au {:%d/%m/%Y})."
+        found.matched.append(Reason("dates", text, (last,)))
 
 
 def plainly_excluded(profile: Profile, scheme: AidScheme) -> bool:
@@ -240,10 +269,11 @@ def matches(
 ) -> list[Match]:
     """The published schemes an association may apply for (or must check), most urgent
     deadline first; `everything`: the non-eligible ones too, after them."""
+    published = SchemeState.PUBLISHED  # `AidScheme.published`, without a call per scheme
     found = [
         match(profile, s, today, labels)
         for s in schemes
-        if s.published and (everything or not plainly_excluded(profile, s))
+        if s.state is published and (everything or not plainly_excluded(profile, s))
     ]
     kept = [m for m in found if m.verdict is not Verdict.NOT_ELIGIBLE]
     kept.sort(key=_urgency)

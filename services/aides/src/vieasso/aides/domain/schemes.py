@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from vieasso.aides.domain.deadlines import Deadlines, next_closing
+from vieasso.aides.domain.deadlines import Deadlines, YearlyWindow, next_closing
 from vieasso.common.messages.aides import AidKind, SchemeOrigin, SchemePublic
 from vieasso.common.messages.base import Code, Line, Slug, Text
 from vieasso.common.subjects import SchemeChange
@@ -55,6 +55,9 @@ class StaffRule(StrEnum):
     ANY = "indifferent"
     EMPLOYER = "employeuse"
     NON_EMPLOYER = "non-employeuse"
+
+
+_STAFF = {StaffRule.ANY: None, StaffRule.EMPLOYER: True, StaffRule.NON_EMPLOYER: False}
 
 
 Euros = Annotated[int, Field(ge=0, le=MAX_EUROS)]
@@ -190,6 +193,13 @@ class AidScheme(_Frozen):
             origin=self.source.origin,
             source_id=self.source.source_id,
             next_deadline=next_closing(self.deadlines, today),
+            yearly_deadline=(
+                f"{rule.closes_month:02d}-{rule.closes_day:02d}"
+                if isinstance(rule := self.deadlines, YearlyWindow)
+                else None
+            ),
+            quartiers=self.eligibility.quartiers,
+            employs_staff=_STAFF[self.eligibility.employs_staff],
         )
 
     def changed(self, at: datetime, **changes: object) -> AidScheme:

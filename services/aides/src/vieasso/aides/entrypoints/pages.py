@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from vieasso.aides.entrypoints import feeds, pages_association, pages_city, pages_public
+from vieasso.aides.entrypoints import (
+    exports,
+    feeds,
+    pages_association,
+    pages_awards,
+    pages_city,
+    pages_public,
+)
 from vieasso.aides.entrypoints.pages_support import Pages, PageSource
 from vieasso.common.web import mount_static
 
@@ -17,5 +24,7 @@ def install_pages(app: FastAPI, source: PageSource) -> Pages:
     addresses = feeds.Addresses(source)
     app.include_router(pages_association.build_router(pages, addresses))
     app.include_router(feeds.build_router(pages, addresses))
+    app.include_router(pages_awards.build_router(pages))  # before /espace-ville/aides/{id}
     app.include_router(pages_city.build_router(pages))
+    app.include_router(exports.build_router(pages))
     return pages

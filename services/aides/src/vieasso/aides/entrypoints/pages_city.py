@@ -39,6 +39,7 @@ from vieasso.common.messages.base import SLUG_PATTERN
 
 IdPath = Annotated[str, Path(max_length=80, pattern=SLUG_PATTERN)]
 NEW = "nouveau"
+RESERVED = frozenset({NEW, "attributions", "synchronisation"})  # pages under the city space
 NOTICES = {
     "ajoute": "Le dispositif est enregistré en brouillon : prévisualisez-le, puis publiez-le.",
     "modifie": "Le dispositif est enregistré.",
@@ -83,7 +84,7 @@ def _missing(request: Request, pages: Pages, text: str | None = None) -> Respons
 
 def _new_id(values: FormValues) -> str:
     scheme_id = str(values.get("id", "")).strip() or slug_of(str(values.get("name", "")))
-    if scheme_id == NEW:
+    if scheme_id in RESERVED:
         message = "Cet identifiant est réservé : choisissez-en un autre."
         raise InvalidInput([field_error("id", message, "reserved")])
     return scheme_id

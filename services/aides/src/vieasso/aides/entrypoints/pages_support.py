@@ -9,13 +9,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vieasso.aides.adapters.bucket import WatchedBucket
+from vieasso.aides.config import AidesSettings
+from vieasso.aides.domain.awards import Award
 from vieasso.aides.domain.follows import AssociationFile, BudgetBand
 from vieasso.aides.domain.schemes import AidKind, SchemeState, StaffRule
 from vieasso.aides.entrypoints.scheme_view import MONTH_NAMES
 from vieasso.aides.handlers.schemes import Schemes
 from vieasso.common.clock import Clock
 from vieasso.common.directory import DirectoryView
-from vieasso.common.settings import Settings
 from vieasso.common.web import Kind, Sessions, page_templates, site_urls
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -51,7 +52,7 @@ MONTHS = {str(n): name for n, name in enumerate(MONTH_NAMES, start=1)}
 
 class PageSource(Protocol):
     @property
-    def settings(self) -> Settings: ...
+    def settings(self) -> AidesSettings: ...
 
     @property
     def sessions(self) -> Sessions: ...
@@ -64,6 +65,9 @@ class PageSource(Protocol):
 
     @property
     def follows(self) -> WatchedBucket[AssociationFile]: ...
+
+    @property
+    def awards(self) -> WatchedBucket[Award]: ...
 
     def schemes(self) -> Schemes: ...
 

@@ -1,4 +1,5 @@
-"""Replays the directory, agenda and entraide facts into the digest's index, then follows them.
+"""Replays the directory, agenda, entraide and aid-scheme facts into the digest's index,
+then follows them.
 
 The index lives in memory and is rebuilt from JetStream at every start (SPEC §2), so the
 consumers are ephemeral (`StreamReplay`) reading each stream from its first message;
@@ -20,6 +21,7 @@ FEEDS = (
     ("ANNUAIRE", "annuaire.>"),
     ("AGENDA", subjects.EVENTS_ALL),
     ("RESSOURCES", subjects.ANNONCES_ALL),  # offers and needs for the associations' letter
+    ("AIDES", subjects.SCHEMES_ALL),  # aid deadlines for the associations' letter
 )
 
 

@@ -30,6 +30,9 @@ class Item:
     all_day: bool = False
     place: str = ""
     note: str = ""  # e.g. « Complet », « Reporté », « Se répète »
+    # An aid's deadline (the associations' letter): who may apply besides `themes`.
+    quartiers: frozenset[str] = frozenset()
+    employs_staff: bool | None = None
 
 
 def matches(item: Item, preferences: Preferences) -> bool:

@@ -49,6 +49,7 @@ SUBJECTS: dict[Template, str] = {
     Template.PRET_ANNULE: "Prêt annulé par l’association",
     Template.ENTRAIDE_MESSAGE: "Entraide : un nouveau message à propos d’une annonce",
     Template.ANNONCE_DECISION: "Réponse à votre demande d’annonce sur les écrans de la Ville",
+    Template.AIDE_ECHEANCE: "Date limite proche",
 }
 DECISIONS = {
     LoanDecision.APPROVED: "accordée",
@@ -110,6 +111,8 @@ def subject(template: Template, params: BaseModel) -> str:
         return f"{found} : {DECISIONS[params.decision]}"
     if isinstance(params, PretDemandeParams | PretAnnuleParams):
         return f"{found} : {params.association_name}"
+    if isinstance(params, contract.AideEcheanceParams):
+        return f"{found} : {params.scheme_name}"
     return found
 
 

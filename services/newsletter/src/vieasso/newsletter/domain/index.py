@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from vieasso.common.messages.agenda import Audience, CanonicalEvent, EventStatus
+from vieasso.common.messages.aides import SchemePublic
 from vieasso.common.messages.annonces import (
     KIND_LABELS,
     AnnonceChange,
@@ -22,6 +23,7 @@ from vieasso.common.messages.annuaire import (
     MissionPublic,
     MissionState,
 )
+from vieasso.newsletter.domain.aid_deadlines import deadline_items
 from vieasso.newsletter.domain.content import EditionContent, Item
 from vieasso.newsletter.domain.subscriber import Topic
 
@@ -37,6 +39,7 @@ class Links:
 
     annuaire: str
     ressources: str = ""
+    aides: str = ""
 
     def association(self, slug: str) -> str:
         return f"{self.annuaire}/associations/{slug}"
@@ -75,6 +78,7 @@ class ContentIndex:
         self.events: dict[str, Item] = {}
         self.annonces: dict[str, Item] = {}  # open annonces between associations (issue 17)
         self.entraide_readers: set[str] = set()  # associations that opted in to them
+        self.schemes: dict[str, SchemePublic] = {}  # published aid schemes (issue 16)
         self.for_associations: set[str] = set()  # keys of `events` meant for associations
         self.only_for_associations: set[str] = set()  # … and for no one else: not residents'
         self._names: dict[str, str] = {}
@@ -124,6 +128,13 @@ class ContentIndex:
             place=where,
             note="À distance possible" if mission.remote.value != "non" else "",
         )
+
+    def scheme_changed(self, scheme: SchemePublic, *, withdrawn: bool) -> None:
+        """A published aid scheme: its deadlines go in the associations' letter."""
+        if withdrawn:
+            self.schemes.pop(scheme.id, None)
+        else:
+            self.schemes[scheme.id] = scheme
 
     def annonce_changed(self, fact: AnnonceFact) -> None:
         """An annonce enters the letter's pool when published, leaves it closed or hidden.
@@ -230,10 +241,14 @@ class ContentIndex:
     ) -> EditionContent:
         """The associations' letter: associations validated in [start, end) (each recipient
         then gets those close to it) and the coming events whose audience includes the
-        associations — never the residents' events or missions — and the annonces between
-        associations published in [start, end) and still open (in the missions' slot)."""
+        associations — never the residents' events or missions — with the deadlines of the
+        published aid schemes in the coming `AID_DAYS` (in the events' slot), and the annonces
+        between associations published in [start, end) and still open (in the missions'
+        slot)."""
         horizon = end + timedelta(days=event_days)
-        meant = (self.events[k] for k in self.for_associations if k in self.events)
+        meant = [self.events[k] for k in self.for_associations if k in self.events]
+        day = end.astimezone(self._zone).date()
+        meant += deadline_items(self.schemes.values(), day, self._zone, self._links.aides)
         annonces = sorted(
             (i for i in self.annonces.values() if start <= i.when < end and (i.end or end) >= end),
             key=lambda i: (i.when, i.key),

@@ -7,7 +7,8 @@ Its sections, in the order mails list them (`EditionContent`):
 - **entraide**: offers and needs of other associations published since the last letter and
   still open, for the associations that opted in, close to them (`entraide_close_to`);
 - **events for associations** (audience `associations`: meetings, trainings, the Forum):
-  every recipient gets them.
+  every recipient gets them; among them, by date, the **deadlines of the aid schemes** in
+  the coming 60 days that may suit the recipient (`aid_for`).
 
 Extension points: the later issues' sections (aid-scheme deadlines from ``services/aides``,
 offers and needs between associations from ``services/ressources``) each add a kind of
@@ -30,7 +31,7 @@ section, in that slot, is the annonces between associations (ressources, issue 1
 LETTER_HEADINGS = {
     Topic.ASSOCIATIONS: "Nouvelles associations près de vous",
     ENTRAIDE: "Entraide : offres et besoins d’associations proches de vous",
-    Topic.EVENEMENTS: "Rendez-vous pour les associations",
+    Topic.EVENEMENTS: "Rendez-vous et dates limites d’aides pour les associations",
 }
 
 
@@ -42,6 +43,7 @@ class Profile:
     themes: frozenset[str]
     quartier: str | None
     entraide: bool = False  # opted in to the annonces close to it
+    employs_staff: bool | None = None
 
 
 Rule = Callable[[Item, Profile], bool]
@@ -63,14 +65,27 @@ def entraide_close_to(item: Item, profile: Profile) -> bool:
     return close_to(item, profile)
 
 
-def for_every_association(item: Item, profile: Profile) -> bool:
-    return True
+def aid_for(item: Item, profile: Profile) -> bool:
+    """An aid's plain criteria, as the aides' matching reads them: a theme in common (or
+    open to every theme), its quartier, employer or not. What the directory does not say
+    is not held against the association (the aides service says « à vérifier »)."""
+    if item.themes and profile.themes and not item.themes & profile.themes:
+        return False
+    if item.quartiers and profile.quartier and profile.quartier not in item.quartiers:
+        return False
+    staff, employs = item.employs_staff, profile.employs_staff
+    return staff is None or employs is None or staff == employs
+
+
+def for_associations(item: Item, profile: Profile) -> bool:
+    """Events for associations: every recipient; aid deadlines: those the aid may suit."""
+    return aid_for(item, profile) if item.key.startswith("d:") else True
 
 
 RULES: dict[Topic, Rule] = {
     Topic.ASSOCIATIONS: close_to,
     ENTRAIDE: entraide_close_to,
-    Topic.EVENEMENTS: for_every_association,
+    Topic.EVENEMENTS: for_associations,
 }
 
 

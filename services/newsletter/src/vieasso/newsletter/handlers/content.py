@@ -1,8 +1,9 @@
-"""Keeping the digest's index current from the directory, agenda and entraide facts."""
+"""Keeping the digest's index current from the directory, agenda, entraide and aides facts."""
 
 from __future__ import annotations
 
 from vieasso.common.messages.agenda import EventFact
+from vieasso.common.messages.aides import SchemeFact
 from vieasso.common.messages.annonces import AnnonceFact, AnnonceLetterChoice
 from vieasso.common.messages.annuaire import AssociationFact, MissionFact
 from vieasso.newsletter.domain.index import ContentIndex
@@ -20,6 +21,10 @@ def apply_fact(index: ContentIndex, subject: str, data: bytes) -> None:
         index.mission_changed(MissionFact.model_validate_json(data).mission)
     elif parts[0] == "ressources" and kind == "annonces":
         _annonce(index, parts[2], change, data)
+    elif parts[0] == "aides" and kind == "schemes":
+        fact = SchemeFact.model_validate_json(data)
+        if fact.scheme.id == parts[2]:
+            index.scheme_changed(fact.scheme, withdrawn=change == "withdrawn")
     elif parts[0] == "agenda" and kind == "events":
         event = EventFact.model_validate_json(data).event
         index.event_changed(event, cancelled=change == "cancelled")

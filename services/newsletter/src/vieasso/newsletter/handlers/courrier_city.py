@@ -33,6 +33,7 @@ DESCRIPTIONS: dict[Template, str] = {
     Template.PRET_ANNULE: "À l’équipe « prets » de la ville : un prêt accordé a été annulé.",
     Template.ENTRAIDE_MESSAGE: "Entraide : message d’une autre association sur une annonce.",
     Template.ANNONCE_DECISION: "Annonce sur les écrans de la ville acceptée ou refusée (raison).",
+    Template.AIDE_ECHEANCE: "30 et 7 jours avant la date limite d’une aide suivie.",
 }
 
 
@@ -76,6 +77,15 @@ def samples(now: datetime, url: Callable[[str], str]) -> dict[Template, dict[str
             "reason": "Les écrans de la mairie sont réservés cette semaine à la campagne "
             "d’inscription sur les listes électorales.",
             "link": f"{url('agenda')}/espace-association/annonces",
+        },
+        Template.AIDE_ECHEANCE: {
+            "scheme_name": "Subvention de fonctionnement aux associations",
+            "funders": "Ville de Besançon",
+            "deadline": now.date() + timedelta(days=30),
+            "days_left": 30,
+            "scheme_url": f"{url('aides')}/aides/exemple",
+            "application_url": "https://lecompteasso.associations.gouv.fr/",
+            "follows_url": f"{url('aides')}/espace-association/aides",
         },
         **lending_samples(now.date(), url("ressources")),
     }

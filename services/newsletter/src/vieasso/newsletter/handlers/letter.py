@@ -37,8 +37,9 @@ Source = Literal["lien-desabonnement", "lien-en-un-clic"]
 def profile(contact: AssociationContact, entraide: Collection[str] = ()) -> Profile:
     """`entraide`: the associations that opted in to the annonces close to them."""
     return Profile(
-        contact.slug, frozenset(contact.themes), contact.quartier, contact.slug in entraide
-    )
+        contact.slug, frozenset(contact.themes), contact.quartier, contact.slug in entraide,
+        contact.employs_staff,
+    )  # fmt: skip
 
 
 class AssociationLetter:
