@@ -14,7 +14,7 @@ from nats.js import JetStreamContext
 
 from vieasso.common import subjects
 from vieasso.common.tasks import stop_task
-from vieasso.newsletter.adapters.replay import StreamReplay
+from vieasso.common.nats.replay import StreamReplay
 
 FEEDS = (
     ("ANNUAIRE", "annuaire.>"),

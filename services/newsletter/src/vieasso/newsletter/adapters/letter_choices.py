@@ -23,7 +23,7 @@ from vieasso.common.messages.courrier import LetterChoice
 from vieasso.common.nats.publish import Publish
 from vieasso.common.subjects import LetterChange
 from vieasso.common.tasks import stop_task
-from vieasso.newsletter.adapters.replay import StreamReplay
+from vieasso.common.nats.replay import StreamReplay
 
 log = logging.getLogger(__name__)
 
