@@ -111,6 +111,7 @@ async def test_publish_close_hide_and_expiry_change_the_counts_and_a_restart_kee
     ressources = both.annuaire.settings.public_url("ressources")
     assert f'href="{ressources}/entraide?type=materiel&amp;sens=offre"' in section
     assert f'href="{ressources}/entraide?type=local&amp;sens=besoin"' in section
+    assert "type=local&amp;sens=offre" not in section  # « 0 offre »: nothing to link to
     # The links' filters are those of the ressources' list: the two offers, not the need.
     listed = (await both.ressources.http.get("/entraide?type=materiel&sens=offre")).text
     assert [a.title in listed for a in materiel] == [True, True, False]
