@@ -13,8 +13,8 @@ from collections.abc import Callable
 from nats.js import JetStreamContext
 
 from vieasso.common import subjects
-from vieasso.common.tasks import stop_task
 from vieasso.common.nats.replay import StreamReplay
+from vieasso.common.tasks import stop_task
 
 FEEDS = (
     ("ANNUAIRE", "annuaire.>"),
