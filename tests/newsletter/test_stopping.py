@@ -17,8 +17,8 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from tests.newsletter.conftest import App
+from vieasso.common.nats.replay import StreamReplay
 from vieasso.newsletter.adapters.queue import DeliveryQueue
-from vieasso.newsletter.adapters.replay import StreamReplay
 from vieasso.newsletter.entrypoints.sender import Sender
 
 pytestmark = [pytest.mark.nats, pytest.mark.smtp]

@@ -1,5 +1,6 @@
 """The running annuaire: opens its buckets, seeds the reference data, loads its indexes,
-catches up recent facts and closes expired missions periodically."""
+catches up recent facts, counts the open annonces between associations (the ressources'
+facts) and closes expired missions periodically."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import timedelta
 
 from nats.js import JetStreamContext
 
+from vieasso.annuaire.adapters.entraide import EntraideCounts
 from vieasso.annuaire.adapters.identifiers import BUCKET as IDENTIFIERS
 from vieasso.annuaire.adapters.identifiers import Identifiers
 from vieasso.annuaire.adapters.index import DirectoryIndex
@@ -46,6 +48,7 @@ class AnnuaireService:
         self.publish = publish
         self.clock = clock
         self.index = DirectoryIndex()
+        self.entraide = EntraideCounts()  # the home page's counts of open annonces
         self.unit: Annuaire | None = None
         # Counted in the KV bucket `annuaire_limits`, shared by every replica.
         self.registrations = SharedRateLimit(
@@ -89,6 +92,7 @@ class AnnuaireService:
                 await save_venue(unit, venue)
         if background:
             await self._republish_recent(unit)
+            await self.entraide.start(js)
             self._sweeper = asyncio.create_task(self._sweep(unit), name="annuaire-mission-sweeper")
         self.unit = unit
         log.info(
@@ -124,6 +128,7 @@ class AnnuaireService:
 
     async def stop(self) -> None:
         await stop_task(self._sweeper)
+        await self.entraide.stop()
         await self.index.stop()
 
 

@@ -37,7 +37,8 @@ ADMIN = "admin"
 
 # Streams a service consumes although another service owns them (from the services' code).
 READS: dict[Service, tuple[str, ...]] = {
-    Service.ANNUAIRE: ("NEWSLETTER",),  # the association space shows the letter choice
+    # the association space shows the letter choice; the home page counts the annonces
+    Service.ANNUAIRE: ("NEWSLETTER", "RESSOURCES"),
     Service.AGENDA: (),
     # annonces and aid deadlines in the associations' letter
     Service.NEWSLETTER: ("ANNUAIRE", "AGENDA", "RESSOURCES", "AIDES"),

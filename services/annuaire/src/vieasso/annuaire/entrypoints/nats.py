@@ -1,5 +1,8 @@
-"""NATS side of the annuaire: it subscribes to nothing; it publishes directory facts, the
-mails it asks the newsletter for (SPEC §8) and associations' choices about their letter.
+"""NATS side of the annuaire: it publishes directory facts, the mails it asks the
+newsletter for (SPEC §8) and associations' choices about their letter. It reads the
+ressources' annonce facts (``ressources.annonces.>``) to count them on the home page, with
+an ephemeral consumer replaying the stream at every start (`adapters/entraide.py`, raw
+nats-py like the newsletter's indexes), and the letter choices by "last message" requests.
 
 The publishers below only document those facts in the AsyncAPI document (`make docs`); the
 handlers publish through `JetStreamPublisher`, which waits for the JetStream ack.

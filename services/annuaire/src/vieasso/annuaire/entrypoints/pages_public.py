@@ -21,6 +21,8 @@ from vieasso.annuaire.entrypoints.pages_support import (
 )
 from vieasso.annuaire.handlers.unit import Annuaire
 from vieasso.common.agenda_events import AgendaUnavailable, upcoming_events
+from vieasso.common.entraide import KindCount
+from vieasso.common.messages.annonces import KIND_LABELS
 from vieasso.common.messages.annuaire import (
     AssociationState,
     MissionKind,
@@ -64,12 +66,15 @@ async def home(request: Request) -> HTMLResponse:
         key=lambda a: a.validated_at or a.created_at,
     )
     shown = app.index.public_missions(missions[:6])
+    entraide: tuple[KindCount, ...] = request.app.state.annuaire.entraide.counts()
     context = {
         "association_count": len(associations),
         "mission_count": len(missions),
         "recent": recent,
         "missions": shown,
         "names": _names(app, {m.association_slug for m in shown}),
+        "entraide": entraide,
+        "kind_labels": KIND_LABELS,
     }
     return render(request, "accueil.html.j2", context)
 

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 from vieasso.common import subjects
 from vieasso.common.messages.newsletter import SubscriberLeft
 from vieasso.common.nats.publish import Publish
+from vieasso.common.nats.replay import StreamReplay
 from vieasso.common.subjects import Departure
-from vieasso.newsletter.adapters.replay import StreamReplay
 from vieasso.newsletter.domain.subscriber import Subscriber
 
 log = logging.getLogger(__name__)

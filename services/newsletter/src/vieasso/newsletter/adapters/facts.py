@@ -14,8 +14,8 @@ from collections.abc import Callable
 from nats.js import JetStreamContext
 
 from vieasso.common import subjects
+from vieasso.common.nats.replay import StreamReplay
 from vieasso.common.tasks import stop_task
-from vieasso.newsletter.adapters.replay import StreamReplay
 
 FEEDS = (
     ("ANNUAIRE", "annuaire.>"),

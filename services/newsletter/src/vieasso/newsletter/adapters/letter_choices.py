@@ -21,9 +21,9 @@ from pydantic import ValidationError
 from vieasso.common import subjects
 from vieasso.common.messages.courrier import LetterChoice
 from vieasso.common.nats.publish import Publish
+from vieasso.common.nats.replay import StreamReplay
 from vieasso.common.subjects import LetterChange
 from vieasso.common.tasks import stop_task
-from vieasso.newsletter.adapters.replay import StreamReplay
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from nats.js import JetStreamContext
 from nats.js.kv import KV_DEL, KV_OP, KV_PURGE
 from pydantic import ValidationError
 
+from vieasso.common.nats.replay import StreamReplay
 from vieasso.common.tasks import stop_task
-from vieasso.newsletter.adapters.replay import StreamReplay
 from vieasso.newsletter.adapters.subscribers import BUCKET, RECORD_PREFIX
 from vieasso.newsletter.domain.subscriber import Preferences, Subscriber, SubscriberState
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from vieasso.common.entraide import FactRefused, read_annonce_fact
 from vieasso.common.messages.agenda import EventFact
 from vieasso.common.messages.aides import SchemeFact
-from vieasso.common.messages.annonces import AnnonceFact, AnnonceLetterChoice
+from vieasso.common.messages.annonces import AnnonceLetterChoice
 from vieasso.common.messages.annuaire import AssociationFact, MissionFact
 from vieasso.newsletter.domain.index import ContentIndex
 
@@ -20,7 +21,7 @@ def apply_fact(index: ContentIndex, subject: str, data: bytes) -> None:
     elif parts[0] == "annuaire" and kind == "missions":
         index.mission_changed(MissionFact.model_validate_json(data).mission)
     elif parts[0] == "ressources" and kind == "annonces":
-        _annonce(index, parts[2], change, data)
+        _annonce(index, subject, data)
     elif parts[0] == "aides" and kind == "schemes":
         fact = SchemeFact.model_validate_json(data)
         if fact.scheme.id == parts[2]:
@@ -30,14 +31,14 @@ def apply_fact(index: ContentIndex, subject: str, data: bytes) -> None:
         index.event_changed(event, cancelled=change == "cancelled")
 
 
-def _annonce(index: ContentIndex, slug: str, change: str, data: bytes) -> None:
+def _annonce(index: ContentIndex, subject: str, data: bytes) -> None:
     """Offers and needs between associations, and who wants them in the letter; a body
     naming another association than its subject is skipped."""
-    if change == "letter":
-        choice = AnnonceLetterChoice.model_validate_json(data)
-        if choice.association == slug:
-            index.entraide_choice(slug, subscribed=choice.subscribed)
+    try:
+        fact = read_annonce_fact(subject, data)
+    except FactRefused:
         return
-    fact = AnnonceFact.model_validate_json(data)
-    if fact.annonce.association_slug == slug:
+    if isinstance(fact, AnnonceLetterChoice):
+        index.entraide_choice(fact.association, subscribed=fact.subscribed)
+    elif fact is not None:
         index.annonce_changed(fact)

@@ -4,7 +4,13 @@ Ephemeral pull consumers, fetched in bounded batches (memory stays flat however 
 stream is, unlike a push watcher that buffers what the server sends ahead); `catch_up`
 returns once the consumer has nothing pending. A consumer lost with the server is
 recreated from the next sequence. `halt()` before cancelling the `follow()` task: nats-py's
-fetch can swallow a cancellation (see entrypoints/sender.py), the flag cannot be missed.
+fetch can swallow a cancellation (see the newsletter's entrypoints/sender.py), the flag
+cannot be missed.
+
+Every replica replays the same stream into the same state, so an index built this way is
+the same on all of them (a shared durable consumer would split the messages between them).
+A message `apply` cannot take (malformed, or a bug) is skipped and logged, and handed to
+`reject` when one is given (a dead letter: the replay never stalls on it).
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
@@ -23,15 +29,24 @@ from nats.js.errors import Error as JsError
 log = logging.getLogger(__name__)
 
 Apply = Callable[[Msg], None]
+Reject = Callable[[Msg, str], Awaitable[None]]
 BATCH = 500
 
 
 class StreamReplay:
-    def __init__(self, js: JetStreamContext, stream: str, subject: str, apply: Apply) -> None:
+    def __init__(
+        self,
+        js: JetStreamContext,
+        stream: str,
+        subject: str,
+        apply: Apply,
+        reject: Reject | None = None,
+    ) -> None:
         self._js = js
         self._stream = stream
         self._subject = subject
         self._apply = apply
+        self._reject = reject
         self._next_seq = 1
         self._sub: JetStreamContext.PullSubscription | None = None
         self._halted = False
@@ -52,13 +67,18 @@ class StreamReplay:
         """The stream sequence of the next message to read."""
         return self._next_seq
 
-    def _take(self, msg: Msg) -> int:
+    async def _take(self, msg: Msg) -> int:
         meta = msg.metadata
         self._next_seq = meta.sequence.stream + 1
         try:
             self._apply(msg)
-        except Exception:
+        except Exception as exc:
             log.exception("message skipped", extra={"stream": self._stream})
+            if self._reject is not None:
+                try:
+                    await self._reject(msg, repr(exc))
+                except Exception:
+                    log.exception("rejection failed", extra={"stream": self._stream})
         pending: int = meta.num_pending
         return pending
 
@@ -76,7 +96,7 @@ class StreamReplay:
                 continue
             pending = 0
             for msg in messages:
-                pending = self._take(msg)
+                pending = await self._take(msg)
             if pending == 0:
                 return
 
@@ -95,7 +115,7 @@ class StreamReplay:
             try:
                 sub = self._sub or await self._subscribe()
                 for msg in await sub.fetch(BATCH, timeout=5.0):
-                    self._take(msg)
+                    await self._take(msg)
             except (NatsTimeout, TimeoutError):  # nats-py raises either
                 continue
             except (JsError, OSError) as exc:  # consumer gone with a server restart, etc.
