@@ -11,9 +11,10 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
@@ -109,3 +110,42 @@ def mount_static(app: FastAPI) -> None:
         if request.headers.get("if-none-match") == _CSS.etag:
             return Response(status_code=304, headers=headers)
         return Response(_CSS.body, media_type="text/css; charset=utf-8", headers=headers)
+
+
+PRIVATE = {"Cache-Control": "no-store"}
+
+
+class PageRenderer:
+    """A service's French pages from its `templates`: `render` a page (`private`: never
+    cached, for pages that depend on who asks), `message` a short page saying why a
+    request was refused, from the service's template named `MESSAGE` (title, text, link)."""
+
+    MESSAGE = "message.html.j2"
+    templates: Jinja2Templates
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        context: dict[str, Any],
+        *,
+        status: int = 200,
+        private: bool = False,
+    ) -> HTMLResponse:
+        response = self.templates.TemplateResponse(request, name, context, status_code=status)
+        if private:
+            response.headers.update(PRIVATE)
+        return response
+
+    def message(
+        self,
+        request: Request,
+        status: int,
+        title: str,
+        text: str,
+        *,
+        link: tuple[str, str] | None = None,
+    ) -> HTMLResponse:
+        """A short French page saying why the request was refused (404, 403, 401…)."""
+        context = {"title": title, "text": text, "link": link}
+        return self.render(request, self.MESSAGE, context, status=status, private=True)

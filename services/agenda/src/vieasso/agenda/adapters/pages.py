@@ -7,10 +7,7 @@ in the catalog like its VEVENT); the other pages are rendered per request.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from vieasso.agenda.adapters import jsonld
@@ -21,9 +18,9 @@ from vieasso.agenda.domain.accessibility import of_venue
 from vieasso.agenda.domain.model import StoredEvent
 from vieasso.common.settings import Settings
 from vieasso.common.web import page_templates
+from vieasso.common.web.pages import PageRenderer
 
 PACKAGE = Path(__file__).resolve().parent.parent
-PRIVATE = {"Cache-Control": "no-store"}
 """Pages of the association and city spaces: personal, never kept by a cache."""
 
 
@@ -32,37 +29,10 @@ def webcal(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1]
 
 
-class Pages:
+class Pages(PageRenderer):
     def __init__(self, settings: Settings, public_url: str) -> None:
         self.templates = page_templates(PACKAGE, settings)
         self.public_url = public_url
-
-    def render(
-        self,
-        request: Request,
-        name: str,
-        context: dict[str, Any],
-        *,
-        status: int = 200,
-        private: bool = False,
-    ) -> HTMLResponse:
-        response = self.templates.TemplateResponse(request, name, context, status_code=status)
-        if private:
-            response.headers.update(PRIVATE)
-        return response
-
-    def message(
-        self,
-        request: Request,
-        status: int,
-        title: str,
-        text: str,
-        *,
-        link: tuple[str, str] | None = None,
-    ) -> HTMLResponse:
-        """A short page saying why the request was refused (404, 403, 401…)."""
-        context = {"title": title, "text": text, "link": link}
-        return self.render(request, "message.html.j2", context, status=status, private=True)
 
     def event_page(self, record: StoredEvent) -> bytes:
         event = record.event

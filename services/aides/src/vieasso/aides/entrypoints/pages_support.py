@@ -18,9 +18,9 @@ from vieasso.aides.handlers.schemes import Schemes
 from vieasso.common.clock import Clock
 from vieasso.common.directory import DirectoryView
 from vieasso.common.web import Kind, Sessions, page_templates, site_urls
+from vieasso.common.web.pages import PageRenderer
 
 PACKAGE = Path(__file__).resolve().parent.parent
-PRIVATE = {"Cache-Control": "no-store"}
 CITY = "/espace-ville/aides"
 ASSOCIATION = "/espace-association/aides"
 KINDS = {
@@ -72,7 +72,9 @@ class PageSource(Protocol):
     def schemes(self) -> Schemes: ...
 
 
-class Pages:
+class Pages(PageRenderer):
+    MESSAGE = "aides_message.html.j2"
+
     def __init__(self, source: PageSource) -> None:
         self.source = source
         self.templates = page_templates(PACKAGE, source.settings)
@@ -101,23 +103,7 @@ class Pages:
     ) -> HTMLResponse:
         context = {"theme_labels": self.theme_labels(), **context}
         context.setdefault("quartier_labels", self.quartier_labels())
-        response = self.templates.TemplateResponse(request, name, context, status_code=status)
-        if private:
-            response.headers.update(PRIVATE)
-        return response
-
-    def message(
-        self,
-        request: Request,
-        status: int,
-        title: str,
-        text: str,
-        *,
-        link: tuple[str, str] | None = None,
-    ) -> HTMLResponse:
-        """A short French page saying why the request was refused (404, 403, 401…)."""
-        context = {"title": title, "text": text, "link": link}
-        return self.render(request, "aides_message.html.j2", context, status=status, private=True)
+        return super().render(request, name, context, status=status, private=private)
 
     async def refused(self, request: Request) -> Response | None:
         """None for the city's staff; otherwise the sign-in page (GET) or a refusal."""

@@ -6,18 +6,18 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from vieasso.common.images.pictures import shown
 from vieasso.common.messages.ressources import Half
 from vieasso.common.settings import Settings
 from vieasso.common.web import Kind, Sessions, page_templates, site_urls
+from vieasso.common.web.pages import PageRenderer
 from vieasso.ressources.domain.calendar import local_day
 from vieasso.ressources.domain.catalogue import Handover, Room
 from vieasso.ressources.handlers.catalogue import Catalogue
 
 PACKAGE = Path(__file__).resolve().parent.parent
-PRIVATE = {"Cache-Control": "no-store"}
 RESERVATIONS = "/espace-association/reservations"
 CATEGORIES = {
     "barnums": "Barnums et tonnelles",
@@ -60,7 +60,9 @@ def opening_text(room: Room) -> list[str]:
     return lines
 
 
-class Pages:
+class Pages(PageRenderer):
+    MESSAGE = "catalogue_message.html.j2"
+
     def __init__(self, source: PageSource) -> None:
         self.source = source
         self.templates = page_templates(PACKAGE, source.settings)
@@ -72,35 +74,6 @@ class Pages:
             shown=shown,
         )
         self.sign_in = f"{site_urls(source.settings).annuaire}/espace-ville/connexion"
-
-    def render(
-        self,
-        request: Request,
-        name: str,
-        context: dict[str, Any],
-        *,
-        status: int = 200,
-        private: bool = False,
-    ) -> HTMLResponse:
-        response = self.templates.TemplateResponse(request, name, context, status_code=status)
-        if private:
-            response.headers.update(PRIVATE)
-        return response
-
-    def message(
-        self,
-        request: Request,
-        status: int,
-        title: str,
-        text: str,
-        *,
-        link: tuple[str, str] | None = None,
-    ) -> HTMLResponse:
-        """A short French page saying why the request was refused (404, 403, 401…)."""
-        context = {"title": title, "text": text, "link": link}
-        return self.render(
-            request, "catalogue_message.html.j2", context, status=status, private=True
-        )
 
     def closed_days(self, cat: Catalogue) -> list[Any]:
         """The next closed days (holidays and city closures) shown beside the catalogue."""
