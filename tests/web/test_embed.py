@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -166,13 +167,15 @@ def test_an_associations_site_shows_the_embed_and_reads_the_feed_but_cannot_fram
     )
     resident.shot("site-de-l-association")
 
-    # the refused frame ends on Chromium's error page, after the console line saying why:
-    # wait for the page (it comes once /agenda has answered, slow on a loaded machine)
-    wait_until(
-        lambda: any(f.url.startswith("chrome-error://") for f in resident.page.frames),
-        timeout=60,
-        what="Chromium refusing to frame /agenda",
-    )
+    # the refused frame ends on Chromium's error page, after the console line saying why.
+    # Playwright's sync API takes in the browser's events (frames, console lines) only while
+    # one of its calls runs: waiting with time.sleep saw nothing new once the page had
+    # settled, and the test failed whenever /agenda answered after the last call (every
+    # full run, never alone). Wait with Playwright's own timer instead.
+    deadline = time.monotonic() + 60
+    while not any(f.url.startswith("chrome-error://") for f in resident.page.frames):
+        assert time.monotonic() < deadline, "Chromium did not refuse to frame /agenda"
+        resident.page.wait_for_timeout(100)
     assert any("frame-ancestors" in text for text in refusals), refusals
     urls = [frame.url for frame in resident.page.frames]
     assert not any(url.endswith("/agenda") for url in urls), urls  # /agenda never loaded
