@@ -1,10 +1,12 @@
 """Entraide under abuse (issue 17): a flood of replies is rate-limited (per annonce, per
-association and hour), a suspended association cannot write; script and CRLF in texts are
+association and hour), exactly, even sent all at once to two replicas; a suspended
+association cannot write; script and CRLF in texts are
 refused or reach people as text; a reported annonce reaches the city, which hides it: it
 leaves the list, the feeds, the exports, the API and the associations' letter."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import timedelta
 
@@ -89,6 +91,41 @@ async def test_a_reply_flood_is_rate_limited_and_a_suspended_association_cannot_
         )  # fmt: skip
         assert restore.status_code == 303
         assert await reply(second, 11) == 303
+
+
+async def test_replies_sent_all_at_once_to_two_replicas_stop_exactly_at_the_limit(
+    js: JetStreamContext, nats_url: str
+) -> None:
+    """Each reply reads the association's count and claims one more by compare-and-set: ten
+    replies sent at the same moment, half to each replica, let exactly the limit through."""
+    clock = FrozenClock(random_monday())
+    limits = {"ressources_entraide_per_annonce": 5, "ressources_entraide_per_hour": 3}
+    async with (
+        running_entraide(nats_url, clock, **limits) as one,
+        running_entraide(nats_url, clock, **limits) as two,
+    ):
+        at = clock.now()
+        author = await member(js, one, "Auteur", at=at)
+        flood = await member(js, one, "Pressée", at=at)
+        annonces = [await post_annonce(one, author, annonce_form()) for _ in range(10)]
+        await until(lambda: all(entraide_of(two).store.annonce(a) for a in annonces))
+
+        async def reply(client: Client, annonce_id: str) -> int:
+            answer = await client.http.post(
+                f"/entraide/{annonce_id}/repondre", data={"message": "Bonjour !"},
+                headers=flood.headers,
+            )  # fmt: skip
+            return answer.status_code
+
+        replicas = (one, two) * 5
+        codes = await asyncio.gather(
+            *(reply(c, a) for c, a in zip(replicas, annonces, strict=True))
+        )
+        assert sorted(codes) == [303] * 3 + [429] * 7
+        await until(lambda: len(entraide_of(one).threads_of(flood.slug)) == 3)
+        mails = [r for r in await stored_requests(js, "ressources") if r["to"].get("association")
+                 == author.slug]  # fmt: skip
+        assert len(mails) == 3
 
 
 async def test_script_and_crlf_in_texts_are_refused_or_shown_as_text(

@@ -18,7 +18,7 @@ from vieasso.ressources.domain.annonces import (
     expiry,
     shown,
 )
-from vieasso.ressources.domain.annonces_threads import Limits, Thread, TooMany, check_rate
+from vieasso.ressources.domain.annonces_threads import Limits, Quota, TooMany
 from vieasso.ressources.domain.catalogue import EquipmentModel, Notice
 from vieasso.ressources.entrypoints.pages_entraide_support import could_serve
 
@@ -93,18 +93,17 @@ def test_expiry_defaults_to_the_last_day_or_ninety_days() -> None:
 
 
 def test_rate_limits_count_the_last_hour_per_annonce_and_overall() -> None:
-    thread = Thread(annonce_id="a", author="auteur", replier="moi")
-    for minutes in (1, 2, 3):
-        thread = thread.write("moi", "Bonjour", NOW + timedelta(minutes=minutes))
     limits = Limits(per_hour=4, per_annonce=3)
+    quota = Quota()
+    for minutes in (1, 2, 3):
+        quota = quota.claim("a", NOW + timedelta(minutes=minutes), limits)
     with pytest.raises(TooMany, match="sur cette annonce"):
-        check_rate([thread], "moi", "a", NOW + timedelta(minutes=10), limits)
-    check_rate([thread], "moi", "b", NOW + timedelta(minutes=10), limits)  # 3 of 4 overall
-    check_rate([thread], "auteur", "a", NOW + timedelta(minutes=10), limits)  # not theirs
-    check_rate([thread], "moi", "a", NOW + timedelta(hours=1, minutes=2), limits)  # 1 left
-    other = Thread(annonce_id="b", author="x", replier="moi").write("moi", "Bonjour", NOW)
+        quota.claim("a", NOW + timedelta(minutes=10), limits)
+    fourth = quota.claim("b", NOW + timedelta(minutes=10), limits)  # 4 of 4 overall
     with pytest.raises(TooMany, match="dans l'heure"):
-        check_rate([thread, other], "moi", "c", NOW + timedelta(minutes=10), limits)
+        fourth.claim("c", NOW + timedelta(minutes=11), limits)
+    later = quota.claim("a", NOW + timedelta(hours=1, minutes=2), limits)  # two left the hour
+    assert [s.annonce_id for s in later.sent] == ["a", "a"]  # what left the hour is dropped
 
 
 def test_a_need_for_equipment_shows_the_models_sharing_a_word() -> None:

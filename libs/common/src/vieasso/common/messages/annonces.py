@@ -15,6 +15,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from vieasso.common.messages.base import Code, Line, Message, Slug, Text
 
+CITY = "ville"
+"""Who writes for the city in entraide: the replier of the threads its team opens (and
+the author of the annonces it publishes for a company's mécénat). Never an association's
+slug: the annuaire reserves it."""
+CITY_NAME = "Ville de Besançon — Service Vie associative"
+
 
 class AnnonceDirection(StrEnum):
     """« nous proposons » or « nous cherchons »."""

@@ -129,7 +129,9 @@ class JetonParams(_Params):
 class EntraideMessageParams(_Params):
     """A new message in a thread about an annonce (ressources, issue 17): who wrote it, with
     its PUBLIC contact only (its directory page, phone, website), an excerpt, and the link
-    to the thread in the recipient's association space, where it answers."""
+    to the thread in the recipient's space, where it answers. `from_city`: the city's team
+    wrote (`from_page`: the directory's home); `to_city`: the mail goes to that team
+    (`ToCity(city=ASSOCIATIONS_TEAM)`), the link to the city's space."""
 
     annonce_title: Line = Field(min_length=1, max_length=200)
     from_name: Line = Field(min_length=1, max_length=200)
@@ -138,6 +140,8 @@ class EntraideMessageParams(_Params):
     from_website: WebUrl | None = None
     excerpt: Text = Field(min_length=1, max_length=2000)
     thread_url: WebUrl
+    from_city: bool = False
+    to_city: bool = False
 
 
 class AnnonceDecisionParams(_Params):
@@ -188,6 +192,9 @@ PARAMS: dict[Template, type[BaseModel]] = {
 }
 LENDING_TEAM = "prets"
 """The city team that handles loans of equipment and rooms (`ToCity(city=LENDING_TEAM)`)."""
+ASSOCIATIONS_TEAM = "vie-associative"
+"""The Service Vie associative (`ToCity(city=ASSOCIATIONS_TEAM)`): told of the answers to the
+city's messages in the entraide."""
 # Templates written for one kind of recipient only (the others suit either).
 AUDIENCE: dict[Template, type[ToAssociation] | type[ToCity]] = {
     Template.PRET_DEMANDE: ToCity,
@@ -196,7 +203,6 @@ AUDIENCE: dict[Template, type[ToAssociation] | type[ToCity]] = {
     Template.PRET_RAPPEL_RETRAIT: ToAssociation,
     Template.PRET_RAPPEL_RETOUR: ToAssociation,
     Template.PRET_RETARD: ToAssociation,
-    Template.ENTRAIDE_MESSAGE: ToAssociation,
     Template.ANNONCE_DECISION: ToAssociation,
     Template.AIDE_ECHEANCE: ToAssociation,
 }

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
 
+from vieasso.common.messages.annonces import CITY
 from vieasso.common.validation import ascii_digits
 
 SLUG_MAX = 60
@@ -20,10 +21,11 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LIGATURES = str.maketrans(
     {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l", "þ": "th", "ð": "d"}
 )
-RESERVED_SLUGS = frozenset({"inscription"})
-"""Path segments a route uses where an association slug is read (`/associations/inscription`):
-never given to an association, whose page the route would hide. Every service's routes and the
-proxy's are checked against this list by tests/annuaire/test_reserved_slugs.py."""
+RESERVED_SLUGS = frozenset({"inscription", CITY})
+"""Never given to an association: path segments a route uses where an association slug is read
+(`/associations/inscription`), whose page the route would hide — every service's routes and the
+proxy's are checked against this list by tests/annuaire/test_reserved_slugs.py —, and « ville »,
+which names the city where the entraide names an association (its threads and annonces)."""
 
 
 def luhn_ok(digits: str) -> bool:

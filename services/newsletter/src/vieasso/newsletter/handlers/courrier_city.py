@@ -31,7 +31,7 @@ DESCRIPTIONS: dict[Template, str] = {
     Template.PRET_RAPPEL_RETOUR: "La veille du retour d’un prêt.",
     Template.PRET_RETARD: "Prêt non rendu à la date prévue.",
     Template.PRET_ANNULE: "À l’équipe « prets » de la ville : un prêt accordé a été annulé.",
-    Template.ENTRAIDE_MESSAGE: "Entraide : message d’une autre association sur une annonce.",
+    Template.ENTRAIDE_MESSAGE: "Entraide : message d’une association ou de la Ville.",
     Template.ANNONCE_DECISION: "Annonce sur les écrans de la ville acceptée ou refusée (raison).",
     Template.AIDE_ECHEANCE: "30 et 7 jours avant la date limite d’une aide suivie.",
 }

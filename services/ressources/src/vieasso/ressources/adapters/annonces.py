@@ -1,8 +1,9 @@
 """``ressources_annonces``: annonces, threads and the associations' entraide settings.
 
 Keys: ``annonce.<id>`` (`Annonce`), ``fil.<id>.<slug>`` (`Thread`), ``lettre.<slug>`` and
-``suspendu.<slug>`` (`Flag`). Each kind has its watched copy (lists, pages, rate limits);
-every change re-reads the stored record and writes by compare-and-set (`EntraideError`).
+``suspendu.<slug>`` (`Flag`), ``quota.<slug>`` (`Quota`: the messages of the last hour, read
+from the bucket only). Each of the others has its watched copy (lists, pages);
+every change re-reads the stored record and writes by compare-and-set (`Conflict`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from vieasso.common.messages.base import Line
 from vieasso.ressources.adapters.availability import StorageError
 from vieasso.ressources.adapters.watched import Watched
-from vieasso.ressources.domain.annonces import CONFLICT, Annonce, EntraideError
+from vieasso.ressources.domain.annonces import CONFLICT, Annonce, Conflict
 from vieasso.ressources.domain.annonces_threads import Thread
 
 BUCKET = "ressources_annonces"
@@ -86,8 +87,9 @@ class AnnonceStore:
             raise StorageError(f"{BUCKET}/{key}: {exc!r}") from exc
         return model.model_validate_json(entry.value or b""), entry.revision or 0
 
-    async def write(self, key: str, value: M, copy: Watched[M], *, last: int) -> None:
-        """Store `value` if `key` is still at revision `last` (0: new), else `EntraideError`."""
+    async def write(self, key: str, value: M, copy: Watched[M] | None, *, last: int) -> None:
+        """Store `value` if `key` is still at revision `last` (0: new), else `Conflict`;
+        then in `copy` (None: a record no page reads, such as a quota)."""
         if self.kv is None:
             raise RuntimeError("annonces not started")
         data = value.model_dump_json().encode()
@@ -97,7 +99,8 @@ class AnnonceStore:
             else:
                 revision = await self.kv.update(key, data, last=last)
         except KeyWrongLastSequenceError as exc:
-            raise EntraideError(CONFLICT) from exc
+            raise Conflict(CONFLICT) from exc
         except NatsError as exc:
             raise StorageError(f"{BUCKET}/{key}: {exc!r}") from exc
-        copy.apply(key, value, revision)
+        if copy is not None:
+            copy.apply(key, value, revision)

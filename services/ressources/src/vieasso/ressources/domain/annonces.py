@@ -43,6 +43,10 @@ class EntraideError(Exception):
         self.status = status
 
 
+class Conflict(EntraideError):
+    """The record changed since it was read (compare-and-set lost): read it again."""
+
+
 CONFLICT = (
     "Cette annonce vient d'être modifiée par quelqu'un d'autre : rechargez la page avant de "
     "recommencer."

@@ -1,18 +1,21 @@
-"""Threads between an annonce's association and one that answers it, and their limits.
+"""Threads between an annonce's author and one that answers it, and their limits.
 
 ``fil.<annonce_id>.<replier>`` holds every message of one conversation. Only the replier
-opens it (the first message); then both write. The limits keep a flood out of anyone's
-mailbox: per writer per hour (all threads), and per annonce per hour (one writer).
+opens it (the first message); then both write. The replier is an association or the city
+(`CITY`, « ville »: its team answers as the Service Vie associative). The limits keep a
+flood out of anyone's mailbox: per writer per hour (all threads), and per annonce per hour
+(one writer). They are counted in ``quota.<slug>`` (`Quota`), claimed by compare-and-set
+before each message, so two messages sent at once — on two replicas too — never go over.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from vieasso.common.messages.annonces import CITY
 from vieasso.common.messages.base import Slug, Text
 from vieasso.ressources.domain.annonces import EntraideError
 
@@ -39,6 +42,10 @@ class Thread(BaseModel):
     def key(self) -> str:
         return thread_key(self.annonce_id, self.replier)
 
+    @property
+    def with_city(self) -> bool:
+        return CITY in (self.author, self.replier)
+
     def other(self, slug: str) -> str:
         return self.replier if slug == self.author else self.author
 
@@ -64,26 +71,38 @@ class TooMany(EntraideError):
         super().__init__(message, 429)
 
 
-def check_rate(
-    threads: Iterable[Thread], by: str, annonce_id: str, now: datetime, limits: Limits
-) -> None:
-    """Raises `TooMany` when `by` wrote too much in the last hour."""
-    since = now - HOUR
-    total = here = 0
-    for thread in threads:
-        if by not in (thread.author, thread.replier):
-            continue
-        recent = sum(1 for m in thread.messages if m.by == by and m.at > since)
-        total += recent
-        if thread.annonce_id == annonce_id:
-            here += recent
-    if here >= limits.per_annonce:
-        raise TooMany(
-            f"Vous avez déjà envoyé {here} messages sur cette annonce dans l'heure : "
-            "attendez un peu avant d'écrire de nouveau."
-        )
-    if total >= limits.per_hour:
-        raise TooMany(
-            f"Votre association a envoyé {total} messages dans l'heure : "
-            "attendez un peu avant d'écrire de nouveau."
-        )
+def quota_key(slug: str) -> str:
+    return f"quota.{slug}"
+
+
+class Sent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    annonce_id: Slug
+    at: AwareDatetime
+
+
+class Quota(BaseModel):
+    """``quota.<slug>``: the messages one association sent in the last hour."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sent: tuple[Sent, ...] = ()
+
+    def claim(self, annonce_id: str, now: datetime, limits: Limits) -> Quota:
+        """This quota with one more message about `annonce_id` (what left the hour dropped);
+        raises `TooMany` when a limit is reached."""
+        since = now - HOUR
+        recent = tuple(s for s in self.sent if s.at > since)
+        here = sum(1 for s in recent if s.annonce_id == annonce_id)
+        if here >= limits.per_annonce:
+            raise TooMany(
+                f"Vous avez déjà envoyé {here} messages sur cette annonce dans l'heure : "
+                "attendez un peu avant d'écrire de nouveau."
+            )
+        if len(recent) >= limits.per_hour:
+            raise TooMany(
+                f"Votre association a envoyé {len(recent)} messages dans l'heure : "
+                "attendez un peu avant d'écrire de nouveau."
+            )
+        return Quota(sent=(*recent, Sent(annonce_id=annonce_id, at=now)))

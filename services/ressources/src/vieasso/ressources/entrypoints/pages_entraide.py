@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from vieasso.common.http.limits import bounded_form
-from vieasso.common.messages.annonces import AnnonceDirection, AnnonceKind
+from vieasso.common.messages.annonces import CITY, AnnonceDirection, AnnonceKind
 from vieasso.common.messages.base import SLUG_PATTERN
 from vieasso.ressources.domain.annonces import AnnonceState, EntraideError, Filters, counts, shown
 from vieasso.ressources.entrypoints.pages_entraide_support import (
@@ -60,6 +60,7 @@ class PublicEntraide:
         if annonce is None or annonce.state is AnnonceState.HIDDEN:
             return self.ep.refusal(request, 404, NOT_FOUND)
         viewer = await self.ep.source.sessions.association(request)
+        as_city = viewer is None and await self.ep.source.sessions.city(request)
         need = annonce.direction is AnnonceDirection.BESOIN
         suggested = []
         if need and annonce.kind is AnnonceKind.MATERIEL:
@@ -73,11 +74,13 @@ class PublicEntraide:
             "viewer": viewer,
             "suggested": suggested,
             "thread_url": thread_path(annonce.id, thread.replier) if thread else None,
+            "city_thread": thread_path(annonce.id, CITY, reader=CITY) if as_city else None,
             "notice": REPORTED if request.query_params.get("ok") == "signalee" else None,
             "errors": {},
             **self.ep.labels(),
         }
-        return self.ep.pages.render(request, PAGE, context, private=viewer is not None)
+        private = viewer is not None or as_city
+        return self.ep.pages.render(request, PAGE, context, private=private)
 
     async def reply(self, request: Request, annonce_id: AnnonceId) -> Response:
         why = "Connectez-vous à l'espace association pour répondre à cette annonce."

@@ -19,7 +19,6 @@ from vieasso.ressources.handlers.annonces import NO_THREAD, SPACE, Refused, thre
 
 Id = Annotated[str, Path(max_length=80, pattern=SLUG_PATTERN)]
 PAGE = "entraide/espace.html.j2"
-THREAD = "entraide/fil.html.j2"
 WHY = "Connectez-vous à l'espace association pour l'entraide entre associations."
 NOTICES = {
     "publiee": "Votre annonce est publiée sur la page Entraide.",
@@ -108,16 +107,7 @@ class Space:
         annonce = unit.store.annonce(annonce_id)
         if found is None or annonce is None or slug not in (found.author, found.replier):
             return self.ep.refusal(request, 404, NO_THREAD)
-        context = {
-            "slug": slug,
-            "thread": found,
-            "a": annonce,
-            "other": self.ep.name(found.other(slug)),
-            "other_slug": found.other(slug),
-            "name_of": self.ep.name,
-            "action": request.url.path,
-        }
-        return self.ep.pages.render(request, THREAD, context, private=True)
+        return self.ep.thread_page(request, found, annonce, slug)
 
     async def write(self, request: Request, annonce_id: Id, replier: Id) -> Response:
         slug = await self.ep.signed_in(request, WHY)

@@ -11,18 +11,20 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from vieasso.common.messages.annonces import AnnonceDirection, AnnonceKind
+from vieasso.common.messages.annonces import CITY, CITY_NAME, AnnonceDirection, AnnonceKind
 from vieasso.common.settings import Settings
 from vieasso.common.web import Sessions, form_errors, site_urls
 from vieasso.ressources.domain.annonces import DIRECTIONS, KINDS, Annonce, Draft, fold
+from vieasso.ressources.domain.annonces_threads import Thread
 from vieasso.ressources.domain.catalogue import EquipmentModel
 from vieasso.ressources.entrypoints.pages_support import CATEGORIES, Pages
-from vieasso.ressources.handlers.annonces import SPACE, Entraide
+from vieasso.ressources.handlers.annonces import CITY_SPACE, SPACE, Entraide
 from vieasso.ressources.handlers.catalogue import Catalogue
 
 FORM_FIELDS = ("direction", "kind", "title", "description", "quartier", "starts_on", "ends_on")
 SUGGESTED = 6
 SHORT_WORD = 3  # « de », « des », « pour » say nothing of the equipment
+THREAD = "entraide/fil.html.j2"
 
 
 class EntraideSource(Protocol):
@@ -103,8 +105,37 @@ class EntraidePages:
         }
 
     def name(self, slug: str) -> str:
+        if slug == CITY:
+            return CITY_NAME
         found = self.source.entraide().directory.association(slug)
         return found.name if found is not None else slug
+
+    def public_page(self, slug: str) -> str:
+        """Where anyone reads who `slug` is: its directory page, or the directory's home for
+        the city."""
+        annuaire = site_urls(self.source.settings).annuaire
+        return f"{annuaire}/" if slug == CITY else f"{annuaire}/associations/{slug}"
+
+    def thread_page(
+        self, request: Request, thread: Thread, annonce: Annonce, reader: str
+    ) -> Response:
+        """A conversation as `reader` (one of its two sides) sees it, with the form to write."""
+        other = thread.other(reader)
+        back = SPACE, "← Entraide de votre association"
+        if reader == CITY:
+            back = CITY_SPACE, "← Entraide, espace Ville"
+        context = {
+            "slug": reader,
+            "thread": thread,
+            "a": annonce,
+            "other": self.name(other),
+            "other_page": self.public_page(other),
+            "other_is_city": other == CITY,
+            "back": back,
+            "name_of": self.name,
+            "action": request.url.path,
+        }
+        return self.pages.render(request, THREAD, context, private=True)
 
     async def signed_in(self, request: Request, why: str) -> str | Response:
         slug = await self.source.sessions.association(request)

@@ -12,29 +12,55 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from vieasso.common import subjects
 from vieasso.common.clock import Clock
 from vieasso.common.courrier import request_mail
 from vieasso.common.directory import DirectoryView
-from vieasso.common.messages.annonces import AnnonceChange, AnnonceFact, AnnonceLetterChoice
-from vieasso.common.messages.courrier import Template, ToAssociation
+from vieasso.common.messages.annonces import (
+    CITY,
+    CITY_NAME,
+    AnnonceChange,
+    AnnonceFact,
+    AnnonceLetterChoice,
+)
+from vieasso.common.messages.courrier import ASSOCIATIONS_TEAM, Template, ToAssociation, ToCity
 from vieasso.common.nats.publish import Publish
 from vieasso.ressources.adapters.annonces import AnnonceStore, Flag
 from vieasso.ressources.domain import annonces as rules
-from vieasso.ressources.domain.annonces import Annonce, AnnonceState, Draft, EntraideError
-from vieasso.ressources.domain.annonces_threads import Limits, Thread, check_rate, thread_key
+from vieasso.ressources.domain.annonces import (
+    Annonce,
+    AnnonceState,
+    Conflict,
+    Draft,
+    EntraideError,
+)
+from vieasso.ressources.domain.annonces_threads import (
+    Limits,
+    Quota,
+    Thread,
+    TooMany,
+    quota_key,
+    thread_key,
+)
 from vieasso.ressources.domain.calendar import local_day
 
 log = logging.getLogger(__name__)
 
 SERVICE = "ressources"
 SPACE = "/espace-association/entraide"
+CITY_SPACE = "/espace-ville/entraide"
+CLAIM_ATTEMPTS = 10  # compare-and-set conflicts on one association's quota before refusing
 NOT_FOUND = "Cette annonce n'existe pas ou n'est plus publiée."
 NO_THREAD = "Cette conversation n'existe pas parmi celles de votre association."
 
 
-def thread_path(annonce_id: str, replier: str) -> str:
+def thread_path(annonce_id: str, replier: str, *, reader: str = "") -> str:
+    """The thread's page for `reader`: in the city's space for the city, else in the
+    association space."""
+    if reader == CITY:
+        return f"{CITY_SPACE}/fils/{annonce_id}/{replier}"
     return f"{SPACE}/fils/{annonce_id}/{replier}"
 
 
@@ -145,7 +171,8 @@ class Entraide:
 
     async def write(self, annonce_id: str, replier: str, by: str, text: str) -> Thread:
         """A message from `by` in the thread of `replier` about the annonce (the replier
-        opens it; then both write); relayed by mail to the other side."""
+        opens it; then both write); relayed by mail to the other side. `by` is an
+        association's slug or `CITY` (the city's team, signed in to the city's space)."""
         annonce = self.store.annonce(annonce_id)
         if annonce is None or annonce.state is AnnonceState.HIDDEN:
             raise EntraideError(NOT_FOUND, 404)
@@ -169,32 +196,60 @@ class Entraide:
                 raise EntraideError("Cette annonce est close : elle n'attend plus de réponse.")
             stored = Thread(annonce_id=annonce_id, author=annonce.association_slug, replier=replier)
         now = self.clock.now()
-        check_rate(self.store.threads.items.values(), by, annonce_id, now, self.limits)
+        if by != CITY:  # the city's team moderates: no limit on its own messages
+            await self._claim(by, annonce_id, now)
         thread = stored.write(by, text, now)
         await self.store.write(key, thread, self.store.threads, last=revision)
         await self.relay(annonce, thread)
         return thread
 
-    async def relay(self, annonce: Annonce, thread: Thread) -> None:
-        """The mail of the thread's last message to the other side's private contact: the
-        writer's public contact only, and the link to the thread."""
-        last = thread.messages[-1]
-        writer = self.directory.association(last.by)
-        params: dict[str, object] = {
-            "annonce_title": annonce.title,
-            "from_name": writer.name if writer else last.by,
-            "from_page": f"{self.annuaire_url}/associations/{last.by}",
+    async def _claim(self, by: str, annonce_id: str, now: datetime) -> None:
+        """Count one message of `by` in its quota, by compare-and-set: two messages sent at
+        once (on two replicas too) are counted one after the other, never both under the
+        limit. Raises `TooMany`. A message whose thread write then fails stays counted."""
+        key = quota_key(by)
+        for _ in range(CLAIM_ATTEMPTS):
+            stored, revision = await self.store.read(key, Quota)
+            claimed = (stored or Quota()).claim(annonce_id, now, self.limits)
+            try:
+                await self.store.write(key, claimed, None, last=revision)
+            except Conflict:
+                continue
+            return
+        raise TooMany("Trop de messages envoyés en même temps : réessayez dans un instant.")
+
+    def public_contact(self, who: str) -> dict[str, object]:
+        """The writer as a mail shows it: the city, or an association's public contact."""
+        if who == CITY:
+            return {"from_name": CITY_NAME, "from_page": f"{self.annuaire_url}/", "from_city": True}
+        writer = self.directory.association(who)
+        return {
+            "from_name": writer.name if writer else who,
+            "from_page": f"{self.annuaire_url}/associations/{who}",
             "from_phone": writer.phone if writer else None,
             "from_website": str(writer.website) if writer and writer.website else None,
-            "excerpt": last.text,
-            "thread_url": self.base_url + thread_path(annonce.id, thread.replier),
         }
+
+    async def relay(self, annonce: Annonce, thread: Thread) -> None:
+        """The mail of the thread's last message to the other side's private contact (or
+        the city's team): the writer's public contact only, and the link to the thread."""
+        last = thread.messages[-1]
+        reader = thread.other(last.by)
+        params: dict[str, object] = {
+            "annonce_title": annonce.title,
+            **self.public_contact(last.by),
+            "excerpt": last.text,
+            "thread_url": self.base_url + thread_path(annonce.id, thread.replier, reader=reader),
+        }
+        to: ToAssociation | ToCity = ToAssociation(association=reader)
+        if reader == CITY:
+            to, params["to_city"] = ToCity(city=ASSOCIATIONS_TEAM), True
         n = len(thread.messages)
         await request_mail(
             self.publish,
             SERVICE,
             key=f"entraide.{annonce.id}.{thread.replier}.{n}",
-            to=ToAssociation(association=thread.other(last.by)),
+            to=to,
             template=Template.ENTRAIDE_MESSAGE,
             params=params,
         )
