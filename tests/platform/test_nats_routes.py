@@ -17,7 +17,7 @@ import yaml
 
 from tests.support.nats_cluster import CLUSTER_CONF
 from tests.support.processes import REPO
-from tests.support.services import SERVICES
+from tests.support.services import SERVICE_CONTAINERS
 
 COMPOSE = REPO / "docker-compose.yml"
 NODES = ("nats-1", "nats-2", "nats-3")
@@ -46,12 +46,12 @@ def test_nats_has_its_own_internal_network_and_the_proxy_is_not_on_it() -> None:
     containers = services()
     assert networks()["nats"] == {"internal": True}
     on_nats = {name for name, s in containers.items() if "nats" in s["networks"]}
-    assert on_nats == {*NODES, *SERVICES, "backup"}
+    assert on_nats == {*NODES, *SERVICE_CONTAINERS, "backup"}
     for node in NODES:
         assert containers[node]["networks"] == ["nats"], node
     assert containers["proxy"]["networks"] == ["web"]
     on_web = {name for name, s in containers.items() if "web" in s["networks"]}
-    assert on_web == {*SERVICES, "proxy"}
+    assert on_web == {*SERVICE_CONTAINERS, "proxy"}
     published = {name for name, s in containers.items() if s.get("ports")}
     assert published == {"proxy"}
 
@@ -89,7 +89,7 @@ def test_routes_need_the_route_password_and_a_certificate_of_the_route_ca() -> N
 
 def test_every_container_has_a_memory_limit() -> None:
     limits = {name: mem_limit(s["mem_limit"]) for name, s in services().items()}
-    for name in (*SERVICES, "backup"):
+    for name in (*SERVICE_CONTAINERS, "backup"):
         # SPEC §7: < 250 MB RSS per service
         assert 250 * 1024**2 < limits[name] <= 512 * 1024**2, name
     memory_store = re.search(r"max_memory_store:\s*(\d+)MB", CLUSTER_CONF.read_text())

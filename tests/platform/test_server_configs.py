@@ -34,7 +34,7 @@ from tests.support.caddy import (
 from tests.support.nats_cluster import CLUSTER_CONF, NatsCluster
 from tests.support.nats_server import NATS_SERVER, NatsServer
 from tests.support.processes import REPO
-from tests.support.services import SERVICES
+from tests.support.services import SERVICE_CONTAINERS, SERVICES, containers
 from vieasso.agenda.config import AgendaSettings
 from vieasso.aides.config import AidesSettings
 from vieasso.annuaire.config import AnnuaireSettings
@@ -534,7 +534,7 @@ def config_variables(*paths: Path) -> set[str]:
 
 def test_compose_gives_every_container_a_healthcheck_and_a_restart_policy() -> None:
     services = compose()["services"]
-    assert set(services) == {"nats-1", "nats-2", "nats-3", *SERVICES, "backup", "proxy"}
+    assert set(services) == {"nats-1", "nats-2", "nats-3", *SERVICE_CONTAINERS, "backup", "proxy"}
     for name, service in services.items():
         assert service["healthcheck"]["test"][0] == "CMD", name
         assert service["restart"] == "unless-stopped", name
@@ -584,8 +584,8 @@ def test_compose_runs_every_service_from_one_image_on_the_r3_cluster() -> None:
     services = compose()["services"]
     node_hosts = {f"nats://{name}:4222" for name in nats_nodes()}
     ports = {name: Settings.model_fields[f"{name}_port"].default for name in SERVICES}
-    for name in SERVICES:
-        service = services[name]
+    for name, container in ((n, c) for n in SERVICES for c in containers(n)):
+        service = services[container]
         assert service["build"] == {"context": ".", "dockerfile": "deploy/Dockerfile"}
         assert service["command"] == [f"vieasso-{name}", "serve"]
         assert service["command"][0] in project_scripts()
@@ -594,7 +594,7 @@ def test_compose_runs_every_service_from_one_image_on_the_r3_cluster() -> None:
         assert set(env["VIEASSO_NATS_URL"].split(",")) == node_hosts
         assert set(service["depends_on"]) == set(nats_nodes())
         assert f"127.0.0.1:{ports[name]}/healthz" in " ".join(service["healthcheck"]["test"])
-    assert len({services[name]["image"] for name in SERVICES}) == 1
+    assert len({services[name]["image"] for name in SERVICE_CONTAINERS}) == 1
 
 
 def env_keys(path: Path) -> set[str]:
@@ -626,7 +626,7 @@ def test_every_vieasso_variable_we_ship_is_a_setting_a_service_reads() -> None:
     }
     shipped = env_keys(REPO / "deploy" / "vieasso.env.example")
     shipped |= env_keys(REPO / "deploy" / "secrets.env.example")
-    for name in SERVICES:
+    for name in SERVICE_CONTAINERS:
         shipped |= set(compose()["services"][name]["environment"])
     assert shipped <= known, f"unknown settings: {shipped - known}"
 
@@ -641,9 +641,9 @@ def test_the_image_uses_the_uv_version_of_the_makefile() -> None:
 
 def test_compose_gives_each_service_its_own_nats_user_and_the_backup_job_the_admin_one() -> None:
     services = compose()["services"]
-    users = {name: services[name]["environment"] for name in (*SERVICES, "backup")}
+    users = {name: services[name]["environment"] for name in (*SERVICE_CONTAINERS, "backup")}
     for name, env in users.items():
-        user = "admin" if name == "backup" else name
+        user = "admin" if name == "backup" else name.rsplit("-", 1)[0]
         assert env["VIEASSO_NATS_USER"] == user
         variable = f"NATS_PASSWORD_{user.upper()}"
         assert env["VIEASSO_NATS_PASSWORD"].startswith(f"${{{variable}:?"), name
@@ -653,6 +653,26 @@ def test_compose_gives_each_service_its_own_nats_user_and_the_backup_job_the_adm
     needed = {v for v in config_variables(NATS_DIR / "accounts.conf") if v.startswith("NATS_")}
     assert needed | {"NATS_ROUTE_PASSWORD"} == template  # the routes' (cluster.conf)
     assert "nats-users.env" in (REPO / "deploy" / ".gitignore").read_text().split()
+
+
+def test_compose_runs_two_alike_replicas_of_each_service_and_the_proxy_knows_them() -> None:
+    """Each service twice (issue 18), the second a copy of the first but for its own volumes;
+    the Caddyfile's default upstreams are exactly those containers, on the service's port."""
+    services = compose()["services"]
+    caddyfile = CADDYFILE.read_text()
+    for name in SERVICES:
+        first, second = (services[c] for c in containers(name))
+        assert {k: v for k, v in first.items() if k != "volumes"} == {
+            k: v for k, v in second.items() if k != "volumes"
+        }, name
+        assert first.get("volumes", []) == [
+            v.replace("-2-", "-1-") for v in second.get("volumes", [])
+        ]
+        port = Settings.model_fields[f"{name}_port"].default
+        upstreams = " ".join(f"{c}:{port}" for c in containers(name))
+        assert f"{{$VIEASSO_{name.upper()}_UPSTREAM:{upstreams}}}" in caddyfile, name
+        assert not re.search(rf"UPSTREAM:{name}:{port}\}}", caddyfile)
+    assert set(services["proxy"]["depends_on"]) == set(SERVICE_CONTAINERS)
 
 
 def test_compose_schedules_backups_with_a_health_check_on_their_age() -> None:

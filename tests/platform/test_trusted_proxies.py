@@ -18,7 +18,7 @@ from nats.js.errors import KeyNotFoundError
 
 from tests.support.caddy import CaddyProxy
 from tests.support.processes import REPO
-from tests.support.services import SERVICES, StartService
+from tests.support.services import SERVICE_CONTAINERS, StartService
 from tests.support.smtp import SmtpServer
 from vieasso.common.settings import COMPOSE_SUBNET
 from vieasso.newsletter.adapters.subscribers import BUCKET, index_key, record_key
@@ -96,7 +96,7 @@ def test_compose_pins_the_subnet_the_services_trust_by_default() -> None:
         name: {c["subnet"] for c in (net or {}).get("ipam", {}).get("config", [])}
         for name, net in compose.get("networks", {}).items()
     }
-    shared = networks_of("proxy").intersection(*(networks_of(name) for name in SERVICES))
+    shared = networks_of("proxy").intersection(*(networks_of(name) for name in SERVICE_CONTAINERS))
     assert any(COMPOSE_SUBNET in subnets.get(name, set()) for name in shared), (
         f"the proxy and the services share no network with subnet {COMPOSE_SUBNET}"
     )

@@ -41,17 +41,23 @@ class FakeService:
     name: str
     received: list[Received] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    healthy: bool = True
+    """what its /healthz says (False: 503, as a replica still starting)"""
 
     @property
     def address(self) -> str:
         assert self.server is not None
         return f"127.0.0.1:{self.server.server_address[1]}"
 
-    def start(self) -> FakeService:
+    def start(self, port: int = 0) -> FakeService:
+        """Listen on `port` (0: a free one; the same as before: a replica restarted)."""
         service = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if self.path == "/healthz":  # the proxy's health checks: not recorded
+                    self._reply(200 if service.healthy else 503, b"{}")
+                    return
                 service.received.append(
                     Received(
                         self.command, self.path, {k.lower(): v for k, v in self.headers.items()}
@@ -117,7 +123,7 @@ class FakeService:
             def log_message(self, format: str, *args: object) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 

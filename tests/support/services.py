@@ -38,6 +38,16 @@ from vieasso.common import settings
 # Every service of the platform, in the order `make run` starts them: the generic tests
 # (tests/platform, tests/security, tests/reliability) iterate over it.
 SERVICES = settings.SERVICES
+COMPOSE_REPLICAS = 2
+"""docker-compose.yml runs each service as `<name>-1` and `<name>-2` (issue 18)."""
+
+
+def containers(service: str) -> list[str]:
+    """The compose containers of one service: its replicas."""
+    return [f"{service}-{n}" for n in range(1, COMPOSE_REPLICAS + 1)]
+
+
+SERVICE_CONTAINERS = tuple(c for name in SERVICES for c in containers(name))
 
 
 def build_app(name: str) -> FastAPI:
