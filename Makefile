@@ -79,6 +79,7 @@ bench: $(STAMP)
 RELIABILITY_TESTS := tests/reliability tests/security tests/platform/test_backup_restore.py \
 	tests/platform/test_backup_replay.py \
 	tests/platform/test_backup_during_writes.py tests/platform/test_backup_cluster.py \
+	tests/platform/test_rolling_restart.py \
 	tests/platform/test_server_configs.py::test_every_shipped_nats_config_fsyncs_each_write_before_acknowledging
 reliability: $(STAMP)
 	@rc=0; VIEASSO_RELIABILITY_JSON=var/reliability.json $(VENV)/bin/pytest $(RELIABILITY_TESTS) -q || rc=$$?; \
