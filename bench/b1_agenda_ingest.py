@@ -60,20 +60,22 @@ class AgendaPlatform:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start_agenda(self, *, timeout: float = 60) -> float:
-        """Start `vieasso-agenda serve`; seconds until `/healthz` answered 200."""
-        env = {
+    def agenda_env(self) -> dict[str, str]:
+        return {
             "VIEASSO_NATS_URL": self.nats.url,
             "VIEASSO_AGENDA_PORT": str(self.port),
             "VIEASSO_LOG_LEVEL": "WARNING",
             "VIEASSO_AGENDA_FEED_MAX_EVENTS": "1000",
             "VIEASSO_AGENDA_CACHE_DIR": str(self.cache_dir),
         }
+
+    def start_agenda(self, *, timeout: float = 60) -> float:
+        """Start `vieasso-agenda serve`; seconds until `/healthz` answered 200."""
         started = time.perf_counter()
         self.service = Process(
             [str(VENV_BIN / "vieasso-agenda"), "serve"],
             log=self.workdir / f"agenda-{self.port}.log",
-            env=env,
+            env=self.agenda_env(),
         ).start()
         wait_until(lambda: healthy(self.base), timeout=timeout, interval=0.01, what="agenda")
         return time.perf_counter() - started

@@ -4,7 +4,9 @@ The agenda (`vieasso-agenda serve`, granian, one worker) against nginx (one work
 the same bytes from files, measured in the same run: gzip 200s, 304s (If-None-Match) and
 identity 200s, each the median of three 5 s runs that alternate between the two servers
 (nginx alone varied by a third between runs minutes apart). wrk and nginx are installed
-with apt-get when missing.
+with apt-get when missing. Context rows: a bare granian app returning the same bytes, and
+the production set-up of issue 18 — the Caddyfile on Caddy in front of two agenda replicas
+(the gzip 200s and 304s through the proxy, against one agenda reached directly).
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from typing import Self
 
 import nats
 
-from bench.b1_agenda_ingest import AgendaPlatform, fill_directory
+from bench.b1_agenda_ingest import AgendaPlatform, fill_directory, healthy
 from bench.b2_agenda_ics import synthetic_records
 from bench.report import Figure
+from tests.support.caddy import CaddyProxy
 from tests.support.processes import VENV_BIN, Process, free_port, port_open, wait_until
+from tests.support.services import SERVICES
 from vieasso.agenda.adapters.store import BUCKET, encode
 from vieasso.common.http.server import LOOP
 
@@ -163,6 +167,38 @@ class BareGranian(LocalServer):
         )
 
 
+class Proxied(LocalServer):
+    """deploy/proxy/Caddyfile on Caddy, in front of the platform's agenda and a second
+    replica on the same NATS (its own port and snapshot directory)."""
+
+    name = "caddy, two agenda replicas"
+
+    def __init__(self, platform: AgendaPlatform) -> None:
+        second = free_port()
+        env = {**platform.agenda_env(), "VIEASSO_AGENDA_PORT": str(second)}
+        env["VIEASSO_AGENDA_CACHE_DIR"] = str(platform.workdir / "agenda-cache-2")
+        self.replica = Process(
+            [str(VENV_BIN / "vieasso-agenda"), "serve"],
+            log=platform.workdir / f"agenda-{second}.log",
+            env=env,
+        )
+        self.second = f"http://127.0.0.1:{second}"
+        upstreams = dict.fromkeys(SERVICES, "127.0.0.1:9")  # only the agenda is measured
+        upstreams["agenda"] = f"127.0.0.1:{platform.port} 127.0.0.1:{second}"
+        self.proxy = CaddyProxy(platform.workdir / "caddy", upstreams)
+        self.port = self.proxy.port
+
+    def start(self) -> Self:
+        self.replica.start()
+        wait_until(lambda: healthy(self.second), timeout=60, what="second agenda replica")
+        self.proxy.start()
+        return self
+
+    def stop(self) -> None:
+        self.proxy.stop()
+        self.replica.stop()
+
+
 def measure(
     urls: dict[str, str], seconds: int, rounds: int, kinds: dict[str, tuple[str, ...]]
 ) -> dict[str, dict[str, float]]:
@@ -184,6 +220,7 @@ def run(quick: bool) -> list[Figure]:
     platform = AgendaPlatform()
     nginx: Nginx | None = None
     bare: BareGranian | None = None
+    proxied: Proxied | None = None
     try:
         asyncio.run(fill(platform.nats.url, 1_500))
         platform.start_agenda()
@@ -191,39 +228,65 @@ def run(quick: bool) -> list[Figure]:
         events = body.count(b"BEGIN:VEVENT")
         nginx = Nginx(platform.workdir, body).start()
         bare = BareGranian(platform.workdir, body).start()
+        proxied = Proxied(platform).start()
         rates = measure(
-            {"agenda": platform.base + FEED, "nginx": nginx.url, "granian": bare.url},
+            {
+                "agenda": platform.base + FEED,
+                "nginx": nginx.url,
+                "granian": bare.url,
+                "caddy": proxied.url,
+            },
             seconds,
             rounds,
-            {"agenda": KINDS, "nginx": KINDS, "granian": ("identity",)},
+            {
+                "agenda": KINDS,
+                "nginx": KINDS,
+                "granian": ("identity",),
+                "caddy": ("gzip", "304"),
+            },
         )
     finally:
-        for server in (nginx, bare):
+        for server in (nginx, bare, proxied):
             if server is not None:
                 server.stop()
         platform.close()
     size = f"{events} events, {len(body) // 1024} KB"
     targets = {"gzip": "≥ 10,000 req/s", "304": "≥ 15,000 req/s", "identity": "≥ 0.8× nginx"}
-    return [
-        Figure(
-            bench="B3",
-            what=f"{kind} {'200s' if kind != '304' else 'responses'} ({size}), wrk -t1 -c64, "
-            f"median of {rounds} × {seconds} s alternating with nginx",
-            value=rates["agenda"][kind],
-            unit="req/s",
-            baseline=rates["nginx"][kind],
-            baseline_what="nginx, one worker, same bytes",
-            target=targets[kind],
-        )
-        for kind in KINDS
-    ] + [
-        Figure(
-            bench="B3",
-            what=f"context: identity 200s ({size}) from a bare granian app returning the same "
-            "bytes (granian copies every body out of Python; nginx uses sendfile)",
-            value=rates["granian"]["identity"],
-            unit="req/s",
-            baseline=rates["nginx"]["identity"],
-            baseline_what="nginx, one worker, same bytes",
-        )
-    ]
+    return (
+        [
+            Figure(
+                bench="B3",
+                what=f"{kind} {'200s' if kind != '304' else 'responses'} ({size}), wrk -t1 -c64, "
+                f"median of {rounds} × {seconds} s alternating with nginx",
+                value=rates["agenda"][kind],
+                unit="req/s",
+                baseline=rates["nginx"][kind],
+                baseline_what="nginx, one worker, same bytes",
+                target=targets[kind],
+            )
+            for kind in KINDS
+        ]
+        + [
+            Figure(
+                bench="B3",
+                what=f"context: identity 200s ({size}) from a bare granian app returning the same "
+                "bytes (granian copies every body out of Python; nginx uses sendfile)",
+                value=rates["granian"]["identity"],
+                unit="req/s",
+                baseline=rates["nginx"]["identity"],
+                baseline_what="nginx, one worker, same bytes",
+            )
+        ]
+        + [
+            Figure(
+                bench="B3",
+                what=f"context: {kind} {'200s' if kind != '304' else 'responses'} ({size}) through "
+                "the production Caddyfile on Caddy, two agenda replicas behind it (issue 18)",
+                value=rates["caddy"][kind],
+                unit="req/s",
+                baseline=rates["agenda"][kind],
+                baseline_what="one agenda reached directly, same run",
+            )
+            for kind in ("gzip", "304")
+        ]
+    )
