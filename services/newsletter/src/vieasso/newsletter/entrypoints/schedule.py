@@ -8,8 +8,8 @@ never build two editions of a period. Each schedule runs besides in one replica 
 holder of its lease (`newsletter.digest`, `newsletter.letter`: vieasso.common.nats.lease),
 which create-once alone does not give: without it both replicas compute the content, and one
 finding the other's edition still being built resumes it at the same time (its deliveries
-dropped as duplicates, one of the two final saves refused and logged as a failed edition).
-A run missed while the service was down, or while no replica held the lease, is caught up
+dropped by JetStream or the ledger, one of the two final saves refused and logged as a failed
+edition). A run missed while the service was down, or while no replica held the lease, is caught up
 within a day (the holder taking over looks back at start).
 """
 
