@@ -189,8 +189,9 @@ class Lease:
         return not task.cancelled()
 
     async def _stop(self, task: asyncio.Task[None]) -> None:
-        await cancel_until_done(task)
-        if task.done() and not task.cancelled() and (exc := task.exception()) is not None:
+        if not await cancel_until_done(task):
+            return  # still running (logged): its record lapses later than a release would
+        if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("leased job failed", exc_info=exc, extra=self._log())
         await self.release()
 
