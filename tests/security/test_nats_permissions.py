@@ -40,7 +40,9 @@ from vieasso.agenda.config import AgendaSettings
 from vieasso.annuaire.adapters import demo_data
 from vieasso.common import subjects
 from vieasso.common.messages.agenda import EventSubmission, Place
+from vieasso.common.nats.lease import Lease
 from vieasso.common.nats.permissions import DURABLES, render_accounts_conf
+from vieasso.common.tasks import stop_task
 from vieasso.newsletter.adapters import queue
 from vieasso.newsletter.entrypoints import courrier
 
@@ -463,3 +465,34 @@ async def test_only_the_ressources_store_and_read_catalogue_photos_with_their_ow
         f"{image_id}/manifest.json"
     )
     assert info.size
+
+
+async def test_a_service_takes_watches_and_releases_its_own_leases_and_no_one_elses(
+    platform: Platform, connect: object
+) -> None:
+    """The leases of the jobs run once (vieasso.common.nats.lease) with a service's own user:
+    take, renew, the waiting replica's watch, the release; another service's lease bucket is
+    readable (the directory's buckets are) but never writable."""
+    aides = await connect("aides")  # type: ignore[operator]
+    js = aides.jetstream(timeout=2)
+    key = f"aides.{PROBE}-{secrets.token_hex(3)}"
+    holder, waiting = Lease(js, key, 30), Lease(js, key, 30)
+    assert await holder.take()
+    assert await holder.renew()
+    started = asyncio.Event()
+
+    async def job() -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    keeper = asyncio.create_task(waiting.keep(job))
+    try:
+        await holder.release()
+        async with asyncio.timeout(10):  # its watch saw the release (the TTL is 30 s)
+            await started.wait()
+    finally:
+        await stop_task(keeper)
+
+    assert not await Lease(js, "annuaire.missions", 30).take()
+    with pytest.raises(NatsError):
+        await (await js.key_value("annuaire_leases")).put(f"annuaire.{PROBE}", b"x")

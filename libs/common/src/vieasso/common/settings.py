@@ -57,6 +57,17 @@ class Settings(BaseSettings):
     nats_publish_timeout: float = Field(
         default=5.0, gt=0, description="Seconds to wait for JetStream's publish acknowledgement."
     )
+    lease_ttl_seconds: int = Field(
+        default=10,
+        ge=2,
+        le=600,
+        description=(
+            "Seconds a background job's lease lasts unless renewed (every third of it): a "
+            "job that must run once runs in the replica holding its lease, and another "
+            "replica takes it over this long after its holder died (docs/deploy.md, "
+            "'Tâches uniques / leases')."
+        ),
+    )
     admin_token: SecretStr = Field(
         default=SecretStr(DEV_ADMIN_TOKEN),
         description="Bearer token of the city's Service Vie Associative.",

@@ -40,8 +40,8 @@ def create_app(settings: AidesSettings | None = None, clock: Clock | None = None
 
     async def start(js: JetStreamContext) -> None:
         await sessions.open(js)
-        schedule.start(await service.start(js))
-        alerts.start()
+        schedule.start(await service.start(js), js)
+        alerts.start(js)
 
     runtime.on_startup(start)
     runtime.on_shutdown(service.stop)

@@ -1,6 +1,7 @@
 """The running annuaire: opens its buckets, seeds the reference data, loads its indexes,
 catches up recent facts, counts the open annonces between associations (the ressources'
-facts) and closes expired missions periodically."""
+facts) and closes expired missions periodically, in the replica holding the lease
+`annuaire.missions` (vieasso.common.nats.lease)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 
 from nats.js import JetStreamContext
 
@@ -32,6 +34,7 @@ from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import ASSOCIATIONS, MISSIONS, REFERENCE, VENUES
 from vieasso.common.http.shared_limit import SharedRateLimit
 from vieasso.common.messages.annuaire import VenuePublic
+from vieasso.common.nats.lease import leased
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import Publish
 from vieasso.common.nats.runtime import NatsRuntime
@@ -93,7 +96,8 @@ class AnnuaireService:
         if background:
             await self._republish_recent(unit)
             await self.entraide.start(js)
-            self._sweeper = asyncio.create_task(self._sweep(unit), name="annuaire-mission-sweeper")
+            sweep = leased(js, self.settings, "annuaire.missions", partial(self._sweep, unit))
+            self._sweeper = asyncio.create_task(sweep, name="annuaire-mission-sweeper")
         self.unit = unit
         log.info(
             "annuaire loaded",

@@ -206,7 +206,7 @@ class Newsletter:
         await self.courrier_consumer.start()
         if self.settings.digest_schedule:
             self.schedule = Schedule(self.editions, self.settings, self.clock)
-            self.schedule.start()
+            self.schedule.start(self.js)
 
     async def close(self) -> None:
         if self.schedule is not None:

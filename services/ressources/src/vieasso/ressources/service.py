@@ -1,6 +1,8 @@
 """The running ressources service: opens its buckets, starts the watched copies, publishes
 the recent loan facts again, and sweeps (overdue loans, units a crash left held); a second
-sweeper asks the lending mails (reminders, mails owed: `handlers.reminders`)."""
+sweeper asks the lending mails (reminders, mails owed: `handlers.reminders`). Each sweeper
+runs in one replica at a time, the holder of its lease (`ressources.sweeper`,
+`ressources.mails`: vieasso.common.nats.lease)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,14 @@ import asyncio
 import logging
 import random
 from datetime import timedelta
+from functools import partial
 
 from nats.js import JetStreamContext
 
 from vieasso.common.agenda_events import AgendaUnavailable, upcoming_event
 from vieasso.common.clock import Clock
 from vieasso.common.directory import DirectoryView
+from vieasso.common.nats.lease import leased
 from vieasso.common.nats.publish import Publish
 from vieasso.common.tasks import stop_task
 from vieasso.common.web.tokens import AssociationTokens
@@ -105,9 +109,11 @@ class RessourcesService:
         )
         self.unit.after_step = mails.after_step
         if background:
-            self._mailer = asyncio.create_task(self._mail_sweep(mails), name="ressources-mails")
+            mail_sweep = leased(js, s, "ressources.mails", partial(self._mail_sweep, mails))
+            self._mailer = asyncio.create_task(mail_sweep, name="ressources-mails")
             await self._republish_recent(self.unit)
-            self._sweeper = asyncio.create_task(self._sweep(self.unit), name="ressources-sweeper")
+            sweep = leased(js, s, "ressources.sweeper", partial(self._sweep, self.unit))
+            self._sweeper = asyncio.create_task(sweep, name="ressources-sweeper")
         log.info("ressources loaded", extra={"loans": len(self.loans.items)})
         return self.unit
 

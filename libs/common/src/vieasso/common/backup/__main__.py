@@ -72,7 +72,11 @@ async def run_restore(
 
 
 async def schedule(settings: Settings, root: Path, every: float, keep: int) -> None:
-    """Back up into ROOT/<UTC time> every `every` seconds, keeping the `keep` newest."""
+    """Back up into ROOT/<UTC time> every `every` seconds, keeping the `keep` newest.
+
+    No lease: the schedule runs in the one `backup` container, not in the services'
+    replicas; two of them (two containers, each on its own volume) would only write two
+    consistent archives (a backup reads snapshots, it writes nothing to NATS)."""
     while True:
         stamp = datetime.now(UTC).strftime(STAMP)
         partial = root / f".partial-{stamp}"

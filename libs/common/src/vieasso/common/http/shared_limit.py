@@ -26,11 +26,10 @@ from collections.abc import Callable
 
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
-from nats.js.api import Header
-from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from vieasso.common.http.ratelimit import RateLimit, window_wait
+from vieasso.common.nats.kv import read_last, write_if
 
 log = logging.getLogger(__name__)
 
@@ -95,30 +94,13 @@ class SharedRateLimit:
     @staticmethod
     async def _read(kv: KeyValue, key: str) -> tuple[list[float], int]:
         """The hits recorded under `key` and the revision they were read at (0: none)."""
-        try:
-            entry = await kv.get(key)
-        except KeyNotFoundError as missing:  # none yet, or deleted by an operator
-            marker = getattr(missing, "entry", None)  # the deletion's revision
-            return [], (marker.revision or 0) if marker is not None else 0
-        return _hits(entry.value), entry.revision or 0
+        value, last = await read_last(kv, key)
+        return _hits(value), last
 
     async def _written(self, js: JetStreamContext, key: str, hits: list[float], last: int) -> bool:
         """Store `hits` if the record is still at revision `last` (False: it moved)."""
-        try:
-            await js.publish(
-                f"$KV.{self._bucket}.{key}",
-                json.dumps(hits).encode(),
-                headers={Header.EXPECTED_LAST_SUBJECT_SEQUENCE: str(last)},
-                msg_ttl=self.window,
-            )
-        except NatsError as exc:
-            if getattr(exc, "err_code", None) in _WRONG_LAST:
-                return False
-            raise
-        return True
-
-
-_WRONG_LAST = (10071, 10164)  # JetStream: wrong last (subject) sequence
+        data = json.dumps(hits).encode()
+        return await write_if(js, self._bucket, key, data, last, self.window) is not None
 
 
 def _hits(value: bytes | None) -> list[float]:

@@ -65,6 +65,19 @@ class BucketSpec:
     max_value_size: int = 256 * KIB
 
 
+def _leases(owner: Service, jobs: str) -> BucketSpec:
+    """The bucket of `owner`'s leases, one key `<service>.<job>` per job (a few bytes)."""
+    return BucketSpec(
+        f"{owner.value}_leases",
+        owner,
+        f"Leases of the jobs run by one replica at a time, `{owner.value}.<job>` → its "
+        f"holder, lapsing unless renewed (vieasso.common.nats.lease): {jobs}.",
+        backed_up=False,  # who held a job at backup time means nothing after a restore
+        max_bytes=2 * MIB,
+        max_value_size=1 * KIB,
+    )
+
+
 STREAMS: tuple[StreamSpec, ...] = (
     StreamSpec(
         "ANNUAIRE", ("annuaire.>",), Service.ANNUAIRE, "Directory facts.", max_bytes=1 * GIB
@@ -285,6 +298,20 @@ BUCKETS: tuple[BucketSpec, ...] = (
         "good; a keyed hash of that address, never the address).",
         max_bytes=16 * MIB,
         max_value_size=16 * KIB,
+    ),
+    _leases(Service.ANNUAIRE, "`annuaire.missions` (closing expired missions)"),
+    _leases(
+        Service.RESSOURCES,
+        "`ressources.sweeper` (overdue loans, units left held), `ressources.mails` (lending "
+        "mails), `ressources.annonces` (closing expired annonces)",
+    ),
+    _leases(
+        Service.AIDES,
+        "`aides.sync` (the Aides-territoires sync), `aides.alerts` (deadline alert mails)",
+    ),
+    _leases(
+        Service.NEWSLETTER,
+        "`newsletter.digest` and `newsletter.letter` (the schedules of the editions)",
     ),
 )
 

@@ -5,6 +5,9 @@ pending count, which can come *before* entries the server already pushed (the co
 once everything is in flight). So the end is taken from the entries themselves: the last
 one has `delta` (pending after it) 0; a marker with nothing after it within `GRACE` means
 the pattern matches nothing if the consumer never delivered anything.
+
+`read_last` and `write_if` are one key's compare-and-set with a per-message TTL (which
+nats-py's `KeyValue.update` cannot set): the shared rate limits and the leases use them.
 """
 
 from __future__ import annotations
@@ -14,14 +17,48 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
+from nats.js.api import Header
+from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 
 from vieasso.common.tasks import stop_task
 
 GRACE = 0.25  # seconds
 TIMEOUT = 30.0
+WRONG_LAST = (10071, 10164)  # JetStream: wrong last (subject) sequence
+
+
+async def read_last(kv: KeyValue, key: str) -> tuple[bytes | None, int]:
+    """The value under `key` (None: none, deleted or lapsed) and the revision it was read at
+    (0: nothing there ever, or nothing left), for `write_if`."""
+    try:
+        entry = await kv.get(key)
+    except KeyNotFoundError as missing:  # none yet, or deleted
+        marker = getattr(missing, "entry", None)  # the deletion's revision
+        return None, (marker.revision or 0) if marker is not None else 0
+    return entry.value or b"", entry.revision or 0
+
+
+async def write_if(  # noqa: PLR0917 - one write's parts
+    js: JetStreamContext, bucket: str, key: str, value: bytes, last: int, ttl: float | None = None
+) -> int | None:
+    """Store `value` under `key` if the key is still at revision `last` (compare-and-set),
+    lapsing after `ttl` whole seconds if given; its new revision, None when it had moved."""
+    try:
+        ack = await js.publish(
+            f"$KV.{bucket}.{key}",
+            value,
+            headers={Header.EXPECTED_LAST_SUBJECT_SEQUENCE: str(last)},
+            msg_ttl=ttl,
+        )
+    except NatsError as exc:
+        if getattr(exc, "err_code", None) in WRONG_LAST:
+            return None
+        raise
+    return ack.seq
 
 
 async def catch_up(watcher: KeyValue.KeyWatcher) -> AsyncIterator[KeyValue.Entry]:

@@ -218,7 +218,7 @@ HEADER = """\
 ACCOUNT_JETSTREAM = """\
     jetstream {
       max_memory: 256MB
-      max_file: 40GB
+      max_file: 44GB
       max_streams: 64
       max_consumers: 1000
       max_bytes_required: true

@@ -3,6 +3,13 @@
 The snapshot (`snapshot.py`) is written in the background after a load that read many events
 from NATS, every `interval` seconds while the catalog changes, and when the service stops;
 the file is written in a thread so that feeds keep being served meanwhile.
+
+Every replica writes its own snapshot, without a lease (docs/deploy.md, *Tâches uniques /
+leases*): it is a cache of that replica's catalog for that replica's next start, not a job
+to run once. Two replicas sharing the directory are harmless too: each file is replaced
+atomically (temporary file, rename), holds a consistent catalog up to the stream sequence
+in its header, and the bucket's writes after that sequence are read at load, so whichever
+replica wrote last, any replica of the same bucket starts right from it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 service (`aides_sync_interval_minutes`, 0 for none). Without a token it logs so and stops.
 
 The schedule's first run is due one interval after the last report (at once when there is
-none); the clock is read again at least every `TICK` seconds.
+none); the clock is read again at least every `TICK` seconds. It runs in one replica at a
+time, the holder of the lease `aides.sync` (vieasso.common.nats.lease): a replica taking it
+over reads the last report again, so a sync cut short by a lost lease is run again at once.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from functools import partial
 
 import httpx
+from nats.js import JetStreamContext
 
 from vieasso.aides.adapters.aides_territoires import AidesTerritoires
 from vieasso.aides.adapters.sync_state import SyncState
@@ -20,6 +24,7 @@ from vieasso.aides.domain.sync_report import SyncReport
 from vieasso.aides.handlers.schemes import Schemes
 from vieasso.aides.handlers.sync import Progress, SyncJob, run_sync
 from vieasso.common.clock import Clock
+from vieasso.common.nats.lease import leased
 from vieasso.common.tasks import stop_task
 
 log = logging.getLogger(__name__)
@@ -67,7 +72,7 @@ class SyncSchedule:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    def start(self, unit: Schemes) -> None:
+    def start(self, unit: Schemes, js: JetStreamContext) -> None:
         minutes = self.settings.aides_sync_interval_minutes
         if minutes == 0:
             log.info("scheduled Aides-territoires sync off")
@@ -75,7 +80,8 @@ class SyncSchedule:
             log.warning("no Aides-territoires token configured: no scheduled sync")
         elif self._task is None:
             every = timedelta(minutes=minutes)
-            self._task = asyncio.create_task(self._run(unit, every), name="aides-sync")
+            run = leased(js, self.settings, "aides.sync", partial(self._run, unit, every))
+            self._task = asyncio.create_task(run, name="aides-sync")
 
     async def _run(self, unit: Schemes, every: timedelta) -> None:
         last = await self.state.report()

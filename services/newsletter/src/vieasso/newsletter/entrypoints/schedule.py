@@ -3,8 +3,14 @@ monthly edition on the first run of the month), the associations' letter monthly
 Monday of the month at 08:00 by default: `letter_weekday`, `letter_time`). One switch,
 `digest_schedule`, turns both on or off.
 
-Every instance may run them: the edition id is deterministic and created with KV create, so
-only one of them builds. A run missed while the service was down is caught up within a day.
+The edition id is deterministic and created with KV create, so two instances running them
+never build two editions of a period. Each schedule runs besides in one replica at a time, the
+holder of its lease (`newsletter.digest`, `newsletter.letter`: vieasso.common.nats.lease),
+which create-once alone does not give: without it both replicas compute the content, and one
+finding the other's edition still being built resumes it at the same time (its deliveries
+dropped by JetStream or the ledger, one of the two final saves refused and logged as a failed
+edition). A run missed while the service was down, or while no replica held the lease, is caught up
+within a day (the holder taking over looks back at start).
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from nats.js import JetStreamContext
+
 from vieasso.common.clock import Clock
+from vieasso.common.nats.lease import leased
 from vieasso.common.tasks import stop_task
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain.edition import (
@@ -39,10 +48,12 @@ class Schedule:
         self._clock = clock
         self._tasks: list[asyncio.Task[None]] = []
 
-    def start(self) -> None:
+    def start(self, js: JetStreamContext) -> None:
+        s = self._settings
+        runs = {"digest": self.run, "letter": self.run_letter}
         self._tasks = [
-            asyncio.create_task(self.run(), name="newsletter-schedule"),
-            asyncio.create_task(self.run_letter(), name="newsletter-letter-schedule"),
+            asyncio.create_task(leased(js, s, f"newsletter.{job}", run), name=f"newsletter-{job}")
+            for job, run in runs.items()
         ]
 
     async def run(self) -> None:
