@@ -41,6 +41,7 @@ from vieasso.common.nats.provisioning import provision
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(900)]
 
 AT_LEAST = 10  # writes of each kind, however fast the faults go
+RECOVER_AFTER = 20  # seconds: subscription requests left behind by a killed replica
 WRITE_PAUSE = 0.25  # between two writes: the burst lasts through the kill and the restarts
 # Read in turn; the last two never change during the test: every revalidation gets a 304.
 READ = ("/feeds/agenda.ics", "/feeds/agenda.rss", "/agenda", "/associations", "/api/themes",
@@ -173,6 +174,9 @@ def start_replicas(cluster: NatsCluster, workdir: Path, smtp: SmtpServer, public
             "VIEASSO_PUBLIC_BASE_URL": public,
             "VIEASSO_TOKEN_SECRET": secret,
             "VIEASSO_SUBSCRIBE_LIMIT_PER_IP": "1000",
+            # A request taken by a replica killed before it handled it: another one handles
+            # it after this delay (production: 300 s).
+            "VIEASSO_SUBSCRIBE_RECOVER_AFTER_SECONDS": str(RECOVER_AFTER),
         }
         running[name] = [
             start_service_process(
@@ -203,7 +207,8 @@ async def test_a_replica_killed_then_a_rolling_restart_behind_the_proxy(  # noqa
         "other replica of each stopped and started again, one service after the other",
         inputs="valid requests, through the real Caddy (production Caddyfile), 3-node cluster",
         checked="no failed read; 304s kept on unchanged routes; every write applied once "
-        "(a 502 is sent again); one confirmation mail per address",
+        "(a 502 is sent again); one confirmation mail per address, also for a request taken by "
+        "a replica just before it was killed",
     )
     admin_token = secrets.token_urlsafe(24)
     port = free_port()
@@ -256,7 +261,9 @@ async def test_a_replica_killed_then_a_rolling_restart_behind_the_proxy(  # noqa
         emails = writes.emails
         settle = await check_applied_once(js, slug, writes.events)
         await asyncio.to_thread(
-            lambda: wait_for(lambda: all(confirmations(smtp, emails).values()), 60)
+            lambda: wait_for(
+                lambda: all(confirmations(smtp, emails).values()), 4 * RECOVER_AFTER + 60
+            )
         )
         await asyncio.sleep(2)  # a mail sent twice would come now
         assert {e: len(m) for e, m in confirmations(smtp, emails).items()} == dict.fromkeys(

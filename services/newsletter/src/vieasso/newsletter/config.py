@@ -83,6 +83,16 @@ class NewsletterSettings(Settings):
         ge=1,
         description="Subscription requests taken but not yet handled, beyond which 503.",
     )
+    subscribe_recover_after_seconds: int = Field(
+        default=300,
+        ge=5,
+        le=43_200,  # well within the day `newsletter_requests` keeps a request
+        description=(
+            "A subscription request still waiting this many seconds after it was taken was "
+            "left behind (its replica died): one replica handles it (lease "
+            "`newsletter.requests`), looking every half of this."
+        ),
+    )
 
     digest_weekday: int = Field(default=0, ge=0, le=6, description="0 = Monday.")
     digest_time: time = Field(default=time(8, 0), description="Local time of the weekly run.")

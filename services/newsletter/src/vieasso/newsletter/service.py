@@ -9,6 +9,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from nats.aio.client import Client
@@ -18,11 +19,13 @@ from vieasso.common.clock import Clock, SystemClock
 from vieasso.common.directory import ASSOCIATIONS, ContactDirectory
 from vieasso.common.http.shared_limit import SharedRateLimit
 from vieasso.common.messages.newsletter import LetterAudience
+from vieasso.common.nats.lease import leased
 from vieasso.common.nats.provisioning import provision
 from vieasso.common.nats.publish import Publish
 from vieasso.common.nats.pull import PullConsumer
 from vieasso.common.nats.runtime import NatsRuntime
 from vieasso.common.reference.loader import load_quartiers, load_themes
+from vieasso.common.tasks import stop_task
 from vieasso.newsletter.adapters import courrier_store, editions, ledger, subscribers
 from vieasso.newsletter.adapters.courrier_rendering import CourrierRenderer
 from vieasso.newsletter.adapters.courrier_store import CourrierStore
@@ -34,6 +37,7 @@ from vieasso.newsletter.adapters.letter_choices import LetterChoices
 from vieasso.newsletter.adapters.mirror import SubscriberMirror
 from vieasso.newsletter.adapters.queue import DeliveryQueue
 from vieasso.newsletter.adapters.rendering import Renderer
+from vieasso.newsletter.adapters.requests import PendingRequests
 from vieasso.newsletter.adapters.smtp import SmtpPool
 from vieasso.newsletter.adapters.subscribers import SubscriberStore
 from vieasso.newsletter.adapters.undeliverable import Undeliverable
@@ -122,6 +126,7 @@ class Newsletter:
         self.courrier_consumer: PullConsumer | None = None
         self.sender: Sender | None = None
         self.schedule: Schedule | None = None
+        self.recovery: asyncio.Task[None] | None = None
 
     async def open(self) -> Newsletter:
         await self.subscribe_limit.open(self.js, LIMITS)
@@ -148,7 +153,13 @@ class Newsletter:
         )
         confirmations = ConfirmationMails(self.renderer, self.pool, self.settings, self.clock)
         self.subscriptions = Subscriptions(
-            self.store, self.ledger, self.links, confirmations, self.settings, self.clock
+            self.store,
+            self.ledger,
+            self.links,
+            confirmations,
+            self.settings,
+            self.clock,
+            await PendingRequests.open(self.js),
         )
         self.deliverer = Deliverer(
             self.ledger, self.mirror, self.store, self.pool, self.links, self.settings, self.clock
@@ -207,8 +218,26 @@ class Newsletter:
         if self.settings.digest_schedule:
             self.schedule = Schedule(self.editions, self.settings, self.clock)
             self.schedule.start(self.js)
+        self.recovery = asyncio.create_task(
+            leased(self.js, self.settings, "newsletter.requests", self._recover),
+            name="newsletter-requests",
+        )
+
+    async def _recover(self) -> None:
+        """Subscription requests that a replica took and never handled (killed): handled
+        by the one replica holding the lease, every half of the delay."""
+        after = self.settings.subscribe_recover_after_seconds
+        while True:
+            try:
+                handled = await self.subscriptions.recover(timedelta(seconds=after))
+                if handled:
+                    log.info("subscription requests left behind handled", extra={"count": handled})
+            except Exception:
+                log.exception("recovering subscription requests failed; next round")
+            await asyncio.sleep(after / 2)
 
     async def close(self) -> None:
+        await stop_task(self.recovery)
         if self.schedule is not None:
             await self.schedule.stop()
         if self.sender is not None:

@@ -1,5 +1,6 @@
 """The running entraide (issue 17): its bucket's copies, the use cases, the sweeper that
-closes expired annonces. `bootstrap` starts it once NATS is connected."""
+closes expired annonces (one replica at a time: lease `ressources.annonces`). `bootstrap`
+starts it once NATS is connected."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from nats.js import JetStreamContext
 
 from vieasso.common.clock import Clock
 from vieasso.common.directory import DirectoryView
+from vieasso.common.nats.lease import leased
 from vieasso.common.nats.publish import Publish
 from vieasso.common.tasks import stop_task
 from vieasso.common.web import ServiceStarting, Sessions, site_urls
@@ -64,7 +66,10 @@ class EntraideService:
             await self.store.start(js)
             self.ready = True
         if background and self._sweeper is None:
-            self._sweeper = asyncio.create_task(self._sweep(), name="ressources-annonces")
+            self._sweeper = asyncio.create_task(
+                leased(js, self.settings, "ressources.annonces", self._sweep),
+                name="ressources-annonces",
+            )
         return self.unit
 
     async def _sweep(self) -> None:

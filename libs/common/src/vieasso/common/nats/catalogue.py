@@ -188,6 +188,18 @@ BUCKETS: tuple[BucketSpec, ...] = (
         personal_data=True,
     ),
     BucketSpec(
+        "newsletter_requests",
+        Service.NEWSLETTER,
+        "Subscription requests taken and not yet handled, `req.<random>` → the address, "
+        "preferences and consent: written before the answer, deleted once handled; a "
+        "replica completes those another one left (killed) behind.",
+        ttl=timedelta(days=1),
+        backed_up=False,  # seconds-old requests: a restore must not mail anyone again
+        personal_data=True,
+        max_bytes=16 * MIB,
+        max_value_size=16 * KIB,
+    ),
+    BucketSpec(
         "annuaire_identifiers",
         Service.ANNUAIRE,
         "RNA and SIREN numbers held by validated associations: `rna.<id>`, `siren.<id>` → slug.",
@@ -311,7 +323,8 @@ BUCKETS: tuple[BucketSpec, ...] = (
     ),
     _leases(
         Service.NEWSLETTER,
-        "`newsletter.digest` and `newsletter.letter` (the schedules of the editions)",
+        "`newsletter.digest` and `newsletter.letter` (the schedules of the editions), "
+        "`newsletter.requests` (subscription requests left behind)",
     ),
 )
 

@@ -48,7 +48,7 @@ def build_router() -> APIRouter:
             return JSONResponse({"detail": "; ".join(errors)}, status_code=422)
         if not body.website:  # the honeypot: robots fill every field
             try:
-                service.subscriptions.submit(body.email, preferences, client_ip(request))
+                await service.subscriptions.submit(body.email, preferences, client_ip(request))
             except Busy:
                 return JSONResponse({"detail": BUSY}, status_code=503, headers=retry_after(60))
         return JSONResponse({"detail": ACCEPTED}, status_code=202)

@@ -88,7 +88,7 @@ def build_router() -> APIRouter:
             return subscribe_page(request, service, fields, errors)
         if not first(fields, "website"):  # the honeypot: robots fill every field
             try:
-                service.subscriptions.submit(email, preferences, client_ip(request))
+                await service.subscriptions.submit(email, preferences, client_ip(request))
             except Busy:
                 page = message(request, "Service surchargé", BUSY, status=503)
                 page.headers.update(retry_after(60))

@@ -1,8 +1,11 @@
 """Subscribing (double opt-in), confirming, preferences, unsubscribing, GDPR export/erase.
 
 `submit` answers the same way and in the same time whatever the address: the request is
-handled after the answer (`request`, in the background), so neither its outcome nor its
-duration tells whether the address is known.
+written to ``newsletter_requests`` (a random key) and handled after the answer (`request`,
+in the background), so neither its outcome nor its duration tells whether the address is
+known. A replica killed before it handled a request leaves it there: `recover` (one replica,
+under a lease) handles it; the confirmation of a request recorded but perhaps not mailed is
+mailed again (at most one mail more, and only after a crash).
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from nats.errors import Error as NatsError
+
 from vieasso.common.clock import Clock
 from vieasso.common.subjects import Departure
 from vieasso.newsletter.adapters.ledger import Ledger
+from vieasso.newsletter.adapters.requests import PendingRequest, PendingRequests
 from vieasso.newsletter.adapters.subscribers import ConcurrentChange, SubscriberStore
 from vieasso.newsletter.config import NewsletterSettings
 from vieasso.newsletter.domain.subscriber import (
@@ -55,6 +61,7 @@ class Subscriptions:
         send_confirmation: SendConfirmation,
         settings: NewsletterSettings,
         clock: Clock,
+        pending: PendingRequests,
     ) -> None:
         self._store = store
         self._ledger = ledger
@@ -62,20 +69,57 @@ class Subscriptions:
         self._send_confirmation = send_confirmation
         self._settings = settings
         self._clock = clock
+        self._pending = pending
         self._background: set[asyncio.Task[None]] = set()
 
-    def submit(self, email: str, preferences: Preferences, ip: str | None) -> None:
-        """Take a request from the form or the API: handled after the answer (raises `Busy`
-        when `subscribe_queue` requests already wait)."""
+    async def submit(self, email: str, preferences: Preferences, ip: str | None) -> None:
+        """Take a request from the form or the API: stored, then handled after the answer
+        (raises `Busy` when `subscribe_queue` requests already wait, or when it cannot be
+        stored: nothing would handle it)."""
         if len(self._background) >= self._settings.subscribe_queue:
             raise Busy
-        self._in_background(self.request(email, preferences, ip))
+        taken = PendingRequest(
+            email=email, preferences=preferences, ip=ip, requested_at=self._clock.now()
+        )
+        try:
+            key = await self._pending.add(taken)
+        except (NatsError, TimeoutError) as exc:
+            log.warning("subscription request not stored", extra={"error": repr(exc)})
+            raise Busy from exc
+        self._in_background(self._handle(key, taken))
+
+    async def _handle(self, key: str, taken: PendingRequest) -> None:
+        await self.record(taken)
+        await self._pending.done(key)
+
+    async def recover(self, after: timedelta) -> int:
+        """Handle the requests taken more than `after` ago and still waiting (their replica
+        died, or could not handle them); how many."""
+        handled = 0
+        async for key, taken in self._pending.older_than(self._clock.now() - after):
+            try:
+                await self._handle(key, taken)
+            except Exception:
+                log.exception("subscription request left behind: failed again; next round")
+                continue
+            handled += 1
+        return handled
 
     async def request(self, email: str, preferences: Preferences, ip: str | None) -> None:
         """Record the request and mail a confirmation link (if one is due)."""
-        now = self._clock.now()
-        consent = Consent(requested_at=now, ip=ip, form_version=self._settings.form_version)
-        email = normalise_email(email)
+        taken = PendingRequest(
+            email=email, preferences=preferences, ip=ip, requested_at=self._clock.now()
+        )
+        await self.record(taken)
+
+    async def record(self, taken: PendingRequest) -> None:
+        """Record the request and mail a confirmation link (if one is due): at most one per
+        address per `confirmation_interval_seconds`, whoever asks — and again for the very
+        request already recorded (same time), whose mail a crash may have stopped."""
+        now = taken.requested_at
+        consent = Consent(requested_at=now, ip=taken.ip, form_version=self._settings.form_version)
+        email = normalise_email(taken.email)
+        preferences = taken.preferences
         for _ in range(ATTEMPTS):
             found = await self._store.find(email)
             if found is None:
@@ -92,6 +136,9 @@ class Subscriptions:
                     break
                 continue
             current, revision = found
+            if current.state is SubscriberState.PENDING and current.consent == consent:
+                subscriber = current  # this very request, recorded before a crash
+                break
             resend_after = timedelta(seconds=self._settings.confirmation_interval_seconds)
             subscriber = current.asked_again(preferences, consent, now, resend_after)
             if subscriber is current:
