@@ -167,3 +167,18 @@ async def test_an_association_that_cannot_be_a_key_is_refused_in_french(
             )
             assert answer.status_code == 422, (name, answer.text)
             assert "Le format n'est pas valide." in answer.text
+
+
+async def test_a_theme_that_cannot_be_a_code_is_refused_in_french(
+    nats_url: str, js: JetStreamContext
+) -> None:
+    """Regression (found by schemathesis in a fresh-clone run): control characters and a
+    line break in `theme` went into the calendar's name: 500."""
+    async with running_aides(nats_url, js) as client:
+        await put_scheme(client, name="Subvention annuelle", deadlines=AUTUMN)
+        for theme in ("9\U000e3948Ä'£\x08\x04«\nß>", "culture\r\nX-INJECT:1", "a b"):
+            answer = await client.http.get("/feeds/aides.ics", params={"theme": theme})
+            assert answer.status_code == 422, (theme, answer.text)
+            assert "Le format n'est pas valide." in answer.text
+        unknown = await _feed(client, theme="theme-inconnu")
+        assert b"X-INJECT" not in unknown

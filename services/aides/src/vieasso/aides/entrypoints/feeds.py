@@ -40,6 +40,7 @@ NO_FEED = (
 )
 Param = Annotated[str | None, Query(max_length=200)]
 SlugParam = Annotated[str | None, Query(max_length=80, pattern=SLUG_PATTERN)]
+CodeParam = Annotated[str | None, Query(max_length=40, pattern=SLUG_PATTERN)]
 CALENDAR_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Le calendrier (iCalendar).", "content": {"text/calendar": {}}},
     304: {"description": "Inchangé depuis la version que le client a (ETag)."},
@@ -99,7 +100,10 @@ def build_router(pages: Pages, addresses: Addresses) -> APIRouter:
         PATH, summary="Dates limites des aides aux associations", responses=CALENDAR_RESPONSES
     )
     async def deadlines(
-        request: Request, theme: Param = None, association: SlugParam = None, jeton: Param = None
+        request: Request,
+        theme: CodeParam = None,
+        association: SlugParam = None,
+        jeton: Param = None,
     ) -> Response:
         settings = source.settings
         title = "Aides aux associations — dates limites"
