@@ -15,6 +15,7 @@ import asyncio
 import os
 import secrets
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,3 +204,36 @@ def wait_until_agenda_idle(nats_url: str) -> None:
             await nc.close()
 
     wait_until(lambda: asyncio.run(idle()), timeout=60, interval=0.5, what="the agenda to be idle")
+
+
+def wait_until_stored_state_still(nats_url: str, quiet: float = 3.0, timeout: float = 120) -> None:
+    """Until no stream (KV buckets included, but the leases, renewed every few seconds) has
+    taken a message for `quiet` seconds: the
+    writes a command or a request started (a submission applied, a fact followed by its
+    consumers' writes, a demo's sync) are all done, so what the services answer stays put."""
+
+    async def last_sequences() -> tuple[tuple[str, int], ...]:
+        nc = await nats.connect(nats_url)
+        try:
+            js = nc.jetstream()
+            streams = await js.streams_info()
+            return tuple(
+                sorted(
+                    (info.config.name or "", info.state.last_seq)
+                    for info in streams
+                    if not (info.config.name or "").endswith("_leases")  # renewed for ever
+                )
+            )
+        finally:
+            await nc.close()
+
+    seen = asyncio.run(last_sequences())
+    since = time.monotonic()
+    deadline = since + timeout
+    while time.monotonic() - since < quiet:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still writing after {timeout} s")
+        time.sleep(0.5)
+        now = asyncio.run(last_sequences())
+        if now != seen:
+            seen, since = now, time.monotonic()
