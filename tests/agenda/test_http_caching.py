@@ -114,3 +114,21 @@ async def test_bad_filters_get_french_errors(agenda: Running) -> None:
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "audience"
     assert (await agenda.client.get("/feeds/agenda.pdf")).status_code == 422
+
+
+async def test_days_out_of_2000_2099_get_french_errors_not_a_500(agenda: Running) -> None:
+    """Regression (schemathesis, in a fresh-clone run): `from=0001-01-01` overflowed when
+    the window became instants (500), and so would `to=9999-12-31`."""
+    for query, field in (("from=0001-01-01", "from"), ("to=9999-12-31", "to"),
+                         ("from=1999-12-31&to=2000-01-02", "from")):  # fmt: skip
+        for kind in ("ics", "rss", "jsonld", "csv"):
+            response = await agenda.client.get(f"/feeds/agenda.{kind}?{query}")
+            assert response.status_code == 422, (query, kind)
+            [error] = response.json()["errors"]
+            assert error["field"] == field
+            assert "entre le 1er janvier 2000 et le 31 décembre 2099" in error["message"]
+        page = await agenda.client.get(f"/agenda?{query}")
+        assert page.status_code == 422
+        assert "entre le 1er janvier 2000 et le 31 décembre 2099" in page.text
+    edge = await agenda.client.get("/feeds/agenda.ics?from=2000-01-01&to=2001-12-31")
+    assert edge.status_code == 200

@@ -174,6 +174,16 @@ async def test_screen_rss_and_ics_list_the_screens_events(
         f"/ecran/{screen_id}.ics", headers={"If-None-Match": ics.headers["etag"]}
     )
     assert again.status_code == 304
+    # The minute turns, the rows stay: a player revalidating gets its 304 (the RSS's date
+    # comes from the data shown, not from the minute of rendering).
+    agenda.clock.advance(timedelta(minutes=2))
+    try:
+        for answer, path in ((rss, ".rss"), (ics, ".ics")):
+            etag = {"If-None-Match": answer.headers["etag"]}
+            still = await agenda.client.get(f"/ecran/{screen_id}{path}", headers=etag)
+            assert still.status_code == 304, path
+    finally:
+        agenda.clock.advance(timedelta(minutes=-2))
 
 
 async def test_a_screen_says_when_the_day_is_over_and_when_there_is_nothing(

@@ -82,7 +82,11 @@ class ScreenFeeds:
         if kind is ScreenFormat.RSS:
             events = [e.record.event for e in unique]
             path = f"/ecran/{screen.id}.rss"
-            body = syndication.rss(title, self.public_url, events, modified, self_path=path)
+            # The feed's own date from the data shown (the newest change of the screen or of
+            # an event on it), not the minute: the bytes and their ETag stay the same while
+            # the rows do, and a player revalidating every minute gets its 304.
+            built = max((screen.updated_at, *(e.last_modified for e in events)))
+            body = syndication.rss(title, self.public_url, events, built, self_path=path)
             return Rendered(body, modified, MEDIA_TYPES[FeedKind.RSS])
         first, last = window(screen.layout, now)
         body, digest = ics_feed(title, sorted(unique, key=lambda e: e.sort_key), first, last)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from vieasso.agenda.adapters.day_listing import by_day, upcoming
 from vieasso.agenda.adapters.pages import Pages
 from vieasso.agenda.domain.feeds import PARIS
-from vieasso.agenda.entrypoints.filters import RANGE_ERROR, RangeError, feed_query
+from vieasso.agenda.entrypoints.filters import RangeError, feed_query
 from vieasso.agenda.entrypoints.pages_public import AgendaFilters, typed_filters
 from vieasso.common.messages.annuaire import AssociationState
 from vieasso.common.web import form_errors
@@ -99,8 +99,8 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
             )
         except ValidationError as exc:
             context["errors"] = [f"« {k} » : {m}" for k, m in form_errors(exc).items()]
-        except RangeError:
-            context["errors"] = [f"« {RANGE_ERROR.field} » : {RANGE_ERROR.message}"]
+        except RangeError as exc:
+            context["errors"] = [f"« {exc.error.field} » : {exc.error.message}"]
         if context["errors"]:
             context["title"] = CITY_TITLE
             return _page(pages, request, context, status=422)

@@ -35,8 +35,26 @@ RANGE_ERROR = FieldError(
 )
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+"""The days a filter may name: beyond, the window's instants overflow (`from=0001-01-01`
+made a 500) and no event of the agenda can be there anyway."""
+
+
+def out_of_years(field: str) -> FieldError:
+    return FieldError(
+        field=field,
+        message="Choisissez une date entre le 1er janvier 2000 et le 31 décembre 2099.",
+        code="out_of_range",
+    )
+
+
 class RangeError(ValueError):
-    """`to` before `from`, or a period longer than two years."""
+    """`to` before `from`, a period longer than two years, or a day out of 2000–2099:
+    `error` says which, for its field."""
+
+    def __init__(self, error: FieldError = RANGE_ERROR) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 def feed_query(
@@ -51,6 +69,9 @@ def feed_query(
     end: date | None,
     limit: int,
 ) -> FeedQuery:
+    for name, day in (("from", start), ("to", end)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise RangeError(out_of_years(name))
     if start is not None and end is not None and (end < start or end - start > MAX_RANGE):
         raise RangeError
     return FeedQuery(

@@ -34,7 +34,6 @@ from vieasso.agenda.entrypoints.conditional import send
 from vieasso.agenda.entrypoints.filters import (
     ACCESSIBILITY_FILTER,
     AUDIENCE_FILTER,
-    RANGE_ERROR,
     RangeError,
     feed_query,
 )
@@ -97,8 +96,8 @@ def build_router(wiring: Wiring) -> APIRouter:
                 end=to,
                 limit=feeds.max_events,
             )
-        except RangeError:
-            return invalid_response([RANGE_ERROR])
+        except RangeError as exc:
+            return invalid_response([exc.error])
         title = CITY_TITLE
         if len(query.associations) == 1:
             title = _association_title(wiring, query.associations[0])

@@ -23,7 +23,7 @@ from vieasso.agenda.domain.accessibility import FLAGS, Need
 from vieasso.agenda.domain.feeds import PARIS
 from vieasso.agenda.domain.model import event_key
 from vieasso.agenda.entrypoints.conditional import send
-from vieasso.agenda.entrypoints.filters import RANGE_ERROR, RangeError, feed_query
+from vieasso.agenda.entrypoints.filters import RangeError, feed_query
 from vieasso.common.messages.agenda import Audience
 from vieasso.common.web import form_errors
 
@@ -110,8 +110,8 @@ def build_router(wiring: Wiring, pages: Pages) -> APIRouter:
             )
         except ValidationError as exc:
             context["errors"] = form_errors(exc)
-        except RangeError:
-            context["errors"] = form_errors([RANGE_ERROR])
+        except RangeError as exc:
+            context["errors"] = form_errors([exc.error])
         if context["errors"]:
             context["associations"] = []
             return pages.render(request, "agenda.html.j2", context, status=422)
