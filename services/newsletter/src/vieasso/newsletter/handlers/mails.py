@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
+from datetime import UTC
 
 from vieasso.common.clock import Clock
 from vieasso.newsletter.adapters.mime import Sender, compose, qp
@@ -16,6 +16,16 @@ from vieasso.newsletter.domain.subscriber import Subscriber
 
 log = logging.getLogger(__name__)
 SUBJECT = "Confirmez votre abonnement à la lettre de la vie associative"
+
+
+def confirmation_id(subscriber: Subscriber, domain: str) -> str:
+    """One Message-ID per request (the subscriber and the moment of its consent): a request
+    handled again after a crash (`Subscriptions.recover`) mails the same message, which the
+    recipient's mailbox recognises, rather than a second one. SMTP cannot be exactly-once:
+    a replica killed between the relay's acceptance and the request's removal (a few
+    milliseconds) hands the same message over once more."""
+    stamp = subscriber.consent.requested_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%f")
+    return f"confirm.{subscriber.id}.{stamp}@{domain}"
 
 
 class ConfirmationMails:
@@ -34,7 +44,7 @@ class ConfirmationMails:
         raw = compose(
             self._sender,
             to=subscriber.email,
-            message_id=f"confirm.{subscriber.id}.{secrets.token_hex(4)}@{self._settings.domain}",
+            message_id=confirmation_id(subscriber, self._settings.domain),
             date=self._clock.now(),
             html=qp(self._html.replace(CONFIRM, url)),
             text=qp(self._text.replace(CONFIRM, url)),

@@ -5,7 +5,7 @@ written to ``newsletter_requests`` (a random key) and handled after the answer (
 in the background), so neither its outcome nor its duration tells whether the address is
 known. A replica killed before it handled a request leaves it there: `recover` (one replica,
 under a lease) handles it; the confirmation of a request recorded but perhaps not mailed is
-mailed again (at most one mail more, and only after a crash).
+mailed again, as the same message (`mails.confirmation_id`): only after a crash.
 """
 
 from __future__ import annotations
