@@ -8,12 +8,14 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.support.nats_server import NatsServer
 from tests.support.pages import assert_french_page
 from tests.support.processes import free_port
 from vieasso.agenda.bootstrap import create_app as agenda_app
@@ -27,6 +29,7 @@ from vieasso.newsletter.config import NewsletterSettings
 COOKIE = {ASSOCIATION_COOKIE: "s" * 43}  # a session id: checking it needs NATS
 BEARER = {"Authorization": "Bearer jeton-de-test"}
 DEADLINE = 30.0
+HOLD = 0.3  # seconds a request waits for the start before its 503 (held, then answered)
 SUBSCRIPTION = {"email": "resident@exemple.fr", "topics": ["evenements"]}
 
 
@@ -72,6 +75,7 @@ async def starting(case: Case) -> AsyncIterator[httpx.AsyncClient]:
         nats_url=f"nats://127.0.0.1:{free_port()}",
         admin_token=secrets.token_urlsafe(24),
         log_json=False,
+        starting_hold_seconds=HOLD,
     )
     app = case.create(settings)
     async with app.router.lifespan_context(app):
@@ -133,3 +137,36 @@ async def test_the_agenda_serves_no_feed_and_no_agenda_page_before_its_events_ar
             assert answer.json() == {"detail": STARTING}, path
         else:
             assert "<h1>Le service démarre</h1>" in assert_french_page(answer, status=503)
+
+
+@pytest.mark.nats
+async def test_a_request_to_a_starting_service_waits_for_it_rather_than_failing(
+    tmp_path: Path,
+) -> None:
+    """A replica restarted before the proxy's next health check gets requests: they wait
+    for the start (NATS reached, indexes loaded) and are answered, not refused with 503 —
+    while /healthz keeps answering at once, so that the proxy and the orchestrator see it."""
+    port = free_port()
+    settings = AnnuaireSettings(
+        nats_url=f"nats://127.0.0.1:{port}",
+        admin_token=secrets.token_urlsafe(24),
+        log_json=False,
+        starting_hold_seconds=DEADLINE,
+    )
+    app = annuaire_app(settings)
+    server = NatsServer(tmp_path / "nats", port=port, monitor_port=free_port())
+    try:
+        async with asyncio.timeout(DEADLINE * 2), app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://s") as client:
+                held = asyncio.create_task(client.get("/api/associations"))
+                await asyncio.sleep(0.5)
+                assert not held.done()  # waiting, not refused
+                health = await client.get("/healthz")
+                await asyncio.to_thread(server.start)
+                answer = await held
+    finally:
+        server.stop()
+    assert health.status_code == 503  # /healthz never waits
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["items"] == []

@@ -68,6 +68,17 @@ class Settings(BaseSettings):
             "'Tâches uniques / leases')."
         ),
     )
+    starting_hold_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        le=60,
+        description=(
+            "While the service starts for the first time (NATS, indexes), a request waits "
+            "this long for it to be ready before the « service démarre » 503: a replica "
+            "restarted before the proxy's next health check serves the requests it gets "
+            "(docs/deploy.md, 'Two replicas of each service'). /healthz never waits."
+        ),
+    )
     admin_token: SecretStr = Field(
         default=SecretStr(DEV_ADMIN_TOKEN),
         description="Bearer token of the city's Service Vie Associative.",

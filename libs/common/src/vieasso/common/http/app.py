@@ -18,6 +18,7 @@ from vieasso.common.http.errors import install_error_handlers
 from vieasso.common.http.limits import FORM_LIMITS
 from vieasso.common.http.openapi import document_errors
 from vieasso.common.nats.runtime import NatsRuntime
+from vieasso.common.web.starting import HoldWhileStarting
 
 
 def build_app(
@@ -53,6 +54,12 @@ def build_app(
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.add_middleware(
+        HoldWhileStarting,
+        started=runtime.started,
+        wait_started=runtime.wait_ready,
+        hold=runtime.settings.starting_hold_seconds,
+    )
     install_edge_guards(app, runtime.settings, body_limits, open_to_other_sites, framed_by)
 
     @app.get("/healthz", tags=["santé"], summary="État du service")

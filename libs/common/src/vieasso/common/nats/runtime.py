@@ -105,6 +105,10 @@ class NatsRuntime:
     async def wait_ready(self) -> None:
         await self._ready.wait()
 
+    def started(self) -> bool:
+        """Ready once since the process started (it stays so through a later NATS outage)."""
+        return self._ready.is_set()
+
     def start_in_background(self) -> None:
         self._task = asyncio.create_task(self._start(), name=f"{self.service}-nats-start")
 
