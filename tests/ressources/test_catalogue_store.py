@@ -42,14 +42,8 @@ async def test_model_round_trip_and_one_fact_per_change(
         assert got.json() == put.json()
         assert got.json()["notice"] == {"min_days": 21, "max_days": 92}
 
-        other = CatalogueStore()  # another process reading the bucket from scratch
-        await other.open(js)
-        try:
-            stored = other.get(ResourceKind.EQUIPMENT, model_id)
-            assert stored is not None
-            assert stored.value == EquipmentModel.model_validate(put.json())
-        finally:
-            await other.close()
+        # another process reading the bucket from scratch
+        assert await read_afresh(js, model_id) == EquipmentModel.model_validate(put.json())
 
         archived = await client.http.put(
             f"/api/catalogue/materiel/{model_id}",
@@ -159,3 +153,37 @@ async def test_the_city_s_closed_days_are_stored_and_close_the_calendar(nats_url
         assert calendar.reason(date(2027, 5, 7)) == "Fermeture : Pont de l'Ascension"
         assert (await client.http.get("/api/catalogue/fermetures")).json() == body
         await client.http.put("/api/catalogue/fermetures", json={"days": []}, headers=client.admin)
+
+
+@pytest.mark.parametrize("blank", ["\t", " ", " \u2028 ", "\u00a0"])
+async def test_a_blank_name_is_refused_and_the_stored_entry_stays_readable(
+    nats_url: str, js: JetStreamContext, blank: str
+) -> None:
+    """Found by schemathesis: a name of one tab passed `min_length=1`, was stripped to "" and
+    stored; the stored entry then failed its own validation (unreadable, gone from the
+    catalogue). Now the blank name is refused in French and the entry is kept as it was."""
+    model_id = new_id("barnum")
+    async with running_ressources(nats_url) as client:
+        url = f"/api/catalogue/materiel/{model_id}"
+        put = await client.http.put(url, json=model_body(), headers=client.admin)
+        assert put.status_code == 200, put.text
+        for body in (model_body(name=blank), model_body(storage_place=blank)):
+            refused = await client.http.put(url, json=body, headers=client.admin)
+            assert refused.status_code == 422, refused.text
+            assert all("caractère" in e["message"] for e in refused.json()["errors"])
+        assert (await client.http.get(url)).json() == put.json()
+
+        # the bucket read from scratch: the entry is readable, as it was
+        assert await read_afresh(js, model_id) == EquipmentModel.model_validate(put.json())
+
+
+async def read_afresh(js: JetStreamContext, model_id: str) -> object:
+    """The model as another process reads it, loading the bucket from scratch."""
+    other = CatalogueStore()
+    await other.open(js)
+    try:
+        stored = other.get(ResourceKind.EQUIPMENT, model_id)
+        assert stored is not None
+        return stored.value
+    finally:
+        await other.close()

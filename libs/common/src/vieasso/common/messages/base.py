@@ -7,7 +7,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+)
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -36,8 +44,11 @@ def _no_control(value: str) -> str:
     return value
 
 
-Line = Annotated[str, AfterValidator(_single_line)]
-"""Text on one line: no CR/LF (header and iCalendar injection) nor control characters."""
+Line = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_single_line)]
+"""Text on one line: no CR/LF (header and iCalendar injection) nor control characters.
+Stripped *before* the length limits a field adds (`Field(min_length=1)`): stripped after, a
+lone tab or space passed `min_length`, was stored as "" and the stored record could no longer
+be read (schemathesis found it: a catalogue entry named "\t")."""
 
 Text = Annotated[str, AfterValidator(_no_control)]
 """Free text: line breaks allowed, control characters refused."""
