@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -41,7 +42,7 @@ pytestmark = [pytest.mark.nats, pytest.mark.e2e, pytest.mark.slow, pytest.mark.t
 
 MODELS, STOCK, LOANS = 3, 40, 240
 TAKEN_OVER = "tried again after a cut decision went stale"
-KILL_AFTER = 20  # decisions printed by the approver before both processes are killed
+KILL_AFTER = 20  # decisions printed by the approver before it kills itself; then the service
 FAST_SWEEP = {
     "VIEASSO_RESSOURCES_OVERDUE_SWEEP_SECONDS": "1",
     "VIEASSO_RESSOURCES_MAIL_SWEEP_SECONDS": "5",
@@ -111,20 +112,22 @@ async def burst_cut_by_kills(
     listing.write_text("\n".join(ids))
     module = "tests.reliability.ressources_approver"
     approver = Process(
-        [str(VENV_BIN / "python"), "-m", module, nats_url, str(listing)],
+        [str(VENV_BIN / "python"), "-m", module, nats_url, str(listing), str(KILL_AFTER)],
         log=tmp_path / "approver.log",
     ).start()
-    await eventually(lambda: _at_least(approver, KILL_AFTER), within=90, what="the burst under way")
-    assert approver.running, f"the burst ended before the kill:\n{approver.output()[-2000:]}"
-    approver.kill()
+    await eventually(_ended(approver), within=90, what="the approver killed mid-burst")
+    assert decisions(approver) == KILL_AFTER, approver.output()[-2000:]
     service.process.kill()
     service = start_service("ressources", port=service.port, env=FAST_SWEEP)
     await asyncio.to_thread(service.wait_healthy, 60)
     return service, decisions(approver)
 
 
-async def _at_least(approver: Process, count: int) -> bool:
-    return decisions(approver) >= count or not approver.running
+def _ended(approver: Process) -> Callable[[], Awaitable[bool]]:
+    async def ended() -> bool:
+        return not approver.running
+
+    return ended
 
 
 async def decide_the_rest(unit: Lending, ids: list[str]) -> Counter[str]:
