@@ -11,7 +11,7 @@ no other test. Screenshots: var/screenshots/<test>/.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -34,11 +34,17 @@ def screens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScreenPlatform
     platform = ScreenPlatform(workdir=tmp_path_factory.mktemp("ecrans")).start()
     try:
         now = datetime.now(PARIS).replace(second=0, microsecond=0)
-        platform.event("atelier", "Atelier chant pour débutants", now - timedelta(minutes=30), 2,
-                       venue_id="kursaal")  # fmt: skip
-        platform.event("loto", "Grand loto de printemps", now + timedelta(minutes=45), 1,
+        # The layouts « maintenant » and « aujourd'hui » show the current Paris day: the events
+        # stay inside it whatever the hour (from 23:15 the loto started tomorrow and was on no
+        # screen). Still fragile in the last minutes before midnight: the clock is real.
+        day = datetime.combine(now.date(), time(), tzinfo=PARIS)
+        left = day + timedelta(days=1) - now
+        platform.event("atelier", "Atelier chant pour débutants",
+                       max(now - timedelta(minutes=30), day), 2, venue_id="kursaal")  # fmt: skip
+        soon, later = min(timedelta(minutes=45), left / 3), min(timedelta(hours=1), left / 2)
+        platform.event("loto", "Grand loto de printemps", now + soon, 1,
                        venue_id="kursaal", status="cancelled")  # fmt: skip
-        platform.event("concert", "Concert de la chorale", now + timedelta(hours=1), 1.5,
+        platform.event("concert", "Concert de la chorale", now + later, 1.5,
                        venue_id="kursaal")  # fmt: skip
         platform.event("repair", "Repair café", now + timedelta(days=2), 3,
                        venue_id="maison-battant")  # fmt: skip
