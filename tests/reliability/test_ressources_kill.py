@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -115,7 +114,7 @@ async def burst_cut_by_kills(
         [str(VENV_BIN / "python"), "-m", module, nats_url, str(listing), str(KILL_AFTER)],
         log=tmp_path / "approver.log",
     ).start()
-    await eventually(_ended(approver), within=90, what="the approver killed mid-burst")
+    await eventually(lambda: _ended(approver), within=90, what="the approver killed mid-burst")
     assert decisions(approver) == KILL_AFTER, approver.output()[-2000:]
     service.process.kill()
     service = start_service("ressources", port=service.port, env=FAST_SWEEP)
@@ -123,11 +122,8 @@ async def burst_cut_by_kills(
     return service, decisions(approver)
 
 
-def _ended(approver: Process) -> Callable[[], Awaitable[bool]]:
-    async def ended() -> bool:
-        return not approver.running
-
-    return ended
+async def _ended(approver: Process) -> bool:
+    return not approver.running
 
 
 async def decide_the_rest(unit: Lending, ids: list[str]) -> Counter[str]:
