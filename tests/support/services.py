@@ -156,8 +156,10 @@ def start_service_process(
     smtp_port: int | None = None,
     port: int = 0,
     env: dict[str, str] | None = None,
+    argv: list[str] | None = None,
 ) -> ServiceProcess:
-    """Start `vieasso-<name> serve` on a free port (does not wait for health)."""
+    """Start `vieasso-<name> serve` (or `argv`, run from the repository's root) on a free
+    port (does not wait for health)."""
     if name not in SERVICES:
         raise ValueError(f"unknown service {name!r}; one of {SERVICES}")
     port = port or free_port()
@@ -165,7 +167,7 @@ def start_service_process(
         nats_url=nats_url, ports={name: port}, admin_token=admin_token, smtp_port=smtp_port
     )
     process = Process(
-        [str(VENV_BIN / f"vieasso-{name}"), "serve"],
+        argv or [str(VENV_BIN / f"vieasso-{name}"), "serve"],
         log=workdir / f"{name}-{port}.log",
         env={**full_env, **(env or {})},
     ).start()

@@ -1,7 +1,9 @@
 """A small platform for the screens' browser tests: its own nats-server and one agenda
 process (stopped and started by the offline test without touching the shared platform),
 with the directory, events, screens and the city's session written on NATS as the annuaire
-and the agenda would."""
+and the agenda would. The agenda runs at the hour the test chooses (`at`): its clock is
+shifted (`shifted_agenda.py`), and `now()` is that clock's time, for the test's events and
+the browser's clock."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,11 +22,13 @@ import nats
 from nats.js import JetStreamContext
 
 from tests.support.nats_server import NatsServer
-from tests.support.processes import free_port, wait_until
+from tests.support.processes import VENV_BIN, free_port, wait_until
 from tests.support.services import ServiceProcess, start_service_process
 from tests.support.sessions import session_cookie
+from tests.support.shifted_agenda import SHIFT
 from vieasso.agenda.domain.screens import Layout, Orientation, Screen
 from vieasso.common import subjects
+from vieasso.common.clock import ShiftedClock
 from vieasso.common.messages.agenda import EventSubmission
 from vieasso.common.messages.annuaire import AssociationPublic, AssociationState, VenuePublic
 from vieasso.common.nats.provisioning import provision
@@ -58,6 +62,12 @@ class ScreenPlatform:
     nats: NatsServer | None = None
     agenda: ServiceProcess | None = None
     port: int = field(default_factory=free_port)
+    at: datetime | None = None  # the agenda's time when the platform starts (default: now)
+    clock: ShiftedClock = field(default_factory=lambda: ShiftedClock(timedelta()))
+
+    def now(self) -> datetime:
+        """The agenda's time."""
+        return self.clock.now()
 
     @property
     def url(self) -> str:
@@ -69,6 +79,8 @@ class ScreenPlatform:
         return self.nats.url
 
     def start(self) -> ScreenPlatform:
+        if self.at is not None:
+            self.clock = ShiftedClock(self.at - datetime.now(UTC))
         self.nats = NatsServer(workdir=self.workdir / "nats").start()
         run(self._directory, self.nats_url)
         self.start_agenda()
@@ -78,6 +90,8 @@ class ScreenPlatform:
         self.agenda = start_service_process(
             "agenda", nats_url=self.nats_url, workdir=self.workdir,
             admin_token=self.admin_token, port=self.port,
+            argv=[str(VENV_BIN / "python"), "-m", "tests.support.shifted_agenda"],
+            env={SHIFT: str(self.clock.shift.total_seconds())},
         )  # fmt: skip
         self.agenda.wait_healthy(timeout=60)
 
@@ -150,7 +164,10 @@ class ScreenPlatform:
 
     def city_cookie(self) -> dict[str, str]:
         """The cookie of a city session (as the annuaire's sign-in writes it)."""
-        headers = run(lambda js: session_cookie(js, Kind.CITY, self.admin_token), self.nats_url)
+        headers = run(
+            lambda js: session_cookie(js, Kind.CITY, self.admin_token, clock=self.clock),
+            self.nats_url,
+        )
         name, value = headers["Cookie"].split("=", 1)
         return {"name": name, "value": value, "url": self.url}
 

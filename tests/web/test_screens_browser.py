@@ -31,20 +31,19 @@ SIZES = {Orientation.LANDSCAPE: (1920, 1080), Orientation.PORTRAIT: (1080, 1920)
 
 @pytest.fixture(scope="module")
 def screens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScreenPlatform]:
-    platform = ScreenPlatform(workdir=tmp_path_factory.mktemp("ecrans")).start()
+    # The layouts « maintenant » and « aujourd'hui » show the current Paris day: the agenda
+    # and the browser run at 14:00 today, whatever the hour the test runs at (from 23:15 the
+    # cancelled loto, 45 min later, started tomorrow and was on no screen).
+    today = datetime.now(PARIS).date()
+    at = datetime.combine(today, time(14), tzinfo=PARIS)
+    platform = ScreenPlatform(workdir=tmp_path_factory.mktemp("ecrans"), at=at).start()
     try:
-        now = datetime.now(PARIS).replace(second=0, microsecond=0)
-        # The layouts « maintenant » and « aujourd'hui » show the current Paris day: the events
-        # stay inside it whatever the hour (from 23:15 the loto started tomorrow and was on no
-        # screen). Still fragile in the last minutes before midnight: the clock is real.
-        day = datetime.combine(now.date(), time(), tzinfo=PARIS)
-        left = day + timedelta(days=1) - now
-        platform.event("atelier", "Atelier chant pour débutants",
-                       max(now - timedelta(minutes=30), day), 2, venue_id="kursaal")  # fmt: skip
-        soon, later = min(timedelta(minutes=45), left / 3), min(timedelta(hours=1), left / 2)
-        platform.event("loto", "Grand loto de printemps", now + soon, 1,
+        now = platform.now().astimezone(PARIS).replace(second=0, microsecond=0)
+        platform.event("atelier", "Atelier chant pour débutants", now - timedelta(minutes=30), 2,
+                       venue_id="kursaal")  # fmt: skip
+        platform.event("loto", "Grand loto de printemps", now + timedelta(minutes=45), 1,
                        venue_id="kursaal", status="cancelled")  # fmt: skip
-        platform.event("concert", "Concert de la chorale", now + later, 1.5,
+        platform.event("concert", "Concert de la chorale", now + timedelta(hours=1), 1.5,
                        venue_id="kursaal")  # fmt: skip
         platform.event("repair", "Repair café", now + timedelta(days=2), 3,
                        venue_id="maison-battant")  # fmt: skip
@@ -61,6 +60,7 @@ def screens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScreenPlatform
 
 def on_screen(browser: Browser, platform: ScreenPlatform, orientation: Orientation) -> Visitor:
     player = browser.visitor(f"ecran-{orientation.value}", javascript=True)
+    player.page.clock.install(time=platform.now())  # the agenda's hour; time runs from there
     width, height = SIZES[orientation]
     player.page.set_viewport_size({"width": width, "height": height})
     return player

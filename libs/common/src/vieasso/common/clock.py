@@ -30,3 +30,15 @@ class FrozenClock:
 
     def advance(self, delta: timedelta) -> None:
         self._at += delta
+
+
+class ShiftedClock:
+    """The system's time moved by `shift`: it runs as time does, from another moment. For
+    tests run as real processes whose rules depend on the hour (a screen shows today only):
+    the test chooses the hour, whatever the hour it runs at."""
+
+    def __init__(self, shift: timedelta) -> None:
+        self.shift = shift
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.shift
