@@ -9,26 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.processes import wait_until
-from tests.support.services import ServiceProcess, StartService
+from tests.support.services import StartService
 from vieasso.common.settings import DEV_ADMIN_TOKEN
 
 pytestmark = [pytest.mark.nats, pytest.mark.e2e]
 
 STRONG = "s" * 32  # long enough, not a development default
 EVERYWHERE = {"VIEASSO_HTTP_HOST": "0.0.0.0"}  # noqa: S104 - what the test is about
-
-
-def _exit_code(service: ServiceProcess) -> int | None:
-    try:
-        wait_until(lambda: not service.process.running, timeout=60, what="the service to exit")
-    except TimeoutError:
-        raise AssertionError(
-            f"{service.name} kept running: {service.process.output()[-2000:]}"
-        ) from None
-    popen = service.process.popen
-    assert popen is not None
-    return popen.returncode
 
 
 def test_agenda_on_all_interfaces_with_the_development_admin_token_exits_naming_it(
@@ -39,7 +26,7 @@ def test_agenda_on_all_interfaces_with_the_development_admin_token_exits_naming_
         admin_token=DEV_ADMIN_TOKEN,
         env={"VIEASSO_HTTP_HOST": "0.0.0.0"},  # noqa: S104
     )
-    assert _exit_code(agenda) not in (0, None)
+    assert agenda.wait_exit() not in (0, None)
     output = agenda.process.output()
     assert "VIEASSO_ADMIN_TOKEN" in output
     assert "refusing to serve on 0.0.0.0" in output
@@ -54,7 +41,7 @@ def test_newsletter_on_all_interfaces_names_only_the_secret_left_at_its_default(
         admin_token=STRONG,
         env={"VIEASSO_HTTP_HOST": "0.0.0.0"},  # noqa: S104
     )
-    assert _exit_code(newsletter) not in (0, None)
+    assert newsletter.wait_exit() not in (0, None)
     output = newsletter.process.output()
     assert "VIEASSO_TOKEN_SECRET" in output
     assert "VIEASSO_ADMIN_TOKEN" not in output

@@ -15,11 +15,29 @@ REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"
 
 
-def free_port() -> int:
+_GIVEN: set[int] = set()
+
+
+def _kernel_port() -> int:
+    """A port of 127.0.0.1 the kernel says is free now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 free now and never given before by this process.
+
+    The kernel may hand out the same free port twice in a row, and a service binds its port
+    a moment after it is chosen: two services started one after the other once both got
+    39893, and granian binds with SO_REUSEPORT, so both listened and shared the connections
+    (test_replicas.py compared B's annuaire with B's newsletter: « annuaire: 148 differ »).
+    Since then the services also refuse a port another process listens on (server.py)."""
+    while (port := _kernel_port()) in _GIVEN:
+        pass
+    _GIVEN.add(port)
+    return port
 
 
 def wait_until(

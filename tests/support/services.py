@@ -110,6 +110,17 @@ class ServiceProcess:
             ) from None
         return self
 
+    def wait_exit(self, timeout: float = 60.0) -> int | None:
+        """Wait until the process exits (fail with its log if it keeps running); its code."""
+        try:
+            wait_until(lambda: not self.process.running, timeout=timeout, what="the exit")
+        except TimeoutError:
+            raise AssertionError(
+                f"{self.name} kept running: {self.process.output()[-2000:]}"
+            ) from None
+        assert self.process.popen is not None
+        return self.process.popen.returncode
+
     def wait_healthy(self, timeout: float = 30.0) -> ServiceProcess:
         return self.wait_health(200, timeout)
 

@@ -9,7 +9,9 @@ req/s, gzip 200s 13.6k → 17.2k.
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 from importlib.util import find_spec
 
 from granian.constants import Interfaces, Loops
@@ -39,12 +41,36 @@ def serve_service(service: str, factory: str, settings: Settings) -> None:
             "is" if len(unsafe) == 1 else "are", MIN_SECRET_LENGTH,
         )  # fmt: skip
         raise SystemExit(2)
+    port = settings.port_of(service)
+    if port_in_use(settings.http_host, port):
+        log.critical(
+            "refusing to serve on %s:%d: another process already listens there (another "
+            "vieasso-%s serve still running?). Stop it, or choose another port (VIEASSO_%s_PORT)",
+            settings.http_host or "*", port, service, service.upper(),
+        )  # fmt: skip
+        raise SystemExit(2)
     serve(
         factory,
         host=settings.http_host,
-        port=settings.port_of(service),
+        port=port,
         log_level=settings.log_level,
     )
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether another socket listens on `host`:`port`.
+
+    Granian binds with SO_REUSEPORT: a second server on a port already served would start
+    without an error and share its connections (two services answering one address at
+    random). A socket without that option cannot bind there, which tells."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no owner
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error.errno == errno.EADDRINUSE
+    return False
 
 
 def serve(factory: str, *, host: str, port: int, log_level: str = "info") -> None:
